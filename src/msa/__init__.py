@@ -1,0 +1,60 @@
+"""msa: material system analysis.
+
+Model how a material moves through an economy along the JRC Material System Analysis chain,
+keep the books in mass balance, age products in use by cohort, and report stocks, policy
+indicators and Sankey diagrams, with the source and quality grade of every input.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from msa.balance import balance, check_balance, throughput
+
+# -- errors
+from msa.errors import (
+    ConfigError,
+    DataError,
+    DimensionError,
+    LifetimeError,
+    MassBalanceError,
+    MsaError,
+    MsaWarning,
+    OutputExistsError,
+    ProvenanceError,
+    RenderError,
+    StockModelError,
+)
+from msa.provenance import GRADES, make_sources
+
+# -- system and balance
+from msa.system import Process, System, flow_name, split_flow_name
+
+try:
+    __version__ = version("msa")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    # errors
+    "ConfigError",
+    "DataError",
+    "DimensionError",
+    "LifetimeError",
+    "MassBalanceError",
+    "MsaError",
+    "MsaWarning",
+    "OutputExistsError",
+    "ProvenanceError",
+    "RenderError",
+    "StockModelError",
+    # system and balance
+    "GRADES",
+    "Process",
+    "System",
+    "balance",
+    "check_balance",
+    "flow_name",
+    "make_sources",
+    "split_flow_name",
+    "throughput",
+    "__version__",
+]

@@ -1,0 +1,67 @@
+"""The exception and warning hierarchy of msa.
+
+Every error the library raises on purpose is an :class:`MsaError`. Each specific error also
+inherits the builtin it refines, so ``except ValueError`` keeps working for callers that do not
+know msa. Messages name the item at fault (file, row, column, process, flow, year) and the fix.
+The command-line interface turns any :class:`MsaError` into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "DimensionError",
+    "LifetimeError",
+    "MassBalanceError",
+    "MsaError",
+    "MsaWarning",
+    "OutputExistsError",
+    "ProvenanceError",
+    "RenderError",
+    "StockModelError",
+]
+
+
+class MsaError(Exception):
+    """Base class of every error msa raises on purpose."""
+
+
+class ConfigError(MsaError, ValueError):
+    """A model configuration, scenario or option is invalid."""
+
+
+class DataError(MsaError, ValueError):
+    """Input data is malformed: bad file, row, column, value, unit or coordinate."""
+
+
+class DimensionError(DataError):
+    """A dimension, coordinate, classification or concordance is unknown or inconsistent."""
+
+
+class ProvenanceError(DataError):
+    """A value's source id or data-quality grade is missing or unknown."""
+
+
+class MassBalanceError(MsaError, ArithmeticError):
+    """A process does not balance within the tolerance."""
+
+
+class LifetimeError(MsaError, ValueError):
+    """A lifetime distribution parameter is invalid."""
+
+
+class StockModelError(MsaError, ArithmeticError):
+    """A dynamic stock model cannot be solved (e.g. zero survival in the inflow year)."""
+
+
+class RenderError(MsaError, RuntimeError):
+    """A figure cannot be rendered or exported (e.g. no browser for static images)."""
+
+
+class OutputExistsError(MsaError, FileExistsError):
+    """An output path exists and overwriting was not requested."""
+
+
+class MsaWarning(UserWarning):
+    """Base class of the warnings msa emits."""

@@ -1,0 +1,193 @@
+"""Sources and data-quality grades: where every number comes from and how good it is.
+
+A *sources table* describes each publication or dataset once, with the metadata aspects of the
+JRC Material System Analysis (material, reference, author, year, title, publisher, URL, last
+consulted, time and geographic coverage, source type 1-6, material and life-cycle stage
+coverage). Every value in a :class:`msa.System` may point to a ``source_id`` in that table and
+carry a data-point ``grade``:
+
+====== ==================================================================
+grade  meaning (JRC MSA data-point quality)
+====== ==================================================================
+A      taken directly from the source
+B      consistent inter- or extrapolation of source data
+C      coherent estimate combining several sources
+D      expert estimate or hypothesis (assumption)
+====== ==================================================================
+
+References
+----------
+European Commission, Joint Research Centre (2015, updated 2020). *Material System Analysis of
+nine raw materials*, methodology annex: data-point quality and metadata aspects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from msa.errors import ProvenanceError
+
+__all__ = [
+    "CLO_GRADES",
+    "GRADES",
+    "SOURCE_FIELDS",
+    "make_sources",
+    "provenance_for",
+    "validate_grades",
+]
+
+#: JRC MSA data-point grades, best first.
+GRADES: tuple[str, ...] = ("A", "B", "C", "D")
+#: CLO (Compendium voor de Leefomgeving) reliability grades, optional.
+CLO_GRADES: tuple[str, ...] = ("A", "B", "C", "D", "E", "F")
+
+#: Columns of a sources table, following the JRC MSA metadata aspects. Only ``source_id`` and
+#: ``title`` are required; the others may be empty.
+SOURCE_FIELDS: tuple[str, ...] = (
+    "source_id",
+    "title",
+    "author",
+    "year",
+    "publisher",
+    "url",
+    "last_consulted",
+    "time_coverage",
+    "geographic_coverage",
+    "source_type",
+    "material",
+    "material_coverage",
+    "stage_coverage",
+    "reference",
+    "note",
+)
+_REQUIRED = ("source_id", "title")
+
+
+def make_sources(
+    records: pd.DataFrame | Iterable[Mapping[str, object]] | None = None,
+    *,
+    origin: str = "sources table",
+) -> pd.DataFrame:
+    """Validate and normalise a sources table.
+
+    Parameters
+    ----------
+    records : DataFrame or iterable of mappings, optional
+        One row per source. Must have ``source_id`` and ``title``; other columns from
+        :data:`SOURCE_FIELDS` are optional, unknown columns are kept.
+    origin : str
+        Where the table came from (a file path), used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``source_id`` with every column as string (empty string where not given).
+
+    Raises
+    ------
+    ProvenanceError
+        On a missing required column, an empty or duplicated ``source_id``, or an empty title.
+
+    Examples
+    --------
+    >>> src = make_sources([{"source_id": "jrc2020", "title": "MSA of cobalt", "year": 2020}])
+    >>> list(src.index)
+    ['jrc2020']
+    """
+    if records is None:
+        frame = pd.DataFrame(columns=list(SOURCE_FIELDS))
+    elif isinstance(records, pd.DataFrame):
+        frame = records.copy()
+    else:
+        frame = pd.DataFrame(list(records))
+    if frame.index.name == "source_id":
+        frame = frame.reset_index()
+    missing = [c for c in _REQUIRED if c not in frame.columns]
+    if missing:
+        raise ProvenanceError(
+            f"{origin}: missing column(s) {missing}; a sources table needs {list(_REQUIRED)}"
+        )
+    frame = frame.astype(object).where(frame.notna(), "").astype(str)
+    for col in frame.columns:
+        frame[col] = frame[col].str.strip()
+    for i, sid in enumerate(frame["source_id"]):
+        if not sid:
+            raise ProvenanceError(f"{origin}: row {i + 2}: empty source_id")
+    dup = frame["source_id"][frame["source_id"].duplicated()]
+    if len(dup):
+        row = int(dup.index[0]) + 2
+        raise ProvenanceError(f"{origin}: row {row}: duplicate source_id {dup.iloc[0]!r}")
+    for i, (sid, title) in enumerate(zip(frame["source_id"], frame["title"], strict=True)):
+        if not title:
+            raise ProvenanceError(f"{origin}: row {i + 2}: source {sid!r} has an empty title")
+    for col in SOURCE_FIELDS:
+        if col not in frame.columns:
+            frame[col] = ""
+    return frame.set_index("source_id")
+
+
+def validate_grades(grades: np.ndarray, *, where: str, allowed: tuple[str, ...] = GRADES) -> None:
+    """Raise :class:`ProvenanceError` if any grade is not one of ``allowed`` (empty = ungraded).
+
+    Examples
+    --------
+    >>> validate_grades(np.array(["A", "D", ""]), where="flow 'a => b'")
+    """
+    bad = sorted({str(g) for g in np.unique(grades) if str(g) and str(g) not in allowed})
+    if bad:
+        raise ProvenanceError(
+            f"{where}: unknown data-quality grade(s) {bad}; use one of {list(allowed)}"
+        )
+
+
+def provenance_for(
+    values: xr.DataArray,
+    *,
+    source_id: str | xr.DataArray | None,
+    grade: str | xr.DataArray | None,
+    sources: pd.DataFrame,
+    where: str,
+) -> xr.Dataset:
+    """Build the provenance dataset (``source_id``, ``grade``) aligned with ``values``.
+
+    Parameters
+    ----------
+    values : DataArray
+        The quantity the provenance describes.
+    source_id, grade : str or DataArray of str, optional
+        One id/grade for all values, or one per value (broadcast against ``values``).
+        ``None`` or ``""`` means not given.
+    sources : DataFrame
+        The system's sources table (see :func:`make_sources`).
+    where : str
+        Name of the item for error messages.
+
+    Returns
+    -------
+    xarray.Dataset
+        Variables ``source_id`` and ``grade``, both string arrays shaped like ``values``.
+
+    Raises
+    ------
+    ProvenanceError
+        If a source id is not in ``sources`` or a grade is unknown.
+    """
+    out = {}
+    for name, given in (("source_id", source_id), ("grade", grade)):
+        if given is None:
+            given = ""
+        arr = xr.DataArray(given) if not isinstance(given, xr.DataArray) else given
+        arr = arr.astype(str)
+        out[name] = arr.broadcast_like(values).transpose(*values.dims).astype(object)
+    ids = {str(s) for s in np.unique(out["source_id"].values) if str(s)}
+    unknown = sorted(ids - set(sources.index))
+    if unknown:
+        raise ProvenanceError(
+            f"{where}: source id(s) {unknown} not in the sources table; add them to sources.csv"
+        )
+    validate_grades(out["grade"].values, where=where)
+    return xr.Dataset(out)
