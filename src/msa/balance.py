@@ -1,11 +1,11 @@
-"""Mass balance of a system: residuals per process, year and coordinate, and the strict check.
+r"""Mass balance of a system: residuals per process, year and coordinate, and the strict check.
 
 For every non-boundary process *p*, in every year and every combination of the dims that all
 of its flows share:
 
-.. math:: r_p = \\sum_{f \\in in(p)} f - \\sum_{f \\in out(p)} f - \\Delta S_p
+.. math:: r_p = \sum_{f \in in(p)} f - \sum_{f \in out(p)} f - \Delta S_p
 
-where :math:`\\Delta S_p` is the stock change of a stock process (0 otherwise). Each flow is
+where :math:`\Delta S_p` is the stock change of a stock process (0 otherwise). Each flow is
 first summed over the dims the process's other flows lack (a flow by material into a process
 whose outflow is a total balances at the total level). The arithmetic is vectorised over
 years and coordinates; the only Python loop is over processes.
@@ -30,8 +30,9 @@ DEFAULT_ATOL = 0.0
 
 
 def _terms(system: System, pid: str) -> tuple[list[xr.DataArray], list[xr.DataArray], str]:
-    """Return (positive terms, negative terms, units) of a process's balance, reduced to the
-    dims all terms share.
+    """Return the positive terms, negative terms and units of a process's balance.
+
+    Every term is reduced to the dims all terms share.
     """
     ins = [system.flows[n] for n in system.inflows(pid)]
     outs = [system.flows[n] for n in system.outflows(pid)]
@@ -57,7 +58,7 @@ def _terms(system: System, pid: str) -> tuple[list[xr.DataArray], list[xr.DataAr
 
 
 def balance(system: System) -> xr.Dataset:
-    """Return the mass-balance residual of every non-boundary process.
+    r"""Return the mass-balance residual of every non-boundary process.
 
     Parameters
     ----------
@@ -72,7 +73,7 @@ def balance(system: System) -> xr.Dataset:
 
     Notes
     -----
-    :math:`r_{p,t,x} = \\sum_{in} f_{t,x} - \\sum_{out} f_{t,x} - \\Delta S_{p,t,x}`.
+    :math:`r_{p,t,x} = \sum_{in} f_{t,x} - \sum_{out} f_{t,x} - \Delta S_{p,t,x}`.
 
     Examples
     --------
