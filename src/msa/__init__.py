@@ -9,6 +9,20 @@ from importlib.metadata import PackageNotFoundError, version
 
 from msa.balance import balance, check_balance, throughput
 
+# -- classifications
+from msa.dims import (
+    Classification,
+    Concordance,
+    Hierarchy,
+    aggregate,
+    disaggregate,
+    load_classification,
+    load_concordance,
+    load_hierarchy,
+    read_classification,
+    read_concordance,
+)
+
 # -- errors
 from msa.errors import (
     ConfigError,
@@ -34,6 +48,17 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
+    # classifications
+    "Classification",
+    "Concordance",
+    "Hierarchy",
+    "aggregate",
+    "disaggregate",
+    "load_classification",
+    "load_concordance",
+    "load_hierarchy",
+    "read_classification",
+    "read_concordance",
     # errors
     "ConfigError",
     "DataError",

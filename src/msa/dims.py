@@ -1,0 +1,839 @@
+"""Classifications, concordances and hierarchies: the item lists behind every dimension.
+
+A :class:`Classification` is the named list of items of one dimension (``material``,
+``chemistry`` ...), with English and Dutch labels and item attributes (a material's CRMA
+``critical``/``strategic`` flags, its ``material_type``). A :class:`Concordance` maps the items
+of one dimension onto another (chemistry -> chemistry family), either many-to-one or splitting a
+source item over several targets with shares that sum to one. :func:`aggregate` moves a quantity
+along a concordance and preserves its total; :func:`disaggregate` goes back with weights. A
+:class:`Hierarchy` chains concordances (chemistry -> family -> battery type).
+
+The classifications and concordances the library ships live in ``msa/data/classifications/``
+and load with :func:`load_classification` and :func:`load_concordance`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from msa.errors import DataError, DimensionError
+
+__all__ = [
+    "Classification",
+    "Concordance",
+    "Hierarchy",
+    "aggregate",
+    "disaggregate",
+    "load_classification",
+    "load_concordance",
+    "load_hierarchy",
+    "read_classification",
+    "read_concordance",
+]
+
+#: Absolute tolerance on the sum of a source item's split shares.
+SHARE_TOLERANCE = 1e-9
+_TRUE = frozenset({"true", "yes"})
+_FALSE = frozenset({"false", "no"})
+_DATA = ("data", "classifications")
+
+
+def _check_items(items: Iterable[object], where: str) -> tuple[str, ...]:
+    """Return ``items`` as a tuple of non-empty, unique strings or raise DimensionError."""
+    out = tuple(items)
+    bad = [i for i in out if not isinstance(i, str) or not i.strip()]
+    if bad:
+        raise DimensionError(f"{where}: items must be non-empty strings (got {bad[:5]})")
+    if not out:
+        raise DimensionError(f"{where}: has no items")
+    seen: set[str] = set()
+    dup = sorted({i for i in out if i in seen or seen.add(i)})
+    if dup:
+        raise DimensionError(f"{where}: duplicate items {dup}")
+    return out
+
+
+@dataclass(frozen=True, repr=False)
+class Classification:
+    """The named item list of one dimension, with labels and item attributes.
+
+    Parameters
+    ----------
+    name : str
+        The dimension name (``"material"``, ``"chemistry"`` ...).
+    items : sequence of str
+        Unique, non-empty item ids in their display order.
+    labels_en, labels_nl : mapping of item to str, optional
+        Display labels; only for known items. Missing labels fall back to English, then the id.
+    attributes : DataFrame (indexed by item) or mapping of item to mapping, optional
+        Item attributes, e.g. ``{"Co": {"critical": True}}``. Items without a value get a
+        missing value (``pd.NA``), never a default.
+    description : str
+        Free text, e.g. the cited header of the file it was read from.
+
+    Examples
+    --------
+    >>> c = Classification("material", ("Li", "Fe"), labels_nl={"Li": "lithium", "Fe": "ijzer"},
+    ...                    attributes={"Li": {"critical": True}, "Fe": {"critical": False}})
+    >>> c.label("Fe", "nl")
+    'ijzer'
+    >>> c.where(critical=True)
+    ('Li',)
+    >>> list(c.index)
+    ['Li', 'Fe']
+    """
+
+    name: str
+    items: tuple[str, ...]
+    labels_en: Mapping[str, str] | None = None
+    labels_nl: Mapping[str, str] | None = None
+    attributes: pd.DataFrame | Mapping[str, Mapping[str, object]] | None = field(
+        default=None, compare=False
+    )
+    description: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise DimensionError(f"classification name must be a non-empty string ({self.name!r})")
+        where = f"classification {self.name!r}"
+        items = _check_items(self.items, where)
+        object.__setattr__(self, "items", items)
+        known = set(items)
+        for lang in ("en", "nl"):
+            labels = getattr(self, f"labels_{lang}") or {}
+            unknown = sorted(set(labels) - known)
+            if unknown:
+                raise DimensionError(f"{where}: {lang} labels for unknown items {unknown}")
+            object.__setattr__(
+                self, f"labels_{lang}", MappingProxyType({k: str(v) for k, v in labels.items()})
+            )
+        attrs = self.attributes
+        if attrs is None:
+            table = pd.DataFrame(index=pd.Index(items, name=self.name))
+        elif isinstance(attrs, pd.DataFrame):
+            table = attrs.copy()
+        else:
+            table = pd.DataFrame.from_dict({k: dict(v) for k, v in attrs.items()}, orient="index")
+        if table.index.has_duplicates:
+            dup = sorted(set(table.index[table.index.duplicated()]))
+            raise DimensionError(f"{where}: duplicate attribute rows {dup}")
+        unknown = sorted(set(map(str, table.index)) - known)
+        if unknown:
+            raise DimensionError(f"{where}: attributes for unknown items {unknown}")
+        table = table.reindex(pd.Index(items, name=self.name)).convert_dtypes()
+        object.__setattr__(self, "attributes", table)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __repr__(self) -> str:
+        attrs = ", ".join(self.attributes.columns)
+        return f"<Classification {self.name!r}: {len(self)} items; attributes: {attrs or 'none'}>"
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.items
+
+    @property
+    def index(self) -> pd.Index:
+        """The items as a :class:`pandas.Index` named by the dimension."""
+        return pd.Index(self.items, name=self.name)
+
+    @property
+    def coords(self) -> dict[str, pd.Index]:
+        """``{name: index}``, ready for ``xr.DataArray(coords=...)`` or ``System(coords=...)``."""
+        return {self.name: self.index}
+
+    def label(self, item: str, lang: Literal["en", "nl"] = "en") -> str:
+        """Return the label of ``item`` in ``lang``, falling back to English, then the id."""
+        self.check_items([item])
+        if lang not in ("en", "nl"):
+            raise DimensionError(f"classification {self.name!r}: lang must be 'en' or 'nl'")
+        if lang == "nl" and item in self.labels_nl:
+            return self.labels_nl[item]
+        return self.labels_en.get(item, item)
+
+    def labels(self, lang: Literal["en", "nl"] = "en") -> dict[str, str]:
+        """Return ``{item: label}`` for every item in ``lang`` (with the same fallbacks)."""
+        return {item: self.label(item, lang) for item in self.items}
+
+    def attribute(self, name: str) -> xr.DataArray:
+        """Return attribute ``name`` as a DataArray over this dimension (e.g. a critical mask)."""
+        if name not in self.attributes.columns:
+            raise DimensionError(
+                f"classification {self.name!r}: no attribute {name!r} "
+                f"(known: {list(self.attributes.columns)})"
+            )
+        values = self.attributes[name]
+        data = values.to_numpy(dtype=object, na_value=None)
+        if values.dtype == "boolean" and not values.isna().any():
+            data = data.astype(bool)
+        return xr.DataArray(data, dims=self.name, coords=self.coords, name=name)
+
+    def where(self, **conditions: object) -> tuple[str, ...]:
+        """Return the items whose attributes equal every given value, in item order.
+
+        Missing attribute values never match.
+        """
+        mask = pd.Series(True, index=self.attributes.index)
+        for key, value in conditions.items():
+            column = self.attribute(key).to_series()  # checks the name
+            mask &= column.map(lambda v, value=value: v is not None and v == value).astype(bool)
+        return tuple(mask.index[mask.to_numpy()])
+
+    def check_items(self, items: Iterable[object], where: str = "") -> None:
+        """Raise :class:`DimensionError` naming the items that are not in this classification."""
+        unknown = [i for i in items if i not in self.items]
+        if unknown:
+            prefix = f"{where}: " if where else ""
+            raise DimensionError(
+                f"{prefix}unknown {self.name} item(s) {unknown[:10]}; known: {list(self.items)}"
+            )
+
+    def table(self) -> pd.DataFrame:
+        """Return items, labels and attributes as one DataFrame (a copy)."""
+        out = self.attributes.copy()
+        out.insert(0, "label_nl", [self.label(i, "nl") for i in self.items])
+        out.insert(0, "label_en", [self.label(i, "en") for i in self.items])
+        return out
+
+
+def _normalise_mapping(
+    mapping: Mapping[str, str | Mapping[str, float]], where: str
+) -> dict[str, dict[str, float]]:
+    """Turn a mapping of source -> target or source -> {target: share} into shares."""
+    out: dict[str, dict[str, float]] = {}
+    bad_sum = []
+    for src, tgt in mapping.items():
+        split = {tgt: 1.0} if isinstance(tgt, str) else {str(k): v for k, v in tgt.items()}
+        if not split:
+            raise DimensionError(f"{where}: source item {src!r} maps to no target item")
+        for t, share in split.items():
+            if not isinstance(share, int | float | np.number) or not 0 < float(share) <= 1:
+                raise DimensionError(
+                    f"{where}: share of {src!r} -> {t!r} must be a number in (0, 1] (got {share!r})"
+                )
+        total = float(sum(split.values()))
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            bad_sum.append(f"{src!r} (sum {total:.12g})")
+        out[str(src)] = {t: float(s) for t, s in split.items()}
+    if bad_sum:
+        raise DimensionError(
+            f"{where}: the shares of each source item must sum to 1; they do not for "
+            + ", ".join(bad_sum)
+        )
+    return out
+
+
+@dataclass(frozen=True, repr=False)
+class Concordance:
+    """A mapping of the items of dimension ``source`` onto the items of dimension ``target``.
+
+    Parameters
+    ----------
+    source, target : str
+        The two dimension names; they must differ.
+    mapping : mapping
+        ``{source_item: target_item}`` (many-to-one) or ``{source_item: {target_item: share}}``
+        (one-to-many split; each source item's shares lie in (0, 1] and sum to 1).
+    source_items : sequence of str, optional
+        The full source item list (e.g. ``Classification.items``). When given, every one of
+        them must be mapped, and only they; the matrix follows this order.
+    target_items : sequence of str, optional
+        The target item list and order; defaults to the order of first appearance. Target items
+        that no source maps to are allowed (they receive zero).
+
+    Examples
+    --------
+    >>> c = Concordance("chemistry", "family", {"NMC111": "NMC", "NMC811": "NMC", "LFP": "LFP"})
+    >>> c.matrix().sel(family="NMC").values.tolist()
+    [1.0, 1.0, 0.0]
+    >>> c.is_many_to_one
+    True
+    """
+
+    source: str
+    target: str
+    mapping: Mapping[str, str | Mapping[str, float]]
+    source_items: tuple[str, ...] | None = None
+    target_items: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        for dim in (self.source, self.target):
+            if not isinstance(dim, str) or not dim.strip():
+                raise DimensionError(f"concordance dims must be non-empty strings (got {dim!r})")
+        where = f"concordance {self.source!r} -> {self.target!r}"
+        if self.source == self.target:
+            raise DimensionError(f"{where}: source and target dims must differ")
+        shares = _normalise_mapping(self.mapping, where)
+        if self.source_items is None:
+            sources = _check_items(shares, where)
+        else:
+            sources = _check_items(self.source_items, f"{where} source items")
+            unmapped = [s for s in sources if s not in shares]
+            if unmapped:
+                raise DimensionError(
+                    f"{where}: unmapped {self.source} item(s) {unmapped}; map every item"
+                )
+            extra = sorted(set(shares) - set(sources))
+            if extra:
+                raise DimensionError(f"{where}: mapping has unknown source items {extra}")
+        appear = list(dict.fromkeys(t for split in shares.values() for t in split))
+        if self.target_items is None:
+            targets = _check_items(appear, where)
+        else:
+            targets = _check_items(self.target_items, f"{where} target items")
+            extra = [t for t in appear if t not in set(targets)]
+            if extra:
+                raise DimensionError(f"{where}: mapping has unknown target items {extra}")
+        frozen = {s: MappingProxyType(split) for s, split in shares.items()}
+        object.__setattr__(self, "mapping", MappingProxyType(frozen))
+        object.__setattr__(self, "source_items", sources)
+        object.__setattr__(self, "target_items", targets)
+
+    def __repr__(self) -> str:
+        kind = "many-to-one" if self.is_many_to_one else "with splits"
+        return (
+            f"<Concordance {self.source!r} -> {self.target!r}: {len(self.source_items)} -> "
+            f"{len(self.target_items)} items, {kind}>"
+        )
+
+    @classmethod
+    def from_attribute(
+        cls, classification: Classification, attribute: str, *, target: str | None = None
+    ) -> Concordance:
+        """Build the many-to-one concordance item -> value of ``attribute``.
+
+        Examples
+        --------
+        >>> c = Classification("chemistry", ("NMC811", "LFP"),
+        ...                    attributes={"NMC811": {"family": "NMC"}, "LFP": {"family": "LFP"}})
+        >>> Concordance.from_attribute(c, "family").matrix().values.tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+        """
+        values = classification.attribute(attribute).to_series()
+        missing = list(values.index[values.isna()])
+        if missing:
+            raise DimensionError(
+                f"classification {classification.name!r}: attribute {attribute!r} is missing "
+                f"for {missing}; every item needs a value to build a concordance"
+            )
+        return cls(
+            classification.name,
+            target or attribute,
+            {str(k): str(v) for k, v in values.items()},
+            source_items=classification.items,
+        )
+
+    @property
+    def is_many_to_one(self) -> bool:
+        """True if every source item maps to exactly one target item."""
+        return all(len(split) == 1 for split in self.mapping.values())
+
+    def matrix(self) -> xr.DataArray:
+        """Return the shares as a DataArray (``source`` x ``target``), rows summing to 1."""
+        data = np.zeros((len(self.source_items), len(self.target_items)))
+        col = {t: j for j, t in enumerate(self.target_items)}
+        for i, src in enumerate(self.source_items):
+            for tgt, share in self.mapping[src].items():
+                data[i, col[tgt]] = share
+        return xr.DataArray(
+            data,
+            dims=(self.source, self.target),
+            coords={self.source: list(self.source_items), self.target: list(self.target_items)},
+            name=f"{self.source} -> {self.target}",
+            attrs={"units": "1"},
+        )
+
+    def then(self, other: Concordance) -> Concordance:
+        """Compose with ``other`` (``self.target`` -> ``other.target``) into one concordance.
+
+        Shares multiply along paths and add over them: ``S = S_self @ S_other``.
+        """
+        where = f"composing {self.source!r} -> {self.target!r} with {other.source!r} -> "
+        where += f"{other.target!r}"
+        if other.source != self.target:
+            raise DimensionError(f"{where}: the second must start at {self.target!r}")
+        unmapped = [t for t in self.target_items if t not in other.mapping]
+        if unmapped:
+            raise DimensionError(f"{where}: unmapped {self.target} item(s) {unmapped}")
+        product = xr.dot(self.matrix(), other.matrix().sel({other.source: list(self.target_items)}))
+        mapping = {
+            src: {t: float(v) for t, v in row.to_series().items() if v > 0}
+            for src, row in ((s, product.sel({self.source: s})) for s in self.source_items)
+        }
+        return Concordance(
+            self.source,
+            other.target,
+            mapping,
+            source_items=self.source_items,
+            target_items=other.target_items,
+        )
+
+
+def _source_matrix(da: xr.DataArray, concordance: Concordance, where: str) -> xr.DataArray:
+    """Check ``da`` along the concordance's source dim and return the matching matrix rows."""
+    dim = concordance.source
+    if dim not in da.dims:
+        raise DimensionError(f"{where}: the quantity has no {dim!r} dim (dims: {list(da.dims)})")
+    if concordance.target in da.dims:
+        raise DimensionError(f"{where}: the quantity already has a {concordance.target!r} dim")
+    items = pd.Index(da[dim].values)
+    if items.has_duplicates:
+        raise DimensionError(f"{where}: duplicate {dim} items {list(items[items.duplicated()])}")
+    unmapped = [i for i in items if i not in concordance.mapping]
+    if unmapped:
+        raise DimensionError(
+            f"{where}: unmapped {dim} item(s) {unmapped[:10]}; add them to the concordance "
+            "(data are never dropped)"
+        )
+    return concordance.matrix().sel({dim: items})
+
+
+def _dot_keeping_nan(da: xr.DataArray, matrix: xr.DataArray, dim: str, where: str) -> xr.DataArray:
+    """``xr.dot(da, matrix)`` where a NaN reaches only the items it maps to (never 0 * NaN)."""
+    if np.isinf(da.values).any():
+        raise DataError(f"{where}: the quantity holds an infinite value; fix it before mapping")
+    missing = da.isnull()
+    out = xr.dot(da.fillna(0.0), matrix, dim=dim)
+    if missing.any():
+        reached = xr.dot(missing.astype(float), (matrix > 0).astype(float), dim=dim) > 0
+        out = out.where(~reached)
+    return out
+
+
+def aggregate(da: xr.DataArray, concordance: Concordance) -> xr.DataArray:
+    r"""Map ``da`` from ``concordance.source`` onto ``concordance.target``, keeping totals.
+
+    Parameters
+    ----------
+    da : DataArray
+        A quantity with the source dim; its items must all be mapped (any subset of the
+        concordance's source items).
+    concordance : Concordance
+        The mapping; split shares divide a source value over several targets.
+
+    Returns
+    -------
+    DataArray
+        With the target dim (all target items, in the concordance's order, last) instead of
+        the source dim; attrs (units) kept. A NaN reaches exactly the targets it maps to.
+
+    Raises
+    ------
+    DimensionError
+        If ``da`` lacks the source dim, already has the target dim, or has unmapped items.
+    DataError
+        If ``da`` holds an infinite value.
+
+    Notes
+    -----
+    :math:`y_t = \sum_s x_s S_{st}` with :math:`\sum_t S_{st} = 1` for every source item, so
+    :math:`\sum_t y_t = \sum_s x_s`: the total is preserved (up to float rounding).
+
+    Examples
+    --------
+    >>> c = Concordance("chemistry", "family", {"NMC111": "NMC", "NMC811": "NMC", "LFP": "LFP"})
+    >>> x = xr.DataArray([1.0, 2.0, 4.0], dims="chemistry",
+    ...                  coords={"chemistry": ["NMC111", "NMC811", "LFP"]}, attrs={"units": "t"})
+    >>> aggregate(x, c).to_series().to_dict()
+    {'NMC': 3.0, 'LFP': 4.0}
+    """
+    where = f"aggregate {concordance.source!r} -> {concordance.target!r}"
+    matrix = _source_matrix(da, concordance, where)
+    out = _dot_keeping_nan(da, matrix, concordance.source, where)
+    out.attrs = dict(da.attrs)
+    out.name = da.name
+    return out
+
+
+def disaggregate(
+    da: xr.DataArray, concordance: Concordance, weights: xr.DataArray | None = None
+) -> xr.DataArray:
+    r"""Split ``da`` from ``concordance.target`` back onto ``concordance.source``, keeping totals.
+
+    Parameters
+    ----------
+    da : DataArray
+        A quantity with the target dim.
+    concordance : Concordance
+        The mapping to invert.
+    weights : DataArray, optional
+        Non-negative weights over the source dim (and optionally other dims of ``da``, e.g.
+        ``time``), such as the chemistry shares of a year. Default: equal weights.
+
+    Returns
+    -------
+    DataArray
+        With the source dim (all source items) instead of the target dim.
+
+    Raises
+    ------
+    DimensionError
+        Missing dims or target items unknown to the concordance.
+    DataError
+        Negative or non-finite weights, or a non-zero target value whose source items all
+        have zero weight (the value would be lost).
+
+    Notes
+    -----
+    :math:`x_s = \sum_t D_{st} y_t` with :math:`D_{st} = S_{st} w_s / \sum_{s'} S_{s't} w_{s'}`,
+    so :math:`\sum_s D_{st} = 1` and :math:`\sum_s x_s = \sum_t y_t`. For a many-to-one
+    concordance, ``aggregate(disaggregate(y, c, w), c) == y``.
+
+    Examples
+    --------
+    >>> c = Concordance("chemistry", "family", {"NMC111": "NMC", "NMC811": "NMC", "LFP": "LFP"})
+    >>> y = xr.DataArray([3.0, 4.0], dims="family", coords={"family": ["NMC", "LFP"]})
+    >>> w = xr.DataArray([1.0, 2.0, 1.0], dims="chemistry",
+    ...                  coords={"chemistry": ["NMC111", "NMC811", "LFP"]})
+    >>> disaggregate(y, c, w).to_series().to_dict()
+    {'NMC111': 1.0, 'NMC811': 2.0, 'LFP': 4.0}
+    """
+    src, tgt = concordance.source, concordance.target
+    where = f"disaggregate {tgt!r} -> {src!r}"
+    if tgt not in da.dims:
+        raise DimensionError(f"{where}: the quantity has no {tgt!r} dim (dims: {list(da.dims)})")
+    if src in da.dims:
+        raise DimensionError(f"{where}: the quantity already has a {src!r} dim")
+    unknown = [t for t in da[tgt].values if t not in set(concordance.target_items)]
+    if unknown:
+        raise DimensionError(f"{where}: unknown {tgt} item(s) {unknown[:10]} in the quantity")
+    matrix = concordance.matrix().sel({tgt: da[tgt].values})
+    if weights is None:
+        weights = xr.DataArray(np.ones(len(concordance.source_items)), coords=[matrix[src]])
+    if src not in weights.dims:
+        raise DimensionError(f"{where}: weights need a {src!r} dim (dims: {list(weights.dims)})")
+    missing = [s for s in concordance.source_items if s not in set(weights[src].values)]
+    if missing:
+        raise DimensionError(f"{where}: weights lack {src} item(s) {missing[:10]}")
+    w = weights.sel({src: list(concordance.source_items)})
+    if not np.isfinite(w.values).all() or (w.values < 0).any():
+        raise DataError(f"{where}: weights must be finite and non-negative")
+    keyed = matrix * w
+    denominator = keyed.sum(src)
+    lost = (denominator == 0) & (da != 0) & da.notnull()
+    if lost.any():
+        at = lost.where(lost, drop=True).to_series().index[0]
+        raise DataError(
+            f"{where}: {tgt} value at {dict(zip(lost.dims, np.atleast_1d(at), strict=False))} "
+            f"is non-zero but all its {src} items have zero weight; give them a weight"
+        )
+    split = (keyed / denominator.where(denominator > 0)).fillna(0.0)
+    out = _dot_keeping_nan(da, split, tgt, where)
+    out.attrs = dict(da.attrs)
+    out.name = da.name
+    return out
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """Levels of one dimension linked by a chain of concordances, finest first.
+
+    Parameters
+    ----------
+    concordances : sequence of Concordance
+        Each maps the previous one's target onto the next level; every item of a level must be
+        mapped to the next.
+
+    Examples
+    --------
+    >>> h = Hierarchy((
+    ...     Concordance("chemistry", "family", {"NMC811": "NMC", "SIB": "Na-ion"}),
+    ...     Concordance("family", "battery_type", {"NMC": "Li-ion", "Na-ion": "Na-ion"}),
+    ... ))
+    >>> h.levels
+    ('chemistry', 'family', 'battery_type')
+    >>> x = xr.DataArray([2.0, 1.0], dims="chemistry", coords={"chemistry": ["NMC811", "SIB"]})
+    >>> h.aggregate(x, "battery_type").values.tolist()
+    [2.0, 1.0]
+    """
+
+    concordances: tuple[Concordance, ...]
+
+    def __post_init__(self) -> None:
+        chain = tuple(self.concordances)
+        if not chain:
+            raise DimensionError("a hierarchy needs at least one concordance")
+        for lower, upper in zip(chain, chain[1:], strict=False):
+            lower.then(upper)  # checks the link and that every item is mapped
+        levels = [chain[0].source, *(c.target for c in chain)]
+        if len(set(levels)) != len(levels):
+            raise DimensionError(f"hierarchy levels must be distinct (got {levels})")
+        object.__setattr__(self, "concordances", chain)
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """The dimension names, finest first."""
+        return (self.concordances[0].source, *(c.target for c in self.concordances))
+
+    def concordance(self, from_level: str, to_level: str) -> Concordance:
+        """Return the composed concordance between two levels (finer to coarser)."""
+        levels = self.levels
+        for level in (from_level, to_level):
+            if level not in levels:
+                raise DimensionError(f"unknown hierarchy level {level!r} (levels: {levels})")
+        i, j = levels.index(from_level), levels.index(to_level)
+        if j <= i:
+            raise DimensionError(
+                f"level {to_level!r} is not coarser than {from_level!r} (levels: {levels})"
+            )
+        out = self.concordances[i]
+        for nxt in self.concordances[i + 1 : j]:
+            out = out.then(nxt)
+        return out
+
+    def aggregate(self, da: xr.DataArray, to_level: str) -> xr.DataArray:
+        """Aggregate ``da`` from the level it has onto ``to_level`` (see :func:`aggregate`)."""
+        have = [level for level in self.levels if level in da.dims]
+        if len(have) != 1:
+            raise DimensionError(
+                f"the quantity must have exactly one hierarchy level dim of {self.levels} "
+                f"(has {have})"
+            )
+        return aggregate(da, self.concordance(have[0], to_level))
+
+
+# ------------------------------------------------------------------ readers
+def _read_table(text: str, origin: str) -> tuple[pd.DataFrame, str, int]:
+    """Parse CSV text with optional leading ``#`` comment lines into a string table.
+
+    Returns the table, the comment text and the file line number of the first data row.
+    """
+    lines = text.splitlines()
+    n = 0
+    while n < len(lines) and lines[n].lstrip().startswith("#"):
+        n += 1
+    comment = "\n".join(line.lstrip()[1:].strip() for line in lines[:n])
+    try:
+        table = pd.read_csv(
+            io.StringIO(text), skiprows=n, dtype=str, keep_default_na=False, na_filter=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise DataError(f"{origin}: not a readable CSV table ({err})") from err
+    table.columns = [str(c).strip() for c in table.columns]
+    table = table.apply(lambda col: col.str.strip())
+    return table, comment, n + 2
+
+
+def _parse_column(values: pd.Series, origin: str, first_row: int) -> pd.Series:
+    """Parse an attribute column strictly: all booleans, all numbers, or text."""
+    given = values[values != ""]
+    lowered = given.str.lower()
+    is_bool = lowered.isin(_TRUE | _FALSE)
+    if is_bool.any():
+        if not is_bool.all():
+            pos = int(np.flatnonzero(~is_bool.to_numpy())[0])
+            row = first_row + int(given.index[pos])
+            raise DataError(
+                f"{origin}: row {row}, column {values.name!r}: {given.iloc[pos]!r} is not a "
+                "boolean (use true/false or yes/no in the whole column)"
+            )
+        return values.str.lower().map(lambda v: v in _TRUE if v else pd.NA).astype("boolean")
+    numbers = pd.to_numeric(given, errors="coerce")
+    if len(given) and numbers.notna().all():
+        return pd.to_numeric(values.replace("", None)).astype("Float64")
+    return values.replace("", pd.NA).astype("string")
+
+
+def read_classification(path: str | Path, name: str | None = None) -> Classification:
+    """Read a classification from a CSV file.
+
+    The first column holds the items; its header is the dimension name (or ``item``, then
+    ``name`` is required). Optional ``label_en`` and ``label_nl`` columns follow; every other
+    column is an attribute, parsed strictly: a column with ``true/false``/``yes/no`` values must
+    hold only those (or empty cells), a column of numbers becomes numeric, anything else text.
+    Leading lines starting with ``#`` are the cited header, kept as ``description``.
+
+    Raises
+    ------
+    DataError
+        Unreadable file, empty or duplicate items, mixed boolean columns; the message names the
+        file, row and column.
+    """
+    origin = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise DataError(f"{origin}: cannot read the classification file ({err})") from err
+    return _classification_from_text(text, origin, name)
+
+
+def _classification_from_text(text: str, origin: str, name: str | None) -> Classification:
+    table, comment, first = _read_table(text, origin)
+    if table.shape[1] == 0:
+        raise DataError(f"{origin}: no columns; the first column must hold the items")
+    head = table.columns[0]
+    if head == "item":
+        if not name:
+            raise DataError(f"{origin}: the item column is headed 'item'; pass name=<dim name>")
+    elif name and name != head:
+        raise DataError(f"{origin}: item column is {head!r} but name={name!r} was given")
+    dim = name or head
+    items = table[head]
+    for i, item in enumerate(items):
+        if not item:
+            raise DataError(f"{origin}: row {first + i}, column {head!r}: empty item")
+    dup = items[items.duplicated(keep=False)]
+    if len(dup):
+        rows = [first + int(i) for i in dup.index]
+        raise DataError(f"{origin}: rows {rows}: duplicate items {sorted(set(dup))}")
+    labels = {
+        lang: {k: v for k, v in zip(items, table[f"label_{lang}"], strict=True) if v}
+        for lang in ("en", "nl")
+        if f"label_{lang}" in table.columns
+    }
+    attr_cols = [c for c in table.columns[1:] if c not in ("label_en", "label_nl")]
+    attrs = pd.DataFrame(
+        {c: _parse_column(table[c], origin, first) for c in attr_cols}, index=table.index
+    )
+    attrs.index = pd.Index(list(items), name=dim)
+    try:
+        return Classification(
+            dim,
+            tuple(items),
+            labels_en=labels.get("en"),
+            labels_nl=labels.get("nl"),
+            attributes=attrs,
+            description=comment,
+        )
+    except DimensionError as err:
+        raise DimensionError(f"{origin}: {err}") from err
+
+
+def read_concordance(
+    path: str | Path,
+    *,
+    source_items: Iterable[str] | None = None,
+    target_items: Iterable[str] | None = None,
+) -> Concordance:
+    """Read a concordance from a CSV file.
+
+    The first two column headers are the source and target dimension names; each row maps a
+    source item to a target item. An optional ``share`` column splits a source item over
+    several rows (shares summing to 1); without it each source item appears once. Other
+    columns (notes, sources) are allowed and ignored. Leading ``#`` lines are comments.
+
+    Raises
+    ------
+    DataError
+        Unreadable file, empty cells, bad or missing shares, a source item on several rows
+        without shares; the message names the file, row and column.
+    DimensionError
+        Shares not summing to 1, or items outside ``source_items``/``target_items``.
+    """
+    origin = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise DataError(f"{origin}: cannot read the concordance file ({err})") from err
+    return _concordance_from_text(text, origin, source_items, target_items)
+
+
+def _concordance_from_text(
+    text: str,
+    origin: str,
+    source_items: Iterable[str] | None,
+    target_items: Iterable[str] | None,
+) -> Concordance:
+    table, _, first = _read_table(text, origin)
+    if table.shape[1] < 2:
+        raise DataError(f"{origin}: needs a source and a target column (got {list(table.columns)})")
+    src, tgt = table.columns[:2]
+    has_share = "share" in table.columns
+    mapping: dict[str, dict[str, float]] = {}
+    rows: dict[str, list[int]] = {}
+    for i, record in table.iterrows():
+        row = first + int(i)
+        s, t = record[src], record[tgt]
+        for col, value in ((src, s), (tgt, t)):
+            if not value:
+                raise DataError(f"{origin}: row {row}, column {col!r}: empty item")
+        share = 1.0
+        if has_share:
+            try:
+                share = float(record["share"])
+            except ValueError as err:
+                raise DataError(
+                    f"{origin}: row {row}, column 'share': {record['share']!r} is not a number"
+                ) from err
+        if t in mapping.get(s, {}):
+            raise DataError(f"{origin}: row {row}: pair {s!r} -> {t!r} given twice")
+        mapping.setdefault(s, {})[t] = share
+        rows.setdefault(s, []).append(row)
+    if not has_share:
+        multi = {s: r for s, r in rows.items() if len(r) > 1}
+        if multi:
+            s, r = next(iter(multi.items()))
+            raise DataError(
+                f"{origin}: rows {r}: {src} item {s!r} maps to several {tgt} items; add a "
+                "'share' column to split it"
+            )
+    try:
+        return Concordance(
+            src,
+            tgt,
+            mapping,
+            source_items=None if source_items is None else tuple(source_items),
+            target_items=None if target_items is None else tuple(target_items),
+        )
+    except DimensionError as err:
+        raise DimensionError(f"{origin}: {err}") from err
+
+
+def _bundled(name: str) -> tuple[str, str]:
+    """Return the text and origin of the bundled table ``name``."""
+    folder = resources.files("msa").joinpath(*_DATA)
+    resource = folder.joinpath(f"{name}.csv")
+    if not resource.is_file():
+        known = sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".csv"))
+        raise DataError(f"no bundled classification table {name!r} (known: {known})")
+    return resource.read_text(encoding="utf-8"), f"msa/data/classifications/{name}.csv"
+
+
+def load_classification(name: str) -> Classification:
+    """Load a bundled classification: ``"materials"`` or ``"chemistries"``.
+
+    Examples
+    --------
+    >>> chemistry = load_classification("chemistries")
+    >>> chemistry.attribute("chemistry_family").sel(chemistry="NMC811").item()
+    'NMC'
+    """
+    text, origin = _bundled(name)
+    return _classification_from_text(text, origin, None)
+
+
+def load_concordance(name: str) -> Concordance:
+    """Load a bundled concordance, e.g. ``"chemistry_family"`` or ``"material_type"``.
+
+    Examples
+    --------
+    >>> dict(load_concordance("chemistry_family").mapping["LFP"])
+    {'LFP': 1.0}
+    """
+    text, origin = _bundled(name)
+    return _concordance_from_text(text, origin, None, None)
+
+
+def load_hierarchy(name: str) -> Hierarchy:
+    """Load a bundled hierarchy: ``"chemistry"`` (chemistry -> family -> battery type).
+
+    Examples
+    --------
+    >>> load_hierarchy("chemistry").levels
+    ('chemistry', 'chemistry_family', 'battery_type')
+    """
+    chains = {"chemistry": ("chemistry_family", "chemistry_family_battery_type")}
+    if name not in chains:
+        raise DataError(f"no bundled hierarchy {name!r} (known: {sorted(chains)})")
+    return Hierarchy(tuple(load_concordance(c) for c in chains[name]))
