@@ -441,7 +441,7 @@ def load_config(path: str | Path) -> ModelConfig:
 
 
 def _same_kind(base: object, value: object) -> bool:
-    """True if ``value`` may replace ``base`` (numbers for numbers, lists for lists ...)."""
+    """Return True if ``value`` may replace ``base`` (a number for a number, a list for a list)."""
     number = (int, float)
     if isinstance(base, bool) or isinstance(value, bool):
         return isinstance(base, bool) and isinstance(value, bool)
