@@ -505,7 +505,7 @@ def disaggregate(
         raise DimensionError(f"{where}: the quantity has no {tgt!r} dim (dims: {list(da.dims)})")
     if src in da.dims:
         raise DimensionError(f"{where}: the quantity already has a {src!r} dim")
-    unknown = [t for t in da[tgt].values if t not in set(concordance.target_items)]
+    unknown = [t for t in da[tgt].values.tolist() if t not in set(concordance.target_items)]
     if unknown:
         raise DimensionError(f"{where}: unknown {tgt} item(s) {unknown[:10]} in the quantity")
     matrix = concordance.matrix().sel({tgt: da[tgt].values})
@@ -523,10 +523,11 @@ def disaggregate(
     denominator = keyed.sum(src)
     lost = (denominator == 0) & (da != 0) & da.notnull()
     if lost.any():
-        at = lost.where(lost, drop=True).to_series().index[0]
+        first = np.argwhere(np.asarray(lost.values))[0]
+        at = {d: lost[d].values[i].item() for d, i in zip(lost.dims, first, strict=True)}
         raise DataError(
-            f"{where}: {tgt} value at {dict(zip(lost.dims, np.atleast_1d(at), strict=False))} "
-            f"is non-zero but all its {src} items have zero weight; give them a weight"
+            f"{where}: {tgt} value at {at} is non-zero but all its {src} items have zero "
+            "weight; give them a weight"
         )
     split = (keyed / denominator.where(denominator > 0)).fillna(0.0)
     out = _dot_keeping_nan(da, split, tgt, where)
