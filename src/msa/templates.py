@@ -1,0 +1,703 @@
+r"""The JRC Material System Analysis (MSA) chain as a template: variables, structure, MSA tables.
+
+The JRC MSA describes a material's life cycle in seven stages (Exploration, Extraction,
+Processing, Manufacture, Use, Collection, Recycling) with 43 coded variables, A.1.1 ... G.1.5.
+Some are edges (imports, exports, wastes), some stage totals (B.1.1, B.1.2, C.1.1, D.1.1) and
+some stock levels. This module holds that reference knowledge as data (``src/msa/data/``:
+``jrc_variables.csv``, ``jrc_processes.csv``, ``jrc_structure.csv``, ``jrc_stocks.csv``) and
+turns an *MSA table* -- a long CSV with one row per value (``material, region, year, code,
+value, units, source_id, grade``) -- into a :class:`msa.System`.
+
+Codes
+-----
+A row's ``code`` is one JRC code, a national-only code (``N.1`` re-exports, ``N.2`` short-cycle
+products, ``N.3`` energetic use), or several codes *folded* into one value, joined by ``+``
+(``"C.1.2+D.1.2"``: the sum of both, when a source does not split them). A flow of any System
+may carry such a string in ``attrs["jrc_code"]``; :func:`jrc_variables` reads them back.
+
+Balance
+-------
+Edges are signed sums of variables (``jrc_structure.csv``, after DESIGN.md §3a), e.g.
+:math:`\text{Processing} \to \text{Manufacture} = C.1.1 - C.1.2`. Published MSA data are
+rounded and partly estimated, so :func:`build_msa_system` never forces closure: it reports each
+process's residual :math:`r = \sum in - \sum out - \Delta S` and :math:`r / \text{throughput}`
+(:func:`stage_imbalance`); :func:`msa.check_balance` can then be applied strictly.
+
+References
+----------
+European Commission, Joint Research Centre (2015, updated 2020). *Material System Analysis of
+nine raw materials*, methodology: variables A.1.1-G.1.5.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from msa.balance import balance, throughput
+from msa.errors import ConfigError, DataError, ProvenanceError
+from msa.provenance import GRADES
+from msa.system import System
+
+__all__ = [
+    "MASS_UNITS",
+    "MSA_COLUMNS",
+    "MsaBuild",
+    "build_msa_system",
+    "jrc_codes",
+    "jrc_variables",
+    "read_msa_model",
+    "read_msa_table",
+    "reference_table",
+    "split_codes",
+    "stage_imbalance",
+    "validate_msa_table",
+]
+
+#: Columns of an MSA table (one row per value). ``note`` is optional and kept.
+MSA_COLUMNS: tuple[str, ...] = (
+    "material",
+    "region",
+    "year",
+    "code",
+    "value",
+    "units",
+    "source_id",
+    "grade",
+)
+#: Mass units an MSA table may use, with their factor to tonnes (values are converted on read).
+MASS_UNITS: dict[str, float] = {
+    "t": 1.0,
+    "tonne": 1.0,
+    "kg": 1e-3,
+    "kilotonne": 1e3,
+    "kt": 1e3,
+    "Mt": 1e6,
+    "megatonne": 1e6,
+}
+_TERM = re.compile(r"([+-]?)\s*([A-Z]\.\d+(?:\.\d+)?)")
+_GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
+
+
+# ----------------------------------------------------------------------------- reference data
+@functools.cache
+def _read_reference(name: str) -> pd.DataFrame:
+    path = files("msa").joinpath("data", f"{name}.csv")
+    with path.open(encoding="utf-8") as handle:
+        return pd.read_csv(handle, comment="#", dtype=str, keep_default_na=False)
+
+
+def reference_table(name: str) -> pd.DataFrame:
+    """Return a copy of one of the bundled JRC/view reference tables.
+
+    Parameters
+    ----------
+    name : {"jrc_variables", "jrc_processes", "jrc_structure", "jrc_stocks", "jrc_stages", \
+"view_mapping", "view_nodes"}
+        The table (``src/msa/data/<name>.csv``; each file's header cites its source).
+
+    Returns
+    -------
+    pandas.DataFrame
+        All columns as strings.
+
+    Examples
+    --------
+    >>> reference_table("jrc_variables").query("frame == 'jrc'").shape[0]
+    43
+    """
+    known = (
+        "jrc_variables",
+        "jrc_processes",
+        "jrc_structure",
+        "jrc_stocks",
+        "jrc_stages",
+        "view_mapping",
+        "view_nodes",
+    )
+    if name not in known:
+        raise ConfigError(f"unknown reference table {name!r}; use one of {list(known)}")
+    return _read_reference(name).copy()
+
+
+def jrc_codes(frame: str = "jrc") -> tuple[str, ...]:
+    """Return the variable codes of a frame: ``"jrc"`` (43), ``"national"`` or ``"all"``.
+
+    Examples
+    --------
+    >>> jrc_codes()[:3], len(jrc_codes())
+    (('A.1.1', 'A.1.2', 'B.1.1'), 43)
+    """
+    table = _read_reference("jrc_variables")
+    if frame == "all":
+        return tuple(table["code"])
+    if frame not in ("jrc", "national"):
+        raise ConfigError(f"frame must be 'jrc', 'national' or 'all' (got {frame!r})")
+    return tuple(table.loc[table["frame"] == frame, "code"])
+
+
+def _variable_info() -> pd.DataFrame:
+    return _read_reference("jrc_variables").set_index("code")
+
+
+def split_codes(code: str, *, where: str = "code") -> tuple[str, ...]:
+    """Split a (possibly folded) code ``"C.1.2+D.1.2"`` into known codes.
+
+    Raises
+    ------
+    DataError
+        On an unknown code or a code repeated in the fold.
+
+    Examples
+    --------
+    >>> split_codes("C.1.2 + D.1.2")
+    ('C.1.2', 'D.1.2')
+    """
+    known = set(jrc_codes("all"))
+    parts = tuple(p.strip() for p in str(code).split("+"))
+    for part in parts:
+        if part not in known:
+            raise DataError(
+                f"{where}: unknown JRC code {part!r}; use A.1.1 ... G.1.5 or the national-only "
+                "N.1-N.3 (msa.templates.jrc_codes('all')), several joined by '+'"
+            )
+    if len(set(parts)) != len(parts):
+        raise DataError(f"{where}: code {code!r} repeats a code")
+    return parts
+
+
+def _parse_expression(expression: str) -> list[tuple[int, str]]:
+    """Parse ``"B.1.1 + B.1.2 - B.1.3"`` into ``[(1, 'B.1.1'), (1, 'B.1.2'), (-1, 'B.1.3')]``."""
+    terms = [(-1 if sign == "-" else 1, code) for sign, code in _TERM.findall(expression)]
+    if not terms:
+        raise ConfigError(f"jrc_structure: cannot parse expression {expression!r}")
+    return terms
+
+
+# ----------------------------------------------------------------------------- MSA tables
+def read_msa_table(path: str | Path) -> pd.DataFrame:
+    """Read and validate an MSA table (CSV, one row per value); see :func:`validate_msa_table`."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such MSA table (expected a CSV with {list(MSA_COLUMNS)})")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return validate_msa_table(frame, origin=str(path))
+
+
+def validate_msa_table(frame: pd.DataFrame, *, origin: str = "MSA table") -> pd.DataFrame:
+    """Validate an MSA table and return it normalised: values in tonnes, one row per value.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns :data:`MSA_COLUMNS` (``note`` optional). Row ``i`` of the frame is reported as
+        row ``i + 2`` of the file (line 1 is the header).
+    origin : str
+        The file name, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``material, region, year (int), code, value (float, t), units ("t"), source_id,
+        grade, note, row`` (the file row).
+
+    Raises
+    ------
+    DataError
+        Naming file, row, column and code: missing column, unknown code, non-numeric or
+        missing value, non-mass units, a duplicate or overlapping code for the same material,
+        region and year, a negative stock or (unsigned) flow.
+    ProvenanceError
+        On an unknown grade.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"material": ["Li"], "region": ["EU"], "year": ["2020"],
+    ...     "code": ["C.1.3"], "value": ["2.5"], "units": ["kt"], "source_id": ["s"],
+    ...     "grade": ["D"]})
+    >>> float(validate_msa_table(t)["value"].iloc[0])
+    2500.0
+    """
+    missing = [c for c in MSA_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataError(f"{origin}: missing column(s) {missing}; an MSA table has {MSA_COLUMNS}")
+    out = frame.astype(object).where(frame.notna(), "").astype(str)
+    out = out.apply(lambda col: col.str.strip())
+    out["row"] = np.arange(len(out)) + 2
+    if "note" not in out:
+        out["note"] = ""
+
+    def at(i: int, column: str) -> str:
+        row = out.iloc[i]
+        return f"{origin}: row {row['row']}, column {column!r} (code {row['code']!r})"
+
+    for i, code in enumerate(out["code"]):
+        split_codes(code, where=at(i, "code"))
+    out["code"] = ["+".join(split_codes(c)) for c in out["code"]]
+    years = pd.to_numeric(out["year"], errors="coerce")
+    bad = years.isna() | (years % 1 != 0)
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise DataError(f"{at(i, 'year')}: year {out['year'].iloc[i]!r} is not an integer year")
+    out["year"] = years.astype(np.int64)
+    values = pd.to_numeric(out["value"], errors="coerce")
+    bad = ~np.isfinite(values.to_numpy(dtype=float))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataError(
+            f"{at(i, 'value')}: value {out['value'].iloc[i]!r} is not a number; give every "
+            "value (0 where there is no flow) or leave the row out to report it missing"
+        )
+    units = out["units"]
+    bad = ~units.isin(list(MASS_UNITS))
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise DataError(
+            f"{at(i, 'units')}: units {units.iloc[i]!r} are not a mass unit; use one of "
+            f"{list(MASS_UNITS)}"
+        )
+    out["value"] = values.to_numpy(dtype=float) * units.map(MASS_UNITS).to_numpy(dtype=float)
+    out["units"] = "t"
+    bad = ~out["grade"].isin(("", *GRADES))
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise ProvenanceError(
+            f"{at(i, 'grade')}: unknown grade {out['grade'].iloc[i]!r}; use one of {list(GRADES)}"
+        )
+    _check_duplicates(out, origin)
+    info = _variable_info()
+    members = out["code"].str.split("+")
+    is_stock = members.map(lambda ms: any(info.at[m, "kind"] == "stock" for m in ms))
+    is_signed = members.map(lambda ms: all(info.at[m, "signed"] == "1" for m in ms))
+    negative = out["value"] < 0
+    for mask, what in (
+        (negative & is_stock, "negative stock {v:g} t; a stock level cannot be negative"),
+        (
+            negative & ~is_stock & ~is_signed,
+            "negative flow {v:g} t; only net stock additions (E.1.7, E.1.8, F.1.6) may be negative",
+        ),
+    ):
+        if mask.any():
+            i = int(np.argmax(mask.to_numpy()))
+            raise DataError(f"{at(i, 'value')}: " + what.format(v=out["value"].iloc[i]))
+    columns = [*MSA_COLUMNS, "note", "row"]
+    return out[columns].reset_index(drop=True)
+
+
+def _check_duplicates(out: pd.DataFrame, origin: str) -> None:
+    """Raise on a code given twice, or inside two folds, for one material, region and year."""
+    keys = ["material", "region", "year"]
+    exploded = out.assign(member=out["code"].str.split("+")).explode("member")
+    dup = exploded.duplicated([*keys, "member"], keep=False)
+    if dup.any():
+        first = exploded[dup].iloc[0]
+        same = exploded[dup & (exploded[keys + ["member"]] == first[keys + ["member"]]).all(axis=1)]
+        rows = sorted(same["row"].astype(int).tolist())
+        codes = sorted(set(same["code"]))
+        raise DataError(
+            f"{origin}: rows {rows}: code {first['member']!r} is given more than once for "
+            f"material {first['material']!r}, region {first['region']!r}, year "
+            f"{first['year']} (as {codes}); give each code once per year (fold codes with '+')"
+        )
+
+
+# ----------------------------------------------------------------------------- building
+@dataclass(frozen=True)
+class MsaBuild:
+    """What :func:`build_msa_system` made, and what it could not.
+
+    Attributes
+    ----------
+    system : System
+        The JRC chain: processes of ``jrc_processes.csv``, an edge for each row of
+        ``jrc_structure.csv`` whose variables are all given, stocks of ``jrc_stocks.csv``, and
+        every given variable as a parameter named by its code (``attrs["jrc_code"]``).
+    missing : tuple of str
+        JRC codes given neither alone nor inside a fold.
+    skipped : DataFrame
+        Edges and stocks not built (``element``, ``missing_codes``): a code is missing or only
+        given inside a fold.
+    imbalance : DataFrame
+        :func:`stage_imbalance` of the built system.
+    negative_edges : tuple of str
+        Derived edges (e.g. ``C.1.1 - C.1.2``) that come out negative somewhere: the data
+        contradict each other there.
+    """
+
+    system: System
+    missing: tuple[str, ...]
+    skipped: pd.DataFrame
+    imbalance: pd.DataFrame
+    negative_edges: tuple[str, ...] = field(default=())
+
+
+def _pivot(table: pd.DataFrame, column: str, coords: dict[str, list]) -> xr.DataArray:
+    """Return ``column`` as a DataArray (code, time, material, region); absent cells are NaN/''."""
+    index = pd.MultiIndex.from_frame(
+        table[["code", "year", "material", "region"]].rename(columns={"year": "time"})
+    )
+    series = pd.Series(table[column].to_numpy(), index=index)
+    da = xr.DataArray.from_series(series)
+    full = {"code": sorted(set(table["code"])), **coords}
+    return da.reindex(full)
+
+
+def build_msa_system(
+    table: pd.DataFrame,
+    *,
+    name: str = "MSA",
+    sources: pd.DataFrame | None = None,
+    missing: str = "report",
+    origin: str = "MSA table",
+) -> MsaBuild:
+    r"""Build the JRC MSA chain as a :class:`System` from an MSA table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        An MSA table (validated here if it lacks the ``row`` column of
+        :func:`validate_msa_table`).
+    name : str
+        The system's name.
+    sources : DataFrame, optional
+        The sources table; every ``source_id`` of ``table`` must be in it.
+    missing : {"report", "zero"}
+        ``"report"`` (default): a JRC code not given is listed in :attr:`MsaBuild.missing` and
+        the edges needing it are skipped. ``"zero"``: such codes are 0 (grade D, an explicit
+        assumption), so every edge exists. A code given for some years or materials but not
+        others is an error either way unless ``"zero"``.
+    origin : str
+        The file name, for messages.
+
+    Returns
+    -------
+    MsaBuild
+
+    Notes
+    -----
+    Each edge is the signed sum of ``jrc_structure.csv``; each stock's level is its code and
+    its change the expression of ``jrc_stocks.csv`` (in-use stock: E.1.1 with change E.1.7).
+    Balance per process: :math:`r = \sum in - \sum out - \Delta S`, reported, not forced.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"material": "Li", "region": "EU", "year": 2020,
+    ...     "code": ["F.1.4", "G.1.1", "G.1.5"], "value": [10.0, 8.0, 2.0], "units": "t",
+    ...     "source_id": "", "grade": "D"})
+    >>> built = build_msa_system(t, missing="zero")
+    >>> float(built.system.flow("Collection", "Recycling").sum())
+    10.0
+    """
+    if missing not in ("report", "zero"):
+        raise ConfigError(f"missing must be 'report' or 'zero' (got {missing!r})")
+    if "row" not in table.columns:
+        table = validate_msa_table(table.astype(str), origin=origin)
+    if table.empty:
+        raise DataError(f"{origin}: the MSA table has no rows")
+    coords = {
+        "time": sorted(int(y) for y in set(table["year"])),
+        "material": sorted(set(table["material"])),
+        "region": sorted(set(table["region"])),
+    }
+    values = _pivot(table, "value", coords).astype(float)
+    source_ids = _pivot(table, "source_id", coords).fillna("")
+    grades = _pivot(table, "grade", coords).fillna("")
+    given = set(values["code"].values)
+    covered = {m for key in given for m in key.split("+")}
+    absent = [c for c in jrc_codes() if c not in covered]
+    partial = [c for c in given if bool(values.sel(code=c).isnull().any())]
+    if missing == "zero":
+        hole = values.isnull()
+        filler = xr.DataArray(
+            np.zeros((len(absent), *values.shape[1:])),
+            dims=values.dims,
+            coords={**{d: values[d] for d in values.dims[1:]}, "code": absent},
+        )
+        fill_grade = xr.full_like(filler, "D", dtype=object)
+        values = xr.concat([values.fillna(0.0), filler], dim="code")
+        grades = xr.concat([grades.where(~hole, "D"), fill_grade], "code")
+        source_ids = xr.concat([source_ids, xr.full_like(filler, "", dtype=object)], "code")
+        absent = []
+    elif partial:
+        code = sorted(partial)[0]
+        hole = values.sel(code=code).isnull().stack(cell=("time", "material", "region"))
+        cell = hole["cell"].values[np.argmax(hole.values)]
+        raise DataError(
+            f"{origin}: code {code!r} is given for some cells but not for year {cell[0]}, "
+            f"material {cell[1]!r}, region {cell[2]!r}; add the row, or build with "
+            "missing='zero' to take absent values as 0"
+        )
+    system = System(name, coords=coords, sources=sources, attrs={"template": "jrc_msa"})
+    for row in reference_table("jrc_processes").itertuples():
+        system.add_process(
+            row.id,
+            kind=row.kind,
+            stage=row.stage or None,
+            label_en=row.label_en,
+            label_nl=row.label_nl,
+        )
+    info = _variable_info()
+    for code in values["code"].values:
+        first = code.split("+")[0]
+        system.add_parameter(
+            code,
+            values.sel(code=code, drop=True),
+            units="t",
+            source_id=source_ids.sel(code=code, drop=True),
+            grade=grades.sel(code=code, drop=True),
+            attrs={
+                "jrc_code": code,
+                "role": info.at[first, "role"],
+                "kind": info.at[first, "kind"],
+            },
+        )
+    available = set(values["code"].values)
+    skipped: list[dict[str, str]] = []
+    negative: list[str] = []
+
+    def combine(expression: str, element: str) -> tuple[xr.DataArray, xr.DataArray] | None:
+        terms = _parse_expression(expression)
+        lacking = [c for _, c in terms if c not in available]
+        if lacking:
+            skipped.append({"element": element, "missing_codes": "+".join(lacking)})
+            return None
+        total = sum(s * values.sel(code=c, drop=True) for s, c in terms)
+        return total, _worst_grade([grades.sel(code=c, drop=True) for _, c in terms])
+
+    for row in reference_table("jrc_structure").itertuples():
+        element = f"{row.source} => {row.target}"
+        made = combine(row.expression, element)
+        if made is None:
+            continue
+        terms = _parse_expression(row.expression)
+        derived = any(s < 0 or info.at[c, "role"] == "total" for s, c in terms)
+        value, grade = made
+        attrs = {"jrc_expression": row.expression} if derived else {}
+        if derived and bool((value < 0).any()):
+            negative.append(element)
+        system.add_flow(
+            row.source,
+            row.target,
+            value,
+            units="t",
+            signed=derived or any(info.at[c, "signed"] == "1" for _, c in terms),
+            jrc_code=None if derived else "+".join(c for _, c in terms),
+            source_id=_single_source(source_ids, [c for _, c in terms]),
+            grade=grade,
+            attrs=attrs,
+        )
+    for row in reference_table("jrc_stocks").itertuples():
+        element = f"stock {row.process}"
+        level = combine(row.stock_code, element)
+        change = combine(row.change_expression, element) if level is not None else None
+        if level is None or change is None:
+            continue
+        system.add_stock(
+            row.process,
+            level[0],
+            stock_change=change[0],
+            units="t",
+            source_id=source_ids.sel(code=row.stock_code, drop=True),
+            grade=level[1],
+            attrs={"jrc_code": row.stock_code, "jrc_change": row.change_expression},
+        )
+    return MsaBuild(
+        system=system,
+        missing=tuple(absent),
+        skipped=pd.DataFrame(skipped, columns=["element", "missing_codes"]),
+        imbalance=stage_imbalance(system),
+        negative_edges=tuple(negative),
+    )
+
+
+def _worst_grade(grades: list[xr.DataArray]) -> xr.DataArray:
+    """Cell-wise worst grade (A best, D worst) of several grade arrays; '' where none is given."""
+    ranks = [g.copy(data=np.vectorize(lambda s: _GRADE_RANK.get(s, -1))(g.values)) for g in grades]
+    worst = functools.reduce(np.maximum, ranks)
+    labels = np.array(["", *GRADES], dtype=object)
+    return worst.copy(data=labels[worst.values.astype(int) + 1])
+
+
+def _single_source(source_ids: xr.DataArray, codes: list[str]) -> xr.DataArray | str:
+    """Return an edge's source id: the terms' id where they agree, else '' (see parameters)."""
+    ids = [source_ids.sel(code=c, drop=True) for c in codes]
+    first = ids[0]
+    agree = functools.reduce(
+        lambda a, b: a & b, [first == other for other in ids[1:]], first == first
+    )
+    return first.where(agree, "")
+
+
+def read_msa_model(path: str | Path, *, missing: str | None = None) -> MsaBuild:
+    """Build the MSA system of a model folder holding ``msa.csv`` (and ``sources.csv``).
+
+    An optional ``model.toml`` may give ``name``, ``description`` and ``missing``
+    (``"report"`` or ``"zero"``); the ``missing`` argument overrides it.
+
+    Raises
+    ------
+    DataError
+        If the folder has no ``msa.csv`` or a table is malformed.
+    """
+    folder = Path(path)
+    table_path = folder / "msa.csv"
+    if not table_path.is_file():
+        raise DataError(f"{folder}: no msa.csv (an MSA model folder holds msa.csv, sources.csv)")
+    config: dict[str, object] = {}
+    if (folder / "model.toml").is_file():
+        try:
+            config = tomllib.loads((folder / "model.toml").read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{folder / 'model.toml'}: {err}") from err
+    sources = None
+    if (folder / "sources.csv").is_file():
+        sources = pd.read_csv(folder / "sources.csv", dtype=str, keep_default_na=False)
+    table = read_msa_table(table_path)
+    unknown = sorted(
+        set(table["source_id"]) - {""} - set(sources["source_id"] if sources is not None else [])
+    )
+    if unknown:
+        raise ProvenanceError(
+            f"{table_path}: source id(s) {unknown} are not in {folder / 'sources.csv'}; add them"
+        )
+    return build_msa_system(
+        table,
+        name=str(config.get("name", folder.name)),
+        sources=sources,
+        missing=str(missing or config.get("missing", "report")),
+        origin=str(table_path),
+    )
+
+
+# ----------------------------------------------------------------------------- queries
+def stage_imbalance(system: System) -> pd.DataFrame:
+    r"""Return every non-boundary process's mass-balance residual, absolute and relative.
+
+    Parameters
+    ----------
+    system : System
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``process, stage, year``, the system's other dims, ``residual`` (inflows -
+        outflows - stock change, in ``units``), ``throughput``, ``relative`` (residual /
+        throughput; NaN where the throughput is 0) and ``units``.
+
+    Notes
+    -----
+    :math:`r_p = \sum_{in} f - \sum_{out} f - \Delta S_p`, relative :math:`r_p / \max(\sum in,
+    \sum out)` (see :func:`msa.balance` and :func:`msa.throughput`).
+    """
+    res = balance(system)
+    tps = throughput(system)
+    frames = []
+    for pid in res.data_vars:
+        frame = res[pid].to_dataframe(name="residual").drop(columns=[], errors="ignore")
+        frame["throughput"] = tps[pid].to_dataframe(name="t")["t"].to_numpy()
+        frame = frame.reset_index()
+        frame.insert(0, "stage", system.processes[str(pid)].stage or "")
+        frame.insert(0, "process", str(pid))
+        frame["units"] = res[pid].attrs.get("units", "")
+        frames.append(frame)
+    columns = ["process", "stage", "year", "residual", "throughput", "relative", "units"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True).rename(columns={"time": "year"})
+    tp = out["throughput"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["relative"] = np.where(tp > 0, out["residual"].to_numpy(dtype=float) / tp, np.nan)
+    others = [c for c in out.columns if c not in columns]
+    return out[["process", "stage", "year", *others, "residual", "throughput", "relative", "units"]]
+
+
+def jrc_variables(
+    system: System, *, dims: tuple[str, ...] = ("material", "region")
+) -> xr.DataArray:
+    """Return the JRC variables a system holds, over ``code``, ``time`` and ``dims``.
+
+    Variables are read from parameters, flows and stocks whose attrs carry ``jrc_code`` (a code
+    or a ``+``-fold of codes); a fold stays one entry (its code is the fold). Parameters come
+    first; a flow or stock carrying a code already read must agree with it.
+
+    Parameters
+    ----------
+    system : System
+    dims : tuple of str
+        Dims to keep where every variable has them; all other dims are summed.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``attrs["units"]`` is the common units; an empty ``code`` dim if none is tagged.
+
+    Raises
+    ------
+    DataError
+        On mixed units, an unknown code, or a flow disagreeing with the parameter of its code.
+    """
+    found: dict[str, xr.DataArray] = {}
+    where: dict[str, str] = {}
+    items: list[tuple[str, xr.DataArray]] = [
+        *((f"parameter {n!r}", p) for n, p in system.parameters.items()),
+        *((f"flow {n!r}", f) for n, f in system.flows.items()),
+        *((f"stock {n!r}", s["stock"].assign_attrs(s.attrs)) for n, s in system.stocks.items()),
+    ]
+    for label, arr in items:
+        code = arr.attrs.get("jrc_code")
+        if not code:
+            continue
+        key = "+".join(split_codes(str(code), where=f"system {system.name!r}: {label}"))
+        members = set(key.split("+"))
+        overlap = [k for k in found if members & set(k.split("+"))]
+        if overlap:
+            union = set().union(*(k.split("+") for k in overlap))
+            if union != members:
+                raise DataError(
+                    f"system {system.name!r}: {label} carries jrc_code {key!r}, which overlaps "
+                    f"{[where[k] for k in overlap]} without covering the same codes; tag "
+                    "each code once"
+                )
+            if not _same(sum(found[k] for k in overlap), arr):
+                raise DataError(
+                    f"system {system.name!r}: {label} carries jrc_code {key!r} with values "
+                    f"differing from {[where[k] for k in overlap]}; tag one of them only"
+                )
+            continue
+        found[key] = arr
+        where[key] = label
+    time = xr.DataArray(system.years, dims="time", coords={"time": system.years})
+    if not found:
+        empty = xr.DataArray(np.zeros((0, len(time))), dims=("code", "time"))
+        return empty.assign_coords(code=[], time=time.values).assign_attrs(units="t")
+    units = {str(a.attrs.get("units")) for a in found.values()}
+    if len(units) > 1:
+        raise DataError(
+            f"system {system.name!r}: JRC variables mix units {sorted(units)}; convert first"
+        )
+    keep = [d for d in dims if all(d in a.dims for a in found.values())]
+    arrays = []
+    for key, arr in found.items():
+        extra = [d for d in arr.dims if d not in ("time", *keep)]
+        arr = arr.sum(extra) if extra else arr
+        arr = arr.broadcast_like(time).transpose("time", *keep)
+        arrays.append(arr.drop_attrs().expand_dims(code=[key]))
+    out = xr.concat(arrays, dim="code")
+    out.attrs["units"] = units.pop()
+    out.name = "value"
+    return out
+
+
+def _same(a: xr.DataArray, b: xr.DataArray) -> bool:
+    common = [d for d in a.dims if d in b.dims]
+    sa = a.sum([d for d in a.dims if d not in common]) if set(a.dims) - set(common) else a
+    sb = b.sum([d for d in b.dims if d not in common]) if set(b.dims) - set(common) else b
+    return bool(np.allclose(sa.values, sb.transpose(*sa.dims).values, rtol=1e-9, atol=0))
