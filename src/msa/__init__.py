@@ -7,6 +7,8 @@ indicators and Sankey diagrams, with the source and quality grade of every input
 
 from importlib.metadata import PackageNotFoundError, version
 
+from msa import testing
+from msa._example import load_example
 from msa.balance import balance, check_balance, throughput
 
 # -- classifications
@@ -37,6 +39,7 @@ from msa.errors import (
     RenderError,
     StockModelError,
 )
+from msa.io import read_system, read_tables, to_frame, to_tables, write_netcdf
 from msa.provenance import GRADES, make_sources
 
 # -- system and balance
@@ -81,5 +84,13 @@ __all__ = [
     "make_sources",
     "split_flow_name",
     "throughput",
+    # tables, NetCDF and the example
+    "load_example",
+    "read_system",
+    "read_tables",
+    "testing",
+    "to_frame",
+    "to_tables",
+    "write_netcdf",
     "__version__",
 ]

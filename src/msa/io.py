@@ -1,0 +1,425 @@
+"""Tables in, NetCDF out: read a System from tables or NetCDF, write it back without loss.
+
+* :func:`read_system` reads a folder of CSV tables, an Excel workbook (``pip install
+  'msa[excel]'``) or a NetCDF file written by :func:`write_netcdf`.
+* :func:`write_netcdf` (also :meth:`msa.System.to_netcdf`) writes the whole system: names, dims,
+  units, attrs, process labels/stages/kinds, the sources table and per-value provenance.
+* :func:`to_tables` writes the folder-of-tables layout that :func:`read_system` reads back;
+  :func:`to_frame` returns all flows as one tidy DataFrame.
+
+The table layout is documented in ``docs/tables.md``. Every reading problem is an
+:class:`msa.DataError` (or subclass) naming the file, row and column; nothing is dropped or
+filled in silently. Writers refuse to overwrite unless ``overwrite=True`` and write through a
+temporary file that is renamed into place, so a failed write never leaves a half file.
+
+Examples
+--------
+>>> import tempfile, pathlib, msa
+>>> system = msa.load_example()
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> system.to_netcdf(folder / "example.nc")
+>>> msa.testing.assert_systems_equal(msa.read_system(folder / "example.nc"), system)
+>>> _ = msa.to_tables(system, folder / "tables")
+>>> msa.testing.assert_systems_equal(msa.read_system(folder / "tables"), system)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from msa._tables import flows_frame, read_tables, write_tables
+from msa.errors import DataError, OutputExistsError
+from msa.system import Process, System
+
+__all__ = [
+    "FORMAT",
+    "read_netcdf",
+    "read_system",
+    "read_tables",
+    "to_frame",
+    "to_tables",
+    "write_netcdf",
+]
+
+#: Value of the ``msa_format`` global attribute of a NetCDF file written by msa.
+FORMAT = "msa-system/1"
+_NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf")
+
+
+def read_system(path: str | os.PathLike[str], *, require_provenance: bool = True) -> System:
+    """Read a System from a NetCDF file, a folder of CSV tables or an Excel workbook.
+
+    Parameters
+    ----------
+    path : path-like
+        A NetCDF file written by :func:`write_netcdf`, a folder holding ``processes.csv``,
+        ``sources.csv``, ``flows.csv`` ... (see ``docs/tables.md``), or an ``.xlsx`` workbook
+        with one sheet per table.
+    require_provenance : bool
+        For tables: every value row must give a ``source_id`` and a ``grade`` (default). Pass
+        False to accept empty cells (values without provenance).
+
+    Returns
+    -------
+    System
+
+    Raises
+    ------
+    DataError
+        Malformed input, naming file, row and column; subclasses :class:`msa.DimensionError`
+        and :class:`msa.ProvenanceError` for coordinate and source/grade problems.
+
+    Examples
+    --------
+    >>> import msa
+    >>> from importlib.resources import files
+    >>> msa.read_system(files("msa") / "data" / "example").name
+    'example'
+    """
+    path = Path(path)
+    if path.is_dir() or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_tables(path, require_provenance=require_provenance)
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    return read_netcdf(path)
+
+
+def to_tables(system: System, folder: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write ``system`` as a folder of CSV tables that :func:`read_system` reads back.
+
+    Writes ``system.csv``, ``processes.csv``, ``sources.csv``, ``dims.csv``, ``flows.csv`` and,
+    where the system has them, ``stocks.csv`` and ``parameters.csv`` (long form). Flow attrs
+    other than units, ``signed`` and ``jrc_code``, stock variables other than ``stock`` and
+    ``stock_change``, and non-text system attrs do not fit the tables: an
+    :class:`msa.MsaWarning` names them (NetCDF keeps everything).
+
+    Parameters
+    ----------
+    system : System
+        The system to write.
+    folder : path-like
+        Target folder; created if needed.
+    overwrite : bool
+        Replace existing tables. Without it an existing table raises
+        :class:`msa.OutputExistsError`.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
+    return write_tables(system, folder, overwrite=overwrite)
+
+
+def to_frame(system: System) -> pd.DataFrame:
+    """Return every flow as one tidy DataFrame, one row per value.
+
+    Columns: ``flow``, ``source``, ``target``, every system dim (None where a flow lacks that
+    dim), ``value``, ``units``, ``source_id``, ``grade``, ``jrc_code``, ``signed``.
+
+    Examples
+    --------
+    >>> import msa
+    >>> frame = msa.to_frame(msa.load_example())
+    >>> list(frame.columns[:5])
+    ['flow', 'source', 'target', 'material', 'time']
+    >>> int(frame.query("flow == 'Use => Collection' and material == 'Co' and time == 2019").value)
+    40
+    """
+    return flows_frame(system)
+
+
+# ----------------------------------------------------------------------------- NetCDF
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(type(value).__name__)
+
+
+def _dump(value: object, where: str) -> str:
+    try:
+        return json.dumps(value, default=_json_default)
+    except (TypeError, ValueError) as err:
+        raise DataError(
+            f"{where}: cannot store {value!r} in NetCDF ({err}); use text, numbers, lists or "
+            "dicts in attrs"
+        ) from err
+
+
+def _coord_values(index: pd.Index) -> np.ndarray:
+    values = index.to_numpy()
+    return values.astype(object) if values.dtype.kind in "OUS" else values
+
+
+def _to_dataset(system: System) -> xr.Dataset:
+    """Encode ``system`` as one Dataset with NetCDF-safe variable names and JSON metadata."""
+    coords = {d: (d, _coord_values(i)) for d, i in system.coords.items()}
+    data: dict[str, xr.Variable] = {}
+    role_of: dict[str, str] = {}
+
+    def put(name: str, da: xr.DataArray, attrs: dict[str, object]) -> None:
+        var = da.variable.copy()
+        var.attrs = attrs
+        data[name] = var
+
+    for i, (name, da) in enumerate(system.flows.items()):
+        var = f"flow{i}_{_safe(da.attrs['source'])}_to_{_safe(da.attrs['target'])}"
+        put(
+            var,
+            da,
+            {
+                "msa_role": "flow",
+                "msa_index": i,
+                "msa_name": name,
+                "units": str(da.attrs.get("units", "")),
+                "msa_attrs": _dump(da.attrs, f"flow {name!r}"),
+            },
+        )
+        role_of[name] = var
+    for j, (pid, ds) in enumerate(system.stocks.items()):
+        base = f"stock{j}_{_safe(pid)}"
+        role_of[f"stock {pid}"] = f"{base}__stock"
+        for k, (key, arr) in enumerate(ds.data_vars.items()):
+            where = f"stock of {pid!r} ({key})"
+            extra = [c for c in arr.coords if c not in arr.dims]
+            if extra:
+                raise DataError(f"{where}: non-dimension coordinates {extra} cannot be stored")
+            renamed = (
+                arr
+                if key in ("stock", "stock_change")
+                else arr.rename({d: f"{base}__{_safe(str(key))}__{d}" for d in arr.dims})
+            )
+            for dim in renamed.dims:
+                if dim not in coords and dim in renamed.coords:
+                    coords[dim] = (dim, _coord_values(renamed.indexes[dim]))
+            put(
+                f"{base}__{_safe(str(key))}",
+                renamed,
+                {
+                    "msa_role": "stock",
+                    "msa_index": j,
+                    "msa_order": k,
+                    "msa_process": pid,
+                    "msa_variable": str(key),
+                    "msa_dims": _dump(list(arr.dims), where),
+                    "units": str(arr.attrs.get("units", "")),
+                    "msa_attrs": _dump(arr.attrs, where),
+                    "msa_stock_attrs": _dump(ds.attrs, f"stock of {pid!r}"),
+                },
+            )
+    for k, (name, da) in enumerate(system.parameters.items()):
+        var = f"param{k}_{_safe(name)}"
+        put(
+            var,
+            da,
+            {
+                "msa_role": "parameter",
+                "msa_index": k,
+                "msa_name": name,
+                "units": str(da.attrs.get("units", "")),
+                "msa_attrs": _dump(da.attrs, f"parameter {name!r}"),
+            },
+        )
+        role_of[f"parameter {name}"] = var
+    for m, (key, prov) in enumerate(system.provenance.items()):
+        base = role_of.get(key, f"prov{m}_{_safe(key)}")
+        for field in ("source_id", "grade"):
+            arr = prov[field]
+            put(
+                f"{base}__{field}",
+                arr.astype(str),
+                {
+                    "msa_role": "provenance",
+                    "msa_index": m,
+                    "msa_key": key,
+                    "msa_field": field,
+                },
+            )
+    sources = system.sources.reset_index()
+    attrs = {
+        "msa_format": FORMAT,
+        "msa_name": system.name,
+        "title": system.name,
+        "msa_dims": _dump(list(system.dims), "system dims"),
+        "msa_attrs": _dump(system.attrs, "system attrs"),
+        "msa_processes": _dump([vars(p) for p in system.processes.values()], "processes"),
+        "msa_sources": _dump(
+            {"columns": list(sources.columns), "rows": sources.to_numpy().tolist()}, "sources"
+        ),
+    }
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def write_netcdf(system: System, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write the whole ``system`` to a NetCDF-4 file that :func:`read_netcdf` reads back.
+
+    Flows are stored as variables with safe names (``flow0_Mine_to_Factory``) and their real
+    name, source, target and attrs in attributes; provenance as string variables
+    (``<var>__source_id``, ``<var>__grade``); processes, sources table, dims and system attrs as
+    JSON global attributes. The file is written to a temporary name and renamed into place.
+
+    Parameters
+    ----------
+    system : System
+        The system to write.
+    path : path-like
+        The target file; its folder is created if needed.
+    overwrite : bool
+        Replace an existing file. Without it an existing file raises
+        :class:`msa.OutputExistsError`.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path}: exists; pass overwrite=True (or --force) to replace it")
+    if path.is_dir():
+        raise OutputExistsError(f"{path}: is a folder; give a file name ending in .nc")
+    dataset = _to_dataset(system)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        dataset.to_netcdf(tmp, engine="netcdf4", format="NETCDF4")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def _plain(arr: xr.DataArray, attrs: dict[str, object]) -> xr.DataArray:
+    out = arr.copy()
+    out.attrs = attrs
+    return out
+
+
+def _strings(arr: xr.DataArray) -> xr.DataArray:
+    out = arr.copy()
+    out.values = np.asarray(arr.values).astype(str).astype(object).reshape(arr.shape)
+    return out
+
+
+def read_netcdf(path: str | os.PathLike[str]) -> System:
+    """Read a System from a NetCDF file written by :func:`write_netcdf`.
+
+    Every value passes the same validation as when the system was built, so a damaged or
+    hand-edited file raises :class:`msa.DataError` (naming the file) rather than loading
+    inconsistent data.
+    """
+    path = Path(path)
+    try:
+        with xr.open_dataset(path, engine="netcdf4") as handle:
+            ds = handle.load()
+    except (OSError, ValueError) as err:
+        raise DataError(f"{path}: cannot read as NetCDF ({err})") from err
+    if ds.attrs.get("msa_format") != FORMAT:
+        raise DataError(
+            f"{path}: not an msa system file (global attribute msa_format is "
+            f"{ds.attrs.get('msa_format')!r}, expected {FORMAT!r}); write it with "
+            "System.to_netcdf"
+        )
+    try:
+        return _from_dataset(ds)
+    except DataError as err:
+        raise type(err)(f"{path}: {err}") from err
+    except (KeyError, TypeError, json.JSONDecodeError) as err:
+        raise DataError(f"{path}: damaged msa metadata ({err!r})") from err
+
+
+def _from_dataset(ds: xr.Dataset) -> System:
+    dims = json.loads(ds.attrs["msa_dims"])
+    coords = {}
+    for dim in dims:
+        values = ds[dim].values
+        coords[dim] = values.astype(object).tolist() if values.dtype.kind in "OUS" else values
+    src = json.loads(ds.attrs["msa_sources"])
+    sources = pd.DataFrame(src["rows"], columns=src["columns"], dtype=object)
+    system = System(
+        ds.attrs["msa_name"],
+        coords=coords,
+        sources=sources.astype(str),
+        attrs=json.loads(ds.attrs["msa_attrs"]),
+    )
+    for rec in json.loads(ds.attrs["msa_processes"]):
+        system.add_process(Process(**rec))
+
+    def role(name: str) -> list[tuple[str, xr.DataArray]]:
+        found = [(str(k), v) for k, v in ds.data_vars.items() if v.attrs.get("msa_role") == name]
+        return sorted(
+            found,
+            key=lambda kv: (int(kv[1].attrs["msa_index"]), int(kv[1].attrs.get("msa_order", 0))),
+        )
+
+    prov: dict[str, dict[str, xr.DataArray]] = {}
+    order: list[str] = []
+    for _, arr in role("provenance"):
+        key = str(arr.attrs["msa_key"])
+        if key not in prov:
+            order.append(key)
+        prov.setdefault(key, {})[str(arr.attrs["msa_field"])] = _strings(_plain(arr, {}))
+
+    def given(key: str) -> dict[str, xr.DataArray | None]:
+        fields = prov.get(key, {})
+        return {"source_id": fields.get("source_id"), "grade": fields.get("grade")}
+
+    for _, arr in role("flow"):
+        attrs = json.loads(arr.attrs["msa_attrs"])
+        rest = {k: v for k, v in attrs.items() if k not in ("source", "target", "signed")}
+        system.add_flow(
+            attrs["source"],
+            attrs["target"],
+            _plain(arr, {}),
+            units=str(attrs["units"]),
+            signed=bool(attrs.get("signed", 0)),
+            attrs=rest,
+            **given(str(arr.attrs["msa_name"])),
+        )
+    stocks: dict[str, dict[str, xr.DataArray]] = {}
+    stock_attrs: dict[str, dict[str, object]] = {}
+    for _, arr in role("stock"):
+        pid = str(arr.attrs["msa_process"])
+        original = _plain(arr, json.loads(arr.attrs["msa_attrs"]))
+        names = json.loads(arr.attrs["msa_dims"])
+        original = original.rename(dict(zip(arr.dims, names, strict=True)))
+        stocks.setdefault(pid, {})[str(arr.attrs["msa_variable"])] = original
+        stock_attrs[pid] = json.loads(arr.attrs["msa_stock_attrs"])
+    for pid, parts in stocks.items():
+        ds_attrs = stock_attrs[pid]
+        units = str(ds_attrs.pop("units"))
+        ds_attrs.pop("process", None)
+        system.add_stock(
+            pid,
+            parts.pop("stock"),
+            stock_change=parts.pop("stock_change"),
+            units=units,
+            extra=parts or None,
+            attrs=ds_attrs,
+            **given(f"stock {pid}"),
+        )
+    for _, arr in role("parameter"):
+        attrs = json.loads(arr.attrs["msa_attrs"])
+        units = attrs.pop("units")
+        name = str(arr.attrs["msa_name"])
+        system.add_parameter(
+            name, _plain(arr, {}), units=units, attrs=attrs, **given(f"parameter {name}")
+        )
+    for key in order:
+        if key not in system.provenance:
+            system.provenance[key] = xr.Dataset(prov[key])
+    return system
