@@ -218,7 +218,10 @@ def _normalise_mapping(
         if not split:
             raise DimensionError(f"{where}: source item {src!r} maps to no target item")
         for t, share in split.items():
-            if not isinstance(share, int | float | np.number) or not 0 < float(share) <= 1:
+            if (
+                not isinstance(share, int | float | np.number)
+                or not 0 < float(share) <= 1 + SHARE_TOLERANCE
+            ):
                 raise DimensionError(
                     f"{where}: share of {src!r} -> {t!r} must be a number in (0, 1] (got {share!r})"
                 )
@@ -367,6 +370,7 @@ class Concordance:
         if unmapped:
             raise DimensionError(f"{where}: unmapped {self.target} item(s) {unmapped}")
         product = xr.dot(self.matrix(), other.matrix().sel({other.source: list(self.target_items)}))
+        product = product / product.sum(other.target)  # rows sum to 1; remove rounding drift
         mapping = {
             src: {t: float(v) for t, v in row.to_series().items() if v > 0}
             for src, row in ((s, product.sel({self.source: s})) for s in self.source_items)

@@ -1,0 +1,588 @@
+r"""Dynamic stock models: inflow-driven, stock-driven, and chains of delayed stocks.
+
+The survival matrix ``sf[t, c]`` (:func:`msa.survival_matrix`) is the share of cohort ``c``
+still in stock at the end of year ``t``. With inflow :math:`i_c` and, optionally, a historic
+stock by cohort :math:`h_c` at the end of the year before the first model year (its columns of
+``sf`` conditional on that), write :math:`x_c = h_c` for historic cohorts and :math:`x_c = i_c`
+for model cohorts. Then
+
+.. math::
+
+    s_{t,c} = x_c \, sf_{t,c}, \qquad s_t = \sum_c s_{t,c}, \qquad
+    o_{t,c} = s_{t-1,c} - s_{t,c} + [t = c] \, i_c, \qquad o_t = i_t - (s_t - s_{t-1})
+
+with :math:`s_{t_0-1,c} = h_c` (0 without a historic stock), so inflow - outflow = stock change
+holds by construction. The stock-driven model solves the lower-triangular system
+:math:`\sum_{c \le t} sf_{t,c} x_c = s_t` for the inflows by forward substitution,
+:math:`i_t = (s_t - \sum_{c<t} sf_{t,c} x_c) / sf_{t,t}`, the algorithm of ODYM and flodym.
+
+Every extra dim (region, product, material, chemistry, sample ...) is computed at once: the
+totals are one batched matrix product (inflow-driven) or one triangular solve (stock-driven)
+over all series; cohort arrays are built only when asked for (``by_cohort=True``), in place,
+so a totals-only run never holds an O(N T^2) array of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+import xarray as xr
+
+from msa._survival import InflowAt, _check_years, _survival, quadrature, survival_matrix
+from msa.errors import ConfigError, DataError, DimensionError, StockModelError
+from msa.lifetimes import Lifetime, ParamLike, _where
+
+__all__ = ["chain", "inflow_driven", "quadrature", "stock_driven", "survival_matrix"]
+
+NegativeInflow = Literal["allow", "error", "correct"]
+
+#: Relative tolerance (to the largest stock of a series) below which a residual demand in a
+#: year with zero survival in the inflow year, or a negative inflow, counts as rounding.
+RTOL = 1e-9
+
+
+class _Frame:
+    """The numpy layout of one stock model run: batch dims, time, cohort, columns."""
+
+    def __init__(
+        self,
+        values: xr.DataArray,
+        lifetime: Lifetime,
+        initial: xr.DataArray | None,
+        inflow_at: str,
+        n_pts: int,
+        what: str,
+    ) -> None:
+        if not isinstance(values, xr.DataArray):
+            raise DataError(f"{what} must be an xarray.DataArray (got {type(values).__name__})")
+        if "time" not in values.dims:
+            raise DimensionError(f"{what} must have a 'time' dim (got dims {values.dims})")
+        if "cohort" in values.dims:
+            raise DimensionError(f"{what} must not have a 'cohort' dim")
+        if "time" not in values.coords:
+            raise DimensionError(f"{what}: the 'time' dim needs coordinate labels (years)")
+        self.years = _check_years(values["time"].values, f"{what} time")
+        _check_data(values, what)
+        self.units = values.attrs.get("units")
+        self.other = [d for d in values.dims if d != "time"]
+        coords = {d: values[d] for d in self.other if d in values.coords}
+        t0 = int(self.years[0])
+        hist = np.array([], dtype=np.int64)
+        if initial is not None:
+            initial = _check_initial(initial, values, t0)
+            hist = initial["cohort"].values.astype(np.int64)
+        self.n_hist = len(hist)
+        self.cohorts = np.concatenate([hist, self.years])
+        sf, anchor = _survival(lifetime, self.years, self.cohorts, inflow_at, n_pts, coords)
+        if initial is not None and anchor is not None:
+            bad = (initial > 0) & (anchor == 0)
+            if bool(bad.any()):
+                b = bad.transpose(*bad.dims)
+                cell = _where(b, b.values)
+                raise StockModelError(
+                    f"initial_stock_by_cohort is > 0 {cell}, but {lifetime!r} gives this cohort "
+                    f"zero survival at the end of {t0 - 1}: a stock that cannot exist; check "
+                    "the lifetime or the cohort labels"
+                )
+        self.batch = [d for d in sf.dims if d not in ("time", "cohort")]
+        self.columns = [d for d in self.other if d not in self.batch]
+        self.coords = {d: sf[d] for d in self.batch if d in sf.coords}
+        self.coords.update({d: values[d] for d in self.columns if d in values.coords})
+        self.batch_shape = tuple(sf.sizes[d] for d in self.batch)
+        self.column_shape = tuple(values.sizes[d] for d in self.columns)
+        self.sf = np.ascontiguousarray(sf.transpose(*self.batch, "time", "cohort").values)
+        self.values = self._to_np(values)
+        self.initial = None if initial is None else self._to_np(initial, "cohort")
+
+    def _to_np(self, da: xr.DataArray, axis: str = "time") -> np.ndarray:
+        """Return ``da`` as (*batch (1 where absent), axis, prod(columns)), float."""
+        missing = [d for d in self.batch if d not in da.dims]
+        if missing:
+            da = da.expand_dims(missing)
+        da = da.transpose(*self.batch, axis, *self.columns)
+        arr = np.asarray(da.values, dtype=float)
+        return arr.reshape(*arr.shape[: len(self.batch) + 1], -1)
+
+    def to_da(self, arr: np.ndarray, cohort: bool = False) -> xr.DataArray:
+        """Wrap (*batch, time, [cohort,] columns) back to a DataArray, time first."""
+        shape = arr.shape[: arr.ndim - 1] + self.column_shape
+        arr = np.broadcast_to(arr, (*self.batch_shape, *arr.shape[len(self.batch_shape) :]))
+        arr = arr.reshape(*self.batch_shape, *shape[len(self.batch_shape) :])
+        core = ["time", "cohort"] if cohort else ["time"]
+        dims = (*self.batch, *core, *self.columns)
+        coords = dict(self.coords)
+        coords["time"] = self.years
+        if cohort:
+            coords["cohort"] = self.cohorts
+        order = (
+            *core,
+            *[d for d in self.other if d in dims],
+            *[d for d in dims if d not in core and d not in self.other],
+        )
+        return xr.DataArray(arr, dims=dims, coords=coords).transpose(*order)
+
+    def initial_total(self) -> np.ndarray:
+        if self.initial is None:
+            return np.zeros(1)
+        return self.initial.sum(axis=-2)
+
+
+def _check_data(values: xr.DataArray, what: str, *, signed: bool = False) -> None:
+    data = values.values
+    bad = ~np.isfinite(data)
+    if bad.any():
+        raise DataError(f"{what}: non-finite value {data[bad][0]!r} {_where(values, bad)}")
+    if not signed:
+        neg = data < 0
+        if neg.any():
+            raise DataError(
+                f"{what}: negative value {data[neg][0]!r} {_where(values, neg)}; stock models "
+                "need non-negative inputs"
+            )
+
+
+def _check_initial(initial: xr.DataArray, values: xr.DataArray, t0: int) -> xr.DataArray:
+    what = "initial_stock_by_cohort"
+    if not isinstance(initial, xr.DataArray) or "cohort" not in initial.dims:
+        raise DimensionError(f"{what} must be a DataArray with a 'cohort' dim (years of entry)")
+    if "time" in initial.dims:
+        raise DimensionError(
+            f"{what} must not have a 'time' dim: it is the stock at the end of {t0 - 1} by cohort"
+        )
+    cohorts = np.asarray(initial["cohort"].values)
+    if not np.issubdtype(cohorts.dtype, np.integer):
+        raise DimensionError(f"{what}: cohort labels must be integer years")
+    late = cohorts[cohorts >= t0]
+    if len(late):
+        raise DimensionError(
+            f"{what}: cohort {int(late[0])} is not before the first model year {t0}; the "
+            f"initial stock is the stock at the end of {t0 - 1}"
+        )
+    if len(np.unique(cohorts)) != len(cohorts):
+        raise DimensionError(f"{what}: duplicate cohort labels")
+    other = [d for d in values.dims if d != "time"]
+    lacking = [d for d in other if d not in initial.dims]
+    extra = [d for d in initial.dims if d != "cohort" and d not in other]
+    if lacking or extra:
+        raise DimensionError(
+            f"{what} must have the dims of the model input besides 'time' ({other}) plus "
+            f"'cohort'; it lacks {lacking} and has extra {extra}"
+        )
+    _check_data(initial, what)
+    sel = {}
+    for d in other:
+        if d in values.coords:
+            want = pd.Index(values[d].values)
+            have = pd.Index(initial[d].values)
+            missing = want.difference(have)
+            if len(missing):
+                raise DimensionError(f"{what}: no value for {d} {list(missing)[:5]}")
+            sel[d] = want
+    initial = initial.sel(sel) if sel else initial
+    return initial.sortby("cohort").astype(float)
+
+
+def _cohort_arrays(
+    frame: _Frame, x: np.ndarray, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (stock_by_cohort, outflow_by_cohort) as (*batch, time, cohort, columns).
+
+    ``x`` is (*batch, cohort, columns): historic stock then inflows. ``rows`` (optional) is a
+    ready stock by cohort (the corrected stock-driven case).
+    """
+    n_t, n_h = len(frame.years), frame.n_hist
+    if rows is None:
+        shape = np.broadcast_shapes(frame.sf.shape[:-2], x.shape[:-2])
+        sb = np.empty((*shape, n_t, len(frame.cohorts), x.shape[-1]))
+        np.multiply(frame.sf[..., None], x[..., None, :, :], out=sb)
+    else:
+        sb = rows
+    ob = np.empty_like(sb)
+    np.subtract(sb[..., :-1, :, :], sb[..., 1:, :, :], out=ob[..., 1:, :, :])
+    np.negative(sb[..., 0, :, :], out=ob[..., 0, :, :])
+    if n_h:
+        ob[..., 0, :n_h, :] += x[..., :n_h, :]
+    year = np.arange(n_t)
+    ob[..., year, n_h + year, :] += x[..., n_h:, :]
+    return sb, ob
+
+
+def _dataset(frame: _Frame, inflow, stock, by_cohort, sb, ob, extra, attrs) -> xr.Dataset:
+    before = frame.initial_total()[..., None, :]
+    before = np.broadcast_to(before, (*stock.shape[:-2], 1, stock.shape[-1]))
+    change = np.diff(stock, axis=-2, prepend=before)
+    outflow = inflow - change
+    data = {
+        "inflow": frame.to_da(inflow),
+        "outflow": frame.to_da(outflow),
+        "stock": frame.to_da(stock),
+        "stock_change": frame.to_da(change),
+    }
+    if by_cohort:
+        data["stock_by_cohort"] = frame.to_da(sb, cohort=True)
+        data["outflow_by_cohort"] = frame.to_da(ob, cohort=True)
+    data.update({k: frame.to_da(v) for k, v in extra.items()})
+    ds = xr.Dataset(data)
+    if frame.units:
+        for var in ds.data_vars.values():
+            var.attrs["units"] = frame.units
+    ds.attrs.update(attrs)
+    return ds
+
+
+def inflow_driven(
+    inflow: xr.DataArray,
+    lifetime: Lifetime,
+    *,
+    inflow_at: InflowAt = "middle",
+    n_pts_per_interval: int = 1,
+    initial_stock_by_cohort: xr.DataArray | None = None,
+    by_cohort: bool = True,
+) -> xr.Dataset:
+    r"""Return stock and outflow of a stock fed by ``inflow`` whose items age by ``lifetime``.
+
+    Parameters
+    ----------
+    inflow : DataArray
+        Inflow per year, over ``time`` (consecutive integer years) and any other dims; finite
+        and non-negative.
+    lifetime : Lifetime
+        E.g. ``msa.WeibullLifetime(shape, scale)``; parameters may vary by ``cohort`` and any
+        other dim; lifetime factors by cohort and by year apply.
+    inflow_at : {"start", "middle", "end"}
+        When the inflow enters within its year: "middle" (default, flodym), "end" (ODYM).
+    n_pts_per_interval : int
+        1, or 2-10 Gauss-Lobatto points spreading the inflow over its year (short lifetimes).
+    initial_stock_by_cohort : DataArray, optional
+        The stock at the end of the year before the first year, by ``cohort`` (years of entry
+        before the first year) and the other dims of ``inflow``.
+    by_cohort : bool
+        Also return ``stock_by_cohort`` and ``outflow_by_cohort`` (``time`` x ``cohort``);
+        False saves their O(N T²) memory and time.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``inflow``, ``outflow``, ``stock`` (end of year), ``stock_change``, and with
+        ``by_cohort`` the cohort arrays; units from ``inflow.attrs["units"]``.
+
+    Notes
+    -----
+    :math:`s_{t,c} = i_c \, sf_{t,c}`, :math:`s_t = \sum_c s_{t,c}`,
+    :math:`o_t = i_t - (s_t - s_{t-1})` (module docstring). Inflow - outflow = stock change
+    exactly (to rounding). Equal to flodym 1.1 ``InflowDrivenDSM`` on annual grids.
+
+    Examples
+    --------
+    >>> import xarray as xr, msa
+    >>> years = [2020, 2021, 2022]
+    >>> inflow = xr.DataArray([10.0, 10.0, 10.0], dims="time", coords={"time": years})
+    >>> ds = msa.inflow_driven(inflow, msa.FixedLifetime(2), inflow_at="end")
+    >>> ds.stock.values, ds.outflow.values
+    (array([10., 20., 20.]), array([ 0.,  0., 10.]))
+    """
+    frame = _Frame(
+        inflow, lifetime, initial_stock_by_cohort, inflow_at, n_pts_per_interval, "inflow"
+    )
+    x = frame.values
+    if frame.initial is not None:
+        x = np.concatenate(_pair(frame.initial, x), axis=-2)
+    stock = np.matmul(frame.sf, x)
+    sb = ob = None
+    if by_cohort:
+        sb, ob = _cohort_arrays(frame, x)
+    attrs = _attrs("inflow-driven", lifetime, inflow_at, n_pts_per_interval)
+    return _dataset(frame, frame.values, stock, by_cohort, sb, ob, {}, attrs)
+
+
+def _pair(a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+    """Broadcast ``a`` and ``b`` on every axis but the second last (to concatenate on it)."""
+    lead = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    cols = max(a.shape[-1], b.shape[-1])
+    return [
+        np.broadcast_to(a, (*lead, a.shape[-2], cols)),
+        np.broadcast_to(b, (*lead, b.shape[-2], cols)),
+    ]
+
+
+def _attrs(mode: str, lifetime: Lifetime, inflow_at: str, n_pts: int) -> dict[str, object]:
+    return {
+        "stock_model": mode,
+        "lifetime": repr(lifetime),
+        "inflow_at": inflow_at if n_pts == 1 else f"spread ({n_pts} Gauss-Lobatto points)",
+        "n_pts_per_interval": int(n_pts),
+    }
+
+
+def stock_driven(
+    stock: xr.DataArray,
+    lifetime: Lifetime,
+    *,
+    inflow_at: InflowAt = "middle",
+    n_pts_per_interval: int = 1,
+    initial_stock_by_cohort: xr.DataArray | None = None,
+    by_cohort: bool = True,
+    negative_inflow: NegativeInflow = "allow",
+) -> xr.Dataset:
+    r"""Return the inflow and outflow that keep the stock at ``stock`` as items age by ``lifetime``.
+
+    Parameters
+    ----------
+    stock : DataArray
+        Stock at the end of each year, over ``time`` (consecutive integer years) and any other
+        dims; finite and non-negative.
+    lifetime : Lifetime
+        The lifetime distribution (see :func:`inflow_driven`).
+    inflow_at, n_pts_per_interval : see :func:`inflow_driven`.
+    initial_stock_by_cohort : DataArray, optional
+        Historic stock by ``cohort`` at the end of the year before the first year. Without it
+        the whole first-year stock is the first cohort (as ODYM and flodym).
+    by_cohort : bool
+        Also return ``stock_by_cohort`` and ``outflow_by_cohort``.
+    negative_inflow : {"allow", "error", "correct"}
+        What to do when the stock falls faster than its cohorts leave, so the inflow would be
+        negative: return it ("allow", as flodym), raise :class:`msa.StockModelError` naming
+        the year and coordinates ("error"), or set the inflow to 0 and retire the surplus from
+        the cohorts in stock in proportion to their size ("correct"); the retired mass is part
+        of ``outflow`` and is also returned as ``outflow_correction``.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``inflow``, ``outflow``, ``stock`` (the input), ``stock_change``, optionally the
+        cohort arrays and ``outflow_correction``.
+
+    Raises
+    ------
+    StockModelError
+        If ``sf[t, t] == 0`` (nothing of the year's inflow survives to the end of the year)
+        while the stock needs an inflow in that year, or for a negative inflow under "error".
+
+    Notes
+    -----
+    Forward substitution :math:`i_t = (s_t - \sum_{c<t} sf_{t,c} x_c) / sf_{t,t}`, solved for
+    every series at once with one LAPACK triangular solve (``scipy.linalg.solve_triangular``)
+    when the lifetime does not vary over a dim of its own; otherwise, and for
+    ``negative_inflow="correct"`` (which must see each year's cohorts before the next), by a
+    loop over years that is vectorised over cohorts and series. The correction in year t, when
+    :math:`r_t = \sum_{c<t} s_{t,c} > s_t`: :math:`i_t = 0`, every cohort in stock is scaled by
+    :math:`s_t / r_t` from year t on, and :math:`r_t - s_t` leaves as extra outflow.
+
+    Examples
+    --------
+    >>> import xarray as xr, msa
+    >>> years = [2020, 2021, 2022]
+    >>> stock = xr.DataArray([10.0, 20.0, 20.0], dims="time", coords={"time": years})
+    >>> msa.stock_driven(stock, msa.FixedLifetime(2), inflow_at="end").inflow.values
+    array([10., 10., 10.])
+    """
+    if negative_inflow not in ("allow", "error", "correct"):
+        raise ConfigError(
+            f"negative_inflow must be 'allow', 'error' or 'correct' (got {negative_inflow!r})"
+        )
+    frame = _Frame(stock, lifetime, initial_stock_by_cohort, inflow_at, n_pts_per_interval, "stock")
+    n_t, n_h = len(frame.years), frame.n_hist
+    target = frame.values
+    tol = RTOL * np.max(np.abs(target), axis=-2, keepdims=True)
+    sf_model = frame.sf[..., n_h:]
+    diag = np.diagonal(sf_model, axis1=-2, axis2=-1)
+    simple = negative_inflow != "correct" and bool((diag > 0).all())
+    rows = None
+    correction = None
+    if simple:
+        rhs = target
+        if frame.initial is not None:
+            rhs = target - np.matmul(frame.sf[..., :n_h], frame.initial)
+        rhs = np.broadcast_to(rhs, (*frame.sf.shape[:-2], n_t, rhs.shape[-1]))
+        inflow = _solve(sf_model, rhs)
+    else:
+        inflow, rows, correction = _forward(frame, target, tol, negative_inflow, by_cohort)
+    if negative_inflow == "error":
+        neg = inflow < -tol
+        if neg.any():
+            da = frame.to_da(np.where(neg, inflow, 0.0))
+            mask = da.values < 0
+            raise StockModelError(
+                f"stock-driven model needs a negative inflow {da.values[mask][0]!r} "
+                f"{_where(da, mask)}: the stock falls faster than its cohorts leave; pass "
+                "negative_inflow='correct' to retire cohorts early, or 'allow'"
+            )
+    x = inflow
+    if frame.initial is not None:
+        x = np.concatenate(_pair(frame.initial, inflow), axis=-2)
+    sb = ob = None
+    if by_cohort:
+        sb, ob = _cohort_arrays(frame, x, rows)
+    extra = {} if correction is None else {"outflow_correction": correction}
+    attrs = _attrs("stock-driven", lifetime, inflow_at, n_pts_per_interval)
+    attrs["negative_inflow"] = negative_inflow
+    stock_out = np.broadcast_to(target, inflow.shape)
+    return _dataset(frame, inflow, stock_out, by_cohort, sb, ob, extra, attrs)
+
+
+def _solve(sf: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve sf @ x = rhs for x, lower triangular, over the leading batch axes."""
+    out = np.empty(rhs.shape)
+    for idx in np.ndindex(sf.shape[:-2]):
+        out[idx] = scipy.linalg.solve_triangular(sf[idx], rhs[idx], lower=True, check_finite=False)
+    return out
+
+
+def _forward(
+    frame: _Frame, target: np.ndarray, tol: np.ndarray, mode: str, by_cohort: bool
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Forward substitution year by year, vectorised over cohorts and series.
+
+    Returns (inflow, stock by cohort rows or None, correction or None).
+    """
+    n_t, n_h = len(frame.years), frame.n_hist
+    sf = frame.sf
+    batch = np.broadcast_shapes(sf.shape[:-2], target.shape[:-2])
+    n_col = target.shape[-1]
+    x = np.zeros((*batch, len(frame.cohorts), n_col))
+    if frame.initial is not None:
+        x[..., :n_h, :] = frame.initial
+    target = np.broadcast_to(target, (*batch, n_t, n_col))
+    tol = np.broadcast_to(tol, (*batch, 1, n_col))[..., 0, :]
+    inflow = np.zeros((*batch, n_t, n_col))
+    correct = mode == "correct"
+    correction = np.zeros((*batch, n_t, n_col)) if correct else None
+    rows = np.empty((*batch, n_t, len(frame.cohorts), n_col)) if correct and by_cohort else None
+    sf_b = np.broadcast_to(sf, (*batch, n_t, len(frame.cohorts)))
+    for i in range(n_t):
+        col = n_h + i
+        weights = sf_b[..., i, :col]
+        remaining = np.einsum("...c,...cm->...m", weights, x[..., :col, :])
+        need = target[..., i, :] - remaining
+        if correct:
+            over = need < 0
+            if over.any():
+                keep = np.where(over, target[..., i, :] / np.where(over, remaining, 1.0), 1.0)
+                x[..., :col, :] *= keep[..., None, :]
+                correction[..., i, :] = np.where(over, -need, 0.0)
+                need = np.where(over, 0.0, need)
+        d = sf_b[..., i, col][..., None]
+        zero = np.broadcast_to(d == 0, need.shape)
+        if zero.any():
+            bad = zero & (np.abs(need) > tol)
+            if bad.any():
+                da = frame.to_da(np.where(bad, need, 0.0)[..., None, :].repeat(n_t, axis=-2))
+                da = da.isel(time=i)
+                mask = da.values != 0
+                raise StockModelError(
+                    f"stock-driven model: nothing of the inflow of {frame.years[i]} survives to "
+                    f"the end of that year (sf[t, t] = 0) but the stock needs "
+                    f"{da.values[mask][0]!r} more {_where(da, mask)}; use a longer lifetime, "
+                    "inflow_at='start'/'middle', or n_pts_per_interval > 1"
+                )
+        x[..., col, :] = np.where(zero, 0.0, need / np.where(d == 0, 1.0, d))
+        inflow[..., i, :] = x[..., col, :]
+        if rows is not None:
+            np.multiply(sf_b[..., i, :, None], x, out=rows[..., i, :, :])
+    return inflow, rows, correction
+
+
+def chain(
+    inflow: xr.DataArray,
+    lifetimes: Sequence[Lifetime],
+    shares: Sequence[ParamLike],
+    *,
+    names: Sequence[str] | None = None,
+    inflow_at: InflowAt = "middle",
+    n_pts_per_interval: int = 1,
+    by_cohort: bool = False,
+) -> dict[str, xr.Dataset]:
+    r"""Run stocks in series: a share of each stock's outflow feeds the next one.
+
+    Use it for delays after use: hibernation (end-of-life products kept at home before
+    discard, JRC E.1.2/E.1.8), second life (EV batteries repurposed as stationary storage),
+    landfill or any further stock. Each stage is an inflow-driven model
+    (:func:`inflow_driven`) of its own lifetime.
+
+    Parameters
+    ----------
+    inflow : DataArray
+        Inflow into the first stock.
+    lifetimes : sequence of Lifetime
+        One lifetime per stock, in order.
+    shares : sequence of float or DataArray
+        ``len(lifetimes) - 1`` shares in [0, 1]: the share of stock k's outflow that enters
+        stock k + 1 (may vary over ``time`` and other dims). The rest leaves the chain.
+    names : sequence of str, optional
+        Stock names (default ``stock_1``, ``stock_2`` ...).
+    inflow_at, n_pts_per_interval, by_cohort : see :func:`inflow_driven`.
+
+    Returns
+    -------
+    dict of str to xarray.Dataset
+        Per stock, the :func:`inflow_driven` result plus ``to_next`` (the share of the outflow
+        passed on; absent for the last stock) and ``leaving`` (outflow - to_next).
+
+    Notes
+    -----
+    :math:`i^{(k+1)}_t = \alpha^{(k)}_t o^{(k)}_t`; mass is conserved exactly:
+    :math:`\sum_k \Delta s^{(k)}_t = i^{(1)}_t - \sum_k \text{leaving}^{(k)}_t`.
+
+    Examples
+    --------
+    >>> import xarray as xr, msa
+    >>> inflow = xr.DataArray([10.0, 0, 0, 0], dims="time", coords={"time": [1, 2, 3, 4]})
+    >>> out = msa.chain(inflow, [msa.FixedLifetime(1), msa.FixedLifetime(1)], [0.5],
+    ...                 names=["use", "drawer"], inflow_at="end")
+    >>> out["use"].outflow.values, out["drawer"].stock.values
+    (array([ 0., 10.,  0.,  0.]), array([0., 5., 0., 0.]))
+    """
+    lifetimes = list(lifetimes)
+    shares = list(shares)
+    if not lifetimes:
+        raise ConfigError("chain needs at least one lifetime")
+    if len(shares) != len(lifetimes) - 1:
+        raise ConfigError(
+            f"chain needs {len(lifetimes) - 1} share(s) for {len(lifetimes)} stocks (the share "
+            f"of each stock's outflow that enters the next); got {len(shares)}"
+        )
+    names = list(names) if names is not None else [f"stock_{k + 1}" for k in range(len(lifetimes))]
+    if len(names) != len(lifetimes) or len(set(names)) != len(names):
+        raise ConfigError(f"chain needs {len(lifetimes)} distinct names (got {names})")
+    out: dict[str, xr.Dataset] = {}
+    feed = inflow
+    for k, (name, lifetime) in enumerate(zip(names, lifetimes, strict=True)):
+        ds = inflow_driven(
+            feed,
+            lifetime,
+            inflow_at=inflow_at,
+            n_pts_per_interval=n_pts_per_interval,
+            by_cohort=by_cohort,
+        )
+        if k < len(shares):
+            share = _share(shares[k], f"share {k} ({name} -> {names[k + 1]})")
+            to_next = (ds.outflow * share).transpose(*ds.outflow.dims, ...)
+            # Rounding can make an outflow of 0 a tiny negative; never pass that on.
+            to_next = to_next.clip(min=0.0)
+            ds["to_next"] = to_next
+            ds["leaving"] = ds.outflow - to_next
+            feed = to_next
+            feed.attrs = dict(inflow.attrs)
+        else:
+            ds["leaving"] = ds.outflow
+        for var in ("to_next", "leaving"):
+            if var in ds and "units" in inflow.attrs:
+                ds[var].attrs["units"] = inflow.attrs["units"]
+        ds.attrs["chain_position"] = k + 1
+        out[name] = ds
+    return out
+
+
+def _share(value: ParamLike, what: str) -> xr.DataArray:
+    da = value if isinstance(value, xr.DataArray) else xr.DataArray(float(value))
+    data = da.values
+    bad = ~np.isfinite(data) | (data < 0) | (data > 1)
+    if bad.any():
+        raise ConfigError(
+            f"chain: {what} must be within [0, 1] (got {data[bad][0]!r} {_where(da, bad)})"
+        )
+    return da
