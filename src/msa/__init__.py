@@ -40,7 +40,22 @@ from msa.errors import (
     StockModelError,
 )
 from msa.io import read_system, read_tables, to_frame, to_tables, write_netcdf
+
+# -- lifetimes and stock models
+from msa.lifetimes import (
+    EmpiricalLifetime,
+    ExponentialLifetime,
+    FixedLifetime,
+    FoldedNormalLifetime,
+    GammaLifetime,
+    Lifetime,
+    LogNormalLifetime,
+    NormalLifetime,
+    TruncatedNormalLifetime,
+    WeibullLifetime,
+)
 from msa.provenance import GRADES, make_sources
+from msa.stocks import chain, inflow_driven, quadrature, stock_driven, survival_matrix
 
 # -- system and balance
 from msa.system import Process, System, flow_name, split_flow_name
@@ -92,5 +107,21 @@ __all__ = [
     "to_frame",
     "to_tables",
     "write_netcdf",
+    # lifetimes and stock models
+    "EmpiricalLifetime",
+    "ExponentialLifetime",
+    "FixedLifetime",
+    "FoldedNormalLifetime",
+    "GammaLifetime",
+    "Lifetime",
+    "LogNormalLifetime",
+    "NormalLifetime",
+    "TruncatedNormalLifetime",
+    "WeibullLifetime",
+    "chain",
+    "inflow_driven",
+    "quadrature",
+    "stock_driven",
+    "survival_matrix",
     "__version__",
 ]
