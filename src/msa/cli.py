@@ -42,6 +42,71 @@ def _root(
 
 
 # --- check (foundation) -----------------------------------------------------------------
+def _check_report(path: Path, rtol: float, atol: float) -> tuple[list[str], bool]:
+    """Return the lines of the balance report of the system at ``path`` and whether it balances."""
+    import numpy as np
+
+    from msa.balance import balance, offenders, throughput
+    from msa.errors import ConfigError
+    from msa.io import read_system
+
+    if not (rtol >= 0 and atol >= 0):
+        raise ConfigError(f"tolerances must be >= 0 (got --rtol {rtol}, --atol {atol})")
+    system = read_system(path)
+    dims = ", ".join(f"{d} ({len(i)})" for d, i in system.coords.items())
+    kinds = [p.kind for p in system.processes.values()]
+    lines = [
+        f"system {system.name!r} from {path}",
+        f"dims: {dims}",
+        f"{len(kinds)} processes ({kinds.count('boundary')} boundary), {len(system.flows)} flows, "
+        f"{len(system.stocks)} stocks, {len(system.parameters)} parameters",
+    ]
+    res, tps = balance(system), throughput(system)
+    width = max([len("process"), *(len(str(p)) for p in res.data_vars)])
+    lines.append(
+        f"{'process':<{width}}  {'kind':<14}  {'max |residual|':>16}  {'max relative':>12}"
+    )
+    for pid in res.data_vars:
+        r = np.abs(res[pid].values)
+        tp = tps[pid].values
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(tp > 0, r / np.where(tp > 0, tp, 1.0), np.where(r > 0, np.inf, 0.0))
+        units = res[pid].attrs.get("units", "")
+        kind = system.processes[str(pid)].kind
+        lines.append(
+            f"{pid!s:<{width}}  {kind:<14}  {f'{r.max():.6g} {units}':>16}  {rel.max():>12.3g}"
+        )
+    problems = system.structure_problems()
+    lines.append("structure: " + ("no problems" if not problems else f"{len(problems)} problem(s)"))
+    lines.extend(f"  - {p}" for p in problems)
+    found = offenders(system, rtol=rtol, atol=atol)
+    if not found:
+        lines.append(f"balanced (rtol={rtol:g}, atol={atol:g})")
+        return lines, True
+    lines.append(
+        f"NOT balanced: {len(found)} cell(s) outside rtol={rtol:g}, atol={atol:g}; worst first:"
+    )
+    lines.extend(f"  - {o}" for o in found[:10])
+    if len(found) > 10:
+        lines.append(f"  ... and {len(found) - 10} more")
+    return lines, False
+
+
+@app.command()
+def check(
+    path: Annotated[
+        Path, typer.Argument(help="A NetCDF file, a folder of CSV tables or an .xlsx workbook.")
+    ],
+    rtol: Annotated[
+        float, typer.Option(help="Relative tolerance, as a share of each process's throughput.")
+    ] = 1e-9,
+    atol: Annotated[float, typer.Option(help="Absolute tolerance, in the flows' units.")] = 0.0,
+) -> None:
+    """Check the mass balance of a system: exit 0 if balanced, 1 if not, 2 on bad input."""
+    lines, ok = _check_report(path, rtol, atol)
+    typer.echo("\n".join(lines))
+    if not ok:
+        raise typer.Exit(1)
 
 
 # --- views and indicators (JRC / ICER / PGA) ----------------------------------------------

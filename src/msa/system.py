@@ -521,7 +521,9 @@ class System:
     def structure_problems(self) -> list[str]:
         """List structural problems: isolated processes and processes cut off from boundaries.
 
-        Cycles (recycling loops) are normal and not reported.
+        A process must be reachable from a boundary or stock process and must reach one (a
+        stock such as geological reserves can be where material enters the system). Cycles
+        (recycling loops) are normal and not reported.
         """
         graph = self.graph
         problems = []
@@ -531,8 +533,10 @@ class System:
         if not boundaries:
             problems.append("the system has no boundary process (environment, imports, exports)")
             return problems
-        reach_from = set().union(*(nx.descendants(graph, b) | {b} for b in boundaries))
-        reach_to = set().union(*(nx.ancestors(graph, b) | {b} for b in boundaries))
+        # A stock (geological reserves, products in use) can supply or absorb material too.
+        ends = boundaries + [p for p, proc in self.processes.items() if proc.kind == "stock"]
+        reach_from = set().union(*(nx.descendants(graph, b) | {b} for b in ends))
+        reach_to = set().union(*(nx.ancestors(graph, b) | {b} for b in ends))
         for pid, proc in self.processes.items():
             if proc.kind == "boundary" or graph.degree(pid) == 0:
                 continue
