@@ -8,22 +8,18 @@ indicators and Sankey diagrams, with the source and quality grade of every input
 from importlib.metadata import PackageNotFoundError, version
 
 from msa import testing
-from msa._example import load_example
-from msa.balance import balance, check_balance, throughput
 
-# -- classifications
-from msa.dims import (
-    Classification,
-    Concordance,
-    Hierarchy,
-    aggregate,
-    disaggregate,
+# -- classifications (msa.dims; readers in msa._dims_io)
+from msa._dims_io import (
     load_classification,
     load_concordance,
     load_hierarchy,
     read_classification,
     read_concordance,
 )
+from msa._example import load_example
+from msa.balance import balance, check_balance, throughput
+from msa.dims import Classification, Concordance, Hierarchy, aggregate, disaggregate
 
 # -- errors
 from msa.errors import (
