@@ -28,7 +28,7 @@ lifetimes in dynamic stock models. Journal of Industrial Ecology. doi:10.1111/ji
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar, TypeAlias
 
 import numpy as np
@@ -213,6 +213,23 @@ class Lifetime:
                 dims = ", ".join(f"{d}: {n}" for d, n in value.sizes.items())
                 parts.append(f"{name}=<{dims}>")
         return f"{type(self).__name__}({', '.join(parts)})"
+
+    def with_factors(
+        self,
+        factor_by_cohort: ParamLike | None = None,
+        factor_by_year: ParamLike | None = None,
+    ) -> Lifetime:
+        """Return a copy with these lifetime change factors (replacing any present).
+
+        Examples
+        --------
+        >>> import xarray as xr
+        >>> base = WeibullLifetime(shape=2.0, scale=10.0)
+        >>> extended = base.with_factors(factor_by_cohort=1.2)
+        >>> float(extended.factor_by_cohort), float(base.survival(12.0, factor=1.2)) > 0.3
+        (1.2, True)
+        """
+        return replace(self, factor_by_cohort=factor_by_cohort, factor_by_year=factor_by_year)
 
     @property
     def parameters(self) -> dict[str, xr.DataArray]:
@@ -545,6 +562,16 @@ class EmpiricalLifetime(Lifetime):
             curve = xr.concat([first, curve.assign_coords(age=ages)], dim="age")
         object.__setattr__(
             self, "survival_curve", curve.assign_coords(age=curve["age"].astype(float))
+        )
+
+    def with_factors(
+        self,
+        factor_by_cohort: ParamLike | None = None,
+        factor_by_year: ParamLike | None = None,
+    ) -> EmpiricalLifetime:
+        """Return a copy with these lifetime change factors (replacing any present)."""
+        return EmpiricalLifetime(
+            self.survival_curve, factor_by_cohort=factor_by_cohort, factor_by_year=factor_by_year
         )
 
     @property
