@@ -348,7 +348,7 @@ def jrc(system: System | xr.DataArray, *, year: int | None = None, strict: bool 
     ...     "code": ["C.1.1", "C.1.2"], "value": [10.0, 4.0], "units": "t",
     ...     "source_id": "", "grade": "D"})
     >>> v = jrc(build_msa_system(t).system)
-    >>> v.links.set_index(["source", "target"]).loc[("Processing", "Manufacture"), "value"]
+    >>> float(v.links.set_index(["source", "target"]).loc[("Processing", "Manufacture"), "value"])
     6.0
     """
     return apply_view(system, load_mapping("jrc"), year=year, strict=strict)
