@@ -293,7 +293,7 @@ class System:
             if neg.any():
                 idx = _first_at(values, neg)
                 raise DataError(
-                    f"{where}: negative value {data[neg][0]!r} at {idx}; declare the flow "
+                    f"{where}: negative value {float(data[neg][0])!r} at {idx}; declare the flow "
                     "signed=True if negative values are meant"
                 )
 
@@ -566,5 +566,7 @@ class System:
 def _first_at(values: xr.DataArray, mask: np.ndarray) -> str:
     """Describe the coordinates of the first True cell of ``mask``."""
     idx = np.argwhere(mask)[0]
-    parts = [f"{d}={values[d].values[i]!r}" for d, i in zip(values.dims, idx, strict=True)]
+    items = [values[d].values[i] for d, i in zip(values.dims, idx, strict=True)]
+    items = [x.item() if isinstance(x, np.generic) else x for x in items]
+    parts = [f"{d}={x!r}" for d, x in zip(values.dims, items, strict=True)]
     return ", ".join(parts) if parts else "(scalar)"
