@@ -51,7 +51,12 @@ RESULT_COLUMNS = (
 
 
 def evaluate_target(
-    values: pd.Series, *, comparison: str, target: float, year: int | None = None
+    values: pd.Series,
+    *,
+    comparison: str,
+    target: float,
+    year: int | None = None,
+    rtol: float = 1e-9,
 ) -> dict[str, object]:
     """Evaluate one target on a yearly series.
 
@@ -66,6 +71,9 @@ def evaluate_target(
         The threshold.
     year : int, optional
         The target year (deadline). Without one, the target is evaluated in the last year.
+    rtol : float
+        A value within ``rtol * max(1, |target|)`` of the target counts as equal (so a model
+        that sets a rate to exactly the target meets it despite floating-point rounding).
 
     Returns
     -------
@@ -96,16 +104,28 @@ def evaluate_target(
             f"({int(values.index[0])}-{int(values.index[-1])})"
         )
     series = values.astype(float)
-    ok = _COMPARISONS[comparison](series.to_numpy(), target) & np.isfinite(series.to_numpy())
+    tol = rtol * max(1.0, abs(float(target)))
+    arr = series.to_numpy()
+    if comparison in (">=", "<="):
+        near = np.abs(arr - target) <= tol
+        ok = (_COMPARISONS[comparison](arr, target) | near) & np.isfinite(arr)
+    else:
+        ok = _COMPARISONS[comparison](arr, target) & ~(np.abs(arr - target) <= tol)
+        ok &= np.isfinite(arr)
     value = float(series.loc[when])
     sign = 1.0 if comparison in (">=", ">") else -1.0
     first = series.index[ok]
     return {
         "value": value,
         "met": bool(ok[list(series.index).index(when)]),
-        "margin": sign * (value - target) if math.isfinite(value) else math.nan,
+        "margin": _clean(sign * (value - target), tol) if math.isfinite(value) else math.nan,
         "first_met": int(first[0]) if len(first) else None,
     }
+
+
+def _clean(margin: float, tol: float) -> float:
+    """Return 0.0 for a margin within the tolerance (no -2e-16 in reports)."""
+    return 0.0 if abs(margin) <= tol else margin
 
 
 def evaluate_targets(
