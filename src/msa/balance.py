@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from msa.errors import DataError, MassBalanceError
+from msa.errors import ConfigError, DataError, MassBalanceError
 from msa.system import System
 
 __all__ = ["Offender", "balance", "check_balance", "throughput"]
@@ -124,6 +124,11 @@ def throughput(system: System) -> xr.Dataset:
     return xr.Dataset(out, attrs={"system": system.name})
 
 
+def _plain(item: object) -> object:
+    """Return a numpy scalar as the Python scalar it holds (for readable messages)."""
+    return item.item() if isinstance(item, np.generic) else item
+
+
 @dataclass(frozen=True)
 class Offender:
     """One cell that fails the balance: process, year, other coordinates, residual, throughput."""
@@ -149,8 +154,8 @@ def offenders(
     system: System, *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
 ) -> list[Offender]:
     """Return every cell outside the tolerance, worst (largest relative residual) first."""
-    if rtol < 0 or atol < 0:
-        raise ValueError(f"tolerances must be >= 0 (got rtol={rtol}, atol={atol})")
+    if not (rtol >= 0 and atol >= 0):
+        raise ConfigError(f"tolerances must be >= 0 (got rtol={rtol}, atol={atol})")
     res = balance(system)
     tps = throughput(system)
     found: list[tuple[float, Offender]] = []
@@ -162,7 +167,7 @@ def offenders(
             continue
         for idx in np.argwhere(bad):
             sel = dict(zip(r.dims, idx, strict=True))
-            coords = {d: r[d].values[i].item() for d, i in sel.items()}
+            coords = {d: _plain(r[d].values[i]) for d, i in sel.items()}
             year = int(coords.pop("time"))
             rv = float(r.values[tuple(idx)])
             tv = float(tp.values[tuple(idx)])
