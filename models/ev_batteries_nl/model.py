@@ -743,35 +743,27 @@ def _figures(c: dict, scenario: str) -> dict:
 def _sankeys(
     system: msa.System, years: list[int], scenario: str
 ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """PGA Sankeys (one fixed scale over the years) from the PGA view of the system."""
+    """PGA Sankeys of ``years`` at one fixed scale, from :func:`msa.views.pga` of the system.
+
+    Returns the figures, the PGA links (summed over materials) and what the PGA view leaves
+    out of scope (used-vehicle imports E.1.4 and recycling losses G.1.5).
+    """
     from msa import sankey as sk
     from msa import views
 
-    links, outside = [], []
+    tables, outside, nodes = {}, [], None
     for y in years:
         view = views.pga(system, year=y)
-        tot = (
-            view.links.groupby(
-                [col for col in view.links.columns if col not in ("value", "material")],
-                dropna=False,
-                sort=False,
-            )["value"]
-            .sum()
-            .reset_index()
-        )
-        links.append(tot)
+        keys = [k for k in view.links.columns if k not in ("value", "material")]
+        tables[y] = view.links.groupby(keys, dropna=False, sort=False)["value"].sum().reset_index()
         outside.append(view.out_of_scope.assign(year=y))
-    frames = {y: lk for y, lk in zip(years, links, strict=True)}
+        nodes = view.nodes
     figs = sk.sankey_series(
-        frames,
-        title="PGA view: EV batteries in the Netherlands, {year} (" + scenario + ")",
+        tables, nodes=nodes, title=f"EV batteries NL, PGA view ({scenario}),", lang="en"
     )
     return (
-        {
-            f"sankey_pga_{y}": f
-            for y, f in zip(years, figs.values() if isinstance(figs, dict) else figs, strict=True)
-        },
-        pd.concat(links, ignore_index=True),
+        {f"sankey_pga_{y}": figs[y] for y in years},
+        pd.concat(tables.values(), ignore_index=True),
         pd.concat(outside, ignore_index=True),
     )
 

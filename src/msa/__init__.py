@@ -51,6 +51,24 @@ from msa.lifetimes import (
     WeibullLifetime,
 )
 from msa.provenance import GRADES, make_sources
+
+# -- models, scenarios, runs
+from msa.report import (
+    evaluate_target,
+    evaluate_targets,
+    grade_summary,
+    report_html,
+    report_markdown,
+)
+from msa.run import ModelResult, compare_runs, load_model, run_model, write_result
+from msa.scenarios import (
+    ModelConfig,
+    Parameter,
+    Scenario,
+    check_shares,
+    load_config,
+    table_to_dataarray,
+)
 from msa.stocks import chain, inflow_driven, quadrature, stock_driven, survival_matrix
 
 # -- system and balance
@@ -119,5 +137,22 @@ __all__ = [
     "quadrature",
     "stock_driven",
     "survival_matrix",
+    # models, scenarios, runs
+    "ModelConfig",
+    "ModelResult",
+    "Parameter",
+    "Scenario",
+    "check_shares",
+    "compare_runs",
+    "evaluate_target",
+    "evaluate_targets",
+    "grade_summary",
+    "load_config",
+    "load_model",
+    "report_html",
+    "report_markdown",
+    "run_model",
+    "table_to_dataarray",
+    "write_result",
     "__version__",
 ]

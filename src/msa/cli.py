@@ -116,6 +116,49 @@ def check(
 
 
 # --- run and compare (models) -------------------------------------------------------------
+@app.command()
+def run(
+    model: Annotated[Path, typer.Argument(help="Model folder (holding model.toml).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder (written atomically).")],
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option("--scenario", "-s", help="Scenario name; repeat, or 'all'."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing non-empty output folder.")
+    ] = False,
+) -> None:
+    """Run a model: NetCDF, CSV tables, Sankeys, plots, indicator report, data quality."""
+    import time
+
+    from msa.run import run_model
+
+    start = time.perf_counter()
+    folders = run_model(model, out, scenarios=scenario, force=force)
+    for folder in folders:
+        typer.echo(f"wrote {folder}")
+    typer.echo(f"done in {time.perf_counter() - start:.1f} s")
+
+
+@app.command()
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders (or folders of scenarios).")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write the comparison tables and a plot here."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files in --out.")] = False,
+) -> None:
+    """Tabulate and plot the key indicators of several runs side by side."""
+    from msa.run import compare_runs, write_comparison
+
+    headline, targets = compare_runs(runs)
+    typer.echo(headline.to_string(float_format=lambda v: f"{v:.4g}"))
+    typer.echo("")
+    typer.echo(targets.to_string())
+    if out is not None:
+        for path in write_comparison(headline, targets, out, overwrite=force):
+            typer.echo(f"wrote {path}")
 
 
 def main(argv: list[str] | None = None) -> int:

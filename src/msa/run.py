@@ -40,7 +40,14 @@ from msa.report import report_html, report_markdown
 from msa.scenarios import ModelConfig, load_config
 from msa.system import System
 
-__all__ = ["ModelResult", "compare_runs", "load_model", "run_model", "write_result"]
+__all__ = [
+    "ModelResult",
+    "compare_runs",
+    "load_model",
+    "run_model",
+    "write_comparison",
+    "write_result",
+]
 
 log = logging.getLogger(__name__)
 _MANIFEST = "manifest.json"
@@ -307,3 +314,65 @@ def compare_runs(paths: Sequence[str | Path]) -> tuple[pd.DataFrame, pd.DataFram
     if "units" in head.columns:
         headline.insert(0, "units", head["units"])
     return headline, pd.DataFrame(targets)
+
+
+def write_comparison(
+    headline: pd.DataFrame,
+    targets: pd.DataFrame,
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write the tables of :func:`compare_runs` and a plot of the headline numbers.
+
+    The plot shows each headline number of each run relative to the first run (the first
+    column, usually ``baseline``), so quantities of different units fit one chart.
+
+    Returns
+    -------
+    list of Path
+        ``compare_headline.csv``, ``compare_targets.csv``, ``compare_headline.png``/``.svg``.
+
+    Raises
+    ------
+    OutputExistsError
+        If a file exists and ``overwrite`` is False.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [
+        out / "compare_headline.csv",
+        out / "compare_targets.csv",
+        out / "compare_headline.png",
+        out / "compare_headline.svg",
+    ]
+    existing = [p for p in paths if p.exists()]
+    if existing and not overwrite:
+        raise OutputExistsError(f"{existing[0]} exists; pass --force to overwrite")
+    headline.to_csv(paths[0])
+    targets.to_csv(paths[1])
+    values = headline.drop(columns=["units"], errors="ignore").astype(float)
+    base = values.iloc[:, 0]
+    rel = values.div(base.where(base != 0), axis=0)
+    fig, ax = plt.subplots(figsize=(9, 0.32 * len(rel) + 1.5))
+    y = np.arange(len(rel))
+    width = 0.8 / max(1, rel.shape[1])
+    for i, col in enumerate(rel.columns):
+        ax.barh(y + i * width, rel[col].fillna(0.0), height=width, label=str(col))
+    ax.set_yticks(y + 0.4 - width / 2, rel.index, fontsize=7)
+    ax.invert_yaxis()
+    ax.axvline(1.0, color="black", lw=0.8)
+    ax.set_xlabel(f"relative to {values.columns[0]}")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(paths[2], dpi=110)
+    fig.savefig(paths[3])
+    plt.close(fig)
+    return paths
