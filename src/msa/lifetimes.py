@@ -62,6 +62,11 @@ _RULES = {
 }
 
 
+def _num(value: object) -> str:
+    """Format a number for a message: ``-3.0``, ``nan`` (no numpy type names)."""
+    return repr(float(value))
+
+
 def _where(da: xr.DataArray, mask: np.ndarray) -> str:
     """Describe the coordinates of the first True cell of ``mask`` in ``da``."""
     if da.ndim == 0:
@@ -93,14 +98,14 @@ def _as_param(owner: str, name: str, value: object, rule: str | None) -> xr.Data
     bad = ~np.isfinite(data)
     if bad.any():
         raise LifetimeError(
-            f"{owner}: {name} must be finite (got {data[bad][0]!r} {_where(da, bad)})"
+            f"{owner}: {name} must be finite (got {_num(data[bad][0])} {_where(da, bad)})"
         )
     if rule is not None:
         test, text = _RULES[rule]
         bad = ~test(data, 0.0)
         if bad.any():
             raise LifetimeError(
-                f"{owner}: {name} must be {text} (got {data[bad][0]!r} {_where(da, bad)})"
+                f"{owner}: {name} must be {text} (got {_num(data[bad][0])} {_where(da, bad)})"
             )
     return da
 
@@ -188,13 +193,25 @@ class Lifetime:
                     f"{owner}: {name} must not have a {other!r} dim (it varies by {dim!r})"
                 )
             object.__setattr__(self, name, da)
-        try:
-            xr.align(*self.parameters.values(), join="exact")
-        except ValueError as err:
-            raise LifetimeError(
-                f"{owner}: parameters {list(self._params)} have different labels on a shared "
-                "dim; give them the same coordinates"
-            ) from err
+        labels: dict[str, pd.Index] = {}
+        for name in self._params:
+            da = getattr(self, name)
+            reorder = {}
+            for dim in da.dims:
+                if dim not in da.coords:
+                    continue
+                have = pd.Index(da[dim].values)
+                if dim not in labels:
+                    labels[dim] = have
+                elif not have.equals(labels[dim]):
+                    if set(have) != set(labels[dim]) or len(have) != len(labels[dim]):
+                        raise LifetimeError(
+                            f"{owner}: parameters {list(self._params)} have different labels "
+                            f"on the shared dim {dim!r}; give them the same coordinates"
+                        )
+                    reorder[dim] = labels[dim]
+            if reorder:
+                object.__setattr__(self, name, da.sel(reorder))
         self._check()
 
     def _check(self) -> None:
@@ -547,7 +564,7 @@ class EmpiricalLifetime(Lifetime):
         bad = (data < 0) | (data > 1)
         if bad.any():
             raise LifetimeError(
-                f"{owner}: survival must be within [0, 1] (got {data[bad][0]!r} "
+                f"{owner}: survival must be within [0, 1] (got {_num(data[bad][0])} "
                 f"{_where(curve, bad)})"
             )
         step = curve.diff("age")
@@ -555,7 +572,7 @@ class EmpiricalLifetime(Lifetime):
         if rise.any():
             raise LifetimeError(
                 f"{owner}: survival must be non-increasing with age (it rises by "
-                f"{step.values[rise][0]!r} {_where(step, rise)})"
+                f"{_num(step.values[rise][0])} {_where(step, rise)})"
             )
         if ages[0] > 0:
             first = xr.ones_like(curve.isel(age=[0])).assign_coords(age=[0.0])

@@ -34,7 +34,7 @@ import xarray as xr
 
 from msa._survival import InflowAt, _check_years, _survival, quadrature, survival_matrix
 from msa.errors import ConfigError, DataError, DimensionError, StockModelError
-from msa.lifetimes import Lifetime, ParamLike, _where
+from msa.lifetimes import Lifetime, ParamLike, _num, _where
 
 __all__ = ["chain", "inflow_driven", "quadrature", "stock_driven", "survival_matrix"]
 
@@ -135,12 +135,12 @@ def _check_data(values: xr.DataArray, what: str, *, signed: bool = False) -> Non
     data = values.values
     bad = ~np.isfinite(data)
     if bad.any():
-        raise DataError(f"{what}: non-finite value {data[bad][0]!r} {_where(values, bad)}")
+        raise DataError(f"{what}: non-finite value {_num(data[bad][0])} {_where(values, bad)}")
     if not signed:
         neg = data < 0
         if neg.any():
             raise DataError(
-                f"{what}: negative value {data[neg][0]!r} {_where(values, neg)}; stock models "
+                f"{what}: negative value {_num(data[neg][0])} {_where(values, neg)}; stock models "
                 "need non-negative inputs"
             )
 
@@ -407,7 +407,7 @@ def stock_driven(
             da = frame.to_da(np.where(neg, inflow, 0.0))
             mask = da.values < 0
             raise StockModelError(
-                f"stock-driven model needs a negative inflow {da.values[mask][0]!r} "
+                f"stock-driven model needs a negative inflow {_num(da.values[mask][0])} "
                 f"{_where(da, mask)}: the stock falls faster than its cohorts leave; pass "
                 "negative_inflow='correct' to retire cohorts early, or 'allow'"
             )
@@ -476,7 +476,7 @@ def _forward(
                 raise StockModelError(
                     f"stock-driven model: nothing of the inflow of {frame.years[i]} survives to "
                     f"the end of that year (sf[t, t] = 0) but the stock needs "
-                    f"{da.values[mask][0]!r} more {_where(da, mask)}; use a longer lifetime, "
+                    f"{_num(da.values[mask][0])} more {_where(da, mask)}; use a longer lifetime, "
                     "inflow_at='start'/'middle', or n_pts_per_interval > 1"
                 )
         x[..., col, :] = np.where(zero, 0.0, need / np.where(d == 0, 1.0, d))
@@ -583,6 +583,6 @@ def _share(value: ParamLike, what: str) -> xr.DataArray:
     bad = ~np.isfinite(data) | (data < 0) | (data > 1)
     if bad.any():
         raise ConfigError(
-            f"chain: {what} must be within [0, 1] (got {data[bad][0]!r} {_where(da, bad)})"
+            f"chain: {what} must be within [0, 1] (got {_num(data[bad][0])} {_where(da, bad)})"
         )
     return da
