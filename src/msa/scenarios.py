@@ -286,6 +286,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: cannot parse as CSV ({err})") from err
 
 
+def _plain(value: object) -> object:
+    """Return a numpy scalar as the Python scalar (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _fail(path: Path, where: str, msg: str) -> ConfigError:
     return ConfigError(f"{path}: {where}: {msg}")
 
@@ -484,7 +489,7 @@ def check_shares(
         for col, val in zip(by, key_t, strict=True):
             mask &= (frame[col] == val).to_numpy()
         rows = frame.loc[mask, "row"].tolist()
-        group = ", ".join(f"{c}={v!r}" for c, v in zip(by, key_t, strict=True))
+        group = ", ".join(f"{c}={_plain(v)!r}" for c, v in zip(by, key_t, strict=True))
         raise DataError(
             f"{path}: shares for {group} (rows {rows[0]}-{rows[-1]}) sum to "
             f"{sums[key]:.6g}, not 1; fix the values so each split sums to 1"
@@ -519,7 +524,7 @@ def table_to_dataarray(
     dup = work.duplicated(cols)
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        combo = ", ".join(f"{c}={work[c].iloc[i]!r}" for c in cols)
+        combo = ", ".join(f"{c}={_plain(work[c].iloc[i])!r}" for c in cols)
         row = frame["row"].iloc[i] if "row" in frame else i + 2
         raise DataError(f"{path}: row {row}: duplicate entry for {combo}")
     index = pd.MultiIndex.from_product([list(v) for v in dims.values()], names=cols)
@@ -527,7 +532,7 @@ def table_to_dataarray(
     if series.isna().any():
         combo = series.index[series.isna().to_numpy()][0]
         combo_t = combo if isinstance(combo, tuple) else (combo,)
-        where = ", ".join(f"{c}={v!r}" for c, v in zip(cols, combo_t, strict=True))
+        where = ", ".join(f"{c}={_plain(v)!r}" for c, v in zip(cols, combo_t, strict=True))
         raise DataError(f"{path}: no value for {where}; give every combination (0 explicitly)")
     shape = [len(v) for v in dims.values()]
     da = xr.DataArray(
