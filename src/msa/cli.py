@@ -110,6 +110,109 @@ def check(
 
 
 # --- views and indicators (JRC / ICER / PGA) ----------------------------------------------
+def _load_for_views(path: Path):  # -> msa.System
+    """Build an MSA model folder (``msa.csv`` or model.toml kind "msa"), else read a System."""
+    import tomllib
+
+    from msa.errors import ConfigError, DataError
+
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    toml = path / "model.toml"
+    kind = ""
+    if path.is_dir() and toml.is_file():
+        try:
+            kind = str(tomllib.loads(toml.read_text(encoding="utf-8")).get("kind", ""))
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{toml}: {err}") from err
+    if path.is_dir() and ((path / "msa.csv").is_file() or kind == "msa"):
+        from msa.templates import read_msa_model
+
+        return read_msa_model(path).system
+    from msa.io import read_system
+
+    return read_system(path)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
+
+
+def _echo_table(title: str, frame, columns: list[str]) -> None:  # frame: pandas.DataFrame
+    typer.echo(f"\n{title}")
+    if frame.empty:
+        typer.echo("  (none)")
+        return
+    shown = frame[[c for c in columns if c in frame.columns]].copy()
+    if "value" in shown:
+        shown["value"] = shown["value"].map(_fmt)
+    if "note" in shown:
+        shown["note"] = [n if len(n) <= 80 else n[:77] + "..." for n in shown["note"]]
+    typer.echo(shown.to_string(index=False))
+
+
+@app.command()
+def views(
+    path: Annotated[Path, typer.Argument(help="An MSA model folder (msa.csv) or a System.")],
+    year: Annotated[int, typer.Option(help="The year to report.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Also write each view's tables as CSV into this folder.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite existing CSV files in --out.")] = False,
+) -> None:
+    """Print the JRC, ICER national and PGA views: links, out-of-scope and uncertain variables."""
+    from msa import views as views_
+    from msa.errors import OutputExistsError
+
+    system = _load_for_views(path)
+    made = [f(system, year=year) for f in (views_.jrc, views_.icer_national, views_.pga)]
+    tables = ("links", "out_of_scope", "uncertain", "inside", "nodes")
+    if out is not None:
+        targets = [out / f"{v.name}_{t}.csv" for v in made for t in tables]
+        existing = [str(p) for p in targets if p.exists()]
+        if existing and not force:
+            raise OutputExistsError(
+                f"{existing[0]} exists ({len(existing)} file(s) would be overwritten); "
+                "use --force to overwrite or choose another --out"
+            )
+    units = made[0].links["units"].iloc[0] if len(made[0].links) else "t"
+    typer.echo(f"system {system.name!r}, year {year}, values in {units}")
+    link_cols = ["source", "target", "value", "jrc_codes", "status"]
+    row_cols = ["code", "value", "source", "target", "node", "note"]
+    for view in made:
+        typer.echo(f"\n=== view: {view.name} ===")
+        _echo_table("links", view.links, link_cols)
+        _echo_table("out of scope", view.out_of_scope, ["code", "value", "note"])
+        _echo_table("uncertain (not settled; never resolved silently)", view.uncertain, row_cols)
+        if view.missing:
+            typer.echo(f"\nmissing JRC codes ({len(view.missing)}): {', '.join(view.missing)}")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for view in made:
+            for table in tables:
+                getattr(view, table).to_csv(out / f"{view.name}_{table}.csv", index=False)
+        typer.echo(f"\nwrote {len(made) * len(tables)} CSV files to {out}")
+
+
+@app.command()
+def indicators(
+    path: Annotated[Path, typer.Argument(help="An MSA model folder (msa.csv) or a System.")],
+    year: Annotated[int | None, typer.Option(help="One year (default: all years).")] = None,
+) -> None:
+    """Print the indicator table (DMI, DMC, import reliance, EoL-RIR, CMUR, ...)."""
+    from msa.indicators import indicator_table
+
+    system = _load_for_views(path)
+    table = indicator_table(system, year=year)
+    shown = table.copy()
+    shown["value"] = [
+        "n/a" if v != v else (f"{v:.4f}" if u == "1" else _fmt(v))
+        for v, u in zip(shown["value"], shown["units"].fillna(""), strict=True)
+    ]
+    shown["note"] = shown["note"].fillna("").str.slice(0, 90)
+    typer.echo(f"system {system.name!r}")
+    cols = [c for c in shown.columns if c not in ("formula",)]
+    typer.echo(shown[cols].astype(object).fillna("").to_string(index=False))
 
 
 # --- sankey -------------------------------------------------------------------------------

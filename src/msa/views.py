@@ -117,17 +117,23 @@ class ViewMapping:
         notes = [n for n in dict.fromkeys(rows["note"]) if n]
         if len(distinct) == 1:
             return {**distinct.iloc[0].to_dict(), "note": "; ".join(notes)}
-        linked = rows[(rows["source"] != "") & (rows["target"] != "")]
-        first = (linked if len(linked) else rows).iloc[0]
+        # Tentative placement: the link (or node) most of the folded codes share, first on a tie;
+        # none when most of them are out of scope.
+        places = [
+            (r.source, r.target, r.node) if r.status != "out of scope" else ("", "", "")
+            for r in rows.itertuples()
+        ]
+        counts = {p: places.count(p) for p in dict.fromkeys(places)}
+        source, target, node = max(counts, key=counts.__getitem__)
         alternatives = "; ".join(
             f"{code} {r.status} {r.source + ' -> ' + r.target if r.source else r.node}".strip()
             for code, r in rows.iterrows()
         )
         return {
             "status": "uncertain",
-            "source": first["source"],
-            "target": first["target"],
-            "node": first["node"],
+            "source": source,
+            "target": target,
+            "node": node,
             "note": f"folded codes map differently in this view ({alternatives}); "
             "the data do not split them",
         }
