@@ -72,6 +72,11 @@ class Classification:
     description : str
         Free text, e.g. the cited header of the file it was read from.
 
+    Notes
+    -----
+    Equality compares the name, items and labels. ``attributes`` is stored as a DataFrame with
+    nullable dtypes; treat it as read-only (:meth:`table` returns a copy).
+
     Examples
     --------
     >>> c = Classification("material", ("Li", "Fe"), labels_nl={"Li": "lithium", "Fe": "ijzer"},
