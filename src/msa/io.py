@@ -130,8 +130,9 @@ def to_frame(system: System) -> pd.DataFrame:
     >>> frame = msa.to_frame(msa.load_example())
     >>> list(frame.columns[:5])
     ['flow', 'source', 'target', 'material', 'time']
-    >>> int(frame.query("flow == 'Use => Collection' and material == 'Co' and time == 2019").value)
-    40
+    >>> row = frame.query("flow == 'Use => Collection' and material == 'Co' and time == 2019")
+    >>> row["value"].item()
+    40.0
     """
     return flows_frame(system)
 
@@ -422,4 +423,5 @@ def _from_dataset(ds: xr.Dataset) -> System:
     for key in order:
         if key not in system.provenance:
             system.provenance[key] = xr.Dataset(prov[key])
+    system.provenance = {key: system.provenance[key] for key in order}
     return system
