@@ -35,6 +35,9 @@ from msa.errors import (
     RenderError,
     StockModelError,
 )
+
+# -- sankey (msa.export writes the figures)
+from msa.export import write_figure
 from msa.io import read_system, read_tables, to_frame, to_tables, write_netcdf
 
 # -- lifetimes and stock models
@@ -61,6 +64,7 @@ from msa.report import (
     report_markdown,
 )
 from msa.run import ModelResult, compare_runs, load_model, run_model, write_result
+from msa.sankey import links_from_system, nodes_from_links, sankey, sankey_series, series_scale
 from msa.scenarios import (
     ModelConfig,
     Parameter,
@@ -80,6 +84,13 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
+    # sankey
+    "links_from_system",
+    "nodes_from_links",
+    "sankey",
+    "sankey_series",
+    "series_scale",
+    "write_figure",
     # classifications
     "Classification",
     "Concordance",

@@ -1,0 +1,127 @@
+"""Words, numbers and colours of the Sankey figures (English and Dutch).
+
+Palettes are Paul Tol's colour-blind safe schemes (muted for stages, bright for materials;
+https://personal.sron.nl/~pault/). Colour carries one meaning per figure: stage, material or
+flow type.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+__all__ = ["FLOW_TYPES", "STAGE_COLORS", "colors_for", "format_value", "rgba", "text"]
+
+#: Colour of each JRC stage (Tol muted); ``None`` is for nodes without a stage (boundaries).
+STAGE_COLORS: dict[str | None, str] = {
+    "Exploration": "#882255",
+    "Extraction": "#AA4499",
+    "Processing": "#332288",
+    "Manufacture": "#88CCEE",
+    "Use": "#117733",
+    "Collection": "#DDCC77",
+    "Recycling": "#44AA99",
+    None: "#999999",
+}
+#: Colour of each flow type.
+FLOW_TYPES: dict[str, str] = {
+    "primary": "#332288",
+    "secondary": "#117733",
+    "loss": "#CC6677",
+    "trade": "#88CCEE",
+    "stock": "#DDCC77",
+}
+_MATERIAL_PALETTE = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
+NEUTRAL = "#6E6E6E"
+
+_TEXT = {
+    "stock_of": {"en": "Stock: {}", "nl": "Voorraad: {}"},
+    "addition": {"en": "net addition to stock", "nl": "netto toename voorraad"},
+    "small": {
+        "en": "Too thin to see at this scale (< {px:g} px), kept in the data: {items}",
+        "nl": "Te dun om te zien op deze schaal (< {px:g} px), wel in de data: {items}",
+    },
+    "zero": {"en": "zero this year: {items}", "nl": "nul dit jaar: {items}"},
+    "more": {"en": "and {n} more", "nl": "en nog {n}"},
+    "scale": {"en": "scale: {value} per px", "nl": "schaal: {value} per px"},
+    "stage": {"en": "Stage", "nl": "Fase"},
+    "material": {"en": "Material", "nl": "Materiaal"},
+    "flow_type": {"en": "Flow type", "nl": "Soort stroom"},
+    "primary": {"en": "primary", "nl": "primair"},
+    "secondary": {"en": "secondary", "nl": "secundair"},
+    "loss": {"en": "loss", "nl": "verlies"},
+    "trade": {"en": "trade", "nl": "handel"},
+    "stock": {"en": "stock change", "nl": "voorraadverandering"},
+    "other": {"en": "outside the chain", "nl": "buiten de keten"},
+}
+_STAGE_NL = {
+    "Exploration": "Exploratie",
+    "Extraction": "Winning",
+    "Processing": "Verwerking",
+    "Manufacture": "Fabricage",
+    "Use": "Gebruik",
+    "Collection": "Inzameling",
+    "Recycling": "Recycling",
+}
+
+
+def text(key: str, lang: str) -> str:
+    """Return the phrase ``key`` in ``lang`` ("en" or "nl")."""
+    return _TEXT[key][lang]
+
+
+def stage_name(stage: str | None, lang: str) -> str:
+    """Display name of a JRC stage (``None``: outside the chain)."""
+    if stage is None:
+        return text("other", lang)
+    return _STAGE_NL.get(stage, stage) if lang == "nl" else stage
+
+
+def format_value(value: float, units: str, lang: str = "en", digits: int = 3) -> str:
+    """Format a quantity with ``digits`` significant digits, thousands grouped, and its unit.
+
+    Dutch uses a point to group thousands and a comma for decimals.
+
+    Examples
+    --------
+    >>> format_value(12345.6, "t")
+    '12,300 t'
+    >>> format_value(12345.6, "t", "nl")
+    '12.300 t'
+    >>> format_value(0.012345, "t")
+    '0.0123 t'
+    >>> format_value(20.0, "t")
+    '20 t'
+    >>> format_value(0.0, "t")
+    '0 t'
+    """
+    if value == 0 or not math.isfinite(value):
+        number = "0" if value == 0 else str(value)
+    else:
+        magnitude = math.floor(math.log10(abs(value)))
+        decimals = max(digits - 1 - magnitude, 0)
+        rounded = round(value, digits - 1 - magnitude)
+        number = f"{rounded:,.{decimals}f}"
+        if "." in number:
+            number = number.rstrip("0").rstrip(".")
+        if lang == "nl":
+            number = number.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return f"{number} {units}".strip()
+
+
+def rgba(color: str, alpha: float) -> str:
+    """Turn ``#RRGGBB`` into an ``rgba(r,g,b,alpha)`` string.
+
+    Examples
+    --------
+    >>> rgba("#117733", 0.5)
+    'rgba(17,119,51,0.5)'
+    """
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha:g})"
+
+
+def colors_for(items: Iterable[str]) -> dict[str, str]:
+    """Assign the categorical palette to ``items`` in order of first appearance (cycling)."""
+    unique = list(dict.fromkeys(items))
+    return {item: _MATERIAL_PALETTE[i % len(_MATERIAL_PALETTE)] for i, item in enumerate(unique)}

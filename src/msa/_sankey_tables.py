@@ -1,0 +1,249 @@
+"""Links and node tables of the Sankey builder: validation, columns, bands, flow types.
+
+The schema is documented in :mod:`msa.sankey`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from msa._sankey_labels import FLOW_TYPES
+from msa.errors import DataError
+
+__all__ = ["JRC_STAGES", "nodes_from_links", "prepare_nodes", "validate_links", "flow_types"]
+
+#: The stages of the JRC MSA chain in left-to-right order (msa/data/jrc_stages.csv).
+JRC_STAGES: tuple[str, ...] = (
+    "Exploration",
+    "Extraction",
+    "Processing",
+    "Manufacture",
+    "Use",
+    "Collection",
+    "Recycling",
+)
+_REQUIRED = ("source", "target", "value", "units")
+
+
+def validate_links(links: pd.DataFrame, *, where: str = "links table") -> pd.DataFrame:
+    """Check a links table and return a clean copy (``value`` as float, string ids).
+
+    Raises
+    ------
+    DataError
+        Missing columns, an empty table, non-finite or negative values (naming the row and
+        flow), mixed units.
+    """
+    if not isinstance(links, pd.DataFrame):
+        raise DataError(f"{where}: must be a pandas DataFrame (got {type(links).__name__})")
+    missing = [c for c in _REQUIRED if c not in links.columns]
+    if missing:
+        raise DataError(f"{where}: missing column(s) {missing}; need {list(_REQUIRED)}")
+    if links.empty:
+        raise DataError(f"{where}: is empty; the selection holds no flows")
+    out = links.copy()
+    out["source"] = out["source"].astype(str)
+    out["target"] = out["target"].astype(str)
+    value = pd.to_numeric(out["value"], errors="coerce").astype(float)
+    for bad, what in ((~np.isfinite(value), "non-finite (NaN or inf)"), (value < 0, "negative")):
+        if bad.any():
+            i = bad.to_numpy().nonzero()[0][0]
+            raise DataError(
+                f"{where}: row {out.index[i]!r} ({out['source'].iloc[i]} => "
+                f"{out['target'].iloc[i]}) has a {what} value {out['value'].iloc[i]!r}; "
+                "Sankey values must be finite and >= 0 (draw a reverse flow for a negative one)"
+            )
+    out["value"] = value
+    units = sorted(set(out["units"].astype(str)))
+    if len(units) != 1:
+        raise DataError(f"{where}: mixed units {units}; convert to one unit first")
+    if (out["source"] == out["target"]).any():
+        i = (out["source"] == out["target"]).to_numpy().nonzero()[0][0]
+        raise DataError(f"{where}: row {out.index[i]!r} links {out['source'].iloc[i]} to itself")
+    return out
+
+
+def nodes_from_links(links: pd.DataFrame, *, lang: Literal["en", "nl"] = "en") -> pd.DataFrame:
+    """Derive a node table (order, band, label, stage, kind) from a links table.
+
+    Main-band columns follow the JRC stage order when every main node has a stage, otherwise
+    the longest path from the sources with recycling loops cut. Boundary and stock nodes that
+    only send go to the top band, those that only receive to the bottom band; boundary nodes
+    that do both are split by :func:`sankey` into a top and a bottom node.
+    """
+    links = validate_links(links)
+    ids = list(dict.fromkeys([*links["source"], *links["target"]]))
+    nodes = pd.DataFrame(index=pd.Index(ids, name="node"))
+    for col in ("label", "stage", "kind"):
+        values: dict[str, object] = {}
+        for end in ("target", "source"):
+            name = {"label": f"{end}_label", "stage": f"stage_{end}", "kind": f"kind_{end}"}[col]
+            if col == "label" and f"{name}_{lang}" in links.columns:
+                name = f"{name}_{lang}"
+            if name in links.columns:
+                for node, v in zip(links[end], links[name], strict=True):
+                    if isinstance(v, str) and v:
+                        values[node] = v
+        default = {"label": None, "stage": None, "kind": "transformation"}[col]
+        nodes[col] = pd.Series([values.get(n, default) for n in ids], index=ids, dtype=object)
+    nodes["label"] = nodes["label"].where(nodes["label"].notna(), nodes.index.to_series())
+    sends = set(links["source"])
+    receives = set(links["target"])
+    ftype = links.get("flow_type", pd.Series(index=links.index, dtype=object))
+    trade_only = {
+        n
+        for n in ids
+        if (ft := set(ftype[(links["source"] == n) | (links["target"] == n)].dropna())) != set()
+        and ft <= {"trade", "loss"}
+    }
+    band = []
+    for n in ids:
+        outer = nodes.at[n, "kind"] in ("boundary", "stock") and not nodes.at[n, "stage"]
+        outer = outer or nodes.at[n, "kind"] == "stock" and str(n).endswith(" stock")
+        outer = outer or n in trade_only
+        if outer and n in sends and n not in receives:
+            band.append("top")
+        elif outer and n in receives and n not in sends:
+            band.append("bottom")
+        else:
+            band.append("main")
+    nodes["band"] = band
+    nodes["order"] = _main_columns(nodes, links)
+    return nodes.reset_index()
+
+
+def _main_columns(nodes: pd.DataFrame, links: pd.DataFrame) -> list[float]:
+    """Column of each main-band node: JRC stage order, else longest path with loops cut."""
+    main = nodes.index[nodes["band"] == "main"]
+    stage = nodes["stage"]
+    if len(main) and all(stage[n] in JRC_STAGES for n in main):
+        return [float(JRC_STAGES.index(stage[n])) if n in main else np.nan for n in nodes.index]
+    graph = nx.DiGraph()
+    graph.add_nodes_from(main)
+    graph.add_edges_from(
+        (s, t)
+        for s, t in zip(links["source"], links["target"], strict=True)
+        if s in main and t in main
+    )
+    roots = [n for n in main if graph.in_degree(n) == 0] + list(main)
+    graph.remove_edges_from(_back_edges(graph, roots))
+    column: dict[str, float] = {}
+    for n in nx.topological_sort(graph):
+        column[n] = max((column[p] + 1 for p in graph.predecessors(n)), default=0.0)
+    return [column.get(n, np.nan) for n in nodes.index]
+
+
+def _back_edges(graph: nx.DiGraph, roots: Iterable[str]) -> list[tuple[str, str]]:
+    """Edges closing a cycle in a depth-first search from ``roots`` in order (recycling)."""
+    state: dict[str, int] = {}  # 1: on the DFS stack, 2: finished
+    back = []
+    for root in roots:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(graph.successors(root)))]
+        while stack:
+            node, successors = stack[-1]
+            nxt = next(successors, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                back.append((node, nxt))
+            elif nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(graph.successors(nxt))))
+    return back
+
+
+def prepare_nodes(
+    links: pd.DataFrame, nodes: pd.DataFrame | None, lang: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (links, nodes) with boundary nodes split and columns/bands/labels resolved."""
+    derived = nodes_from_links(links, lang=lang).set_index("node")
+    if nodes is not None:
+        given = nodes.copy()
+        if "node" not in given.columns:
+            raise DataError("node table: needs a 'node' column with the node ids")
+        given = given.assign(node=given["node"].astype(str)).set_index("node")
+        if "column" in given.columns and "order" not in given.columns:
+            given = given.rename(columns={"column": "order"})
+        label_col = f"label_{lang}" if f"label_{lang}" in given.columns else "label"
+        if label_col in given.columns:
+            given["label"] = given[label_col].where(given[label_col].notna(), given.index)
+        unknown = set(derived.index) - set(given.index)
+        extra = pd.DataFrame(index=sorted(unknown))
+        given = pd.concat([given, extra])
+        for col in ("label", "stage", "kind", "band", "order"):
+            if col not in given.columns:
+                given[col] = derived[col]
+            given[col] = given[col].where(given[col].notna(), derived[col].reindex(given.index))
+        bad = sorted(set(given["band"].dropna()) - {"top", "main", "bottom"})
+        if bad:
+            raise DataError(f"node table: band must be top, main or bottom (got {bad})")
+        derived = given.loc[[n for n in given.index if n in derived.index]]
+        # A main node without an order gets the column derived from the links.
+        derived["order"] = derived["order"].astype(float)
+    # Split a node that both sends and receives but sits in an outer band.
+    links = links.copy()
+    sends, receives = set(links["source"]), set(links["target"])
+    is_boundary = derived["kind"].eq("boundary") & derived["stage"].isna()
+    for n in [n for n in derived.index if is_boundary[n] and n in sends and n in receives]:
+        row = derived.loc[n]
+        derived.loc[f"{n}\x00in"] = {**row, "band": "top"}
+        derived.loc[f"{n}\x00out"] = {**row, "band": "bottom"}
+        derived = derived.drop(index=n)
+        links.loc[links["source"] == n, "source"] = f"{n}\x00in"
+        links.loc[links["target"] == n, "target"] = f"{n}\x00out"
+    main = derived["band"] == "main"
+    if derived.loc[main, "order"].isna().any():
+        missing = list(derived.index[main & derived["order"].isna()])
+        raise DataError(f"node table: main-band node(s) {missing} need an 'order' (column)")
+    derived["column"] = derived["order"].astype(float)
+    if main.any():
+        # Outer-band nodes without neighbours in the main band sit in the first column.
+        derived["column"] = derived["column"].fillna(derived.loc[main, "column"].min())
+    else:
+        derived["column"] = derived["column"].fillna(0.0)
+    return links, derived
+
+
+def flow_types(links: pd.DataFrame, nodes: pd.DataFrame) -> pd.Series:
+    """Infer primary / secondary / loss / trade / stock where ``flow_type`` is not given.
+
+    Rules, first match wins: into or out of a ``"<id> stock"`` node: stock; from a top-band or
+    into an outer-band node whose id or label says import/export (invoer/uitvoer): trade; into
+    the bottom band: loss; backwards along the chain, out of Collection or Recycling, or into
+    Collection: secondary (end-of-life and recycled material); otherwise primary.
+    """
+    given = links.get("flow_type", pd.Series(None, index=links.index, dtype=object))
+    label = nodes["label"].astype(str).str.lower() + " " + nodes.index.str.lower()
+    trade = label.str.contains("import|export|invoer|uitvoer")
+    band, col, kind = nodes["band"], nodes["column"], nodes["kind"]
+    s, t = links["source"], links["target"]
+    inferred = np.select(
+        [
+            kind.reindex(s).eq("stock").to_numpy() & s.str.endswith(" stock").to_numpy()
+            | t.str.endswith(" stock").to_numpy() & kind.reindex(t).eq("stock").to_numpy(),
+            (band.reindex(s).eq("top") & trade.reindex(s)).to_numpy()
+            | (band.reindex(t).eq("bottom") & trade.reindex(t)).to_numpy()
+            | (band.reindex(t).eq("top") & trade.reindex(t)).to_numpy(),
+            band.reindex(t).eq("bottom").to_numpy(),
+            (col.reindex(t).to_numpy() <= col.reindex(s).to_numpy())
+            & band.reindex(s).eq("main").to_numpy()
+            | nodes["stage"].reindex(s).isin(["Collection", "Recycling"]).to_numpy()
+            | nodes["stage"].reindex(t).eq("Collection").to_numpy(),
+        ],
+        ["stock", "trade", "loss", "secondary"],
+        default="primary",
+    )
+    out = given.where(given.notna() & given.astype(str).isin(FLOW_TYPES), inferred)
+    bad = sorted(set(given.dropna().astype(str)) - set(FLOW_TYPES) - {""})
+    if bad:
+        raise DataError(f"links table: unknown flow_type {bad}; use one of {list(FLOW_TYPES)}")
+    return out.astype(str)

@@ -1,0 +1,558 @@
+"""Publication Sankey diagrams: one builder for every view (JRC, ICER national, PGA) and model.
+
+The input is a **links table**, a :class:`pandas.DataFrame` with one row per drawn flow:
+
+==================  ========  ==========================================================
+column              required  meaning
+==================  ========  ==========================================================
+``source``          yes       id of the node the flow leaves
+``target``          yes       id of the node the flow enters
+``value``           yes       finite, non-negative quantity (rows of 0 are kept, not drawn)
+``units``           yes       one unit for the whole table (e.g. ``t``)
+``source_label``    no        display name of the source (else the node table, else the id)
+``target_label``    no        display name of the target
+``material``        no        material of the row; needed for ``color_by="material"``
+``flow_type``       no        primary, secondary, loss, trade or stock (else inferred)
+``stage_source``    no        JRC stage of the source node (column and stage colour)
+``stage_target``    no        JRC stage of the target node
+``kind_source``     no        process kind of the source (transformation, stock, boundary)
+``kind_target``     no        process kind of the target
+``jrc_codes``       no        JRC MSA variable code(s) of the flow, shown on hover
+``status``          no        mapping status from a view (e.g. ``?`` for unsettled), on hover
+==================  ========  ==========================================================
+
+An optional **node table** fixes order, bands and names: one row per node with ``node`` (id),
+``label_en`` / ``label_nl`` (or ``label``), ``order`` (or ``column``: left-to-right column of a
+main-band node), ``band`` (``top`` for imports and reserves, ``main``, ``bottom`` for exports,
+losses, disposal and stock additions), and optional ``stage`` and ``kind``. Rows keep their order
+within a column. Without one, the node table is derived from the links: JRC stage order, and
+boundary nodes that only send go to the top band, those that only receive to the bottom band.
+
+Layout, fixed scale and loops are explained in :mod:`msa._sankey_layout`; image export lives in
+:mod:`msa.export`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from msa._sankey_labels import (
+    FLOW_TYPES,
+    NEUTRAL,
+    STAGE_COLORS,
+    colors_for,
+    format_value,
+    rgba,
+    stage_name,
+    text,
+)
+from msa._sankey_layout import LayoutOptions, layout
+from msa._sankey_tables import (
+    JRC_STAGES,
+    flow_types,
+    nodes_from_links,
+    prepare_nodes,
+    validate_links,
+)
+from msa.errors import ConfigError, DataError, DimensionError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import plotly.graph_objects as go
+
+    from msa.system import System
+
+__all__ = [
+    "JRC_STAGES",
+    "links_from_system",
+    "nodes_from_links",
+    "sankey",
+    "sankey_series",
+    "series_scale",
+]
+
+ColorBy = Literal["stage", "material", "flow_type"]
+_FONT = "DejaVu Sans"
+
+
+def _plotly() -> Any:
+    try:
+        import plotly.graph_objects as go
+    except ImportError as err:  # pragma: no cover - plotly is in the plot extra
+        raise ImportError('Sankey figures need plotly: pip install "msa[plot]"') from err
+    return go
+
+
+# ----------------------------------------------------------------------------- links tables
+def links_from_system(
+    system: System, year: int, *, lang: Literal["en", "nl"] = "en", by: str | None = None
+) -> pd.DataFrame:
+    """Make a links table from a System's flows and stock changes for one year.
+
+    Every flow is summed over all dims except ``time`` (selected) and ``by`` (kept as a column).
+    The net stock change of each stock process becomes a flow into the node ``"<id> stock"``
+    (an addition) or out of it (a depletion), so the diagram shows that mass is conserved.
+
+    Parameters
+    ----------
+    system : System
+        The material system.
+    year : int
+        One of ``system.years``.
+    lang : {"en", "nl"}
+        Language of ``source_label`` / ``target_label``.
+    by : str, optional
+        A dim to keep (e.g. ``"material"``), giving one row per item.
+
+    Returns
+    -------
+    DataFrame
+        The links table (see the module docstring), with ``year``.
+
+    Examples
+    --------
+    >>> import msa
+    >>> links = links_from_system(msa.load_example(), 2021)
+    >>> links.loc[links["target"] == "Use stock", ["source", "value", "flow_type"]]
+       source  value flow_type
+    23    Use  221.0     stock
+    """
+    _check_lang(lang)
+    years = [int(y) for y in system.years]
+    if int(year) not in years:
+        raise DataError(
+            f"system {system.name!r}: year {year} is outside the data (years {years[0]}-"
+            f"{years[-1]}); pick one of {years}"
+        )
+    if by is not None and by not in system.dims:
+        raise DimensionError(f"system {system.name!r} has no dim {by!r} (dims {system.dims})")
+    procs = system.processes
+    rows: list[dict[str, object]] = []
+
+    def add(source: str, target: str, da, units: str, ftype: str | None, codes: str) -> None:
+        da = da.sel(time=int(year))
+        keep = [by] if by is not None and by in da.dims else []
+        da = da.sum([d for d in da.dims if d not in keep])
+        items = da[by].values if keep else [None]
+        for item, value in zip(items, np.atleast_1d(da.values), strict=True):
+            row = {"source": source, "target": target, "value": float(value), "units": units}
+            if by is not None:
+                row[by] = "all" if item is None else str(item)
+            row.update(flow_type=ftype, jrc_codes=codes)
+            rows.append(row)
+
+    for da in system.flows.values():
+        a = da.attrs
+        add(a["source"], a["target"], da, a["units"], a.get("flow_type"), a.get("jrc_code", ""))
+    for pid, ds in system.stocks.items():
+        change = ds["stock_change"]
+        units = ds.attrs.get("units", "t")
+        add(pid, f"{pid} stock", change.clip(min=0), units, "stock", "")
+        add(f"{pid} stock", pid, (-change).clip(min=0), units, "stock", "")
+    links = pd.DataFrame(rows)
+    stock_rows = links["flow_type"].eq("stock")
+    links = links[~stock_rows | (links["value"] > 0)].reset_index(drop=True)
+
+    def describe(node: str, lang: str) -> tuple[str, str | None, str]:
+        if node in procs:
+            p = procs[node]
+            return p.label(lang), p.stage, p.kind
+        pid = node.removesuffix(" stock")
+        return text("stock_of", lang).format(procs[pid].label(lang)), procs[pid].stage, "stock"
+
+    for end in ("source", "target"):
+        info = links[end].map(lambda n: describe(n, lang))
+        links[f"{end}_label"] = info.str[0]
+        links[f"stage_{end}"] = info.str[1]
+        links[f"kind_{end}"] = info.str[2]
+        for other in ("en", "nl"):
+            links[f"{end}_label_{other}"] = links[end].map(lambda n, o=other: describe(n, o)[0])
+    links["year"] = int(year)
+    return links
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in ("en", "nl"):
+        raise ConfigError(f"lang must be 'en' or 'nl' (got {lang!r})")
+
+
+# ----------------------------------------------------------------------------- the builder
+def sankey(
+    links: pd.DataFrame,
+    *,
+    nodes: pd.DataFrame | None = None,
+    lang: Literal["en", "nl"] = "en",
+    color_by: ColorBy = "stage",
+    scale: float | None = None,
+    title: str | None = None,
+    width: int = 1100,
+    height: int | None = None,
+    min_visible_px: float = 0.5,
+    font_family: str = _FONT,
+    font_size: int = 12,
+) -> go.Figure:
+    """Build a publication Sankey (a plotly Figure) from a links table.
+
+    Nodes follow the chain left to right (JRC stage order or the node table's ``order``);
+    imports and reserves enter from a top band, exports, losses, disposal and stock additions
+    leave into a bottom band; recycling loops run back underneath the diagram. Labels show the
+    name, value and unit. Flows thinner than ``min_visible_px`` are listed in a note under the
+    figure (and stay in the figure's data and hover), flows of 0 likewise.
+
+    Parameters
+    ----------
+    links : DataFrame
+        The links table (see the module docstring).
+    nodes : DataFrame, optional
+        Node table fixing order, band and names.
+    lang : {"en", "nl"}
+        Language of node labels (``label_en`` / ``label_nl``), number format and notes.
+    color_by : {"stage", "material", "flow_type"}
+        The one meaning colour carries.
+    scale : float, optional
+        Fixed scale in data units per pixel (e.g. 0.5 t/px): a flow of equal value has equal
+        width in every figure drawn at this scale, and the figure height follows the data.
+        Default: fit to ``height``.
+    title : str, optional
+        Figure title.
+    width, height : int
+        Figure size in px. ``height`` defaults to 620 when fitting; with ``scale`` it is a
+        minimum.
+    min_visible_px : float
+        Flows drawn thinner than this are listed in the note.
+    font_family, font_size :
+        Font of all text; set explicitly so images are the same on every machine.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        ``fig.layout.meta["msa_sankey"]`` records the scale (``units_per_px``), units and the
+        flows listed in the note.
+
+    Examples
+    --------
+    >>> import msa
+    >>> fig = sankey(links_from_system(msa.load_example(), 2021), scale=1.0)
+    >>> fig.layout.meta["msa_sankey"]["units_per_px"]
+    1.0
+    """
+    go = _plotly()
+    _check_lang(lang)
+    if color_by not in ("stage", "material", "flow_type"):
+        raise ConfigError(f"color_by must be 'stage', 'material' or 'flow_type' (got {color_by!r})")
+    if scale is not None and not (np.isfinite(scale) and scale > 0):
+        raise ConfigError(f"scale must be a positive number of units per px (got {scale!r})")
+    links = validate_links(links)
+    units = str(links["units"].iloc[0])
+    links, table = prepare_nodes(links, nodes, lang)
+    links["flow_type"] = flow_types(links, table)
+    if color_by == "material" and "material" not in links.columns:
+        raise DataError("color_by='material' needs a 'material' column in the links table")
+    drawn = links[links["value"] > 0]
+    if drawn.empty:
+        raise DataError("links table: every value is 0; there is nothing to draw")
+    used = [n for n in table.index if n in set(drawn["source"]) | set(drawn["target"])]
+    opt = LayoutOptions()
+    m = {"l": 12, "r": 12, "t": 74 if title else 46, "b": 56}
+    plot_w = width - m["l"] - m["r"]
+    plot_h = (height or (0 if scale else 620)) - m["t"] - m["b"]
+    geo = layout(
+        table.loc[used, ["column", "band"]],
+        drawn[["source", "target", "value"]],
+        plot_width=plot_w,
+        plot_height=plot_h if plot_h > 0 else None,
+        ky=None if scale is None else 1.0 / scale,
+        options=opt,
+    )
+
+    def label(n: str) -> str:
+        return str(table.at[n, "label"])
+
+    # Colours: one meaning.
+    stage_of = {n: st if st in JRC_STAGES else None for n, st in table["stage"].items()}
+    if color_by == "stage":
+        link_base = [
+            STAGE_COLORS[stage_of[s] or stage_of[t]]
+            for s, t in zip(links["source"], links["target"], strict=True)
+        ]
+        shown = {stage_of[n] for n in used}
+        categories = {
+            stage_name(st, lang): STAGE_COLORS[st] for st in [*JRC_STAGES, None] if st in shown
+        }
+    elif color_by == "material":
+        palette = colors_for(links["material"].astype(str))
+        link_base = [palette[v] for v in links["material"].astype(str)]
+        categories = palette
+    else:
+        link_base = [FLOW_TYPES[f] for f in links["flow_type"]]
+        categories = {
+            text(f, lang): c for f, c in FLOW_TYPES.items() if f in set(drawn["flow_type"])
+        }
+    link_color = pd.Series([rgba(c, 0.5) for c in link_base], index=links.index)
+
+    # Nodes as plotly sees them.
+    gn = geo.nodes
+    index = {n: i for i, n in enumerate(gn.index)}
+    node_value = gn["value"]
+    node_labels, node_colors, node_hover = [], [], []
+    for n, ghost in zip(gn.index, gn["ghost"], strict=True):
+        if ghost:
+            node_labels.append("")
+            node_colors.append("rgba(0,0,0,0)")
+            node_hover.append("")
+            continue
+        text_value = format_value(float(node_value[n]), units, lang)
+        node_labels.append(f"{label(n)}<br>{text_value}")
+        base = STAGE_COLORS[stage_of[n]] if color_by == "stage" else NEUTRAL
+        node_colors.append(base)
+        node_hover.append(f"{label(n)}: {text_value}")
+    gl = geo.links
+    link_hover = []
+    for row in gl.itertuples():
+        if row.link == -1:
+            link_hover.append("")
+            continue
+        src = links.at[row.link, "source"]
+        tgt = links.at[row.link, "target"]
+        parts = [f"{label(src)} → {label(tgt)}", format_value(row.value, units, lang)]
+        for extra in ("material", "jrc_codes", "status"):
+            if extra in links.columns and pd.notna(links.at[row.link, extra]):
+                if str(links.at[row.link, extra]):
+                    parts.append(f"{extra}: {links.at[row.link, extra]}")
+        link_hover.append("<br>".join(parts))
+    trace = go.Sankey(
+        arrangement="fixed",
+        node={
+            "label": node_labels,
+            "x": np.maximum(gn["x"].to_numpy(), 1e-6).tolist(),
+            "y": np.maximum(gn["y"].to_numpy(), 1e-6).tolist(),
+            "color": node_colors,
+            "pad": 0,
+            "thickness": opt.node_thickness,
+            "line": {"width": 0},
+            "customdata": node_hover,
+            "hovertemplate": "%{customdata}<extra></extra>",
+        },
+        link={
+            "source": [index[s] for s in gl["source"]],
+            "target": [index[t] for t in gl["target"]],
+            "value": gl["value"].tolist(),
+            "color": ["rgba(0,0,0,0)" if i == -1 else link_color[i] for i in gl["link"]],
+            "customdata": link_hover,
+            "hovertemplate": "%{customdata}<extra></extra>",
+            "sort": "input",
+        },
+        textfont={"family": font_family, "size": font_size, "color": "#1A1A1A"},
+    )
+    shapes = [
+        {
+            "type": "path",
+            "path": loop["path"],
+            "xref": "paper",
+            "yref": "paper",
+            "line": {"color": link_color[loop["link"]], "width": loop["width"]},
+            "fillcolor": "rgba(0,0,0,0)",
+            "layer": "below",
+        }
+        for loop in geo.loops
+    ]
+    legend = [
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            marker={"size": 12, "symbol": "square", "color": c},
+            name=name,
+            showlegend=True,
+            hoverinfo="skip",
+        )
+        for name, c in categories.items()
+    ]
+    # The note: thin and zero flows, and the scale.
+    thin = drawn[drawn["value"] * geo.ky < min_visible_px]
+    zero = links[links["value"] == 0]
+
+    def listing(frame: pd.DataFrame) -> list[str]:
+        return [
+            f"{label(s)} → {label(t)} {format_value(v, units, lang)}"
+            for s, t, v in zip(frame["source"], frame["target"], frame["value"], strict=True)
+            if s in table.index and t in table.index
+        ]
+
+    notes = []
+    thin_items, zero_items = (
+        listing(thin),
+        [
+            f"{table.at[s, 'label'] if s in table.index else s} → "
+            f"{table.at[t, 'label'] if t in table.index else t}"
+            for s, t in zip(zero["source"], zero["target"], strict=True)
+        ],
+    )
+    if thin_items:
+        notes.append(
+            text("small", lang).format(px=min_visible_px, items=_shorten(thin_items, lang))
+        )
+    if zero_items:
+        notes.append(text("zero", lang).format(items=_shorten(zero_items, lang)))
+    if scale is not None:
+        notes.append(text("scale", lang).format(value=format_value(scale, units, lang)))
+    annotations = (
+        [
+            {
+                "text": "<br>".join(notes),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 0,
+                "xanchor": "left",
+                "yanchor": "top",
+                "yshift": -6,
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": max(font_size - 2, 8), "color": "#555555"},
+            }
+        ]
+        if notes
+        else []
+    )
+    fig = go.Figure([trace, *legend])
+    fig.update_layout(
+        width=width,
+        height=int(round(geo.plot_height + m["t"] + m["b"])),
+        margin={**m, "pad": 0, "autoexpand": False},
+        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": font_size + 4}}
+        if title
+        else None,
+        font={"family": font_family, "size": font_size, "color": "#1A1A1A"},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        showlegend=bool(categories),
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "bottom",
+            "yref": "paper",
+            "font": {"size": font_size},
+        },
+        shapes=shapes,
+        annotations=annotations,
+        meta={
+            "msa_sankey": {
+                "units": units,
+                "units_per_px": 1.0 / geo.ky,
+                "plot_height": geo.plot_height,
+                "thin_flows": thin_items,
+                "zero_flows": zero_items,
+                "color_by": color_by,
+                "lang": lang,
+            }
+        },
+    )
+    return fig
+
+
+def _shorten(items: list[str], lang: str, limit: int = 6) -> str:
+    if len(items) <= limit:
+        return "; ".join(items)
+    return "; ".join(items[:limit]) + "; " + text("more", lang).format(n=len(items) - limit)
+
+
+# ----------------------------------------------------------------------------- series
+def _tables(
+    source: System | Mapping[Hashable, pd.DataFrame],
+    years: Iterable[int] | None,
+    lang: str,
+    by: str | None,
+) -> dict[Hashable, pd.DataFrame]:
+    if isinstance(source, Mapping):
+        if years is not None:
+            raise ConfigError("years= applies to a System; a mapping of tables is drawn as given")
+        if not source:
+            raise DataError("sankey_series: no tables given")
+        return dict(source)
+    chosen = list(source.years) if years is None else list(years)
+    return {int(y): links_from_system(source, int(y), lang=lang, by=by) for y in chosen}
+
+
+def series_scale(tables: Mapping[Hashable, pd.DataFrame], **kwargs: Any) -> float:
+    """Return the common scale (units per px) at which every table fits the figure height.
+
+    It is the largest of the tables' fit-to-page scales, so the busiest diagram fills the
+    height and the others are drawn smaller at the same scale. ``kwargs`` go to :func:`sankey`.
+    """
+    kwargs = {k: v for k, v in kwargs.items() if k not in ("scale", "title")}
+    return max(
+        sankey(t, **kwargs).layout.meta["msa_sankey"]["units_per_px"] for t in tables.values()
+    )
+
+
+def sankey_series(
+    source: System | Mapping[Hashable, pd.DataFrame],
+    *,
+    years: Iterable[int] | None = None,
+    scale: float | None = None,
+    title: str | None = None,
+    same_height: bool = True,
+    lang: Literal["en", "nl"] = "en",
+    color_by: ColorBy = "stage",
+    **kwargs: Any,
+) -> dict[Hashable, go.Figure]:
+    """Draw several Sankeys (years, scenarios) at one common scale.
+
+    Parameters
+    ----------
+    source : System or mapping of key to links table
+        A System (one figure per year of ``years``, default all) or ready links tables keyed
+        by year or scenario name.
+    years : iterable of int, optional
+        Years to draw from a System.
+    scale : float, optional
+        Units per px; default :func:`series_scale` (the busiest diagram fits the height).
+    title : str, optional
+        Title prefix; each figure's title is ``"<title> <key>"``.
+    same_height : bool
+        Give every figure the height of the tallest, so they line up side by side.
+    lang, color_by, **kwargs
+        Passed to :func:`sankey`.
+
+    Returns
+    -------
+    dict of key to Figure
+        In the order of the keys.
+
+    Examples
+    --------
+    >>> import msa
+    >>> figs = sankey_series(msa.load_example(), years=[2019, 2023])
+    >>> {k: f.layout.meta["msa_sankey"]["units_per_px"] for k, f in figs.items()} == {
+    ...     2019: figs[2023].layout.meta["msa_sankey"]["units_per_px"],
+    ...     2023: figs[2019].layout.meta["msa_sankey"]["units_per_px"]}
+    True
+    """
+    by = "material" if color_by == "material" else None
+    tables = _tables(source, years, lang, by)
+    options = {"lang": lang, "color_by": color_by, **kwargs}
+    if scale is None:
+        scale = series_scale(tables, **options)
+
+    def draw(height: int | None) -> dict[Hashable, go.Figure]:
+        out = {}
+        for key, table in tables.items():
+            name = f"{title} {key}" if title else str(key)
+            extra = {"height": height} if height is not None else {}
+            out[key] = sankey(table, scale=scale, title=name, **{**options, **extra})
+        return out
+
+    figs = draw(kwargs.pop("height", None) if not same_height else None)
+    if same_height:
+        tallest = max(int(f.layout.height) for f in figs.values())
+        if any(int(f.layout.height) != tallest for f in figs.values()):
+            figs = draw(tallest)
+    return figs
