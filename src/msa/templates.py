@@ -60,6 +60,7 @@ __all__ = [
     "split_codes",
     "stage_imbalance",
     "validate_msa_table",
+    "variables_from_table",
 ]
 
 #: Columns of an MSA table (one row per value). ``note`` is optional and kept.
@@ -350,6 +351,32 @@ def _pivot(table: pd.DataFrame, column: str, coords: dict[str, list]) -> xr.Data
     return da.reindex(full)
 
 
+def variables_from_table(table: pd.DataFrame) -> xr.DataArray:
+    """Return an MSA table's values as variables over ``code``, ``time``, ``material``, ``region``.
+
+    The result has the layout of :func:`jrc_variables` and can be passed to the views and
+    indicators directly; cells the table does not give are NaN.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"material": "Li", "region": "EU", "year": [2020, 2021],
+    ...     "code": "F.1.4", "value": [1.0, 2.0], "units": "t", "source_id": "", "grade": ""})
+    >>> variables_from_table(t).sel(code="F.1.4", material="Li", region="EU").values.tolist()
+    [1.0, 2.0]
+    """
+    if "row" not in table.columns:
+        table = validate_msa_table(table.astype(str))
+    coords = {
+        "time": sorted(int(y) for y in set(table["year"])),
+        "material": sorted(set(table["material"])),
+        "region": sorted(set(table["region"])),
+    }
+    values = _pivot(table, "value", coords).astype(float)
+    values.attrs["units"] = "t"
+    values.name = "value"
+    return values
+
+
 def build_msa_system(
     table: pd.DataFrame,
     *,
@@ -407,7 +434,7 @@ def build_msa_system(
         "material": sorted(set(table["material"])),
         "region": sorted(set(table["region"])),
     }
-    values = _pivot(table, "value", coords).astype(float)
+    values = variables_from_table(table)
     source_ids = _pivot(table, "source_id", coords).fillna("")
     grades = _pivot(table, "grade", coords).fillna("")
     given = set(values["code"].values)
