@@ -130,7 +130,8 @@ class _Folder:
         except pd.errors.EmptyDataError as err:
             raise DataError(f"{label}: file is empty; it needs a header row and data rows") from err
         except pd.errors.ParserError as err:
-            raise DataError(f"{label}: malformed CSV ({err}); check quotes and commas") from err
+            detail = " ".join(str(err).split())
+            raise DataError(f"{label}: malformed CSV ({detail}); check quotes and commas") from err
         return _clean(frame, label)
 
 
@@ -174,6 +175,11 @@ def _store(path: Path) -> _Folder | _Workbook:
 
 
 # ----------------------------------------------------------------------------- cell checks
+def _item(value: object) -> object:
+    """Return a numpy scalar as the Python scalar it holds (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _require_columns(table: _Table, required: tuple[str, ...], what: str) -> None:
     missing = [c for c in required if c not in table.frame.columns]
     if missing:
@@ -329,7 +335,7 @@ class _Quantities:
                 row = int(self.frame.loc[given.index[i], "_row"])
                 col = self.frame.loc[given.index[i], "_vcol"] if self._column(dim) else dim
                 raise DimensionError(
-                    f"{self.table.at(row, col)}: unknown {dim} item {given.iloc[i]!r}; "
+                    f"{self.table.at(row, col)}: unknown {dim} item {_item(given.iloc[i])!r}; "
                     f"dims.csv declares {list(coords[dim])[:10]}"
                 )
 
@@ -386,7 +392,7 @@ class _Quantities:
             second = group[later].iloc[0]
             same = (group[order] == second[order]).all(axis=1) if order else rows > 0
             first = group[same].iloc[0]
-            at = ", ".join(f"{d}={second[d]!r}" for d in order)
+            at = ", ".join(f"{d}={_item(second[d])!r}" for d in order)
             raise DataError(
                 f"{table.label}: rows {int(first['_row'])} and {int(second['_row'])}: duplicate "
                 f"value for {what}" + (f" at {at}" if at else "") + "; give each value once"
@@ -398,7 +404,7 @@ class _Quantities:
             index = pd.MultiIndex.from_frame(group[order])
             if len(group) < len(full):
                 missing = full.difference(index)[0]
-                at = ", ".join(f"{d}={m!r}" for d, m in zip(order, missing, strict=True))
+                at = ", ".join(f"{d}={_item(m)!r}" for d, m in zip(order, missing, strict=True))
                 raise DimensionError(
                     f"{table.label}: {what} ({span}) has no row for {at}; give a row for every "
                     "combination of its dims (0 where there is nothing)"
@@ -590,7 +596,7 @@ def _add_flows(system: System, q: _Quantities, coords: dict[str, pd.Index]) -> N
         if not signed and negative.any():
             bad = group[negative].iloc[0]
             raise DataError(
-                f"{table.at(int(bad['_row']), bad['_vcol'])}: negative value {bad['value']!r} "
+                f"{table.at(int(bad['_row']), bad['_vcol'])}: negative value {bad['value']:g} "
                 f"for {what}; flows are >= 0 (set signed to 1 for a signed flow)"
             )
         values, sid, grade = q.array(group, what, coords, require_time=True)

@@ -275,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="msa", standalone_mode=False)
     except MsaError as err:
-        typer.echo(f"msa: error: {err}", err=True)
+        typer.echo("msa: error: " + " ".join(str(err).split()), err=True)  # one line
         return 2
     except typer.Exit as exit_:
         return int(exit_.exit_code or 0)
