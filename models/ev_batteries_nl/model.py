@@ -657,6 +657,7 @@ def _figures(c: dict, scenario: str) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    plt.rcParams["svg.fonttype"] = "none"  # text as text: smaller, faster SVG
     figs = {}
     years = c["demand_m"]["time"].values
     materials = list(c["demand_m"]["material"].values)
@@ -666,7 +667,7 @@ def _figures(c: dict, scenario: str) -> dict:
     stock = (c["use"]["stock"] + c["second"]["stock"] + c["hibernation"]["stock"]).sum(
         ["vehicle", "chemistry"]
     ) / 1000
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
     ax.stackplot(
         years,
         stock.transpose("material", "time").values,
@@ -683,7 +684,7 @@ def _figures(c: dict, scenario: str) -> dict:
     figs["stock_by_material"] = fig
 
     # inflow and outflow
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
     inflow = (c["new_mass"] + c["import_mass"]).sum(["vehicle", "chemistry", "material"]) / 1000
     ax.plot(years, c["demand_m"].sum("material") / 1000, label="new batteries (demand)", lw=2)
     ax.plot(years, inflow, label="inflow to use incl. used imports", ls="--")
@@ -712,7 +713,7 @@ def _figures(c: dict, scenario: str) -> dict:
     figs["inflow_outflow"] = fig
 
     # secondary supply vs demand
-    fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharex=True)
+    fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharex=True, layout="constrained")
     for ax, m in zip(axes.flat, ["Li", "Co", "Ni", "Mn", "graphite", "Cu"], strict=True):
         ax.plot(years, c["demand_m"].sel(material=m), label="demand", color="black", lw=2)
         ax.fill_between(
@@ -735,7 +736,6 @@ def _figures(c: dict, scenario: str) -> dict:
         ax.grid(alpha=0.3)
     axes.flat[0].legend(fontsize=7)
     fig.suptitle(f"Secondary supply vs demand ({scenario})")
-    fig.tight_layout()
     figs["secondary_vs_demand"] = fig
     return figs
 
@@ -748,18 +748,25 @@ def _sankeys(
     Returns the figures, the PGA links (summed over materials) and what the PGA view leaves
     out of scope (used-vehicle imports E.1.4 and recycling losses G.1.5).
     """
-    from msa import sankey as sk
-    from msa import views
+    from msa.views import pga
 
     tables, outside, nodes = {}, [], None
     for y in years:
-        view = views.pga(system, year=y)
+        view = pga(system, year=y)
         keys = [k for k in view.links.columns if k not in ("value", "material")]
         tables[y] = view.links.groupby(keys, dropna=False, sort=False)["value"].sum().reset_index()
         outside.append(view.out_of_scope.assign(year=y))
         nodes = view.nodes
-    figs = sk.sankey_series(
-        tables, nodes=nodes, title=f"EV batteries NL, PGA view ({scenario}),", lang="en"
+    # the common scale is the fit-to-page scale of the busiest year (largest total flow), so
+    # one layout pass per year suffices instead of msa.series_scale's pass over every year
+    busiest = max(tables, key=lambda y: float(tables[y]["value"].sum()))
+    fit = msa.sankey(tables[busiest], nodes=nodes, lang="en")
+    figs = msa.sankey_series(
+        tables,
+        nodes=nodes,
+        title=f"EV batteries NL, PGA view ({scenario}),",
+        lang="en",
+        scale=fit.layout.meta["msa_sankey"]["units_per_px"],
     )
     return (
         {f"sankey_pga_{y}": figs[y] for y in years},

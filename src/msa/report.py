@@ -233,7 +233,9 @@ def _fmt(value: object, digits: int = 3) -> str:
         return "never"
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
-    if isinstance(value, float):
+    if isinstance(value, float | np.floating):
+        if abs(value) >= 10**digits:
+            return f"{value:,.0f}"
         return f"{value:.{digits}g}"
     return str(value)
 
@@ -346,7 +348,7 @@ margin:2em auto;padding:0 1em;color:#222}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em}
 table{border-collapse:collapse;margin:0.8em 0;font-size:0.9em}
 th,td{border:1px solid #ccc;padding:0.3em 0.6em;text-align:right}
-th:first-child,td:first-child,td:nth-child(2){text-align:left}
+th:first-child,td:first-child,td:nth-child(2),td:nth-child(3){text-align:left}
 thead th{background:#f0f0f0}
 tr.met td.status{background:#d8f0d8;font-weight:600}
 tr.missed td.status{background:#f7d7d7;font-weight:600}

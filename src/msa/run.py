@@ -194,14 +194,16 @@ def _write_figure(fig: Any, stem: Path) -> list[Path]:
         import matplotlib.pyplot as plt
 
         paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-        fig.savefig(paths[0], dpi=110, bbox_inches="tight")
-        fig.savefig(paths[1], bbox_inches="tight")
+        fig.savefig(paths[0], dpi=110)
+        fig.savefig(paths[1])
         plt.close(fig)
         return paths
     if hasattr(fig, "to_plotly_json"):
-        from msa.sankey import write_figure
+        from msa.export import write_figure
 
-        written = write_figure(fig, stem, formats=("html", "png", "svg"), overwrite=False)
+        written = write_figure(
+            fig, stem, formats=("html", "png", "svg"), include_plotlyjs="directory"
+        )
         return [Path(p) for p in written] if written else []
     raise DataError(f"figure {stem.name!r}: not a plotly or matplotlib figure ({type(fig)})")
 
