@@ -41,6 +41,10 @@ _TEXT = {
         "en": "Too thin to see at this scale (< {px:g} px), kept in the data: {items}",
         "nl": "Te dun om te zien op deze schaal (< {px:g} px), wel in de data: {items}",
     },
+    "uncertain": {
+        "en": "Mapping not settled ('?'): {items}",
+        "nl": "Toewijzing niet vastgesteld ('?'): {items}",
+    },
     "zero": {"en": "zero this year: {items}", "nl": "nul dit jaar: {items}"},
     "more": {"en": "and {n} more", "nl": "en nog {n}"},
     "scale": {"en": "scale: {value} per px", "nl": "schaal: {value} per px"},

@@ -228,7 +228,8 @@ def layout(
         ky = lo
         height = float(plot_height)
     else:
-        height = max(needed(ky), float(plot_height or 0.0))
+        # Whole pixels: the figure height is an integer, and d3 fits to it.
+        height = float(np.ceil(max(needed(ky), float(plot_height or 0.0)) - 1e-9))
 
     # Vertical positions (px, y down) of the real nodes.
     hgt = value * ky
@@ -244,10 +245,23 @@ def layout(
         start = {"top": top0 + band_h["top"] - stack, "main": main0, "bottom": bottom0}[b]
         y[idx] = start + offsets + h / 2
 
-    # x: slots spread over the width, keeping the node thickness inside the plot area.
+    # x: slots spread over the width, keeping the node thickness inside the plot area and room
+    # for the legs of loops that leave the last column or enter the first.
     smin, smax = float(slot.min()), float(slot.max())
-    xl = opt.x_margin_left * plot_width + opt.node_thickness / 2
-    xr = (1 - opt.x_margin_right) * plot_width - opt.node_thickness / 2
+    leg = 2 * opt.loop_gap + 8.0
+    right_room = sum(
+        v * ky + leg for v in loops.loc[slot[loops["source"]].to_numpy() == smax, "value"]
+    )
+    left_room = sum(
+        v * ky + leg for v in loops.loc[slot[loops["target"]].to_numpy() == smin, "value"]
+    )
+    xl = opt.x_margin_left * plot_width + opt.node_thickness / 2 + left_room
+    xr = (1 - opt.x_margin_right) * plot_width - opt.node_thickness / 2 - right_room
+    if xr - xl < plot_width / 4:
+        raise RenderError(
+            f"the recycling loops need {left_room + right_room:.0f} px beside the diagram; "
+            f"give a larger width (now {plot_width:.0f} px of plot area) or a coarser scale"
+        )
     px_per_slot = (xr - xl) / max(smax - smin, 1e-9)
     x = xl + (slot - smin) * px_per_slot
 

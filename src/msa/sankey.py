@@ -251,22 +251,35 @@ def sankey(
     links["flow_type"] = flow_types(links, table)
     if color_by == "material" and "material" not in links.columns:
         raise DataError("color_by='material' needs a 'material' column in the links table")
+    links = _merge_rows(links, by_material=color_by == "material")
     drawn = links[links["value"] > 0]
     if drawn.empty:
         raise DataError("links table: every value is 0; there is nothing to draw")
     used = [n for n in table.index if n in set(drawn["source"]) | set(drawn["target"])]
     opt = LayoutOptions()
-    m = {"l": 12, "r": 12, "t": 74 if title else 46, "b": 56}
-    plot_w = width - m["l"] - m["r"]
-    plot_h = (height or (0 if scale else 620)) - m["t"] - m["b"]
-    geo = layout(
-        table.loc[used, ["column", "band"]],
-        drawn[["source", "target", "value"]],
-        plot_width=plot_w,
-        plot_height=plot_h if plot_h > 0 else None,
-        ky=None if scale is None else 1.0 / scale,
-        options=opt,
-    )
+    status = links.get("status", pd.Series("", index=links.index)).fillna("").astype(str)
+    uncertain = drawn[status.reindex(drawn.index).str.contains("uncertain|\\?", regex=True)]
+    zero = links[links["value"] == 0]
+    known_lines = int(len(zero) > 0) + int(len(uncertain) > 0) + int(scale is not None)
+
+    def place(lines: int):
+        m = {"l": 12, "r": 12, "t": 74 if title else 46, "b": 14 + 16 * lines}
+        plot_h = (height or (0 if scale else 620)) - m["t"] - m["b"]
+        geo = layout(
+            table.loc[used, ["column", "band"]],
+            drawn[["source", "target", "value"]],
+            plot_width=width - m["l"] - m["r"],
+            plot_height=plot_h if plot_h > 0 else None,
+            ky=None if scale is None else 1.0 / scale,
+            options=opt,
+        )
+        return m, geo
+
+    m, geo = place(known_lines)
+    thin = drawn[drawn["value"] * geo.ky < min_visible_px]
+    if len(thin):
+        m, geo = place(known_lines + 1)
+        thin = drawn[drawn["value"] * geo.ky < min_visible_px]
 
     def label(n: str) -> str:
         return str(table.at[n, "label"])
@@ -298,6 +311,9 @@ def sankey(
     index = {n: i for i, n in enumerate(gn.index)}
     node_value = gn["value"]
     node_labels, node_colors, node_hover = [], [], []
+    is_stock = drawn["flow_type"].eq("stock")
+    stock_in = set(drawn.loc[is_stock, "target"]) - set(drawn["source"])
+    stock_out = set(drawn.loc[is_stock, "source"]) - set(drawn["target"])
     for n, ghost in zip(gn.index, gn["ghost"], strict=True):
         if ghost:
             node_labels.append("")
@@ -305,6 +321,10 @@ def sankey(
             node_hover.append("")
             continue
         text_value = format_value(float(node_value[n]), units, lang)
+        if n in stock_in:
+            text_value = "+" + text_value
+        elif n in stock_out:
+            text_value = "\u2212" + text_value
         node_labels.append(f"{label(n)}<br>{text_value}")
         base = STAGE_COLORS[stage_of[n]] if color_by == "stage" else NEUTRAL
         node_colors.append(base)
@@ -371,10 +391,8 @@ def sankey(
         )
         for name, c in categories.items()
     ]
-    # The note: thin and zero flows, and the scale.
-    thin = drawn[drawn["value"] * geo.ky < min_visible_px]
-    zero = links[links["value"] == 0]
 
+    # The note: thin and zero flows, and the scale.
     def listing(frame: pd.DataFrame) -> list[str]:
         return [
             f"{label(s)} → {label(t)} {format_value(v, units, lang)}"
@@ -397,6 +415,9 @@ def sankey(
         )
     if zero_items:
         notes.append(text("zero", lang).format(items=_shorten(zero_items, lang)))
+    uncertain_items = listing(uncertain)
+    if uncertain_items:
+        notes.append(text("uncertain", lang).format(items=_shorten(uncertain_items, lang)))
     if scale is not None:
         notes.append(text("scale", lang).format(value=format_value(scale, units, lang)))
     annotations = (
@@ -450,12 +471,35 @@ def sankey(
                 "plot_height": geo.plot_height,
                 "thin_flows": thin_items,
                 "zero_flows": zero_items,
+                "uncertain_flows": uncertain_items,
                 "color_by": color_by,
                 "lang": lang,
             }
         },
     )
     return fig
+
+
+def _merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
+    """Sum rows that draw as one band: same source, target, flow type, status (and material).
+
+    Views give one row per material and region; unless colour shows material, those rows are
+    one flow on the figure. Codes and notes of the merged rows are joined, never lost.
+    """
+    keys = ["source", "target", "flow_type"]
+    keys += [c for c in ("status",) if c in links.columns]
+    keys += ["material"] if by_material else []
+    filled = links.assign(**{k: links[k].fillna("") for k in keys if links[k].dtype == object})
+    rules: dict[str, object] = {"value": "sum"}
+    for col in links.columns:
+        if col in keys or col == "value":
+            continue
+        if col in ("jrc_codes", "note", "material", "region"):
+            rules[col] = lambda v: ", ".join(dict.fromkeys(str(x) for x in v if str(x)))
+        else:
+            rules[col] = "first"
+    out = filled.groupby(keys, sort=False, as_index=False).agg(rules)
+    return out[[c for c in links.columns if c in out.columns]]
 
 
 def _shorten(items: list[str], lang: str, limit: int = 6) -> str:
