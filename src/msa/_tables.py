@@ -411,7 +411,7 @@ class _Quantities:
                 )
             positions = full.get_indexer(index)
         shape = [len(coords[d]) for d in order]
-        out = []
+        out: list[xr.DataArray] = []
         for col in (column, "source_id", "grade"):
             data = group[col].to_numpy(dtype=float if col == column else object)
             if full is not None:
@@ -420,7 +420,10 @@ class _Quantities:
                 data = arranged.reshape(shape)
             else:
                 data = data.reshape(())
-            out.append(xr.DataArray(data, dims=order, coords={d: coords[d] for d in order}))
+            if out:  # share the coordinates: building indexes is the costly part
+                out.append(out[0].copy(deep=False, data=data))
+            else:
+                out.append(xr.DataArray(data, dims=order, coords={d: coords[d] for d in order}))
         return out[0], out[1], out[2]
 
 

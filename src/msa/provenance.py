@@ -180,9 +180,21 @@ def provenance_for(
     for name, given in (("source_id", source_id), ("grade", grade)):
         if given is None:
             given = ""
-        arr = xr.DataArray(given) if not isinstance(given, xr.DataArray) else given
-        arr = arr.astype(str)
-        out[name] = arr.broadcast_like(values).transpose(*values.dims).astype(object)
+        if not isinstance(given, xr.DataArray):
+            # one id or grade for all values: fill an array shaped like ``values``
+            data = np.full(values.shape, str(given), dtype=object)
+            out[name] = values.copy(deep=False, data=data).drop_attrs()
+            continue
+        if given.dims == values.dims and all(
+            d in given.indexes and given.indexes[d].equals(values.indexes[d])
+            for d in values.dims
+            if d in values.indexes
+        ):
+            arr = given  # already aligned: skip the (slow) broadcast
+        else:
+            arr = given.broadcast_like(values).transpose(*values.dims)
+        data = np.asarray(arr.values).astype(str).astype(object)
+        out[name] = values.copy(deep=False, data=data).drop_attrs()
     ids = {str(s) for s in np.unique(out["source_id"].values) if str(s)}
     unknown = sorted(ids - set(sources.index))
     if unknown:
