@@ -1,0 +1,268 @@
+"""Tests of msa.views (JRC, ICER national, PGA) and the `msa views` / `msa indicators` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import xarray as xr
+
+import msa
+from msa.cli import main
+from msa.errors import ConfigError, DataError
+from msa.templates import jrc_codes, read_msa_model, reference_table, variables_from_table
+from msa.views import (
+    STATUSES,
+    VIEWS,
+    ViewMapping,
+    icer_national,
+    jrc,
+    load_mapping,
+    pga,
+    view_balance,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "models" / "msa_example"
+
+
+@pytest.fixture(scope="module")
+def example():
+    """Return the built illustrative example system (built once)."""
+    return read_msa_model(EXAMPLE).system
+
+
+def _variables(values: dict[str, float], year: int = 2020) -> xr.DataArray:
+    """Return variables (code, time) from a {code: value} dict."""
+    frame = pd.DataFrame(
+        [
+            {"material": "Li", "region": "EU", "year": year, "code": c, "value": v, "units": "t"}
+            for c, v in values.items()
+        ]
+    ).assign(source_id="", grade="")
+    return variables_from_table(frame)
+
+
+# ----------------------------------------------------------------------------- mappings
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_variable_is_mapped_in_every_view(view):
+    """Each of the 43 JRC variables (and N.1-N.3) has exactly one mapping with a known status."""
+    table = load_mapping(view).table
+    assert sorted(table["code"]) == sorted(jrc_codes("all"))
+    assert set(table["status"]) <= set(STATUSES)
+    assert len(table[table["code"].isin(jrc_codes())]) == 43
+
+
+@pytest.mark.parametrize(
+    ("view", "column"), [("icer_national", "national_text"), ("pga", "pga_text")]
+)
+def test_mapping_follows_the_agreed_text(view, column):
+    """'?' in the agreed text is uncertain; 'buiten scope' alone is out of scope."""
+    text = reference_table("jrc_variables").set_index("code")[column]
+    mapping = load_mapping(view).table.set_index("code")
+    for code in jrc_codes():
+        status = mapping.at[code, "status"]
+        if "?" in text[code] or " / " in text[code]:
+            assert status == "uncertain", code
+        elif text[code] == "(buiten scope)":
+            assert status == "out of scope", code
+        elif text[code].startswith("(binnen"):
+            assert status == "inside a node", code
+        else:
+            assert status in ("in scope", "inside a node", "uncertain"), code
+
+
+def test_mapping_validation_names_the_problem():
+    """A mapping missing a code, or using an unknown node, is refused."""
+    good = load_mapping("pga")
+    with pytest.raises(ConfigError, match=r"code\(s\) \['A\.1\.1'\] not mapped"):
+        ViewMapping("x", good.table.iloc[1:], good.nodes)
+    bad = good.table.copy()
+    bad.loc[bad["code"] == "B.1.1", "target"] = "Nowhere"
+    with pytest.raises(ConfigError, match="node 'Nowhere', not in the view's nodes"):
+        ViewMapping("x", bad, good.nodes)
+    with pytest.raises(ConfigError, match="unknown view 'sankey'"):
+        load_mapping("sankey")
+
+
+# ----------------------------------------------------------------------------- views
+def test_uncertain_mappings_are_flagged_in_the_output():
+    """C.1.6 (national '?') appears as an uncertain link and in the uncertain table."""
+    view = icer_national(_variables({"C.1.6": 7.0, "C.1.2": 3.0}))
+    links = view.links.set_index("jrc_codes")
+    assert links.at["C.1.6", "status"] == "uncertain"
+    assert links.at["C.1.2", "status"] == "in scope"
+    assert list(view.uncertain["code"]) == ["C.1.6"]
+    assert "not settled" in view.uncertain["note"].iloc[0]
+
+
+def test_uncertain_without_link_stays_in_the_uncertain_table():
+    """D.1.5 (out of scope or inside a node) is never drawn, only listed as uncertain."""
+    view = icer_national(_variables({"D.1.5": 4.0}))
+    assert view.links.empty
+    row = view.uncertain.iloc[0]
+    assert (row["code"], row["node"], row["value"]) == ("D.1.5", "Verwerkte grondstoffen", 4.0)
+
+
+def test_out_of_scope_table_lists_quantities_per_year():
+    """Out-of-scope variables are listed with their quantity for each year."""
+    v = xr.concat(
+        [
+            _variables({"B.1.4": 2.0, "F.1.4": 1.0}, 2020),
+            _variables({"B.1.4": 3.0, "F.1.4": 1.0}, 2021),
+        ],
+        dim="time",
+    )
+    out = icer_national(v).out_of_scope
+    assert out[["code", "year", "value"]].values.tolist() == [
+        ["B.1.4", 2020, 2.0],
+        ["B.1.4", 2021, 3.0],
+    ]
+
+
+def test_links_sum_the_codes_of_a_node_pair(example):
+    """The national import link is the sum of the codes mapped to it."""
+    view = icer_national(example, year=2022)
+    p = example.parameters
+    want = sum(
+        float(p[c].sel(time=2022).sum()) for c in ("C.1.3", "C.1.8", "D.1.3", "D.1.8", "D.1.9")
+    )
+    links = view.links.set_index(["source", "target", "status"])
+    got = links.at[("Import (ex afval)", "Verwerkte grondstoffen", "in scope"), "value"]
+    assert got == pytest.approx(want)
+    assert view.missing == ()
+
+
+def test_labels_and_sankey_columns(example):
+    """Links carry the Sankey schema columns and Dutch and English labels."""
+    links = icer_national(example, year=2022).links
+    for column in ("source", "target", "value", "units", "jrc_codes", "status", "year", "material"):
+        assert column in links
+    row = links[links["source"] == "Winning"].iloc[0]
+    assert (row["source_label"], row["source_label_en"]) == (
+        "Binnenlandse winning",
+        "Domestic extraction",
+    )
+
+
+def test_jrc_view_derives_the_links_between_stages(example):
+    """The JRC view draws Manufacture -> Use as D.1.1 - D.1.2, equal to the system's edge."""
+    links = jrc(example, year=2022).links.set_index(["source", "target"])
+    edge = float(example.flow("Manufacture", "Use").sel(time=2022).sum())
+    assert links.at[("Manufacture", "Use"), "value"] == pytest.approx(edge)
+    assert links.at[("Manufacture", "Use"), "jrc_codes"] == "D.1.1-D.1.2"
+
+
+def test_jrc_view_nodes_balance_on_a_closed_system(example):
+    """On the closed example, every JRC transformation node balances in the view's links."""
+    table = view_balance(jrc(example, year=2022)).set_index("node")
+    for node in ("Extraction", "Processing", "Manufacture", "Collection", "Recycling"):
+        assert table.at[node, "residual"] == pytest.approx(0.0, abs=1e-6), node
+
+
+def test_folded_codes_that_agree_keep_their_link():
+    """A fold whose codes share one link in the view stays in scope."""
+    view = icer_national(_variables({"C.1.2+D.1.2": 5.0}))
+    assert view.links["status"].tolist() == ["in scope"]
+
+
+def test_folded_codes_that_disagree_become_uncertain():
+    """A fold over codes with different links is uncertain, with the alternatives named."""
+    view = pga(_variables({"C.1.4+F.1.2": 5.0}))
+    row = view.uncertain.iloc[0]
+    assert row["code"] == "C.1.4+F.1.2"
+    assert "C.1.4 in scope Open loop -> Grondstoffengebruik" in row["note"]
+    assert "F.1.2 out of scope" in row["note"]
+
+
+def test_views_work_on_a_hand_built_system_and_report_missing_codes():
+    """A System tagged by hand (like the EV model) gets views, with absent codes listed."""
+    system = msa.System("ev", coords={"time": [2030]})
+    for pid, kind in (
+        ("Use", "transformation"),
+        ("Collection", "transformation"),
+        ("Out", "boundary"),
+    ):
+        system.add_process(pid, kind=kind)
+    system.add_process("Market", kind="boundary")
+    da = xr.DataArray([9.0], dims="time", coords={"time": [2030]})
+    system.add_flow("Market", "Use", da, units="t")
+    system.add_flow("Use", "Collection", da, units="t", jrc_code="E.1.6")
+    system.add_flow("Collection", "Out", da, units="t", jrc_code="F.1.4")
+    view = pga(system)
+    assert set(view.links["jrc_codes"]) == {"E.1.6", "F.1.4"}
+    assert len(view.missing) == 41
+    with pytest.raises(DataError, match=r"view 'pga': the system lacks JRC code\(s\) \['A\.1\.1'"):
+        pga(system, strict=True)
+
+
+def test_unknown_year_is_an_error(example):
+    """A year outside the system is named with the available range."""
+    with pytest.raises(DataError, match=r"year 1999 is not in the system \(years 2020-2022\)"):
+        jrc(example, year=1999)
+
+
+def test_national_only_inputs_are_out_of_scope_outside_the_national_view():
+    """Re-exports (N.1) are a national link and out of scope in the JRC and PGA views."""
+    v = _variables({"N.1": 149.0})
+    assert icer_national(v).links[["source", "target"]].values.tolist() == [
+        ["Import (ex afval)", "Export"]
+    ]
+    assert jrc(v).out_of_scope["code"].tolist() == ["N.1"]
+    assert pga(v).out_of_scope["code"].tolist() == ["N.1"]
+
+
+# ----------------------------------------------------------------------------- CLI
+def test_cli_views_prints_three_views(capsys):
+    """`msa views` prints the three views, their links and out-of-scope tables."""
+    assert main(["views", str(EXAMPLE), "--year", "2022"]) == 0
+    out = capsys.readouterr().out
+    for heading in ("=== view: jrc ===", "=== view: icer_national ===", "=== view: pga ==="):
+        assert heading in out
+    assert "out of scope" in out and "Verwerkte grondstoffen" in out
+
+
+@pytest.fixture
+def small_model(tmp_path):
+    """Return a tiny MSA model folder (three codes, two years) for CLI tests."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    rows = [("2020", c, v) for c, v in (("E.1.6", 9), ("F.1.4", 9), ("C.1.6", 1))]
+    rows += [("2021", c, v) for c, v in (("E.1.6", 8), ("F.1.4", 8), ("C.1.6", 2))]
+    pd.DataFrame(
+        [
+            {"material": "Li", "region": "EU", "year": y, "code": c, "value": v, "units": "t"}
+            for y, c, v in rows
+        ]
+    ).assign(source_id="s", grade="D").to_csv(folder / "msa.csv", index=False)
+    pd.DataFrame([{"source_id": "s", "title": "test"}]).to_csv(folder / "sources.csv", index=False)
+    return folder
+
+
+def test_cli_views_writes_csv_and_refuses_to_overwrite(small_model, tmp_path, capsys):
+    """--out writes one CSV per view and table; a second run needs --force."""
+    out = tmp_path / "views"
+    assert main(["views", str(small_model), "--year", "2021", "--out", str(out)]) == 0
+    links = pd.read_csv(out / "icer_national_links.csv")
+    assert set(links["year"]) == {2021}
+    assert links.set_index("jrc_codes").at["C.1.6", "status"] == "uncertain"
+    assert len(list(out.glob("*.csv"))) == 15
+    assert main(["views", str(small_model), "--year", "2021", "--out", str(out)]) == 2
+    assert "use --force" in capsys.readouterr().err
+    assert main(["views", str(small_model), "--year", "2021", "--out", str(out), "--force"]) == 0
+
+
+def test_cli_errors_are_one_line(small_model, tmp_path, capsys):
+    """A bad year or path gives one error line and exit 2."""
+    assert main(["views", str(small_model), "--year", "1990"]) == 2
+    assert "year 1990 is not in the system" in capsys.readouterr().err
+    assert main(["indicators", str(tmp_path / "nowhere")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_cli_indicators(capsys):
+    """`msa indicators` prints every indicator with its value."""
+    assert main(["indicators", str(EXAMPLE), "--year", "2020"]) == 0
+    out = capsys.readouterr().out
+    assert "EoL-RIR" in out and "CMUR" in out and "n/a" not in out
