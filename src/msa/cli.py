@@ -216,6 +216,84 @@ def indicators(
 
 
 # --- sankey -------------------------------------------------------------------------------
+@app.command()
+def sankey(
+    path: Annotated[Path, typer.Argument(help="A System (NetCDF or table folder) or MSA model.")],
+    year: Annotated[int, typer.Option(help="The year to draw.")],
+    out: Annotated[Path, typer.Option(help="Folder for the figure files.")],
+    view: Annotated[
+        str, typer.Option(help="jrc (the system's own flows), icer (ICER national) or pga.")
+    ] = "jrc",
+    lang: Annotated[str, typer.Option(help="Label language: en or nl.")] = "en",
+    color_by: Annotated[
+        str | None,
+        typer.Option(help="stage, material or flow_type (default: stage for jrc, else flow_type)."),
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html, png, svg, pdf.")
+    ] = "html,png,svg,pdf",
+    scale: Annotated[
+        float | None, typer.Option(help="Fixed scale in units per px (default: fit the page).")
+    ] = None,
+    width: Annotated[int, typer.Option(help="Figure width in px.")] = 1100,
+    height: Annotated[int | None, typer.Option(help="Figure height in px (fit mode).")] = None,
+    png_scale: Annotated[float, typer.Option(help="PNG pixel density (2 = 192 dpi).")] = 2.0,
+    force: Annotated[bool, typer.Option(help="Overwrite existing figure files.")] = False,
+) -> None:
+    """Draw a publication Sankey of one year in one view: HTML, PNG, SVG and/or PDF."""
+    import time
+
+    from msa.errors import ConfigError, DataError
+    from msa.export import _formats, write_figure
+    from msa.sankey import links_from_system
+    from msa.sankey import sankey as build
+
+    views_known = {"jrc": None, "icer": "icer_national", "icer_national": "icer_national"}
+    views_known["pga"] = "pga"
+    if view not in views_known:
+        raise ConfigError(f"unknown view {view!r}; use jrc, icer or pga")
+    formats = _formats(format)  # checked before any work
+    system = _load_for_views(path)
+    years = [int(y) for y in system.years]
+    if year not in years:
+        raise DataError(
+            f"{path}: year {year} is outside the data ({years[0]}-{years[-1]}); pick one of {years}"
+        )
+    nodes = None
+    if views_known[view] is None:
+        links = links_from_system(system, year, lang=lang)  # type: ignore[arg-type]
+    else:
+        try:
+            from msa import views as views_
+        except ImportError as err:  # pragma: no cover - views ship with msa
+            raise ConfigError(f"view {view!r} needs msa.views, which is missing") from err
+        made = getattr(views_, views_known[view])(system, year=year)
+        links, nodes = made.links, made.nodes
+        if "year" in links.columns:
+            links = links[links["year"] == year]
+    if links.empty or not (links["value"] > 0).any():
+        raise DataError(f"{path}: view {view!r} has no flows in {year}; nothing to draw")
+    chosen = color_by or ("stage" if view == "jrc" else "flow_type")
+    title = f"{system.name}: {view} {year}"
+    start = time.perf_counter()
+    fig = build(
+        links,
+        nodes=nodes,
+        lang=lang,  # type: ignore[arg-type]
+        color_by=chosen,  # type: ignore[arg-type]
+        scale=scale,
+        title=title,
+        width=width,
+        height=height,
+    )
+    written = write_figure(
+        fig, out / f"sankey_{view}_{year}", formats, scale=png_scale, overwrite=force
+    )
+    took = time.perf_counter() - start
+    for item in written:
+        typer.echo(f"wrote {item}")
+    units_per_px = fig.layout.meta["msa_sankey"]["units_per_px"]
+    typer.echo(f"{len(written)} file(s) in {took:.1f} s; scale {units_per_px:.4g} per px")
 
 
 # --- run and compare (models) -------------------------------------------------------------

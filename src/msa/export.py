@@ -175,13 +175,21 @@ def write_figure(
             else:
                 _write_image(fig, tmp, fmt, scale)
             staged.append((tmp, target))
+        mode = 0o666 & ~_umask()
         for tmp, target in staged:
+            tmp.chmod(mode)  # mkstemp makes 0600; give the usual permissions
             os.replace(tmp, target)
             written.append(target)
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
     return written
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def _write_image(fig: Any, path: Path, fmt: str, scale: float) -> None:
