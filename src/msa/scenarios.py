@@ -257,7 +257,7 @@ class ModelConfig:
                 i = int(np.flatnonzero((values < 0).to_numpy())[0])
                 raise DataError(
                     f"{path}: row {frame['row'].iloc[i]}, column 'value': negative value "
-                    f"{values.iloc[i]!r}; values of {name!r} must be >= 0"
+                    f"{_plain(values.iloc[i])!r}; values of {name!r} must be >= 0"
                 )
             frame["value"] = values.astype(float)
         src = self.sources() if sources is None else sources

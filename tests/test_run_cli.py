@@ -1,0 +1,311 @@
+"""Tests of msa.run and the `msa run` / `msa compare` commands (atomic output, errors)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import msa
+from msa.cli import main
+
+EV = Path(__file__).resolve().parents[1] / "models" / "ev_batteries_nl"
+
+TINY_TOML = """\
+[model]
+name = "tiny"
+title = "Tiny model"
+module = "model.py"
+sources = "data/sources.csv"
+
+[dims]
+time = { start = 2020, end = 2022 }
+
+[parameters]
+factor = { value = 1.0, units = "1", source_id = "s1", grade = "D", note = "assumption" }
+fail = { value = false, units = "", source_id = "s1", grade = "D", note = "test switch" }
+
+[scenarios.baseline]
+description = "as is"
+
+[scenarios.double]
+description = "twice the flow"
+set = { factor = 2.0 }
+
+[scenarios.boom]
+description = "fails halfway"
+set = { fail = true }
+"""
+
+TINY_MODEL = '''\
+"""A tiny model for testing the runner."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+import xarray as xr
+
+import msa
+
+
+def run(config, scenario):
+    p = config.values_for(scenario)
+    if p["fail"]:
+        raise msa.DataError("tiny: failing on purpose")
+    years = list(config.dims["time"])
+    s = msa.System("tiny", coords={"time": years}, sources=config.sources())
+    for pid, kind in (("Mine", "boundary"), ("Plant", "transformation"), ("Market", "boundary")):
+        s.add_process(pid, kind=kind)
+    v = xr.DataArray([1.0, 2.0, 3.0], dims="time", coords={"time": years}) * p["factor"]
+    s.add_flow("Mine", "Plant", v, units="t", source_id="s1", grade="D")
+    s.add_flow("Plant", "Market", v, units="t", source_id="s1", grade="D")
+    msa.check_balance(s)
+    series = {("flow", "all"): v.to_series()}
+    targets = pd.DataFrame([("t1", "P", "flow", "all", 2021, ">=", 3.0)], columns=[
+        "target_id", "policy", "indicator", "material", "year", "comparison", "value"])
+    fig, ax = plt.subplots()
+    ax.plot(years, v)
+    head = pd.DataFrame(
+        {"value": [float(v.sum())], "units": ["t"]}, index=pd.Index(["total"], name="label")
+    )
+    return msa.ModelResult(
+        system=s,
+        tables={"flow": v.to_series().rename("value").reset_index()},
+        indicators=msa.evaluate_targets(targets, series),
+        headline=head,
+        quality=msa.grade_summary({"flows": ["D", "D"]}),
+        figures={"flow": fig},
+        report_figures=["flow"],
+    )
+'''
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """Write a tiny model folder (two processes, three scenarios, one failing)."""
+    folder = tmp_path / "tiny"
+    (folder / "data").mkdir(parents=True)
+    (folder / "model.toml").write_text(TINY_TOML, encoding="utf-8")
+    (folder / "model.py").write_text(TINY_MODEL, encoding="utf-8")
+    (folder / "data" / "sources.csv").write_text("source_id,title\ns1,Test source\n", "utf-8")
+    return folder
+
+
+@pytest.fixture
+def ev_copy(tmp_path: Path) -> Path:
+    """Return a writable copy of the EV model folder."""
+    target = tmp_path / "ev"
+    shutil.copytree(EV, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def _leftovers(parent: Path) -> list[str]:
+    return [p.name for p in parent.iterdir() if p.name.startswith(".")]
+
+
+def test_run_writes_every_output(tiny: Path, tmp_path: Path) -> None:
+    """One scenario writes NetCDF, tables, figures, report, quality and a manifest."""
+    out = tmp_path / "out"
+    folders = msa.run_model(tiny, out)
+    assert folders == [out]
+    for rel in (
+        "system.nc",
+        "tables/flow.csv",
+        "indicators.csv",
+        "headline.csv",
+        "quality.csv",
+        "figures/flow.png",
+        "figures/flow.svg",
+        "report.md",
+        "report.html",
+    ):
+        assert (out / rel).is_file(), rel
+    system = msa.read_system(out / "system.nc")
+    assert float(system.flows["Mine => Plant"].sum()) == 6.0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario"] == "baseline" and manifest["parameters"]["factor"] == 1.0
+    assert set(manifest["inputs"]) == {"model.toml", "data/sources.csv", "model.py"}
+    assert "data:image/png;base64," in (out / "report.html").read_text()
+    assert _leftovers(tmp_path) == []
+
+
+def test_run_refuses_existing_output_without_force(tiny: Path, tmp_path: Path) -> None:
+    """A non-empty output folder is never touched without --force; --force replaces it."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    with pytest.raises(msa.OutputExistsError, match=r"exists and is not empty; pass --force"):
+        msa.run_model(tiny, out)
+    assert (out / "keep.txt").read_text() == "mine"
+    msa.run_model(tiny, out, force=True)
+    assert not (out / "keep.txt").exists() and (out / "report.md").is_file()
+    assert _leftovers(tmp_path) == []
+
+
+def test_run_into_empty_existing_folder(tiny: Path, tmp_path: Path) -> None:
+    """An existing empty folder is not 'overwriting' and is filled."""
+    out = tmp_path / "out"
+    out.mkdir()
+    msa.run_model(tiny, out)
+    assert (out / "system.nc").is_file()
+
+
+def test_failed_run_leaves_nothing(tiny: Path, tmp_path: Path) -> None:
+    """A scenario failing halfway leaves no output folder and no temporary folder."""
+    out = tmp_path / "out"
+    with pytest.raises(msa.DataError, match="failing on purpose"):
+        msa.run_model(tiny, out, scenarios=["baseline", "boom"])
+    assert not out.exists()
+    assert _leftovers(tmp_path) == []
+
+
+def test_failed_forced_run_keeps_the_old_output(tiny: Path, tmp_path: Path) -> None:
+    """With --force, a failing run leaves the previous output as it was."""
+    out = tmp_path / "out"
+    msa.run_model(tiny, out)
+    before = (out / "headline.csv").read_text()
+    with pytest.raises(msa.DataError):
+        msa.run_model(tiny, out, scenarios=["boom"], force=True)
+    assert (out / "headline.csv").read_text() == before
+
+
+def test_several_scenarios_and_compare(tiny: Path, tmp_path: Path, capsys) -> None:
+    """Several scenarios go to subfolders; compare tabulates them side by side."""
+    out = tmp_path / "out"
+    assert main(["run", str(tiny), "--out", str(out), "-s", "baseline", "-s", "double"]) == 0
+    assert (out / "baseline" / "report.md").is_file() and (out / "double" / "system.nc").is_file()
+    headline, targets = msa.compare_runs([out])
+    assert headline.loc["total", "baseline"] == 6.0 and headline.loc["total", "double"] == 12.0
+    assert targets.loc["t1"].tolist() == ["2 missed", "4 met"]
+    capsys.readouterr()
+    cmp_dir = tmp_path / "cmp"
+    assert main(["compare", str(out / "baseline"), str(out / "double"), "--out", str(cmp_dir)]) == 0
+    shown = capsys.readouterr().out
+    assert "baseline" in shown and "double" in shown and "4 met" in shown
+    for name in ("compare_headline.csv", "compare_targets.csv", "compare_headline.png"):
+        assert (cmp_dir / name).is_file()
+    assert main(["compare", str(out), "--out", str(cmp_dir)]) == 2
+
+
+def test_run_all_makes_one_subfolder_per_scenario(tiny: Path, tmp_path: Path) -> None:
+    """--scenario all runs every scenario of the config (the failing one included)."""
+    with pytest.raises(msa.DataError):
+        msa.run_model(tiny, tmp_path / "all", scenarios=["all"])
+    toml = tiny / "model.toml"
+    toml.write_text(toml.read_text().split("[scenarios.boom]")[0], encoding="utf-8")
+    folders = msa.run_model(tiny, tmp_path / "all", scenarios=["all"])
+    assert [f.name for f in folders] == ["baseline", "double"]
+
+
+def test_compare_rejects_non_run_folder(tmp_path: Path) -> None:
+    """Compare names a folder without run results."""
+    with pytest.raises(msa.DataError, match=r"not a run folder"):
+        msa.compare_runs([tmp_path])
+
+
+def _cli_error(argv: list[str], capsys) -> str:
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_cli_unknown_scenario_name(ev_copy: Path, tmp_path: Path, capsys) -> None:
+    """An unknown --scenario is one error line listing the known scenarios."""
+    line = _cli_error(["run", str(ev_copy), "--out", str(tmp_path / "o"), "-s", "nope"], capsys)
+    assert "unknown scenario 'nope'; known: baseline, high_lfp" in line
+
+
+def test_cli_unknown_scenario_key(ev_copy: Path, tmp_path: Path, capsys) -> None:
+    """A scenario overriding an unknown parameter is one error line naming file and key."""
+    toml = ev_copy / "model.toml"
+    toml.write_text(toml.read_text().replace("export_share = 0.15", "exprot_share = 0.15"))
+    line = _cli_error(["run", str(ev_copy), "--out", str(tmp_path / "o")], capsys)
+    assert line.startswith("msa: error: ")
+    assert "model.toml: [scenarios.low_export] set: unknown scenario key 'exprot_share'" in line
+
+
+def test_cli_unknown_chemistry(ev_copy: Path, tmp_path: Path, capsys) -> None:
+    """An unknown chemistry in the shares table is one error line naming file, row, column."""
+    path = ev_copy / "data" / "chemistry_shares.csv"
+    frame = pd.read_csv(path)
+    frame.loc[5, "chemistry"] = "NMC999"
+    frame.to_csv(path, index=False)
+    line = _cli_error(["run", str(ev_copy), "--out", str(tmp_path / "o")], capsys)
+    assert "chemistry_shares.csv: row 7, column 'chemistry': unknown chemistry 'NMC999'" in line
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_shares_not_summing_to_one(ev_copy: Path, tmp_path: Path, capsys) -> None:
+    """Chemistry shares of one year not summing to 1 name the file, scenario, year and rows."""
+    path = ev_copy / "data" / "chemistry_shares.csv"
+    frame = pd.read_csv(path)
+    frame.loc[0, "value"] = frame.loc[0, "value"] + 0.1
+    frame.to_csv(path, index=False)
+    line = _cli_error(["run", str(ev_copy), "--out", str(tmp_path / "o")], capsys)
+    assert (
+        "chemistry_shares.csv: shares for chemistry_scenario='xu_ncx', year=2010 (rows 2-10)"
+        in line
+    )
+    assert "not 1" in line
+
+
+def test_cli_negative_sales(ev_copy: Path, tmp_path: Path, capsys) -> None:
+    """A negative registration count is one error line naming the file and row."""
+    path = ev_copy / "data" / "registrations.csv"
+    frame = pd.read_csv(path)
+    frame.loc[3, "value"] = -5.0
+    frame.to_csv(path, index=False)
+    line = _cli_error(["run", str(ev_copy), "--out", str(tmp_path / "o")], capsys)
+    assert "registrations.csv: row 5, column 'value': negative value -5.0" in line
+
+
+def test_cli_existing_output(tiny: Path, tmp_path: Path, capsys) -> None:
+    """An existing non-empty --out is one error line telling to use --force."""
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "x").write_text("x")
+    line = _cli_error(["run", str(tiny), "--out", str(out)], capsys)
+    assert "pass --force to replace it" in line
+
+
+@pytest.mark.slow
+@pytest.mark.chromium
+def test_ev_baseline_run_end_to_end(tmp_path: Path, capsys) -> None:
+    """`msa run models/ev_batteries_nl --out DIR` writes the full output folder."""
+    from msa.export import find_browser
+
+    if find_browser() is None:
+        pytest.skip("no chromium for static images")
+    out = tmp_path / "ev"
+    assert main(["run", str(EV), "--out", str(out)]) == 0
+    for year in (2024, 2030, 2040, 2050):
+        for ext in ("html", "png", "svg"):
+            assert (out / "figures" / f"sankey_pga_{year}.{ext}").is_file()
+    for name in ("stock_by_material", "inflow_outflow", "secondary_vs_demand"):
+        assert (out / "figures" / f"{name}.png").is_file()
+    for name in (
+        "demand_and_secondary_supply",
+        "urban_mine_by_cohort",
+        "urban_mine_by_chemistry",
+        "supply_concentration",
+        "pga_links",
+        "flows_by_material",
+    ):
+        assert (out / "tables" / f"{name}.csv").is_file()
+    indicators = pd.read_csv(out / "indicators.csv")
+    assert {"br_recycled_content_Co_2031", "crma_recycling_Li_2030", "nmo_brics_Co"} <= set(
+        indicators["target_id"]
+    )
+    quality = pd.read_csv(out / "quality.csv", index_col=0)
+    assert quality.loc["all inputs", ["A", "B", "C", "D"]].sum() == pytest.approx(1, abs=1e-3)
+    system = msa.read_system(out / "system.nc")
+    msa.check_balance(system)
+    assert "stock_by_cohort" in system.stocks["Vehicles in use"]
