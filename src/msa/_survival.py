@@ -201,14 +201,21 @@ def _survival(
         # sf depends on age only: evaluate S once on every age, then index t - c.
         span = int(years[-1] - cohorts.min())
         ages = xr.DataArray(np.arange(span + 1, dtype=float), dims="age")
-        s_age = weighted(ages, None).transpose("age", ...)
-        age_tc = (time_c - coh_c).transpose("time", "cohort")
-        mask = age_tc >= 0
-        sf = s_age.isel(age=age_tc.clip(min=0)).where(mask, 0.0).drop_vars("age", errors="ignore")
+        s_age = weighted(ages, None).transpose(..., "age")
+        lead = s_age.dims[:-1]
+        age_tc = years[:, None] - cohorts[None, :]
+        # Toeplitz gather in numpy, laid out (*other, time, cohort) as the stock engine uses it.
+        data = np.where(age_tc >= 0, s_age.values[..., np.clip(age_tc, 0, None)], 0.0)
+        coords = {d: s_age[d].values for d in lead if d in s_age.coords}
+        sf = xr.DataArray(
+            data,
+            dims=(*lead, "time", "cohort"),
+            coords={**coords, "time": years, "cohort": cohorts},
+        )
         if len(historic):
             anchor = s_age.isel(
                 age=xr.DataArray(t0 - 1 - historic, dims="cohort", coords={"cohort": historic})
-            ).drop_vars("age", errors="ignore")
+            )
     else:
         age_tc = (time_c - coh_c).astype(float).transpose("time", "cohort")
         mask = age_tc >= 0

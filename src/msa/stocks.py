@@ -107,23 +107,34 @@ class _Frame:
         arr = np.asarray(da.values, dtype=float)
         return arr.reshape(*arr.shape[: len(self.batch) + 1], -1)
 
-    def to_da(self, arr: np.ndarray, cohort: bool = False) -> xr.DataArray:
-        """Wrap (*batch, time, [cohort,] columns) back to a DataArray, time first."""
-        shape = arr.shape[: arr.ndim - 1] + self.column_shape
-        arr = np.broadcast_to(arr, (*self.batch_shape, *arr.shape[len(self.batch_shape) :]))
-        arr = arr.reshape(*self.batch_shape, *shape[len(self.batch_shape) :])
-        core = ["time", "cohort"] if cohort else ["time"]
+    def variable(self, arr: np.ndarray, cohort: bool = False) -> tuple[tuple[str, ...], np.ndarray]:
+        """Return (dims, data) of (*batch, time, [cohort,] columns) with time (cohort) first."""
+        n_b = len(self.batch_shape)
+        full = (*self.batch_shape, *arr.shape[n_b:])
+        if arr.shape != full:
+            arr = np.broadcast_to(arr, full).copy()
+        arr = arr.reshape(*full[:-1], *self.column_shape)
+        core = ("time", "cohort") if cohort else ("time",)
         dims = (*self.batch, *core, *self.columns)
-        coords = dict(self.coords)
-        coords["time"] = self.years
-        if cohort:
-            coords["cohort"] = self.cohorts
         order = (
             *core,
             *[d for d in self.other if d in dims],
             *[d for d in dims if d not in core and d not in self.other],
         )
-        return xr.DataArray(arr, dims=dims, coords=coords).transpose(*order)
+        return order, arr.transpose([dims.index(d) for d in order])
+
+    def coordinates(self) -> dict[str, np.ndarray]:
+        """Coordinate labels of every output dim."""
+        coords = {d: np.asarray(v.values) for d, v in self.coords.items()}
+        coords["time"] = self.years
+        coords["cohort"] = self.cohorts
+        return coords
+
+    def to_da(self, arr: np.ndarray, cohort: bool = False) -> xr.DataArray:
+        """Wrap (*batch, time, [cohort,] columns) as a DataArray, time (cohort) first."""
+        dims, data = self.variable(arr, cohort)
+        coords = {d: v for d, v in self.coordinates().items() if d in dims}
+        return xr.DataArray(data, dims=dims, coords=coords)
 
     def initial_total(self) -> np.ndarray:
         if self.initial is None:
@@ -216,22 +227,19 @@ def _dataset(frame: _Frame, inflow, stock, by_cohort, sb, ob, extra, attrs) -> x
     before = np.broadcast_to(before, (*stock.shape[:-2], 1, stock.shape[-1]))
     change = np.diff(stock, axis=-2, prepend=before)
     outflow = inflow - change
-    data = {
-        "inflow": frame.to_da(inflow),
-        "outflow": frame.to_da(outflow),
-        "stock": frame.to_da(stock),
-        "stock_change": frame.to_da(change),
-    }
+    arrays = {"inflow": inflow, "outflow": outflow, "stock": stock, "stock_change": change}
     if by_cohort:
-        data["stock_by_cohort"] = frame.to_da(sb, cohort=True)
-        data["outflow_by_cohort"] = frame.to_da(ob, cohort=True)
-    data.update({k: frame.to_da(v) for k, v in extra.items()})
-    ds = xr.Dataset(data)
-    if frame.units:
-        for var in ds.data_vars.values():
-            var.attrs["units"] = frame.units
-    ds.attrs.update(attrs)
-    return ds
+        arrays.update({"stock_by_cohort": sb, "outflow_by_cohort": ob})
+    arrays.update(extra)
+    var_attrs = {"units": frame.units} if frame.units else {}
+    data = {
+        name: (*frame.variable(arr, cohort=name.endswith("_by_cohort")), var_attrs)
+        for name, arr in arrays.items()
+    }
+    coords = frame.coordinates()
+    if not by_cohort:
+        del coords["cohort"]
+    return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
 def inflow_driven(
