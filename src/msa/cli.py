@@ -351,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         Arguments without the program name; defaults to ``sys.argv[1:]``.
     """
     try:
-        app(args=argv, prog_name="msa", standalone_mode=False)
+        # without standalone mode click returns typer.Exit's code instead of raising it
+        code = app(args=argv, prog_name="msa", standalone_mode=False)
     except MsaError as err:
         typer.echo("msa: error: " + " ".join(str(err).split()), err=True)  # one line
         return 2
@@ -367,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         if type(err).__name__ == "Abort":
             return 1
         raise
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def _entry() -> None:  # pragma: no cover - console script shim
