@@ -104,6 +104,19 @@ def _total(variables: xr.DataArray, codes: Iterable[str], *, indicator: str) -> 
     return total
 
 
+def _require(variables: xr.DataArray, indicator: str, *groups: Iterable[str]) -> xr.DataArray:
+    """Raise once, naming every code the indicator needs and the variables lack."""
+    wanted = set().union(*(set(g) for g in groups))
+    covered = {m for k in variables["code"].values for m in str(k).split("+")}
+    lacking = sorted(wanted - covered)
+    if lacking:
+        raise DataError(
+            f"{indicator} needs JRC code(s) {lacking}, which the system lacks; add them to the "
+            "MSA table (0 where there is no flow) or tag the flows with jrc_code"
+        )
+    return variables
+
+
 def _ratio(num: xr.DataArray, den: xr.DataArray, name: str, formula: str) -> xr.DataArray:
     out = (num / den.where(den != 0)).rename(name)
     out.attrs = {"units": "1", "formula": formula}
@@ -136,7 +149,8 @@ def domestic_extraction(source: Source) -> xr.DataArray:
     >>> float(domestic_extraction(v).sel(time=2020))
     4.0
     """
-    total = _total(_variables(source), _EXTRACTION, indicator="domestic extraction")
+    v = _require(_variables(source), "domestic extraction", _EXTRACTION)
+    total = _total(v, _EXTRACTION, indicator="domestic extraction")
     return _named(total, "domestic_extraction", "B.1.1 + B.1.2")
 
 
@@ -162,7 +176,7 @@ def direct_material_input(source: Source) -> xr.DataArray:
     Eurostat (2018). *Economy-wide material flow accounts handbook*; Eurostat glossary
     "Direct material input (DMI)".
     """
-    v = _variables(source)
+    v = _require(_variables(source), "DMI", _EXTRACTION, IMPORT_CODES)
     de = _total(v, _EXTRACTION, indicator="DMI (domestic extraction)")
     return _named(de + _imports(v, "DMI"), "dmi", "B.1.1 + B.1.2 + IMP")
 
@@ -181,7 +195,7 @@ def domestic_material_consumption(source: Source) -> xr.DataArray:
     Eurostat, Statistics Explained glossary "Domestic material consumption (DMC)"; EW-MFA
     handbook (2018).
     """
-    v = _variables(source)
+    v = _require(_variables(source), "DMC", _EXTRACTION, IMPORT_CODES, EXPORT_CODES)
     de = _total(v, _EXTRACTION, indicator="DMC (domestic extraction)")
     value = de + _imports(v, "DMC") - _exports(v, "DMC")
     return _named(value, "dmc", "B.1.1 + B.1.2 + IMP - EXP")
@@ -227,8 +241,8 @@ def import_reliance(source: Source, *, stage: str = "all") -> xr.DataArray:
     if stage not in _IR_STAGES:
         raise ConfigError(f"stage must be one of {list(_IR_STAGES)} (got {stage!r})")
     production, imp_codes, exp_codes = _IR_STAGES[stage]
-    v = _variables(source)
     name = f"import reliance ({stage})"
+    v = _require(_variables(source), name, production, imp_codes, exp_codes)
     dp = _total(v, production, indicator=f"{name} (production)")
     net = _total(v, imp_codes, indicator=f"{name} (imports)") - _total(
         v, exp_codes, indicator=f"{name} (exports)"
@@ -254,8 +268,10 @@ def eol_recycling_input_rate(source: Source) -> xr.DataArray:
     European Commission (2017). *Methodology for establishing the EU list of critical raw
     materials*, EoL-RIR; Eurostat, metadata of cei_srm010 "end-of-life recycling input rates".
     """
-    v = _variables(source)
     name = "EoL-RIR"
+    v = _require(
+        _variables(source), name, _EXTRACTION, ("C.1.3", "C.1.4", "D.1.3", "G.1.1", "G.1.2")
+    )
     secondary = _total(v, ("G.1.1", "G.1.2"), indicator=name)
     supply = _total(v, (*_EXTRACTION, "C.1.3", "C.1.4", "D.1.3", "G.1.1", "G.1.2"), indicator=name)
     return _ratio(
@@ -283,8 +299,15 @@ def circular_material_use_rate(source: Source) -> xr.DataArray:
     Eurostat, metadata of env_ac_cur / cei_srm030 "Circular material use rate"; Eurostat
     (2018) *Circular material use rate: calculation method*, KS-GQ-18-013.
     """
-    v = _variables(source)
     name = "CMUR"
+    v = _require(
+        _variables(source),
+        name,
+        ("F.1.4", "F.1.2", "F.1.1"),
+        _EXTRACTION,
+        IMPORT_CODES,
+        EXPORT_CODES,
+    )
     u = _total(v, ("F.1.4",), indicator=name) - _total(v, ("F.1.2",), indicator=name)
     u = u + _total(v, ("F.1.1",), indicator=name)
     dmc = domestic_material_consumption(v)
@@ -304,8 +327,8 @@ def eol_recycling_rate(source: Source) -> xr.DataArray:
     ----------
     UNEP International Resource Panel (2011). *Recycling rates of metals*, EOL-RR.
     """
-    v = _variables(source)
     name = "EoL-RR"
+    v = _require(_variables(source), name, ("G.1.1", "G.1.2", "G.1.3", "E.1.6", "F.1.2"))
     recycled = _total(v, ("G.1.1", "G.1.2", "G.1.3"), indicator=name)
     arising = _total(v, ("E.1.6", "F.1.2"), indicator=name)
     return _ratio(recycled, arising, "eol_rr", "(G.1.1 + G.1.2 + G.1.3) / (E.1.6 + F.1.2)")
@@ -325,7 +348,7 @@ def collection_rate(source: Source) -> xr.DataArray:
     ----------
     JRC MSA variables E.1.6, E.1.8; Regulation (EU) 2023/1542 Art. 59 for the sales-based rate.
     """
-    v = _variables(source)
+    v = _require(_variables(source), "collection rate", ("E.1.6", "E.1.8"))
     collected = _total(v, ("E.1.6",), indicator="collection rate")
     kept = _total(v, ("E.1.8",), indicator="collection rate")
     return _ratio(collected, collected + kept, "collection_rate", "E.1.6 / (E.1.6 + E.1.8)")
@@ -343,7 +366,8 @@ def net_addition_to_stock(source: Source) -> xr.DataArray:
     ----------
     Eurostat (2018). *Economy-wide material flow accounts handbook*, net additions to stock.
     """
-    total = _total(_variables(source), ("E.1.7", "E.1.8"), indicator="net addition to stock")
+    v = _require(_variables(source), "net addition to stock", ("E.1.7", "E.1.8"))
+    total = _total(v, ("E.1.7", "E.1.8"), indicator="net addition to stock")
     return _named(total, "net_addition_to_stock", "E.1.7 + E.1.8")
 
 
@@ -363,8 +387,8 @@ def recycling_rate_of_waste(source: Source) -> xr.DataArray:
     Eurostat, metadata of cei_wm010 "Recycling rate of all waste excluding major mineral
     wastes".
     """
-    v = _variables(source)
     name = "recycling rate of waste"
+    v = _require(_variables(source), name, ("F.1.3", "F.1.4", "C.1.5", "D.1.4", "D.1.5"))
     recycled = _total(v, ("F.1.4", "D.1.5"), indicator=name)
     treated = _total(v, ("F.1.3", "F.1.4", "C.1.5", "D.1.4", "D.1.5"), indicator=name)
     return _ratio(
