@@ -31,8 +31,8 @@ from msa.errors import RenderError
 
 __all__ = ["Geometry", "LayoutOptions", "layout"]
 
-#: Ghost node ids cannot collide with process ids: they contain characters ids never hold.
-GHOST_PREFIX = "\x00ghost:"
+#: Prefix of ghost node ids (loop ends and ballast), which the figure never labels.
+GHOST_PREFIX = "__msa_ghost__:"
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def validate_links(links: pd.DataFrame, *, where: str = "links table") -> pd.Dat
             i = bad.to_numpy().nonzero()[0][0]
             raise DataError(
                 f"{where}: row {out.index[i]!r} ({out['source'].iloc[i]} => "
-                f"{out['target'].iloc[i]}) has a {what} value {out['value'].iloc[i]!r}; "
+                f"{out['target'].iloc[i]}) has a {what} value {_plain(out['value'].iloc[i])}; "
                 "Sankey values must be finite and >= 0 (draw a reverse flow for a negative one)"
             )
     out["value"] = value
@@ -66,6 +66,11 @@ def validate_links(links: pd.DataFrame, *, where: str = "links table") -> pd.Dat
         i = (out["source"] == out["target"]).to_numpy().nonzero()[0][0]
         raise DataError(f"{where}: row {out.index[i]!r} links {out['source'].iloc[i]} to itself")
     return out
+
+
+def _plain(value: object) -> str:
+    """Show numpy scalars as plain numbers in messages (``nan``, not ``np.float64(nan)``)."""
+    return repr(value.item()) if hasattr(value, "item") else repr(value)
 
 
 def nodes_from_links(links: pd.DataFrame, *, lang: Literal["en", "nl"] = "en") -> pd.DataFrame:
@@ -195,11 +200,11 @@ def prepare_nodes(
     is_boundary = derived["kind"].eq("boundary") & derived["stage"].isna()
     for n in [n for n in derived.index if is_boundary[n] and n in sends and n in receives]:
         row = derived.loc[n]
-        derived.loc[f"{n}\x00in"] = {**row, "band": "top"}
-        derived.loc[f"{n}\x00out"] = {**row, "band": "bottom"}
+        derived.loc[f"{n} (in)"] = {**row, "band": "top"}
+        derived.loc[f"{n} (out)"] = {**row, "band": "bottom"}
         derived = derived.drop(index=n)
-        links.loc[links["source"] == n, "source"] = f"{n}\x00in"
-        links.loc[links["target"] == n, "target"] = f"{n}\x00out"
+        links.loc[links["source"] == n, "source"] = f"{n} (in)"
+        links.loc[links["target"] == n, "target"] = f"{n} (out)"
     main = derived["band"] == "main"
     if derived.loc[main, "order"].isna().any():
         missing = list(derived.index[main & derived["order"].isna()])

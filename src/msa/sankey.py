@@ -468,6 +468,7 @@ def sankey(
             "msa_sankey": {
                 "units": units,
                 "units_per_px": 1.0 / geo.ky,
+                "nodes": [str(n) for n in gn.index],
                 "plot_height": geo.plot_height,
                 "thin_flows": thin_items,
                 "zero_flows": zero_items,

@@ -1,0 +1,345 @@
+"""Unit tests of the Sankey builder (no browser needed): tables, layout, colours, scale, export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import msa
+from msa._sankey_labels import FLOW_TYPES, STAGE_COLORS, format_value, rgba
+from msa._sankey_layout import GHOST_PREFIX, _d3_layers, _node_values
+from msa.errors import ConfigError, DataError, DimensionError, OutputExistsError, RenderError
+from msa.sankey import links_from_system, nodes_from_links, sankey, sankey_series, series_scale
+
+
+@pytest.fixture(scope="module")
+def example() -> msa.System:
+    return msa.load_example()
+
+
+@pytest.fixture(scope="module")
+def links21(example) -> pd.DataFrame:
+    return links_from_system(example, 2021)
+
+
+def _nodes(fig) -> pd.DataFrame:
+    """Node ids, centre x/y (fractions, y down) and colours of the figure's Sankey trace."""
+    trace = fig.data[0]
+    return pd.DataFrame(
+        {"x": trace.node.x, "y": trace.node.y, "color": trace.node.color},
+        index=fig.layout.meta["msa_sankey"]["nodes"],
+    )
+
+
+def _chain(values: dict[tuple[str, str], float], units: str = "t") -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"source": s, "target": t, "value": v, "units": units} for (s, t), v in values.items()]
+    )
+
+
+# ----------------------------------------------------------------------------- links tables
+def test_links_from_system_sums_dims_and_adds_stock_flows(example, links21):
+    """Each flow's value is the system's flow summed over material; stock change is a flow."""
+    flows = links21[links21["flow_type"] != "stock"].set_index(["source", "target"])["value"]
+    for name, da in example.flows.items():
+        source, target = name.split(" => ")
+        assert flows[(source, target)] == pytest.approx(float(da.sel(time=2021).sum()))
+    change = example.stocks["Use"]["stock_change"].sel(time=2021).sum()
+    use = links21.set_index(["source", "target"]).loc[("Use", "Use stock"), "value"]
+    assert use == pytest.approx(float(change))
+    depletion = links21.set_index(["source", "target"]).loc[("Exploration stock", "Exploration")]
+    assert depletion["value"] > 0 and depletion["flow_type"] == "stock"
+
+
+def test_links_from_system_keeps_by_dim(example):
+    """by='material' keeps one row per material, summing to the total."""
+    by = links_from_system(example, 2021, by="material")
+    assert set(by["material"]) == {"Co", "Li"}
+    total = links_from_system(example, 2021)["value"].sum()
+    assert by["value"].sum() == pytest.approx(total)
+
+
+def test_links_from_system_dutch_labels(example):
+    """lang='nl' gives Dutch display names."""
+    nl = links_from_system(example, 2021, lang="nl")
+    assert "Gebruik" in set(nl["source_label"])
+    assert "Voorraad: Gebruik" in set(nl["target_label"])
+
+
+def test_links_from_system_year_outside(example):
+    """A year outside the data names the available years."""
+    with pytest.raises(DataError, match=r"year 2030 is outside the data \(years 2019-2023\)"):
+        links_from_system(example, 2030)
+
+
+def test_links_from_system_unknown_dim(example):
+    """An unknown by-dim is a DimensionError naming the dims."""
+    with pytest.raises(DimensionError, match="has no dim 'region'"):
+        links_from_system(example, 2021, by="region")
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        (np.nan, r"row 1 \(B => C\) has a non-finite \(NaN or inf\) value nan"),
+        (-2.0, r"row 1 \(B => C\) has a negative value -2.0"),
+    ],
+)
+def test_bad_values_are_named(value, match):
+    """NaN and negative values are errors naming the row and the flow."""
+    links = _chain({("A", "B"): 5.0, ("B", "C"): value})
+    with pytest.raises(DataError, match=match):
+        sankey(links)
+
+
+def test_empty_and_malformed_tables():
+    """Empty tables, missing columns, mixed units and all-zero tables are errors."""
+    with pytest.raises(DataError, match="is empty; the selection holds no flows"):
+        sankey(_chain({}).reindex(columns=["source", "target", "value", "units"]))
+    with pytest.raises(DataError, match=r"missing column\(s\) \['units'\]"):
+        sankey(_chain({("A", "B"): 1.0}).drop(columns="units"))
+    mixed = _chain({("A", "B"): 1.0, ("B", "C"): 1.0})
+    mixed.loc[1, "units"] = "kg"
+    with pytest.raises(DataError, match=r"mixed units \['kg', 't'\]"):
+        sankey(mixed)
+    with pytest.raises(DataError, match="every value is 0"):
+        sankey(_chain({("A", "B"): 0.0}))
+
+
+def test_bad_options(links21):
+    """Unknown language, colour meaning and a non-positive scale are ConfigErrors."""
+    with pytest.raises(ConfigError, match="lang must be 'en' or 'nl'"):
+        sankey(links21, lang="de")
+    with pytest.raises(ConfigError, match="color_by must be"):
+        sankey(links21, color_by="rainbow")
+    with pytest.raises(ConfigError, match="scale must be a positive number"):
+        sankey(links21, scale=0)
+    with pytest.raises(DataError, match="needs a 'material' column"):
+        sankey(links21, color_by="material")
+
+
+# ----------------------------------------------------------------------------- layout
+def test_stages_left_to_right_and_bands(links21):
+    """Stages run left to right in JRC order; imports above, losses/exports/stock below."""
+    fig = sankey(links21)
+    nodes = _nodes(fig)
+    stages = ["Exploration", "Extraction", "Processing", "Manufacture", "Use", "Collection"]
+    xs = [nodes.at[s, "x"] for s in [*stages, "Recycling"]]
+    assert xs == sorted(xs) and len(set(xs)) == len(xs)
+    main_top = nodes.loc[stages, "y"].min()
+    main_bottom = nodes.loc[stages, "y"].max()
+    assert nodes.at["Imports", "y"] < main_top
+    assert nodes.at["Exploration stock", "y"] < main_top
+    for below in ("Exports", "Losses", "Landfill", "Tailings", "Use stock"):
+        assert nodes.at[below, "y"] > main_bottom, below
+
+
+def test_node_table_order_is_followed(example):
+    """A view's node table fixes the column order (not the alphabet, not the links order)."""
+    from msa import views
+
+    view = views.icer_national(example, year=2021)
+    fig = sankey(view.links, nodes=view.nodes, lang="nl")
+    nodes = _nodes(fig)
+    main = view.nodes[view.nodes["band"] == "main"].set_index("node")["order"]
+    shown = main[main.index.isin(nodes.index)].sort_values()
+    xs = nodes.loc[shown.index, "x"].to_numpy()
+    assert np.all(np.diff(xs)[np.diff(shown.to_numpy()) > 0] > 0)
+    labels = fig.data[0].node.label
+    assert any(label.startswith("Verwerkte grondstoffen<br>") for label in labels)
+
+
+def test_derived_columns_without_stages():
+    """Without stages, columns follow the longest path with the recycling loop cut."""
+    links = _chain(
+        {
+            ("Mine", "Smelter"): 10,
+            ("Smelter", "Factory"): 12,
+            ("Factory", "Scrap"): 3,
+            ("Scrap", "Smelter"): 2,
+            ("Factory", "Market"): 9,
+            ("Scrap", "Dump"): 1,
+        }
+    )
+    nodes = nodes_from_links(links).set_index("node")
+    assert list(nodes.loc[["Mine", "Smelter", "Factory", "Scrap"], "order"]) == [0, 1, 2, 3]
+    fig = sankey(links)
+    assert len(fig.layout.shapes) == 1  # Scrap -> Smelter runs back as a loop
+
+
+def test_boundary_that_sends_and_receives_is_split():
+    """A boundary node with inflows and outflows is drawn as a top and a bottom node."""
+    links = _chain({("World", "Factory"): 5, ("Factory", "World"): 3, ("Factory", "Use"): 2})
+    links["kind_source"] = ["boundary", "transformation", "transformation"]
+    links["kind_target"] = ["transformation", "boundary", "transformation"]
+    nodes = _nodes(sankey(links))
+    assert nodes.at["World (in)", "y"] < nodes.at["Factory", "y"] < nodes.at["World (out)", "y"]
+
+
+# ----------------------------------------------------------------------------- scale
+def _d3_px_per_unit(fig) -> float:
+    """Return the px per unit d3-sankey computes: min over layers of H / layer total."""
+    trace = fig.data[0]
+    m = fig.layout.margin
+    height = fig.layout.height - m.t - m.b
+    ids = fig.layout.meta["msa_sankey"]["nodes"]
+    links = pd.DataFrame(
+        {
+            "source": [ids[i] for i in trace.link.source],
+            "target": [ids[i] for i in trace.link.target],
+            "value": trace.link.value,
+        }
+    )
+    totals = _node_values(ids, links).groupby(_d3_layers(ids, links)).sum()
+    assert trace.node.pad == 0
+    return float((height / totals).min())
+
+
+def test_fixed_scale_is_imposed_on_d3(example):
+    """At a fixed scale, d3's own fit gives exactly the requested px per tonne, any year."""
+    for year in (2019, 2023):
+        fig = sankey(links_from_system(example, year), scale=0.8)
+        assert _d3_px_per_unit(fig) == pytest.approx(1 / 0.8, rel=1e-9)
+        assert fig.layout.meta["msa_sankey"]["units_per_px"] == 0.8
+
+
+def test_fit_to_page_keeps_the_height(links21):
+    """Without a scale the figure keeps its height and d3 agrees with our scale."""
+    fig = sankey(links21, height=700)
+    assert fig.layout.height == 700
+    ky = 1 / fig.layout.meta["msa_sankey"]["units_per_px"]
+    assert _d3_px_per_unit(fig) == pytest.approx(ky, rel=1e-9)
+
+
+def test_loop_stroke_width_matches_scale(links21):
+    """Each recycling loop is a stroke exactly value / scale px wide, in the flow's colour."""
+    fig = sankey(links21, scale=0.5)
+    widths = sorted(s.line.width for s in fig.layout.shapes)
+    recycled = links21[
+        (links21["source"] == "Recycling") & links21["target"].isin(["Processing", "Manufacture"])
+    ]["value"]
+    assert widths == pytest.approx(sorted(recycled / 0.5))
+
+
+def test_series_share_one_scale(example):
+    """A series has one scale (the busiest year fits) and one height."""
+    figs = sankey_series(example, years=[2019, 2021, 2023], title="Example")
+    scales = {f.layout.meta["msa_sankey"]["units_per_px"] for f in figs.values()}
+    heights = {f.layout.height for f in figs.values()}
+    assert len(scales) == 1 and len(heights) == 1
+    tables = {y: links_from_system(example, y) for y in (2019, 2021, 2023)}
+    fits = [sankey(t).layout.meta["msa_sankey"]["units_per_px"] for t in tables.values()]
+    assert scales.pop() == pytest.approx(max(fits)) == pytest.approx(series_scale(tables))
+    assert figs[2021].layout.title.text == "Example 2021"
+    with pytest.raises(ConfigError, match="years= applies to a System"):
+        sankey_series(tables, years=[2019])
+
+
+# ----------------------------------------------------------------------------- looks
+def test_colours_by_stage(links21):
+    """Stage colouring paints each stage's node in its colour and the legend lists stages."""
+    fig = sankey(links21, color_by="stage")
+    nodes = _nodes(fig)
+    for stage in ("Processing", "Use", "Recycling"):
+        assert nodes.at[stage, "color"] == STAGE_COLORS[stage]
+    assert nodes.at["Imports", "color"] == STAGE_COLORS[None]
+    legend = [t.name for t in fig.data[1:]]
+    assert legend[:2] == ["Exploration", "Extraction"]
+
+
+def test_colours_by_flow_type_and_material(example, links21):
+    """Flow-type colouring marks recycling secondary; material colouring one colour each."""
+    fig = sankey(links21, color_by="flow_type")
+    colors = {tuple(fig.data[0].link.color)}
+    assert rgba(FLOW_TYPES["secondary"], 0.5) in colors.pop()
+    assert {s.line.color for s in fig.layout.shapes} == {rgba(FLOW_TYPES["secondary"], 0.5)}
+    by = links_from_system(example, 2021, by="material")
+    fig = sankey(by, color_by="material")
+    assert [t.name for t in fig.data[1:]] == ["Co", "Li"]
+
+
+def test_labels_name_value_unit_in_dutch(example):
+    """Labels carry the name, a rounded value and the unit, in Dutch number format."""
+    links = links_from_system(example, 2021, lang="nl")
+    fig = sankey(links, lang="nl")
+    labels = [label for label in fig.data[0].node.label if label]
+    assert "Gebruik<br>312 t" in labels
+    assert any(label.startswith("Voorraad: Gebruik<br>+") for label in labels)
+    assert format_value(1234567.0, "t", "nl") == "1.230.000 t"
+
+
+def test_thin_and_zero_flows_are_noted_not_dropped():
+    """Flows too thin to see and zero flows are listed in the note and kept in the trace."""
+    links = _chain({("A", "B"): 1000.0, ("B", "C"): 999.9, ("B", "D"): 0.1, ("B", "E"): 0.0})
+    fig = sankey(links, scale=1.0)
+    meta = fig.layout.meta["msa_sankey"]
+    assert meta["thin_flows"] == ["B → D 0.1 t"]
+    assert meta["zero_flows"] == ["B → E"]
+    assert 0.1 in list(fig.data[0].link.value)
+    note = fig.layout.annotations[0].text
+    assert "B → D 0.1 t" in note and "scale: 1 t per px" in note
+
+
+def test_uncertain_mapping_is_visible(example):
+    """A view's unsettled ('?') mapping is drawn and listed in the note."""
+    from msa import views
+
+    view = views.icer_national(example, year=2021)
+    fig = sankey(view.links, nodes=view.nodes, lang="nl")
+    assert fig.layout.meta["msa_sankey"]["uncertain_flows"]
+    assert "niet vastgesteld" in fig.layout.annotations[0].text
+
+
+def test_ghosts_are_invisible(links21):
+    """Ghost nodes (loop ends, ballast) have no label and a transparent colour."""
+    nodes = _nodes(sankey(links21))
+    ghosts = nodes[nodes.index.str.startswith(GHOST_PREFIX)]
+    assert len(ghosts) >= 4
+    assert set(ghosts["color"]) == {"rgba(0,0,0,0)"}
+
+
+# ----------------------------------------------------------------------------- export
+def test_write_html_is_self_contained_and_atomic(links21, tmp_path):
+    """HTML embeds plotly.js (works offline); an existing file is refused before writing."""
+    fig = sankey(links21)
+    [path] = msa.write_figure(fig, tmp_path / "fig", "html")
+    text = path.read_text(encoding="utf-8")
+    assert 'src="http' not in text and len(text) > 3_000_000  # plotly.js inside, no CDN
+    before = path.stat().st_mtime_ns
+    with pytest.raises(OutputExistsError, match=r"fig.html exist\(s\); pass overwrite=True"):
+        msa.write_figure(fig, tmp_path / "fig.html", "html,svg")
+    assert path.stat().st_mtime_ns == before
+    assert not (tmp_path / "fig.svg").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fig.html"]
+    assert msa.write_figure(fig, tmp_path / "fig", "html", overwrite=True) == [path]
+
+
+def test_write_figure_bad_format(links21, tmp_path):
+    """An unknown format is a ConfigError listing the known ones."""
+    with pytest.raises(ConfigError, match=r"unknown figure format\(s\) \['gif'\]"):
+        msa.write_figure(sankey(links21), tmp_path / "fig", "html,gif")
+
+
+def test_missing_chromium_says_how_to_install(links21, tmp_path, monkeypatch):
+    """Without chromium a static export raises RenderError with the apt-get command."""
+    import msa.export as export
+
+    monkeypatch.setattr(export, "_server_started", False)
+    monkeypatch.setattr(export, "find_browser", lambda: None)
+    with pytest.raises(RenderError, match=r"apt-get install chromium"):
+        msa.write_figure(sankey(links21), tmp_path / "fig", "png")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_system_with_signed_negative_flow_is_refused():
+    """A signed flow with a negative value cannot be drawn; the error names the flow."""
+    s = msa.System("neg", coords={"time": [2020]})
+    for p in ("A", "B"):
+        s.add_process(p, kind="boundary")
+    s.add_flow(
+        "A", "B", xr.DataArray([-1.0], dims="time", coords={"time": [2020]}), units="t", signed=True
+    )
+    with pytest.raises(DataError, match=r"\(A => B\) has a negative value"):
+        sankey(links_from_system(s, 2020))
