@@ -312,6 +312,9 @@ def compare_runs(paths: Sequence[str | Path]) -> tuple[pd.DataFrame, pd.DataFram
             for v, m in zip(ind["value"], ind["met"], strict=True)
         ]
         targets[label] = pd.Series(cells, index=ind.index)
+    order = sorted(heads, key=lambda k: k != "baseline")  # baseline first, else as given
+    heads = {k: heads[k] for k in order}
+    targets = {k: targets[k] for k in order}
     headline = pd.DataFrame(heads)
     if "units" in head.columns:
         headline.insert(0, "units", head["units"])
@@ -362,18 +365,20 @@ def write_comparison(
     values = headline.drop(columns=["units"], errors="ignore").astype(float)
     base = values.iloc[:, 0]
     rel = values.div(base.where(base != 0), axis=0)
-    fig, ax = plt.subplots(figsize=(9, 0.32 * len(rel) + 1.5))
+    rel = rel.clip(lower=1e-3)  # log axis: show a zero as a tiny bar, not a gap
+    fig, ax = plt.subplots(figsize=(10, 0.32 * len(rel) + 1.5), layout="constrained")
     y = np.arange(len(rel))
     width = 0.8 / max(1, rel.shape[1])
     for i, col in enumerate(rel.columns):
-        ax.barh(y + i * width, rel[col].fillna(0.0), height=width, label=str(col))
+        ratio = rel[col].fillna(1.0)
+        ax.barh(y + i * width, ratio - 1.0, left=1.0, height=width, label=str(col))
     ax.set_yticks(y + 0.4 - width / 2, rel.index, fontsize=7)
     ax.invert_yaxis()
     ax.axvline(1.0, color="black", lw=0.8)
-    ax.set_xlabel(f"relative to {values.columns[0]}")
+    ax.set_xscale("log")
+    ax.set_xlabel(f"relative to {values.columns[0]} (log scale)")
     ax.legend(fontsize=7, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
     fig.savefig(paths[2], dpi=110)
     fig.savefig(paths[3])
     plt.close(fig)
