@@ -360,7 +360,12 @@ def sankey(
             "source": [index[s] for s in gl["source"]],
             "target": [index[t] for t in gl["target"]],
             "value": gl["value"].tolist(),
-            "color": ["rgba(0,0,0,0)" if i == -1 else link_color[i] for i in gl["link"]],
+            "color": [
+                "rgba(0,0,0,0)"
+                if i == -1 or gn.at[a, "ghost"] or gn.at[b, "ghost"]
+                else link_color[i]
+                for i, a, b in zip(gl["link"], gl["source"], gl["target"], strict=True)
+            ],
             "customdata": link_hover,
             "hovertemplate": "%{customdata}<extra></extra>",
             "sort": "input",
