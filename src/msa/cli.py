@@ -271,7 +271,7 @@ def sankey(
         links, nodes = made.links, made.nodes
         if "year" in links.columns:
             links = links[links["year"] == year]
-    if links.empty or not (links["value"] > 0).any():
+    if links.empty or (links["value"] == 0).all():
         raise DataError(f"{path}: view {view!r} has no flows in {year}; nothing to draw")
     chosen = color_by or ("stage" if view == "jrc" else "flow_type")
     title = f"{system.name}: {view} {year}"

@@ -1,0 +1,139 @@
+"""Tests of ``msa sankey``: files written, and one clear error line for each bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import xarray as xr
+
+import msa
+from msa.cli import main
+
+
+def _run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["sankey", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _system_file(tmp_path: Path, values: list[float], *, signed: bool = False) -> Path:
+    """Write a two-year System with one flow A => B (values per year) to NetCDF."""
+    coords = {"time": [2020, 2021]}
+    s = msa.System("tiny", coords=coords)
+    s.add_process("A", kind="boundary")
+    s.add_process("B", kind="boundary")
+    flow = xr.DataArray(values, dims="time", coords=coords)
+    s.add_flow("A", "B", flow, units="t", signed=signed, source_id="", grade="D")
+    path = tmp_path / "tiny.nc"
+    s.to_netcdf(str(path))
+    return path
+
+
+@pytest.mark.chromium
+@pytest.mark.usefixtures("image_server")
+def test_writes_all_four_formats(example_tables, tmp_path, capsys):
+    """The example gives HTML, PNG, SVG and PDF; a second run needs --force."""
+    out = tmp_path / "figs"
+    code, stdout, stderr = _run(capsys, str(example_tables), "--year", "2021", "--out", str(out))
+    assert code == 0, stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"sankey_jrc_2021.{f}" for f in ("html", "pdf", "png", "svg")]
+    assert "4 file(s) in" in stdout
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    code, _, stderr = _run(capsys, str(example_tables), "--year", "2021", "--out", str(out))
+    assert code == 2
+    assert stderr.startswith("msa: error: ") and "--force" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert before == {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    code, _, _ = _run(
+        capsys,
+        str(example_tables),
+        "--year",
+        "2021",
+        "--out",
+        str(out),
+        "--force",
+        "--format",
+        "svg",
+    )
+    assert code == 0
+    assert out.joinpath("sankey_jrc_2021.svg").stat().st_mtime_ns > before["sankey_jrc_2021.svg"]
+
+
+def test_views_html_in_dutch_at_fixed_scale(example_tables, tmp_path, capsys):
+    """--view icer/pga with --lang nl, --color-by and --scale write the HTML."""
+    for view in ("icer", "pga"):
+        code, stdout, stderr = _run(
+            capsys,
+            str(example_tables),
+            "--year",
+            "2020",
+            "--view",
+            view,
+            "--lang",
+            "nl",
+            "--color-by",
+            "material",
+            "--scale",
+            "0.5",
+            "--format",
+            "html",
+            "--out",
+            str(tmp_path),
+        )
+        assert code == 0, stderr
+        html = (tmp_path / f"sankey_{view}_2020.html").read_text(encoding="utf-8")
+        assert "Afval" in html
+        assert "scale 0.5 per px" in stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--view", "abc"], r"unknown view 'abc'; use jrc, icer or pga"),
+        (["--year", "1999"], r"year 1999 is outside the data \(2019-2023\)"),
+        (["--format", "html,gif"], r"unknown figure format\(s\) \['gif'\]"),
+        (["--lang", "fr"], r"lang must be 'en' or 'nl'"),
+        (["--color-by", "rainbow"], r"color_by must be 'stage', 'material' or 'flow_type'"),
+        (["--scale", "-1"], r"scale must be a positive number"),
+    ],
+)
+def test_bad_options_one_line(example_tables, tmp_path, capsys, args, message):
+    """Each bad option gives one error line, exit code 2 and no files."""
+    import re
+
+    base = {"--year": "2021", "--format": "html", "--out": str(tmp_path / "out")}
+    for key, value in zip(args[::2], args[1::2], strict=True):
+        base[key] = value
+    flat = [item for pair in base.items() for item in pair]
+    code, _, stderr = _run(capsys, str(example_tables), *flat)
+    assert code == 2
+    assert re.search(message, stderr), stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_empty_selection(tmp_path, capsys):
+    """A year whose flows are all zero is an empty selection, not an empty figure."""
+    path = _system_file(tmp_path, [3.0, 0.0])
+    code, _, stderr = _run(capsys, str(path), "--year", "2021", "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert "view 'jrc' has no flows in 2021; nothing to draw" in stderr
+
+
+def test_negative_values(tmp_path, capsys):
+    """A negative (signed) flow is refused with the flow named."""
+    path = _system_file(tmp_path, [3.0, -1.0], signed=True)
+    code, _, stderr = _run(
+        capsys, str(path), "--year", "2021", "--format", "html", "--out", str(tmp_path / "o")
+    )
+    assert code == 2
+    assert "(A => B) has a negative value -1.0" in stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_path(tmp_path, capsys):
+    """A path that does not exist is one error line."""
+    code, _, stderr = _run(capsys, str(tmp_path / "nope"), "--year", "2021", "--out", "x")
+    assert code == 2 and "no such file or folder" in stderr
