@@ -25,6 +25,7 @@ region; ``nodes`` gives each view's node order and band (``view_nodes.csv``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,25 +110,37 @@ class ViewMapping:
                         f"{where}: code {row.code} uses node {used!r}, not in the view's nodes"
                     )
 
+    @functools.cached_property
+    def _by_code(self) -> dict[str, dict[str, str]]:
+        fields = ["status", "source", "target", "node", "note"]
+        return {row["code"]: {f: row[f] for f in fields} for row in self.table.to_dict("records")}
+
     def resolve(self, key: str) -> dict[str, str]:
         """Return the mapping of a code or a ``+``-fold of codes (see the module docstring)."""
-        rows = self.table.set_index("code").loc[key.split("+")]
-        fields = ["status", "source", "target", "node"]
-        distinct = rows[fields].drop_duplicates()
-        notes = [n for n in dict.fromkeys(rows["note"]) if n]
-        if len(distinct) == 1:
-            return {**distinct.iloc[0].to_dict(), "note": "; ".join(notes)}
+        rows = {code: self._by_code[code] for code in key.split("+")}
+        places = {(r["status"], r["source"], r["target"], r["node"]) for r in rows.values()}
+        notes = "; ".join(n for n in dict.fromkeys(r["note"] for r in rows.values()) if n)
+        if len(places) == 1:
+            status, source, target, node = places.pop()
+            return {
+                "status": status,
+                "source": source,
+                "target": target,
+                "node": node,
+                "note": notes,
+            }
         # Tentative placement: the link (or node) most of the folded codes share, first on a tie;
         # none when most of them are out of scope.
-        places = [
-            (r.source, r.target, r.node) if r.status != "out of scope" else ("", "", "")
-            for r in rows.itertuples()
+        spots = [
+            ("", "", "") if r["status"] == "out of scope" else (r["source"], r["target"], r["node"])
+            for r in rows.values()
         ]
-        counts = {p: places.count(p) for p in dict.fromkeys(places)}
+        counts = {spot: spots.count(spot) for spot in dict.fromkeys(spots)}
         source, target, node = max(counts, key=counts.__getitem__)
         alternatives = "; ".join(
-            f"{code} {r.status} {r.source + ' -> ' + r.target if r.source else r.node}".strip()
-            for code, r in rows.iterrows()
+            f"{code} {r['status']} "
+            f"{r['source'] + ' -> ' + r['target'] if r['source'] else r['node']}".strip()
+            for code, r in rows.items()
         )
         return {
             "status": "uncertain",
