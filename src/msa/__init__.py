@@ -38,6 +38,21 @@ from msa.errors import (
 
 # -- sankey (msa.export writes the figures)
 from msa.export import write_figure
+
+# -- JRC MSA chain, views, indicators
+from msa.indicators import (
+    circular_material_use_rate,
+    collection_rate,
+    direct_material_input,
+    domestic_extraction,
+    domestic_material_consumption,
+    eol_recycling_input_rate,
+    eol_recycling_rate,
+    import_reliance,
+    indicator_table,
+    net_addition_to_stock,
+    recycling_rate_of_waste,
+)
 from msa.io import read_system, read_tables, to_frame, to_tables, write_netcdf
 
 # -- lifetimes and stock models
@@ -77,6 +92,26 @@ from msa.stocks import chain, inflow_driven, quadrature, stock_driven, survival_
 
 # -- system and balance
 from msa.system import Process, System, flow_name, split_flow_name
+from msa.templates import (
+    MsaBuild,
+    build_msa_system,
+    jrc_variables,
+    read_msa_model,
+    read_msa_table,
+    stage_imbalance,
+    validate_msa_table,
+    variables_from_table,
+)
+from msa.views import (
+    View,
+    ViewMapping,
+    apply_view,
+    icer_national,
+    jrc,
+    load_mapping,
+    pga,
+    view_balance,
+)
 
 try:
     __version__ = version("msa")
@@ -165,5 +200,33 @@ __all__ = [
     "run_model",
     "table_to_dataarray",
     "write_result",
+    # JRC MSA chain, views, indicators
+    "MsaBuild",
+    "View",
+    "ViewMapping",
+    "apply_view",
+    "build_msa_system",
+    "circular_material_use_rate",
+    "collection_rate",
+    "direct_material_input",
+    "domestic_extraction",
+    "domestic_material_consumption",
+    "eol_recycling_input_rate",
+    "eol_recycling_rate",
+    "icer_national",
+    "import_reliance",
+    "indicator_table",
+    "jrc",
+    "jrc_variables",
+    "load_mapping",
+    "net_addition_to_stock",
+    "pga",
+    "read_msa_model",
+    "read_msa_table",
+    "recycling_rate_of_waste",
+    "stage_imbalance",
+    "validate_msa_table",
+    "variables_from_table",
+    "view_balance",
     "__version__",
 ]
