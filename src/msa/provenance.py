@@ -183,7 +183,7 @@ def provenance_for(
         if not isinstance(given, xr.DataArray):
             # one id or grade for all values: fill an array shaped like ``values``
             data = np.full(values.shape, str(given), dtype=object)
-            out[name] = values.copy(deep=False, data=data).drop_attrs()
+            out[name] = _like(values, data)
             continue
         if given.dims == values.dims and all(
             d in given.indexes and given.indexes[d].equals(values.indexes[d])
@@ -194,7 +194,7 @@ def provenance_for(
         else:
             arr = given.broadcast_like(values).transpose(*values.dims)
         data = np.asarray(arr.values).astype(str).astype(object)
-        out[name] = values.copy(deep=False, data=data).drop_attrs()
+        out[name] = _like(values, data)
     ids = {str(s) for s in np.unique(out["source_id"].values) if str(s)}
     unknown = sorted(ids - set(sources.index))
     if unknown:
@@ -203,3 +203,11 @@ def provenance_for(
         )
     validate_grades(out["grade"].values, where=where)
     return xr.Dataset(out)
+
+
+def _like(values: xr.DataArray, data: np.ndarray) -> xr.DataArray:
+    """Return ``data`` on the dims and coordinates of ``values``, without attrs or name."""
+    out = values.copy(deep=False, data=data)
+    out.attrs = {}
+    out.name = None
+    return out

@@ -279,7 +279,9 @@ class System:
                     f"{where}: duplicate {dim} items {list(have[have.duplicated()])}"
                 )
         order = [d for d in self._coords if d in values.dims]
-        out = values.transpose(*order).reindex({d: self._coords[d] for d in order})
+        out = values.transpose(*order)
+        if not all(out.indexes[d].equals(self._coords[d]) for d in order):
+            out = out.reindex({d: self._coords[d] for d in order})
         out = out.drop_vars([c for c in out.coords if c not in out.dims])
         return out.astype(float)
 
