@@ -213,18 +213,36 @@ def layout(
             total += opt.band_gap + float(np.sum(k * loop_values + opt.loop_gap))
         return max(total, k * max_layer)
 
+    # Room beside the diagram for the legs of loops leaving the last column or entering the
+    # first; it grows with the scale, so fitting must respect it too.
+    smin, smax = float(slot.min()), float(slot.max())
+    leg = 2 * opt.loop_gap + 8.0
+    outer_right = loops["value"].to_numpy()[slot[loops["source"]].to_numpy() == smax]
+    outer_left = loops["value"].to_numpy()[slot[loops["target"]].to_numpy() == smin]
+    inner_width = plot_width * (1 - opt.x_margin_left - opt.x_margin_right) - opt.node_thickness
+
+    def rooms(k: float) -> tuple[float, float]:
+        return (
+            float(np.sum(k * outer_left + leg)),
+            float(np.sum(k * outer_right + leg)),
+        )
+
+    def fits(k: float) -> bool:
+        return needed(k) <= plot_height and sum(rooms(k)) <= 0.75 * inner_width
+
     if ky is None:
         if plot_height is None:
             raise RenderError("internal: give a plot height or a scale")
-        if needed(0.0) >= plot_height:
+        if not fits(0.0):
             raise RenderError(
-                f"the Sankey needs {needed(0.0):.0f} px of padding alone but the plot area is "
-                f"{plot_height:.0f} px high; give a larger height or fewer nodes"
+                f"the Sankey needs {needed(0.0):.0f} px of height and {sum(rooms(0.0)):.0f} px "
+                f"of loop room for its gaps alone, but the plot area is {plot_width:.0f} x "
+                f"{plot_height:.0f} px; give a larger height/width or fewer nodes"
             )
         lo, hi = 0.0, plot_height / max(float(value.max()), 1e-300)
         for _ in range(200):
             mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if needed(mid) <= plot_height else (lo, mid)
+            lo, hi = (mid, hi) if fits(mid) else (lo, mid)
         ky = lo
         height = float(plot_height)
     else:
@@ -247,17 +265,10 @@ def layout(
 
     # x: slots spread over the width, keeping the node thickness inside the plot area and room
     # for the legs of loops that leave the last column or enter the first.
-    smin, smax = float(slot.min()), float(slot.max())
-    leg = 2 * opt.loop_gap + 8.0
-    right_room = sum(
-        v * ky + leg for v in loops.loc[slot[loops["source"]].to_numpy() == smax, "value"]
-    )
-    left_room = sum(
-        v * ky + leg for v in loops.loc[slot[loops["target"]].to_numpy() == smin, "value"]
-    )
+    left_room, right_room = rooms(ky)
     xl = opt.x_margin_left * plot_width + opt.node_thickness / 2 + left_room
     xr = (1 - opt.x_margin_right) * plot_width - opt.node_thickness / 2 - right_room
-    if xr - xl < plot_width / 4:
+    if sum(rooms(ky)) > 0.75 * inner_width:
         raise RenderError(
             f"the recycling loops need {left_room + right_room:.0f} px beside the diagram; "
             f"give a larger width (now {plot_width:.0f} px of plot area) or a coarser scale"
