@@ -127,3 +127,10 @@ def test_indicator_table_reports_uncomputable_indicators():
     assert np.isnan(dmi["value"]) and "DMI needs JRC code(s)" in dmi["note"]
     with pytest.raises(DataError, match="year 1990 is not in the system"):
         indicator_table(_vars(CASE), year=1990)
+
+
+def test_indicator_table_when_nothing_is_computable():
+    """With no usable codes every indicator is listed as not computable, columns intact."""
+    table = indicator_table(_vars({"A.1.1": 5}))
+    assert len(table) == len(INDICATORS) and table["value"].isna().all()
+    assert {"indicator", "year", "value", "units", "formula", "note"} <= set(table)

@@ -177,12 +177,13 @@ def views(
             )
     units = made[0].links["units"].iloc[0] if len(made[0].links) else "t"
     typer.echo(f"system {system.name!r}, year {year}, values in {units}")
-    link_cols = ["source", "target", "value", "jrc_codes", "status"]
-    row_cols = ["code", "value", "source", "target", "node", "note"]
+    dims = [d for d in ("material", "region") if d in system.dims and len(system.coords[d]) > 1]
+    link_cols = [*dims, "source", "target", "value", "jrc_codes", "status"]
+    row_cols = ["code", *dims, "value", "source", "target", "node", "note"]
     for view in made:
         typer.echo(f"\n=== view: {view.name} ===")
         _echo_table("links", view.links, link_cols)
-        _echo_table("out of scope", view.out_of_scope, ["code", "value", "note"])
+        _echo_table("out of scope", view.out_of_scope, ["code", *dims, "value", "note"])
         _echo_table("uncertain (not settled; never resolved silently)", view.uncertain, row_cols)
         if view.missing:
             typer.echo(f"\nmissing JRC codes ({len(view.missing)}): {', '.join(view.missing)}")

@@ -443,6 +443,9 @@ def indicator_table(source: Source, *, year: int | None = None) -> pd.DataFrame:
         frame["note"] = np.where(frame["value"].isna(), "denominator is 0 (undefined)", "")
         rows.append(frame)
     table = pd.concat(rows, ignore_index=True)
+    for column in ("year", "units", "formula"):
+        if column not in table:
+            table[column] = pd.NA if column == "year" else ""
     table["year"] = table["year"].astype("Int64")
     first = ["indicator", "year"]
     rest = [c for c in table.columns if c not in (*first, "value", "units", "formula", "note")]
