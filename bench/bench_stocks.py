@@ -13,7 +13,9 @@ For every case (mode x lifetime x T x N) it times:
 
 "first" is the first call in this process for that case (pages touched for the first time);
 "warm" is the best of ``--repeat`` further calls; peak memory is the tracemalloc peak of one
-more call (numpy buffers included). Ratios are flodym warm time / msa warm time. Inputs: series k
+more call (numpy buffers included). "fill_floor_s" is the time to allocate and write two fresh
+float64 arrays of the cohort arrays' size (the memory-bandwidth floor of returning them).
+Ratios are flodym warm time / msa warm time. Inputs: series k
 is the base inflow or stock (research/peers.md section 4.11) times 1 + k/N; Weibull(2.5, 15)
 and Normal(12, 4); inflow at mid-year (both defaults).
 """
@@ -116,6 +118,19 @@ def measure(run: Callable[[], object], repeat: int) -> dict[str, float]:
     return {"first": first, "warm": best, "peak_mib": peak / 2**20}
 
 
+def fill_floor(n_t: int, n: int) -> Callable[[], object]:
+    """Allocate and write two float64 arrays of the cohort arrays' size: the bandwidth floor."""
+
+    def run() -> object:
+        a = np.empty((n_t, n_t, n))
+        a.fill(1.0)
+        b = np.empty((n_t, n_t, n))
+        b.fill(1.0)
+        return a, b
+
+    return run
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only T=200, N=1000")
@@ -133,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
         "mode", "lifetime", "T", "N", "flodym_warm_s", "flodym_first_s", "flodym_peak_MiB",
         "msa_cohort_warm_s", "msa_cohort_first_s", "msa_cohort_peak_MiB", "cohort_arrays_MiB",
         "peak_over_arrays", "speedup_cohort", "msa_totals_warm_s", "msa_totals_first_s",
-        "msa_totals_peak_MiB", "speedup_totals",
+        "msa_totals_peak_MiB", "speedup_totals", "fill_floor_s",
     )  # fmt: skip
     rows = []
     print(" | ".join(header))
@@ -145,12 +160,14 @@ def main(argv: list[str] | None = None) -> None:
                 ref = measure(flodym_runner(mode, dist, values), args.repeat)
                 full = measure(msa_runner(mode, dist, values, True), args.repeat)
                 totals = measure(msa_runner(mode, dist, values, False), args.repeat)
+                floor = measure(fill_floor(n_t, n), args.repeat)
                 arrays = 2 * 8 * n_t * n_t * n / 2**20
                 row = (
                     mode, dist, n_t, n, ref["warm"], ref["first"], ref["peak_mib"],
                     full["warm"], full["first"], full["peak_mib"], arrays,
                     full["peak_mib"] / arrays, ref["warm"] / full["warm"], totals["warm"],
                     totals["first"], totals["peak_mib"], ref["warm"] / totals["warm"],
+                    floor["warm"],
                 )  # fmt: skip
                 rows.append(row)
                 print(

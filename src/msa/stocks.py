@@ -206,18 +206,29 @@ def _cohort_arrays(
     ready stock by cohort (the corrected stock-driven case).
     """
     n_t, n_h = len(frame.years), frame.n_hist
+    year = np.arange(n_t)
     if rows is None:
         shape = np.broadcast_shapes(frame.sf.shape[:-2], x.shape[:-2])
-        sb = np.empty((*shape, n_t, len(frame.cohorts), x.shape[-1]))
+        full = (*shape, n_t, len(frame.cohorts), x.shape[-1])
+        sb = np.empty(full)
         np.multiply(frame.sf[..., None], x[..., None, :, :], out=sb)
-    else:
-        sb = rows
+        # Outflow share pdf[t, c] = sf[t-1, c] - sf[t, c] (+1 in the inflow year), on the small
+        # T x C matrix; then one pass over the big array, as flodym's pdf * inflow.
+        sf = frame.sf
+        pdf = np.empty_like(sf)
+        np.subtract(sf[..., :-1, :], sf[..., 1:, :], out=pdf[..., 1:, :])
+        np.negative(sf[..., 0, :], out=pdf[..., 0, :])
+        pdf[..., 0, :n_h] += 1.0
+        pdf[..., year, n_h + year] += 1.0
+        ob = np.empty(full)
+        np.multiply(pdf[..., None], x[..., None, :, :], out=ob)
+        return sb, ob
+    sb = rows
     ob = np.empty_like(sb)
     np.subtract(sb[..., :-1, :, :], sb[..., 1:, :, :], out=ob[..., 1:, :, :])
     np.negative(sb[..., 0, :, :], out=ob[..., 0, :, :])
     if n_h:
         ob[..., 0, :n_h, :] += x[..., :n_h, :]
-    year = np.arange(n_t)
     ob[..., year, n_h + year, :] += x[..., n_h:, :]
     return sb, ob
 
