@@ -8,11 +8,9 @@ nothing is dropped or filled in silently. The public door is :mod:`msa.io`.
 
 from __future__ import annotations
 
-import csv
 import os
 import re
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,7 +18,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from msa.errors import DataError, DimensionError, MsaError, MsaWarning, ProvenanceError
+from msa._sheets import Folder, Table, Workbook, open_tables
+from msa.errors import DataError, DimensionError, MsaError, ProvenanceError
 from msa.provenance import GRADES, make_sources
 from msa.system import PROCESS_KINDS, Process, System
 
@@ -63,124 +62,13 @@ _PROCESS_COLUMNS = ("id", "kind")
 _PROCESS_OPTIONAL = ("stage", "label_en", "label_nl")
 
 
-# ----------------------------------------------------------------------------- raw tables
-class _Table:
-    """A table as strings: ``frame`` (stripped cells, ``_row`` = row number) and its label."""
-
-    def __init__(self, frame: pd.DataFrame, label: str) -> None:
-        self.frame = frame
-        self.label = label
-
-    def at(self, row: int, column: str | None = None) -> str:
-        """Return ``"<label>: row <row>[, column '<column>']"`` for messages."""
-        return f"{self.label}: row {row}" + (f", column {column!r}" if column else "")
-
-
-def _clean(frame: pd.DataFrame, label: str) -> _Table:
-    frame = frame.copy()
-    frame.columns = [str(c).strip() for c in frame.columns]
-    dup = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-    if dup:
-        raise DataError(f"{label}: duplicate column(s) {dup}; give each column once")
-    if len(frame.columns) == 0:
-        raise DataError(f"{label}: no columns; the first row must name the columns")
-    frame = frame.astype(object).where(frame.notna(), "").astype(str)
-    for col in frame.columns:
-        frame[col] = frame[col].str.strip()
-    frame["_row"] = np.arange(len(frame)) + 2
-    blank = (frame.drop(columns="_row") == "").all(axis=1)
-    frame = frame[~blank].reset_index(drop=True)
-    if frame.empty:
-        raise DataError(f"{label}: has a header but no rows; remove the file or add rows")
-    return _Table(frame, label)
-
-
-class _Folder:
-    """Tables stored as ``<name>.csv`` files in a folder."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def has(self, name: str) -> bool:
-        return (self.path / f"{name}.csv").is_file()
-
-    def read(self, name: str) -> _Table:
-        path = self.path / f"{name}.csv"
-        label = str(path)
-        try:
-            with path.open(newline="", encoding="utf-8-sig") as fh:
-                header = next(csv.reader(fh), None)
-        except UnicodeDecodeError as err:
-            raise DataError(f"{label}: not UTF-8 text ({err}); save the file as UTF-8 CSV") from err
-        if header is None:
-            raise DataError(f"{label}: file is empty; it needs a header row and data rows")
-        names = [h.strip() for h in header]
-        dup = sorted({h for h in names if names.count(h) > 1})
-        if dup:
-            raise DataError(f"{label}: duplicate column(s) {dup}; give each column once")
-        try:
-            frame = pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                encoding="utf-8-sig",
-            )
-        except pd.errors.EmptyDataError as err:
-            raise DataError(f"{label}: file is empty; it needs a header row and data rows") from err
-        except pd.errors.ParserError as err:
-            detail = " ".join(str(err).split())
-            raise DataError(f"{label}: malformed CSV ({detail}); check quotes and commas") from err
-        return _clean(frame, label)
-
-
-class _Workbook:
-    """Tables stored as sheets of one Excel workbook."""
-
-    def __init__(self, path: Path) -> None:
-        try:
-            import openpyxl  # noqa: F401
-        except ImportError as err:
-            raise DataError(
-                f"{path}: reading Excel needs openpyxl; install it with: pip install 'msa[excel]'"
-            ) from err
-        self.path = path
-        try:
-            self.sheets = set(pd.ExcelFile(path, engine="openpyxl").sheet_names)
-        except Exception as err:  # openpyxl raises several unrelated types for a bad file
-            raise DataError(f"{path}: cannot open as an Excel workbook ({err})") from err
-
-    def has(self, name: str) -> bool:
-        return name in self.sheets
-
-    def read(self, name: str) -> _Table:
-        label = f"{self.path}[{name}]"
-        frame = pd.read_excel(self.path, sheet_name=name, dtype=str, engine="openpyxl")
-        if frame.columns.size == 0:
-            raise DataError(f"{label}: sheet is empty; it needs a header row and data rows")
-        return _clean(frame, label)
-
-
-def _store(path: Path) -> _Folder | _Workbook:
-    if path.is_dir():
-        return _Folder(path)
-    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _Workbook(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file or folder")
-    raise DataError(
-        f"{path}: not a folder of tables, an Excel workbook (.xlsx) or a NetCDF file (.nc)"
-    )
-
-
 # ----------------------------------------------------------------------------- cell checks
 def _item(value: object) -> object:
     """Return a numpy scalar as the Python scalar it holds (for readable messages)."""
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _require_columns(table: _Table, required: tuple[str, ...], what: str) -> None:
+def _require_columns(table: Table, required: tuple[str, ...], what: str) -> None:
     missing = [c for c in required if c not in table.frame.columns]
     if missing:
         have = [c for c in table.frame.columns if c != "_row"]
@@ -190,7 +78,7 @@ def _require_columns(table: _Table, required: tuple[str, ...], what: str) -> Non
         )
 
 
-def _require_cells(table: _Table, frame: pd.DataFrame, columns: tuple[str, ...], why: str) -> None:
+def _require_cells(table: Table, frame: pd.DataFrame, columns: tuple[str, ...], why: str) -> None:
     for col in columns:
         empty = frame[col] == ""
         if empty.any():
@@ -199,7 +87,7 @@ def _require_cells(table: _Table, frame: pd.DataFrame, columns: tuple[str, ...],
 
 
 def _years(
-    table: _Table, frame: pd.DataFrame, column: str, *, value_column: str | None = None
+    table: Table, frame: pd.DataFrame, column: str, *, value_column: str | None = None
 ) -> pd.Series:
     """Parse the non-empty cells of ``column`` as integer years (empty cells become -1)."""
     text = frame[column]
@@ -221,7 +109,7 @@ def _years(
     return num.where(given, -1).astype(np.int64)
 
 
-def _values(table: _Table, frame: pd.DataFrame) -> pd.Series:
+def _values(table: Table, frame: pd.DataFrame) -> pd.Series:
     """Parse the ``value`` cells as finite floats."""
     num = pd.to_numeric(frame["value"], errors="coerce")
     bad = num.isna() | ~np.isfinite(num.fillna(0.0))
@@ -238,7 +126,7 @@ def _values(table: _Table, frame: pd.DataFrame) -> pd.Series:
 
 
 def _check_provenance(
-    table: _Table, frame: pd.DataFrame, sources: pd.DataFrame, *, required: bool
+    table: Table, frame: pd.DataFrame, sources: pd.DataFrame, *, required: bool
 ) -> None:
     for col in ("source_id", "grade"):
         empty = frame[col] == ""
@@ -268,7 +156,7 @@ def _check_provenance(
 class _Quantities:
     """A flows, stocks or parameters table normalised to long form with parsed cells."""
 
-    def __init__(self, table: _Table, kind: str, declared: dict[str, list[object]]) -> None:
+    def __init__(self, table: Table, kind: str, declared: dict[str, list[object]]) -> None:
         self.table = table
         self.kind = kind
         keys = _KEYS[kind]
@@ -428,7 +316,7 @@ class _Quantities:
 
 
 @contextmanager
-def _context(what: str, table: _Table, group: pd.DataFrame) -> Iterator[None]:
+def _context(what: str, table: Table, group: pd.DataFrame) -> Iterator[None]:
     """Prefix any MsaError raised inside with the file and rows of ``group``."""
     try:
         yield
@@ -441,8 +329,8 @@ def _context(what: str, table: _Table, group: pd.DataFrame) -> Iterator[None]:
 def read_tables(path: str | os.PathLike[str], *, require_provenance: bool = True) -> System:
     """Read a System from a folder of CSV tables or an Excel workbook (see ``docs/tables.md``)."""
     path = Path(path)
-    store = _store(path)
-    label = f"{path}{os.sep}" if isinstance(store, _Folder) else str(path)
+    store = open_tables(path)
+    label = f"{path}{os.sep}" if isinstance(store, Folder) else str(path)
     for name in ("processes", "sources", "flows"):
         if not store.has(name):
             error = ProvenanceError if name == "sources" else DataError
@@ -473,7 +361,7 @@ def read_tables(path: str | os.PathLike[str], *, require_provenance: bool = True
     return system
 
 
-def _read_system_table(store: _Folder | _Workbook, default: str) -> tuple[str, dict[str, object]]:
+def _read_system_table(store: Folder | Workbook, default: str) -> tuple[str, dict[str, object]]:
     if not store.has("system"):
         return default, {}
     table = store.read("system")
@@ -489,7 +377,7 @@ def _read_system_table(store: _Folder | _Workbook, default: str) -> tuple[str, d
     return name, dict(pairs)
 
 
-def _read_processes(table: _Table) -> list[Process]:
+def _read_processes(table: Table) -> list[Process]:
     _require_columns(table, _PROCESS_COLUMNS, "processes")
     frame = table.frame
     extra = [c for c in frame.columns if c not in (*_PROCESS_COLUMNS, *_PROCESS_OPTIONAL, "_row")]
@@ -529,7 +417,7 @@ def _read_processes(table: _Table) -> list[Process]:
     return out
 
 
-def _read_dims(table: _Table) -> dict[str, list[object]]:
+def _read_dims(table: Table) -> dict[str, list[object]]:
     _require_columns(table, ("dim", "item"), "dims")
     frame = table.frame
     _require_cells(table, frame, ("dim", "item"), "every row declares one item of one dim")
@@ -686,176 +574,3 @@ def _add_parameters(system: System, q: _Quantities, coords: dict[str, pd.Index])
         units = group["units"].iloc[0]
         with _context(what, q.table, group):
             system.add_parameter(name, values, units=units, source_id=sid, grade=grade)
-
-
-# ----------------------------------------------------------------------------- writer
-def _long(
-    da: xr.DataArray, prov: xr.Dataset, dims: tuple[str, ...], keys: dict[str, str]
-) -> pd.DataFrame:
-    """One row per value of ``da``: key columns, every system dim (None where absent), value."""
-    frame = (
-        xr.Dataset(
-            {"value": da.variable, "source_id": prov["source_id"], "grade": prov["grade"]},
-            coords=da.coords,
-        ).to_dataframe()
-        if da.dims
-        else pd.DataFrame(
-            {
-                "value": [float(da.values)],
-                "source_id": [str(prov["source_id"].values)],
-                "grade": [str(prov["grade"].values)],
-            }
-        )
-    )
-    frame = frame.reset_index(drop=not da.dims)
-    for col, val in keys.items():
-        frame[col] = val
-    for dim in dims:
-        if dim not in frame.columns:
-            frame[dim] = None
-    frame["units"] = da.attrs.get("units", "")
-    return frame[
-        [*keys, *[d for d in dims if d != "time"], "time", "value", "units", "source_id", "grade"]
-    ]
-
-
-def flows_frame(system: System) -> pd.DataFrame:
-    """All flows as one long DataFrame (see :func:`msa.io.to_frame`)."""
-    parts = []
-    for name, da in system.flows.items():
-        part = _long(
-            da,
-            system.provenance[name],
-            system.dims,
-            {"flow": name, "source": da.attrs["source"], "target": da.attrs["target"]},
-        )
-        part["jrc_code"] = da.attrs.get("jrc_code", "")
-        part["signed"] = int(da.attrs.get("signed", 0))
-        parts.append(part)
-    columns = [
-        "flow",
-        "source",
-        "target",
-        *[d for d in system.dims if d != "time"],
-        "time",
-        "value",
-        "units",
-        "source_id",
-        "grade",
-        "jrc_code",
-        "signed",
-    ]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True)[columns]
-
-
-def _warn_lost(where: str, attrs: dict[str, object], kept: tuple[str, ...]) -> None:
-    lost = sorted(k for k in attrs if k not in kept)
-    if lost:
-        warnings.warn(
-            f"{where}: attrs {lost} are not written to tables (NetCDF keeps them)",
-            MsaWarning,
-            stacklevel=4,
-        )
-
-
-def write_tables(system: System, folder: str | os.PathLike[str], *, overwrite: bool) -> Path:
-    """Write ``system`` as CSV tables that :func:`read_tables` reads back (see msa.io)."""
-    from msa.errors import OutputExistsError
-
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise OutputExistsError(f"{folder}: exists and is not a folder")
-    present = [n for n in TABLES if (folder / f"{n}.csv").exists()]
-    if present and not overwrite:
-        raise OutputExistsError(
-            f"{folder}: already holds {', '.join(f'{n}.csv' for n in present)}; pass "
-            "overwrite=True (or --force) to replace them"
-        )
-    tables: dict[str, pd.DataFrame] = {}
-    attrs = {"name": system.name}
-    for key, val in system.attrs.items():
-        if not isinstance(val, str):
-            warnings.warn(
-                f"system attr {key!r} ({type(val).__name__}) is written to system.csv as text",
-                MsaWarning,
-                stacklevel=3,
-            )
-        attrs[str(key)] = str(val)
-    tables["system"] = pd.DataFrame({"key": list(attrs), "value": list(attrs.values())})
-    tables["processes"] = pd.DataFrame(
-        [
-            {
-                "id": p.id,
-                "kind": p.kind,
-                "stage": p.stage or "",
-                "label_en": p.label_en or "",
-                "label_nl": p.label_nl or "",
-            }
-            for p in system.processes.values()
-        ],
-        columns=[*_PROCESS_COLUMNS, *_PROCESS_OPTIONAL],
-    )
-    tables["sources"] = system.sources.reset_index()[
-        ["source_id", *[c for c in system.sources.columns if c != "source_id"]]
-    ]
-    tables["dims"] = pd.DataFrame(
-        [(d, item) for d, index in system.coords.items() for item in index],
-        columns=["dim", "item"],
-    )
-    flows = flows_frame(system).drop(columns="flow")
-    for name, da in system.flows.items():
-        _warn_lost(f"flow {name!r}", da.attrs, ("source", "target", "units", "signed", "jrc_code"))
-    if not flows.empty:
-        if not flows["signed"].any():
-            flows = flows.drop(columns="signed")
-        tables["flows"] = flows
-    stocks = []
-    for pid, ds in system.stocks.items():
-        _warn_lost(f"stock of {pid!r}", ds.attrs, ("process", "units"))
-        extra = [v for v in ds.data_vars if v not in ("stock", "stock_change")]
-        if extra:
-            warnings.warn(
-                f"stock of {pid!r}: variables {extra} are not written to tables (NetCDF keeps "
-                "them)",
-                MsaWarning,
-                stacklevel=3,
-            )
-        prov = system.provenance[f"stock {pid}"]
-        for var in ("stock", "stock_change"):
-            stocks.append(_long(ds[var], prov, system.dims, {"process": pid, "variable": var}))
-    if stocks:
-        tables["stocks"] = pd.concat(stocks, ignore_index=True)
-    params = [
-        _long(da, system.provenance[f"parameter {name}"], system.dims, {"name": name})
-        for name, da in system.parameters.items()
-    ]
-    for name, da in system.parameters.items():
-        _warn_lost(f"parameter {name!r}", da.attrs, ("units",))
-    if params:
-        tables["parameters"] = pd.concat(params, ignore_index=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in TABLES:
-        target = folder / f"{name}.csv"
-        if name not in tables:
-            if target.exists():
-                target.unlink()  # a stale optional table would be read back
-            continue
-        frame = tables[name]
-        for col in frame.columns:
-            if frame[col].dtype == object:
-                frame[col] = frame[col].map(lambda v: "" if v is None else v)
-        _atomic(target, lambda tmp, frame=frame: frame.to_csv(tmp, index=False))
-    return folder
-
-
-def _atomic(target: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary file in the same folder, then rename over ``target``."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from msa._tables import flows_frame, read_tables, write_tables
+from msa._tables import read_tables
+from msa._tables_write import flows_frame, write_tables
 from msa.errors import DataError, OutputExistsError
 from msa.system import Process, System
 
