@@ -53,7 +53,8 @@ def test_example_tables_read(example_tables: Path) -> None:
         "Collection",
         "Recycling",
     ]
-    assert s.flows["Exploration => Extraction"].attrs["jrc_code"] == "B.1.1"
+    assert s.flows["Extraction => Exports"].attrs["jrc_code"] == "B.1.3"
+    assert "jrc_code" not in s.flows["Exploration => Extraction"].attrs
     assert "jrc_code" not in s.flows["Extraction => Processing"].attrs
     assert s.parameters["lifetime_mean"].dims == ("material",)
     assert s.stocks["Use"]["stock_change"].sel(time=2019, material="Co").item() == 900 - 900 + (
