@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -229,3 +230,33 @@ def test_require_provenance_can_be_relaxed(example_tables: Path) -> None:
         msa.read_system(example_tables)
     s = msa.read_system(example_tables, require_provenance=False)
     assert set(s.provenance["parameter lifetime_mean"]["grade"].values) == {""}
+
+
+def test_excel_errors_name_sheet_and_row(example_tables: Path, tmp_path: Path) -> None:
+    """An error in a workbook names the file, the sheet, the row and the column."""
+    book = tmp_path / "bad.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        for csv in sorted(example_tables.glob("*.csv")):
+            frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+            if csv.stem == "flows":
+                frame.loc[1, "units"] = "kg"
+            frame.to_excel(writer, sheet_name=csv.stem, index=False)
+    with pytest.raises(DataError, match=r"bad\.xlsx\[flows\]: row 3, column 'units': units 'kg'"):
+        msa.read_system(book)
+
+
+def test_excel_without_openpyxl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading a workbook without openpyxl says how to install the extra."""
+    book = tmp_path / "x.xlsx"
+    book.write_bytes(b"")
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    with pytest.raises(DataError, match=r"x\.xlsx: reading Excel needs openpyxl; install it with"):
+        msa.read_system(book)
+
+
+def test_unknown_file_kind(tmp_path: Path) -> None:
+    """A path that is neither a folder, a workbook nor NetCDF is a DataError."""
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    with pytest.raises(DataError, match="notes.txt: cannot read as NetCDF"):
+        msa.read_system(path)
