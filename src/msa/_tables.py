@@ -327,7 +327,36 @@ def _context(what: str, table: Table, group: pd.DataFrame) -> Iterator[None]:
 
 # ----------------------------------------------------------------------------- reader
 def read_tables(path: str | os.PathLike[str], *, require_provenance: bool = True) -> System:
-    """Read a System from a folder of CSV tables or an Excel workbook (see ``docs/tables.md``)."""
+    """Read a System from a folder of CSV tables or an Excel workbook (see ``docs/tables.md``).
+
+    Parameters
+    ----------
+    path : path-like
+        A folder with ``processes.csv``, ``sources.csv``, ``flows.csv`` and optionally
+        ``dims.csv``, ``stocks.csv``, ``parameters.csv``, ``system.csv``; or an ``.xlsx``
+        workbook with one sheet per table (needs ``pip install 'msa[excel]'``).
+    require_provenance : bool
+        Every value row must give a ``source_id`` and a ``grade`` (default); False accepts
+        empty cells.
+
+    Returns
+    -------
+    System
+        Named by ``system.csv`` (key ``name``) or else by the folder or workbook name.
+
+    Raises
+    ------
+    DataError
+        Naming file (and sheet), row and column; :class:`msa.DimensionError` for coordinates
+        and years, :class:`msa.ProvenanceError` for sources and grades.
+
+    Examples
+    --------
+    >>> from importlib.resources import files
+    >>> system = read_tables(files("msa") / "data" / "example")
+    >>> sorted(system.stocks)
+    ['Exploration', 'Use']
+    """
     path = Path(path)
     store = open_tables(path)
     label = f"{path}{os.sep}" if isinstance(store, Folder) else str(path)
