@@ -184,8 +184,6 @@ def _survival(
     t0 = int(years[0])
     historic = cohorts[cohorts < t0]
     other = {d: v for d, v in coords.items() if d not in ("time", "cohort")}
-    time_c = xr.DataArray(years, dims="time", coords={"time": years})
-    coh_c = xr.DataArray(cohorts, dims="cohort", coords={"cohort": cohorts})
     cohort_factor = _factor(lifetime, "factor_by_cohort", "cohort", cohorts, other)
     year_factor = _factor(lifetime, "factor_by_year", "time", years, other)
 
@@ -200,8 +198,17 @@ def _survival(
     if year_factor is None and not lifetime.varies_by_cohort:
         # sf depends on age only: evaluate S once on every age, then index t - c.
         span = int(years[-1] - cohorts.min())
-        ages = xr.DataArray(np.arange(span + 1, dtype=float), dims="age")
-        s_age = weighted(ages, None).transpose(..., "age")
+        ages = np.arange(span + 1, dtype=float)
+        scalars = _scalar_parameters(lifetime)
+        if scalars is None:
+            s_age = weighted(xr.DataArray(ages, dims="age"), None).transpose(..., "age")
+        else:
+            # Fast path (scalar parameters): the same arithmetic without xarray overhead.
+            total = sum(
+                w * lifetime._sf(ages + (1.0 - p), **scalars)
+                for p, w in zip(points, weights, strict=True)
+            )
+            s_age = xr.DataArray(np.broadcast_to(total, ages.shape), dims="age")
         lead = s_age.dims[:-1]
         age_tc = years[:, None] - cohorts[None, :]
         # Toeplitz gather in numpy, laid out (*other, time, cohort) as the stock engine uses it.
@@ -217,6 +224,8 @@ def _survival(
                 age=xr.DataArray(t0 - 1 - historic, dims="cohort", coords={"cohort": historic})
             )
     else:
+        time_c = xr.DataArray(years, dims="time", coords={"time": years})
+        coh_c = xr.DataArray(cohorts, dims="cohort", coords={"cohort": cohorts})
         age_tc = (time_c - coh_c).astype(float).transpose("time", "cohort")
         mask = age_tc >= 0
         if year_factor is None:
@@ -251,6 +260,16 @@ def _survival(
     if anchor is not None:
         anchor = conform(anchor, other, lifetime, "the lifetime")
     return sf, anchor
+
+
+def _scalar_parameters(lifetime: Lifetime) -> dict[str, np.ndarray] | None:
+    """Return the parameters as 0-d arrays if all are scalars (plain formula S), else None."""
+    if type(lifetime)._evaluate is not Lifetime._evaluate:
+        return None
+    params = lifetime.parameters
+    if any(p.ndim for p in params.values()):
+        return None
+    return {name: np.asarray(p.values, dtype=float) for name, p in params.items()}
 
 
 def _factor(
