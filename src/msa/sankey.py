@@ -54,11 +54,13 @@ from msa._sankey_layout import LayoutOptions, layout
 from msa._sankey_tables import (
     JRC_STAGES,
     flow_types,
+    links_from_system,
+    merge_rows,
     nodes_from_links,
     prepare_nodes,
     validate_links,
 )
-from msa.errors import ConfigError, DataError, DimensionError
+from msa.errors import ConfigError, DataError
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -84,94 +86,6 @@ def _plotly() -> Any:
     except ImportError as err:  # pragma: no cover - plotly is in the plot extra
         raise ImportError('Sankey figures need plotly: pip install "msa[plot]"') from err
     return go
-
-
-# ----------------------------------------------------------------------------- links tables
-def links_from_system(
-    system: System, year: int, *, lang: Literal["en", "nl"] = "en", by: str | None = None
-) -> pd.DataFrame:
-    """Make a links table from a System's flows and stock changes for one year.
-
-    Every flow is summed over all dims except ``time`` (selected) and ``by`` (kept as a column).
-    The net stock change of each stock process becomes a flow into the node ``"<id> stock"``
-    (an addition) or out of it (a depletion), so the diagram shows that mass is conserved.
-
-    Parameters
-    ----------
-    system : System
-        The material system.
-    year : int
-        One of ``system.years``.
-    lang : {"en", "nl"}
-        Language of ``source_label`` / ``target_label``.
-    by : str, optional
-        A dim to keep (e.g. ``"material"``), giving one row per item.
-
-    Returns
-    -------
-    DataFrame
-        The links table (see the module docstring), with ``year``.
-
-    Examples
-    --------
-    >>> import msa
-    >>> links = links_from_system(msa.load_example(), 2021)
-    >>> links.loc[links["target"] == "Use stock", ["source", "value", "flow_type"]]
-       source  value flow_type
-    23    Use  221.0     stock
-    """
-    _check_lang(lang)
-    years = [int(y) for y in system.years]
-    if int(year) not in years:
-        raise DataError(
-            f"system {system.name!r}: year {year} is outside the data (years {years[0]}-"
-            f"{years[-1]}); pick one of {years}"
-        )
-    if by is not None and by not in system.dims:
-        raise DimensionError(f"system {system.name!r} has no dim {by!r} (dims {system.dims})")
-    procs = system.processes
-    rows: list[dict[str, object]] = []
-
-    def add(source: str, target: str, da, units: str, ftype: str | None, codes: str) -> None:
-        da = da.sel(time=int(year))
-        keep = [by] if by is not None and by in da.dims else []
-        da = da.sum([d for d in da.dims if d not in keep])
-        items = da[by].values if keep else [None]
-        for item, value in zip(items, np.atleast_1d(da.values), strict=True):
-            row = {"source": source, "target": target, "value": float(value), "units": units}
-            if by is not None:
-                row[by] = "all" if item is None else str(item)
-            row.update(flow_type=ftype, jrc_codes=codes)
-            rows.append(row)
-
-    for da in system.flows.values():
-        a = da.attrs
-        add(a["source"], a["target"], da, a["units"], a.get("flow_type"), a.get("jrc_code", ""))
-    for pid, ds in system.stocks.items():
-        change = ds["stock_change"]
-        units = ds.attrs.get("units", "t")
-        add(pid, f"{pid} stock", change.clip(min=0), units, "stock", "")
-        add(f"{pid} stock", pid, (-change).clip(min=0), units, "stock", "")
-    links = pd.DataFrame(rows)
-    stock_rows = links["flow_type"].eq("stock")
-    links = links[~stock_rows | (links["value"] > 0)].reset_index(drop=True)
-
-    def describe(node: str, lang: str) -> tuple[str, str | None, str]:
-        if node in procs:
-            p = procs[node]
-            return p.label(lang), p.stage, p.kind
-        pid = node.removesuffix(" stock")
-        return text("stock_of", lang).format(procs[pid].label(lang)), procs[pid].stage, "stock"
-
-    for end in ("source", "target"):
-        info = links[end].map(lambda n: describe(n, lang))
-        links[f"{end}_label"] = info.str[0]
-        links[f"stage_{end}"] = info.str[1]
-        links[f"kind_{end}"] = info.str[2]
-        for other in ("en", "nl"):
-            links[f"{end}_label_{other}"] = links[end].map(lambda n, o=other: describe(n, o)[0])
-    links["year"] = int(year)
-    return links
 
 
 def _check_lang(lang: str) -> None:
@@ -251,7 +165,7 @@ def sankey(
     links["flow_type"] = flow_types(links, table)
     if color_by == "material" and "material" not in links.columns:
         raise DataError("color_by='material' needs a 'material' column in the links table")
-    links = _merge_rows(links, by_material=color_by == "material")
+    links = merge_rows(links, by_material=color_by == "material")
     drawn = links[links["value"] > 0]
     if drawn.empty:
         raise DataError("links table: every value is 0; there is nothing to draw")
@@ -484,28 +398,6 @@ def sankey(
         },
     )
     return fig
-
-
-def _merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
-    """Sum rows that draw as one band: same source, target, flow type, status (and material).
-
-    Views give one row per material and region; unless colour shows material, those rows are
-    one flow on the figure. Codes and notes of the merged rows are joined, never lost.
-    """
-    keys = ["source", "target", "flow_type"]
-    keys += [c for c in ("status",) if c in links.columns]
-    keys += ["material"] if by_material else []
-    filled = links.assign(**{k: links[k].fillna("") for k in keys if links[k].dtype == object})
-    rules: dict[str, object] = {"value": "sum"}
-    for col in links.columns:
-        if col in keys or col == "value":
-            continue
-        if col in ("jrc_codes", "note", "material", "region"):
-            rules[col] = lambda v: ", ".join(dict.fromkeys(str(x) for x in v if str(x)))
-        else:
-            rules[col] = "first"
-    out = filled.groupby(keys, sort=False, as_index=False).agg(rules)
-    return out[[c for c in links.columns if c in out.columns]]
 
 
 def _shorten(items: list[str], lang: str, limit: int = 6) -> str:
