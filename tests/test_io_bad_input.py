@@ -7,6 +7,7 @@ Each case corrupts one thing in a copy of the example's tables, then checks the 
 from __future__ import annotations
 
 import csv
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -366,7 +367,8 @@ def test_suite_covers_at_least_15_cases() -> None:
 def test_installed_script_reports_one_line(example_tables: Path) -> None:
     """The installed msa script turns a bad table into one stderr line and exit code 2."""
     set_cell("flows.csv", 3, "source_id", "nosuch")(example_tables)
-    script = Path(sys.executable).with_name("msa")
+    sibling = Path(sys.executable).with_name("msa")
+    script = sibling if sibling.exists() else Path(shutil.which("msa") or "msa")
     proc = subprocess.run(
         [str(script), "check", str(example_tables)], capture_output=True, text=True, check=False
     )
