@@ -10,9 +10,9 @@ import pytest
 import xarray as xr
 
 import msa
+from msa._msa_table import _parse_expression
 from msa.errors import ConfigError, DataError, MassBalanceError, ProvenanceError
 from msa.templates import (
-    _parse_expression,
     build_msa_system,
     jrc_codes,
     jrc_variables,

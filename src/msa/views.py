@@ -32,9 +32,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from msa._msa_table import _parse_expression, jrc_codes, reference_table
 from msa.errors import ConfigError, DataError
 from msa.system import System
-from msa.templates import _parse_expression, jrc_codes, jrc_variables, reference_table
+from msa.templates import jrc_variables
 
 __all__ = [
     "STATUSES",
