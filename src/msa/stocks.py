@@ -210,8 +210,6 @@ def _cohort_arrays(
     if rows is None:
         shape = np.broadcast_shapes(frame.sf.shape[:-2], x.shape[:-2])
         full = (*shape, n_t, len(frame.cohorts), x.shape[-1])
-        sb = np.empty(full)
-        np.multiply(frame.sf[..., None], x[..., None, :, :], out=sb)
         # Outflow share pdf[t, c] = sf[t-1, c] - sf[t, c] (+1 in the inflow year), on the small
         # T x C matrix; then one pass over the big array, as flodym's pdf * inflow.
         sf = frame.sf
@@ -220,8 +218,15 @@ def _cohort_arrays(
         np.negative(sf[..., 0, :], out=pdf[..., 0, :])
         pdf[..., 0, :n_h] += 1.0
         pdf[..., year, n_h + year] += 1.0
-        ob = np.empty(full)
-        np.multiply(pdf[..., None], x[..., None, :, :], out=ob)
+        # Both arrays are 0 for cohorts after the year (c > t): np.zeros maps those pages
+        # lazily and only the lower triangle is written, row by row (each row vectorised
+        # over cohorts and series), which saves about a quarter of the memory traffic.
+        sb = np.zeros(full)
+        ob = np.zeros(full)
+        for i in range(n_t):
+            live = n_h + i + 1
+            np.multiply(sf[..., i, :live, None], x[..., :live, :], out=sb[..., i, :live, :])
+            np.multiply(pdf[..., i, :live, None], x[..., :live, :], out=ob[..., i, :live, :])
         return sb, ob
     sb = rows
     ob = np.empty_like(sb)
