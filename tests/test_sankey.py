@@ -230,8 +230,10 @@ def test_series_share_one_scale(example):
     heights = {f.layout.height for f in figs.values()}
     assert len(scales) == 1 and len(heights) == 1
     tables = {y: links_from_system(example, y) for y in (2019, 2021, 2023)}
-    fits = [sankey(t).layout.meta["msa_sankey"]["units_per_px"] for t in tables.values()]
-    assert scales.pop() == pytest.approx(max(fits)) == pytest.approx(series_scale(tables))
+    fits = [sankey(t, title="E").layout.meta["msa_sankey"]["units_per_px"] for t in tables.values()]
+    assert (
+        scales.pop() == pytest.approx(max(fits)) == pytest.approx(series_scale(tables, title="E"))
+    )
     assert figs[2021].layout.title.text == "Example 2021"
     with pytest.raises(ConfigError, match="years= applies to a System"):
         sankey_series(tables, years=[2019])

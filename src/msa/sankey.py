@@ -34,7 +34,7 @@ Layout, fixed scale and loops are explained in :mod:`msa._sankey_layout`; image 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -65,7 +65,6 @@ from msa.errors import ConfigError, DataError
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
 
-    from msa.system import System
 
 __all__ = [
     "JRC_STAGES",
@@ -94,6 +93,76 @@ def _check_lang(lang: str) -> None:
 
 
 # ----------------------------------------------------------------------------- the builder
+def _plan(
+    links: pd.DataFrame,
+    nodes: pd.DataFrame | None,
+    *,
+    lang: str,
+    color_by: str,
+    scale: float | None,
+    title: str | None,
+    width: int,
+    height: int | None,
+    min_visible_px: float,
+) -> SimpleNamespace:
+    """Check the input and lay the diagram out (everything but the plotly objects)."""
+    _check_lang(lang)
+    if color_by not in ("stage", "material", "flow_type"):
+        raise ConfigError(f"color_by must be 'stage', 'material' or 'flow_type' (got {color_by!r})")
+    if scale is not None and not (np.isfinite(scale) and scale > 0):
+        raise ConfigError(f"scale must be a positive number of units per px (got {scale!r})")
+    links = validate_links(links)
+    units = str(links["units"].iloc[0])
+    links, table = prepare_nodes(links, nodes, lang)
+    links["flow_type"] = flow_types(links, table)
+    if color_by == "material" and "material" not in links.columns:
+        raise DataError("color_by='material' needs a 'material' column in the links table")
+    links = merge_rows(links, by_material=color_by == "material")
+    drawn = links[links["value"] > 0]
+    if drawn.empty:
+        raise DataError("links table: every value is 0; there is nothing to draw")
+    used = [n for n in table.index if n in set(drawn["source"]) | set(drawn["target"])]
+    opt = LayoutOptions()
+    status = links.get("status", pd.Series("", index=links.index)).fillna("").astype(str)
+    uncertain = drawn[status.reindex(drawn.index).str.contains("uncertain|\\?", regex=True)]
+    zero = links[links["value"] == 0]
+    known_lines = int(len(zero) > 0) + int(len(uncertain) > 0) + int(scale is not None)
+
+    def place(lines: int):
+        m = {"l": 12, "r": 12, "t": 74 if title else 46, "b": 14 + 16 * lines}
+        plot_h = (height or (0 if scale else 620)) - m["t"] - m["b"]
+        geo = layout(
+            table.loc[used, ["column", "band"]],
+            drawn[["source", "target", "value"]],
+            plot_width=width - m["l"] - m["r"],
+            plot_height=plot_h if plot_h > 0 else None,
+            ky=None if scale is None else 1.0 / scale,
+            options=opt,
+        )
+        return m, geo
+
+    m, geo = place(known_lines)
+    thin = drawn[drawn["value"] * geo.ky < min_visible_px]
+    if len(thin):
+        m, geo = place(known_lines + 1)
+        thin = drawn[drawn["value"] * geo.ky < min_visible_px]
+
+    return SimpleNamespace(
+        links=links,
+        table=table,
+        drawn=drawn,
+        used=used,
+        units=units,
+        uncertain=uncertain,
+        zero=zero,
+        thin=thin,
+        margin=m,
+        geo=geo,
+        options=opt,
+        height=int(round(geo.plot_height + m["t"] + m["b"])),
+    )
+
+
 def sankey(
     links: pd.DataFrame,
     *,
@@ -154,46 +223,26 @@ def sankey(
     1.0
     """
     go = _plotly()
-    _check_lang(lang)
-    if color_by not in ("stage", "material", "flow_type"):
-        raise ConfigError(f"color_by must be 'stage', 'material' or 'flow_type' (got {color_by!r})")
-    if scale is not None and not (np.isfinite(scale) and scale > 0):
-        raise ConfigError(f"scale must be a positive number of units per px (got {scale!r})")
-    links = validate_links(links)
-    units = str(links["units"].iloc[0])
-    links, table = prepare_nodes(links, nodes, lang)
-    links["flow_type"] = flow_types(links, table)
-    if color_by == "material" and "material" not in links.columns:
-        raise DataError("color_by='material' needs a 'material' column in the links table")
-    links = merge_rows(links, by_material=color_by == "material")
-    drawn = links[links["value"] > 0]
-    if drawn.empty:
-        raise DataError("links table: every value is 0; there is nothing to draw")
-    used = [n for n in table.index if n in set(drawn["source"]) | set(drawn["target"])]
-    opt = LayoutOptions()
-    status = links.get("status", pd.Series("", index=links.index)).fillna("").astype(str)
-    uncertain = drawn[status.reindex(drawn.index).str.contains("uncertain|\\?", regex=True)]
-    zero = links[links["value"] == 0]
-    known_lines = int(len(zero) > 0) + int(len(uncertain) > 0) + int(scale is not None)
-
-    def place(lines: int):
-        m = {"l": 12, "r": 12, "t": 74 if title else 46, "b": 14 + 16 * lines}
-        plot_h = (height or (0 if scale else 620)) - m["t"] - m["b"]
-        geo = layout(
-            table.loc[used, ["column", "band"]],
-            drawn[["source", "target", "value"]],
-            plot_width=width - m["l"] - m["r"],
-            plot_height=plot_h if plot_h > 0 else None,
-            ky=None if scale is None else 1.0 / scale,
-            options=opt,
-        )
-        return m, geo
-
-    m, geo = place(known_lines)
-    thin = drawn[drawn["value"] * geo.ky < min_visible_px]
-    if len(thin):
-        m, geo = place(known_lines + 1)
-        thin = drawn[drawn["value"] * geo.ky < min_visible_px]
+    plan = _plan(
+        links,
+        nodes,
+        lang=lang,
+        color_by=color_by,
+        scale=scale,
+        title=title,
+        width=width,
+        height=height,
+        min_visible_px=min_visible_px,
+    )
+    links, table, drawn, used, units = plan.links, plan.table, plan.drawn, plan.used, plan.units
+    uncertain, zero, thin, m, geo, opt = (
+        plan.uncertain,
+        plan.zero,
+        plan.thin,
+        plan.margin,
+        plan.geo,
+        plan.options,
+    )
 
     def label(n: str) -> str:
         return str(table.at[n, "label"])
@@ -361,7 +410,7 @@ def sankey(
     fig = go.Figure([trace, *legend])
     fig.update_layout(
         width=width,
-        height=int(round(geo.plot_height + m["t"] + m["b"])),
+        height=plan.height,
         margin={**m, "pad": 0, "autoexpand": False},
         title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": font_size + 4}}
         if title
@@ -406,95 +455,5 @@ def _shorten(items: list[str], lang: str, limit: int = 6) -> str:
     return "; ".join(items[:limit]) + "; " + text("more", lang).format(n=len(items) - limit)
 
 
-# ----------------------------------------------------------------------------- series
-def _tables(
-    source: System | Mapping[Hashable, pd.DataFrame],
-    years: Iterable[int] | None,
-    lang: str,
-    by: str | None,
-) -> dict[Hashable, pd.DataFrame]:
-    if isinstance(source, Mapping):
-        if years is not None:
-            raise ConfigError("years= applies to a System; a mapping of tables is drawn as given")
-        if not source:
-            raise DataError("sankey_series: no tables given")
-        return dict(source)
-    chosen = list(source.years) if years is None else list(years)
-    return {int(y): links_from_system(source, int(y), lang=lang, by=by) for y in chosen}
-
-
-def series_scale(tables: Mapping[Hashable, pd.DataFrame], **kwargs: Any) -> float:
-    """Return the common scale (units per px) at which every table fits the figure height.
-
-    It is the largest of the tables' fit-to-page scales, so the busiest diagram fills the
-    height and the others are drawn smaller at the same scale. ``kwargs`` go to :func:`sankey`.
-    """
-    kwargs = {k: v for k, v in kwargs.items() if k not in ("scale", "title")}
-    return max(
-        sankey(t, **kwargs).layout.meta["msa_sankey"]["units_per_px"] for t in tables.values()
-    )
-
-
-def sankey_series(
-    source: System | Mapping[Hashable, pd.DataFrame],
-    *,
-    years: Iterable[int] | None = None,
-    scale: float | None = None,
-    title: str | None = None,
-    same_height: bool = True,
-    lang: Literal["en", "nl"] = "en",
-    color_by: ColorBy = "stage",
-    **kwargs: Any,
-) -> dict[Hashable, go.Figure]:
-    """Draw several Sankeys (years, scenarios) at one common scale.
-
-    Parameters
-    ----------
-    source : System or mapping of key to links table
-        A System (one figure per year of ``years``, default all) or ready links tables keyed
-        by year or scenario name.
-    years : iterable of int, optional
-        Years to draw from a System.
-    scale : float, optional
-        Units per px; default :func:`series_scale` (the busiest diagram fits the height).
-    title : str, optional
-        Title prefix; each figure's title is ``"<title> <key>"``.
-    same_height : bool
-        Give every figure the height of the tallest, so they line up side by side.
-    lang, color_by, **kwargs
-        Passed to :func:`sankey`.
-
-    Returns
-    -------
-    dict of key to Figure
-        In the order of the keys.
-
-    Examples
-    --------
-    >>> import msa
-    >>> figs = sankey_series(msa.load_example(), years=[2019, 2023])
-    >>> {k: f.layout.meta["msa_sankey"]["units_per_px"] for k, f in figs.items()} == {
-    ...     2019: figs[2023].layout.meta["msa_sankey"]["units_per_px"],
-    ...     2023: figs[2019].layout.meta["msa_sankey"]["units_per_px"]}
-    True
-    """
-    by = "material" if color_by == "material" else None
-    tables = _tables(source, years, lang, by)
-    options = {"lang": lang, "color_by": color_by, **kwargs}
-    if scale is None:
-        scale = series_scale(tables, **options)
-
-    def draw(height: int | None) -> dict[Hashable, go.Figure]:
-        out = {}
-        for key, table in tables.items():
-            name = f"{title} {key}" if title else str(key)
-            extra = {"height": height} if height is not None else {}
-            out[key] = sankey(table, scale=scale, title=name, **{**options, **extra})
-        return out
-
-    figs = draw(kwargs.pop("height", None) if not same_height else None)
-    if same_height:
-        tallest = max(int(f.layout.height) for f in figs.values())
-        if any(int(f.layout.height) != tallest for f in figs.values()):
-            figs = draw(tallest)
-    return figs
+# The series helpers build on sankey() and _plan(); they live in their own module.
+from msa._sankey_series import sankey_series, series_scale  # noqa: E402
