@@ -38,8 +38,9 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
+from msa._lifetime_params import conform
 from msa.errors import ConfigError, DimensionError, LifetimeError
-from msa.lifetimes import Lifetime, conform
+from msa.lifetimes import Lifetime
 
 __all__ = ["InflowAt", "quadrature", "survival_matrix"]
 

@@ -27,7 +27,6 @@ lifetimes in dynamic stock models. Journal of Industrial Ecology. doi:10.1111/ji
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import ClassVar, TypeAlias
 
@@ -36,6 +35,7 @@ import pandas as pd
 import scipy.stats
 import xarray as xr
 
+from msa._lifetime_params import _aligned, _as_param, _num, _where, conform
 from msa.errors import LifetimeError
 
 __all__ = [
@@ -55,97 +55,6 @@ ParamLike: TypeAlias = float | int | np.floating | np.integer | xr.DataArray
 """A lifetime parameter: a scalar or a DataArray over any dims (``cohort``, ``region`` ...)."""
 ArrayLikeAge: TypeAlias = float | list | tuple | np.ndarray | xr.DataArray
 """Ages in years: a number, a sequence (dim ``age``) or a DataArray."""
-
-_RULES = {
-    "positive": (np.greater, "> 0"),
-    "nonnegative": (np.greater_equal, ">= 0"),
-}
-
-
-def _num(value: object) -> str:
-    """Format a number for a message: ``-3.0``, ``nan`` (no numpy type names)."""
-    return repr(float(value))
-
-
-def _where(da: xr.DataArray, mask: np.ndarray) -> str:
-    """Describe the coordinates of the first True cell of ``mask`` in ``da``."""
-    if da.ndim == 0:
-        return "(scalar)"
-    idx = np.argwhere(mask)[0]
-    parts = []
-    for dim, i in zip(da.dims, idx, strict=True):
-        label = da[dim].values[i] if dim in da.coords else i
-        label = label.item() if hasattr(label, "item") else label
-        parts.append(f"{dim}={label!r}")
-    return "at " + ", ".join(parts)
-
-
-def _as_param(owner: str, name: str, value: object, rule: str | None) -> xr.DataArray:
-    """Return ``value`` as a float DataArray, validated by ``rule``; raise LifetimeError."""
-    if isinstance(value, xr.DataArray):
-        da = value.astype(float)
-    elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
-        da = xr.DataArray(float(value))
-    else:
-        raise LifetimeError(
-            f"{owner}: {name} must be a number or an xarray.DataArray (got {type(value).__name__})"
-        )
-    da.name = name
-    for dim in da.dims:
-        if dim not in da.coords and dim != "age":
-            raise LifetimeError(f"{owner}: {name} has dim {dim!r} without coordinate labels")
-    data = da.values
-    bad = ~np.isfinite(data)
-    if bad.any():
-        raise LifetimeError(
-            f"{owner}: {name} must be finite (got {_num(data[bad][0])} {_where(da, bad)})"
-        )
-    if rule is not None:
-        test, text = _RULES[rule]
-        bad = ~test(data, 0.0)
-        if bad.any():
-            raise LifetimeError(
-                f"{owner}: {name} must be {text} (got {_num(data[bad][0])} {_where(da, bad)})"
-            )
-    return da
-
-
-def _aligned(values: xr.DataArray | np.ndarray | float, dims: tuple[str, ...]) -> np.ndarray:
-    """Return the data of ``values`` as an array over ``dims`` (size 1 where a dim is absent)."""
-    if not isinstance(values, xr.DataArray):
-        return np.asarray(values, dtype=float)
-    missing = [d for d in dims if d not in values.dims]
-    if missing:
-        values = values.expand_dims(missing)
-    return np.asarray(values.transpose(*dims).data, dtype=float)
-
-
-def conform(
-    values: xr.DataArray, coords: Mapping[str, object], lifetime: object, name: str
-) -> xr.DataArray:
-    """Select the labels of ``coords`` from ``values`` for the dims they share.
-
-    Raises
-    ------
-    LifetimeError
-        If ``values`` lacks a label that ``coords`` needs (naming the dim and the labels).
-    """
-    indexers = {}
-    for dim in values.dims:
-        if dim in coords and dim != "age":
-            want = pd.Index(np.asarray(coords[dim]))
-            have = pd.Index(values[dim].values)
-            if have.equals(want):
-                continue
-            missing = want.difference(have)
-            if len(missing):
-                raise LifetimeError(
-                    f"{type(lifetime).__name__}: {name} has no value for {dim} "
-                    f"{list(missing)[:5]} (it covers {list(have)[:3]}...{list(have)[-2:]}); "
-                    f"give a value for every {dim} the stock model needs"
-                )
-            indexers[dim] = want
-    return values.sel(indexers) if indexers else values
 
 
 @dataclass(frozen=True, eq=False, repr=False)
