@@ -67,6 +67,7 @@ class _Frame:
         self.batch_shape = tuple(sf.sizes[d] for d in self.batch)
         self.column_shape = tuple(values.sizes[d] for d in self.columns)
         self.sf = np.ascontiguousarray(sf.transpose(*self.batch, "time", "cohort").values)
+        self.pdf = _outflow_share(self.sf, self.n_hist)
         self.values = self._to_np(values)
         self.initial = None if initial is None else self._to_np(initial, "cohort")
 
@@ -169,6 +170,23 @@ def _check_initial(initial: xr.DataArray, values: xr.DataArray, t0: int) -> xr.D
     return initial.sortby("cohort").astype(float)
 
 
+def _outflow_share(sf: np.ndarray, n_h: int) -> np.ndarray:
+    """Return pdf[t, c] = sf[t-1, c] - sf[t, c] (1 - sf[c, c] in the inflow year) over (..., T, C).
+
+    Historic cohorts start from 1 (their sf is conditional on the year before the first).
+    S is non-increasing, so pdf >= 0; float noise of an ulp below 0 is set to 0 so that no
+    outflow is ever negative.
+    """
+    n_t = sf.shape[-2]
+    year = np.arange(n_t)
+    pdf = np.empty_like(sf)
+    np.subtract(sf[..., :-1, :], sf[..., 1:, :], out=pdf[..., 1:, :])
+    np.negative(sf[..., 0, :], out=pdf[..., 0, :])
+    pdf[..., 0, :n_h] += 1.0
+    pdf[..., year, n_h + year] += 1.0
+    return np.maximum(pdf, 0.0, out=pdf)
+
+
 def _cohort_arrays(
     frame: _Frame, x: np.ndarray, rows: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -182,14 +200,7 @@ def _cohort_arrays(
     if rows is None:
         shape = np.broadcast_shapes(frame.sf.shape[:-2], x.shape[:-2])
         full = (*shape, n_t, len(frame.cohorts), x.shape[-1])
-        # Outflow share pdf[t, c] = sf[t-1, c] - sf[t, c] (+1 in the inflow year), on the small
-        # T x C matrix; then one pass over the big array, as flodym's pdf * inflow.
-        sf = frame.sf
-        pdf = np.empty_like(sf)
-        np.subtract(sf[..., :-1, :], sf[..., 1:, :], out=pdf[..., 1:, :])
-        np.negative(sf[..., 0, :], out=pdf[..., 0, :])
-        pdf[..., 0, :n_h] += 1.0
-        pdf[..., year, n_h + year] += 1.0
+        sf, pdf = frame.sf, frame.pdf
         # Both arrays are 0 for cohorts after the year (c > t): np.zeros maps those pages
         # lazily and only the lower triangle is written, row by row (each row vectorised
         # over cohorts and series), which saves about a quarter of the memory traffic.
@@ -210,11 +221,13 @@ def _cohort_arrays(
     return sb, ob
 
 
-def _dataset(frame: _Frame, inflow, stock, by_cohort, sb, ob, extra, attrs) -> xr.Dataset:
+def _dataset(frame: _Frame, inflow, stock, outflow, by_cohort, sb, ob, extra, attrs) -> xr.Dataset:
+    """Assemble the result; ``outflow`` None means inflow - stock change."""
     before = frame.initial_total()[..., None, :]
     before = np.broadcast_to(before, (*stock.shape[:-2], 1, stock.shape[-1]))
     change = np.diff(stock, axis=-2, prepend=before)
-    outflow = inflow - change
+    if outflow is None:
+        outflow = inflow - change
     arrays = {"inflow": inflow, "outflow": outflow, "stock": stock, "stock_change": change}
     if by_cohort:
         arrays.update({"stock_by_cohort": sb, "outflow_by_cohort": ob})

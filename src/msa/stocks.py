@@ -9,10 +9,11 @@ for model cohorts. Then
 .. math::
 
     s_{t,c} = x_c \, sf_{t,c}, \qquad s_t = \sum_c s_{t,c}, \qquad
-    o_{t,c} = s_{t-1,c} - s_{t,c} + [t = c] \, i_c, \qquad o_t = i_t - (s_t - s_{t-1})
+    o_{t,c} = x_c \, (sf_{t-1,c} - sf_{t,c} + [t = c]), \qquad o_t = \sum_c o_{t,c}
 
-with :math:`s_{t_0-1,c} = h_c` (0 without a historic stock), so inflow - outflow = stock change
-holds by construction. The stock-driven model solves the lower-triangular system
+with :math:`sf_{t_0-1,c} = 1` for historic cohorts and 0 for the others, so that
+inflow - outflow = stock change (by telescoping, to rounding) and no outflow is negative.
+The stock-driven model solves the lower-triangular system
 :math:`\sum_{c \le t} sf_{t,c} x_c = s_t` for the inflows by forward substitution,
 :math:`i_t = (s_t - \sum_{c<t} sf_{t,c} x_c) / sf_{t,t}`, the algorithm of ODYM and flodym.
 
@@ -85,8 +86,8 @@ def inflow_driven(
     Notes
     -----
     :math:`s_{t,c} = i_c \, sf_{t,c}`, :math:`s_t = \sum_c s_{t,c}`,
-    :math:`o_t = i_t - (s_t - s_{t-1})` (module docstring). Inflow - outflow = stock change
-    exactly (to rounding). Equal to flodym 1.1 ``InflowDrivenDSM`` on annual grids.
+    :math:`o_t = \sum_c o_{t,c}` (module docstring). Inflow - outflow = stock change to
+    rounding. Equal to flodym 1.1 ``InflowDrivenDSM`` on annual grids.
 
     Examples
     --------
@@ -104,11 +105,12 @@ def inflow_driven(
     if frame.initial is not None:
         x = np.concatenate(_pair(frame.initial, x), axis=-2)
     stock = np.matmul(frame.sf, x)
+    outflow = np.matmul(frame.pdf, x)
     sb = ob = None
     if by_cohort:
         sb, ob = _cohort_arrays(frame, x)
     attrs = _attrs("inflow-driven", lifetime, inflow_at, n_pts_per_interval)
-    return _dataset(frame, frame.values, stock, by_cohort, sb, ob, {}, attrs)
+    return _dataset(frame, frame.values, stock, outflow, by_cohort, sb, ob, {}, attrs)
 
 
 def stock_driven(
@@ -214,7 +216,10 @@ def stock_driven(
     attrs = _attrs("stock-driven", lifetime, inflow_at, n_pts_per_interval)
     attrs["negative_inflow"] = negative_inflow
     stock_out = np.broadcast_to(target, inflow.shape)
-    return _dataset(frame, inflow, stock_out, by_cohort, sb, ob, extra, attrs)
+    # Outflow as the sum of the cohorts' outflows (never negative for non-negative inflows);
+    # with the correction the cohorts were rescaled, so it is inflow - stock change there.
+    outflow = None if correction is not None else np.matmul(frame.pdf, x)
+    return _dataset(frame, inflow, stock_out, outflow, by_cohort, sb, ob, extra, attrs)
 
 
 def _solve(sf: np.ndarray, rhs: np.ndarray) -> np.ndarray:
@@ -354,8 +359,6 @@ def chain(
         if k < len(shares):
             share = _share(shares[k], f"share {k} ({name} -> {names[k + 1]})")
             to_next = (ds.outflow * share).transpose(*ds.outflow.dims, ...)
-            # Rounding can make an outflow of 0 a tiny negative; never pass that on.
-            to_next = to_next.clip(min=0.0)
             ds["to_next"] = to_next
             ds["leaving"] = ds.outflow - to_next
             feed = to_next

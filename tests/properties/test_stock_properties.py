@@ -112,6 +112,7 @@ def test_stocks_and_outflows_never_negative(case):
     tol = 1e-12 * max(float(inflow.max()), 1.0)
     assert float(ds.stock_by_cohort.min()) >= 0.0
     assert float(ds.stock.min()) >= 0.0
+    assert float(ds.outflow.min()) >= 0.0
     assert float(ds.outflow_by_cohort.min()) >= -tol
 
 
