@@ -326,3 +326,9 @@ def test_survival_matrix_rejects_non_lifetime():
     """Passing something that is not an msa lifetime raises LifetimeError."""
     with pytest.raises(LifetimeError, match="lifetime must be an msa lifetime"):
         msa.survival_matrix("weibull", YEARS)
+
+
+def test_base_class_cannot_be_used():
+    """The abstract Lifetime base class refuses to be instantiated."""
+    with pytest.raises(TypeError, match="Lifetime is the base class"):
+        msa.Lifetime()

@@ -80,6 +80,8 @@ class Lifetime:
 
     def __post_init__(self) -> None:
         owner = type(self).__name__
+        if type(self) is Lifetime:
+            raise TypeError("Lifetime is the base class; use e.g. msa.WeibullLifetime")
         for name, rule in self._params.items():
             da = _as_param(owner, name, getattr(self, name), rule)
             if "time" in da.dims:
