@@ -161,6 +161,62 @@ def test_jrc_view_nodes_balance_on_a_closed_system(example):
         assert table.at[node, "residual"] == pytest.approx(0.0, abs=1e-6), node
 
 
+def test_pga_counts_production_and_stock_addition_once(example):
+    """PGA: Grondstoffengebruik -> Voorraad is D.1.1 only; E.1.7 + E.1.8 are its net addition."""
+    view = pga(example, year=2021)
+    p = {c: float(example.parameters[c].sel(time=2021).sum()) for c in example.parameters}
+    links = view.links[view.links["status"] == "in scope"].set_index(["source", "target"])
+    assert links.at[("Grondstoffengebruik", "Voorraad"), "value"] == pytest.approx(p["D.1.1"])
+    assert links.at[("Grondstoffengebruik", "Voorraad"), "jrc_codes"] == "D.1.1"
+    addition = links.loc[("Voorraad", "Voorraadtoename")]
+    assert addition["value"] == pytest.approx(p["E.1.7"] + p["E.1.8"])
+    assert addition["flow_type"] == "stock"
+    assert any("counts the stock addition twice" in n for n in view.footnotes)
+
+
+def test_pga_raw_material_use_balances_up_to_what_the_view_leaves_out(example):
+    """Raw material use: in - out = outflows PGA leaves out - recycling it routes elsewhere.
+
+    Processing and Manufacture together (DESIGN 3a) balance exactly; PGA leaves out the exports
+    and outputs B.1.3, C.1.2, C.1.6, C.1.7, D.1.6, D.1.7, counts D.1.1 with the exported D.1.2,
+    and sends G.1.1 + G.1.2 to Open loop instead (uncertain).
+    """
+    view = pga(example, year=2021)
+    node = view_balance(view).set_index("node").loc["Grondstoffengebruik"]
+    p = {c: float(example.parameters[c].sel(time=2021).sum()) for c in example.parameters}
+    left_out = sum(p[c] for c in ("B.1.3", "C.1.2", "C.1.6", "C.1.7", "D.1.6", "D.1.7"))
+    assert node["residual"] == pytest.approx(left_out - p["G.1.1"] - p["G.1.2"])
+    assert node["outflow"] < node["inflow"]  # no longer twice the production
+
+
+def test_icer_stock_addition_is_a_stock_flow_with_a_figure_note(example):
+    """National: Materiaalgebruik -> Voorraad stays the net addition, typed stock and explained."""
+    view = icer_national(example, year=2021)
+    links = view.links[view.links["status"] == "in scope"].set_index(["source", "target"])
+    assert links.at[("Materiaalgebruik", "Voorraad"), "flow_type"] == "stock"
+    assert any(n.startswith("Materiaalgebruik \u2192 Voorraad is the net") for n in view.footnotes)
+
+
+def test_negative_stock_addition_is_drawn_reversed():
+    """A depletion (E.1.7 < 0) is drawn out of the stock-addition node; allocation keeps sign."""
+    view = pga(_variables({"E.1.7": -4.0, "E.1.8": 1.0}))
+    row = view.links.iloc[0]
+    assert (row["source"], row["target"], row["value"]) == ("Voorraadtoename", "Voorraad", 3.0)
+    assert "negative: drawn reversed" in row["note"]
+    assert view.allocation["value"].sum() == pytest.approx(-3.0)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_view_nodes_have_stages_and_kinds(view):
+    """Every chain node of a view has a JRC stage (for colour); every node has a kind."""
+    nodes = load_mapping(view).nodes.set_index("node")
+    assert set(nodes["kind"]) <= {"transformation", "stock", "boundary"}
+    chain = nodes[nodes["band"].eq("main")]
+    assert chain["stage"].notna().all(), list(chain.index[chain["stage"].isna()])
+    stages = set(reference_table("jrc_stages")["stage"])
+    assert set(nodes["stage"].dropna()) <= stages
+
+
 def test_folded_codes_that_agree_keep_their_link():
     """A fold whose codes share one link in the view stays in scope."""
     view = icer_national(_variables({"C.1.2+D.1.2": 5.0}))

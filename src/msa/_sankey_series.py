@@ -46,7 +46,7 @@ def series_scale(tables: Mapping[Hashable, pd.DataFrame], **kwargs: Any) -> floa
 
 def _series_plan(table: pd.DataFrame, scale: float | None, kwargs: Mapping[str, Any]):
     """Lay out one table as :func:`sankey` would with ``kwargs`` (no plotly figure)."""
-    keys = ("nodes", "lang", "color_by", "title", "width", "height", "min_visible_px")
+    keys = ("nodes", "lang", "color_by", "title", "width", "height", "min_visible_px", "footnotes")
     defaults = {
         "nodes": None,
         "lang": "en",
@@ -55,8 +55,11 @@ def _series_plan(table: pd.DataFrame, scale: float | None, kwargs: Mapping[str, 
         "width": 1100,
         "height": None,
         "min_visible_px": 0.5,
+        "footnotes": (),
     }
     options = {k: kwargs.get(k, defaults[k]) for k in keys}
+    notes = options["footnotes"]
+    options["footnotes"] = (notes,) if isinstance(notes, str) else tuple(notes)
     return _plan(table, options.pop("nodes"), scale=scale, **options)
 
 

@@ -260,7 +260,7 @@ def sankey(
         raise DataError(
             f"{path}: year {year} is outside the data ({years[0]}-{years[-1]}); pick one of {years}"
         )
-    nodes = None
+    nodes, footnotes = None, ()
     if views_known[view] is None:
         links = links_from_system(system, year, lang=lang)  # type: ignore[arg-type]
     else:
@@ -269,7 +269,7 @@ def sankey(
         except ImportError as err:  # pragma: no cover - views ship with msa
             raise ConfigError(f"view {view!r} needs msa.views, which is missing") from err
         made = getattr(views_, views_known[view])(system, year=year)
-        links, nodes = made.links, made.nodes
+        links, nodes, footnotes = made.links, made.nodes, made.footnotes
         if "year" in links.columns:
             links = links[links["year"] == year]
     if links.empty or (links["value"] == 0).all():
@@ -286,6 +286,7 @@ def sankey(
         title=title,
         width=width,
         height=height,
+        footnotes=footnotes,
     )
     written = write_figure(
         fig, out / f"sankey_{view}_{year}", formats, scale=png_scale, overwrite=force

@@ -54,7 +54,12 @@ __all__ = [
 STATUSES: tuple[str, ...] = ("in scope", "inside a node", "out of scope", "uncertain")
 #: The bundled views.
 VIEWS: tuple[str, ...] = ("jrc", "icer_national", "pga")
-_MAP_COLUMNS = ("code", "status", "source", "target", "node", "note")
+_MAP_COLUMNS = ("code", "status", "source", "target", "node", "note", "flow_type")
+#: A mapping note starting so departs from the institutes' agreed text; figures show it.
+DEVIATION = "msa deviation:"
+#: A mapping note starting so explains how a figure draws the variable; figures show it.
+FIGURE_NOTE = "figure note:"
+_FOOTNOTE_PREFIXES = {DEVIATION: "Deviation from the agreed mapping: ", FIGURE_NOTE: ""}
 
 
 @dataclass(frozen=True)
@@ -66,9 +71,11 @@ class ViewMapping:
     name : str
         The view (``"jrc"``, ``"icer_national"``, ``"pga"`` or your own).
     table : DataFrame
-        One row per code: ``code, status, source, target, node, note``.
+        One row per code: ``code, status, source, target, node, note`` and optional
+        ``flow_type`` (``stock`` for a net addition to stock; empty: inferred by the Sankey).
     nodes : DataFrame
-        ``node, label_nl, label_en, order, band``: every node the table uses.
+        ``node, label_nl, label_en, order, band`` and optional ``stage`` (JRC stage, for
+        colour) and ``kind`` (transformation, stock, boundary): every node the table uses.
 
     Raises
     ------
@@ -83,6 +90,8 @@ class ViewMapping:
 
     def __post_init__(self) -> None:
         where = f"view mapping {self.name!r}"
+        if "flow_type" not in self.table.columns:
+            object.__setattr__(self, "table", self.table.assign(flow_type=""))
         missing = [c for c in _MAP_COLUMNS if c not in self.table.columns]
         if missing:
             raise ConfigError(f"{where}: missing column(s) {missing}")
@@ -113,7 +122,7 @@ class ViewMapping:
 
     @functools.cached_property
     def _by_code(self) -> dict[str, dict[str, str]]:
-        fields = ["status", "source", "target", "node", "note"]
+        fields = ["status", "source", "target", "node", "note", "flow_type"]
         return {row["code"]: {f: row[f] for f in fields} for row in self.table.to_dict("records")}
 
     def resolve(self, key: str) -> dict[str, str]:
@@ -121,6 +130,8 @@ class ViewMapping:
         rows = {code: self._by_code[code] for code in key.split("+")}
         places = {(r["status"], r["source"], r["target"], r["node"]) for r in rows.values()}
         notes = "; ".join(n for n in dict.fromkeys(r["note"] for r in rows.values()) if n)
+        types = {r["flow_type"] for r in rows.values()}
+        flow_type = types.pop() if len(types) == 1 else ""
         if len(places) == 1:
             status, source, target, node = places.pop()
             return {
@@ -129,6 +140,7 @@ class ViewMapping:
                 "target": target,
                 "node": node,
                 "note": notes,
+                "flow_type": flow_type,
             }
         # Tentative placement: the link (or node) most of the folded codes share, first on a tie;
         # none when most of them are out of scope.
@@ -150,6 +162,7 @@ class ViewMapping:
             "node": node,
             "note": f"folded codes map differently in this view ({alternatives}); "
             "the data do not split them",
+            "flow_type": flow_type,
         }
 
 
@@ -169,6 +182,9 @@ def load_mapping(view: str) -> ViewMapping:
     nodes = reference_table("view_nodes")
     nodes = nodes[nodes["view"] == view].drop(columns="view").reset_index(drop=True)
     nodes["order"] = nodes["order"].astype(int)
+    for col in ("stage", "kind"):
+        if col in nodes.columns:
+            nodes[col] = nodes[col].where(nodes[col] != "", None)
     return ViewMapping(view, table, nodes)
 
 
@@ -191,7 +207,11 @@ class View:
     missing : tuple of str
         JRC codes the system does not hold (neither alone nor in a fold).
     nodes : DataFrame
-        The view's nodes (``node, label_nl, label_en, order, band``).
+        The view's nodes (``node, label_nl, label_en, order, band, stage, kind``).
+    footnotes : tuple of str
+        Where this view departs from the institutes' agreed mapping, and how it draws a
+        variable (mapping notes starting with ``"msa deviation:"`` or ``"figure note:"``, of
+        the variables the system holds); figures print them under the diagram.
     """
 
     name: str
@@ -202,6 +222,7 @@ class View:
     uncertain: pd.DataFrame
     missing: tuple[str, ...]
     nodes: pd.DataFrame
+    footnotes: tuple[str, ...] = ()
 
 
 def _long(variables: xr.DataArray, year: int | None) -> pd.DataFrame:
@@ -271,7 +292,21 @@ def apply_view(
         uncertain=part("uncertain"),
         missing=missing,
         nodes=mapping.nodes,
+        footnotes=_footnotes(alloc),
     )
+
+
+def _footnotes(alloc: pd.DataFrame) -> tuple[str, ...]:
+    """Deviation and figure notes of the variables present (non-zero), once each."""
+    noted = alloc["note"].fillna("").str.contains("|".join(_FOOTNOTE_PREFIXES))
+    notes = []
+    for note in dict.fromkeys(alloc.loc[noted & (alloc["value"] != 0), "note"]):
+        for part in str(note).split("; "):
+            for prefix, lead in _FOOTNOTE_PREFIXES.items():
+                if part.startswith(prefix):
+                    text = part.removeprefix(prefix).strip().replace("->", "\u2192")
+                    notes.append(f"{lead}{text[:1].upper() if not lead else text[:1]}{text[1:]}.")
+    return tuple(dict.fromkeys(notes))
 
 
 _LINK_COLUMNS = (
@@ -283,6 +318,7 @@ _LINK_COLUMNS = (
     "units",
     "jrc_codes",
     "status",
+    "flow_type",
     "note",
     "source_label",
     "target_label",
@@ -305,7 +341,7 @@ def _label(links: pd.DataFrame, mapping: ViewMapping, dims: list[str]) -> pd.Dat
 def _links(alloc: pd.DataFrame, mapping: ViewMapping, dims: list[str], units: str) -> pd.DataFrame:
     linked = alloc[(alloc["source"] != "") & (alloc["target"] != "")]
     linked = linked[linked["status"].isin(("in scope", "uncertain"))]
-    keys = ["year", *dims, "source", "target", "status"]
+    keys = ["year", *dims, "source", "target", "status", "flow_type"]
     if linked.empty:
         return pd.DataFrame(columns=list(_LINK_COLUMNS[:2]) + dims + list(_LINK_COLUMNS[2:]))
     grouped = linked.groupby(keys, sort=False).agg(
@@ -313,9 +349,28 @@ def _links(alloc: pd.DataFrame, mapping: ViewMapping, dims: list[str], units: st
         jrc_codes=("code", lambda c: "+".join(dict.fromkeys(c))),
         note=("note", lambda n: "; ".join(x for x in dict.fromkeys(n) if x)),
     )
-    links = grouped.reset_index()
+    links = _reverse_negative(grouped.reset_index())
     links["units"] = units
     return _label(links, mapping, dims)
+
+
+def _reverse_negative(links: pd.DataFrame) -> pd.DataFrame:
+    """Draw a negative link (a signed variable, e.g. a stock depletion E.1.7 < 0) reversed.
+
+    A Sankey band has no sign: a net addition of -5 t to a stock is 5 t out of it. The value
+    keeps its magnitude, the note says so; the allocation tables keep the signed value.
+    """
+    negative = links["value"] < 0
+    if not negative.any():
+        return links
+    links = links.copy()
+    links.loc[negative, ["source", "target"]] = links.loc[negative, ["target", "source"]].values
+    links.loc[negative, "value"] = -links.loc[negative, "value"]
+    flag = "negative: drawn reversed"
+    links.loc[negative, "note"] = [
+        f"{n}; {flag}" if n else flag for n in links.loc[negative, "note"]
+    ]
+    return links
 
 
 def _derived_links(
@@ -343,6 +398,7 @@ def _derived_links(
         frame = _long(value.expand_dims(code=["_"]), year).drop(columns="code")
         frame["source"], frame["target"] = edge.source, edge.target
         frame["status"] = "in scope"
+        frame["flow_type"] = ""
         frame["jrc_codes"] = edge.expression.replace(" ", "")
         frame["note"] = "derived from stage totals (jrc_structure.csv)"
         rows.append(frame)
