@@ -49,8 +49,34 @@ def test_links_from_system_sums_dims_and_adds_stock_flows(example, links21):
     change = example.stocks["Use"]["stock_change"].sel(time=2021).sum()
     use = links21.set_index(["source", "target"]).loc[("Use", "Use stock"), "value"]
     assert use == pytest.approx(float(change))
-    depletion = links21.set_index(["source", "target"]).loc[("Exploration stock", "Exploration")]
-    assert depletion["value"] > 0 and depletion["flow_type"] == "stock"
+    # Exploration only sends: it is the stock node itself, no "Exploration stock" is added.
+    assert "Exploration stock" not in set(links21["source"]) | set(links21["target"])
+
+
+def test_stock_addition_equals_inflow_minus_outflow_of_a_passing_stock(example, links21):
+    """The drawn net addition of a stock that passes material on is its sum(in) - sum(out)."""
+    drawn = links21[links21["flow_type"] != "stock"]
+    for pid in example.stocks:
+        into = drawn.loc[drawn["target"] == pid, "value"].sum()
+        out = drawn.loc[drawn["source"] == pid, "value"].sum()
+        if into == 0 or out == 0:
+            continue  # a pure stock is its own stock node
+        add = links21.loc[(links21["source"] == pid) & (links21["target"] == f"{pid} stock")]
+        dep = links21.loc[(links21["target"] == pid) & (links21["source"] == f"{pid} stock")]
+        net = add["value"].sum() - dep["value"].sum()
+        assert net == pytest.approx(into - out), pid
+
+
+def test_pure_stocks_are_labelled_with_their_change(example, links21):
+    """A depleting stock's label says minus and depletion; no duplicate stock nodes appear."""
+    fig = sankey(links21)
+    labels = list(fig.data[0].node.label)
+    explo = next(label for label in labels if label.startswith("Exploration<br>"))
+    assert explo.endswith("\u2212196 t (depletion)")
+    use_stock = next(label for label in labels if label.startswith("Stock: Use<br>"))
+    assert use_stock.endswith("+221 t")
+    shown = [label.split("<br>")[0] for label in labels if label]
+    assert len(shown) == len(set(shown))
 
 
 def test_links_from_system_keeps_by_dim(example):
@@ -128,10 +154,10 @@ def test_stages_left_to_right_and_bands(links21):
     stages = ["Exploration", "Extraction", "Processing", "Manufacture", "Use", "Collection"]
     xs = [nodes.at[s, "x"] for s in [*stages, "Recycling"]]
     assert xs == sorted(xs) and len(set(xs)) == len(xs)
-    main_top = nodes.loc[stages, "y"].min()
-    main_bottom = nodes.loc[stages, "y"].max()
+    main_top = nodes.loc[stages[1:], "y"].min()
+    main_bottom = nodes.loc[stages[1:], "y"].max()
     assert nodes.at["Imports", "y"] < main_top
-    assert nodes.at["Exploration stock", "y"] < main_top
+    assert nodes.at["Exploration", "y"] < nodes.at["Extraction", "y"]
     for below in ("Exports", "Losses", "Landfill", "Tailings", "Use stock"):
         assert nodes.at[below, "y"] > main_bottom, below
 

@@ -37,6 +37,9 @@ NEUTRAL = "#6E6E6E"
 _TEXT = {
     "stock_of": {"en": "Stock: {}", "nl": "Voorraad: {}"},
     "addition": {"en": "net addition to stock", "nl": "netto toename voorraad"},
+    "depletion": {"en": "depletion", "nl": "afname"},
+    "as_source": {"en": "{} (supplies)", "nl": "{} (levert)"},
+    "as_sink": {"en": "{} (receives)", "nl": "{} (ontvangt)"},
     "small": {
         "en": "Too thin to see at this scale (< {px:g} px), kept in the data: {items}",
         "nl": "Te dun om te zien op deze schaal (< {px:g} px), wel in de data: {items}",

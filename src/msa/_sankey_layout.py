@@ -74,17 +74,29 @@ class Geometry:
 def _slots(nodes: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
     """Horizontal slot of every node: stage column for the main band, +-0.5 for the bands."""
     column = nodes["column"].astype(float)
-    slot = column.copy()
-    for node, row in nodes.iterrows():
-        if row["band"] == "top":
-            targets = links.loc[links["source"] == node, "target"]
-            cols = column.reindex(targets).dropna()
-            slot[node] = (cols.min() if len(cols) else column[node]) - 0.5
-        elif row["band"] == "bottom":
-            sources = links.loc[links["target"] == node, "source"]
-            cols = column.reindex(sources).dropna()
-            slot[node] = (cols.max() if len(cols) else column[node]) + 0.5
-    return slot
+    band = nodes["band"]
+    slot = column.where(band.eq("main"))
+    # Outer nodes take their slot from neighbours already placed: main nodes first, then
+    # outer nodes fed by outer nodes (Disposal -> Landfill), as far as the chain goes.
+    for _ in range(len(nodes)):
+        todo = slot.isna() & band.ne("main")
+        if not todo.any():
+            break
+        progressed = False
+        for node in nodes.index[todo]:
+            if band[node] == "top":
+                cols = slot.reindex(links.loc[links["source"] == node, "target"]).dropna()
+                value = cols.min() - 0.5 if len(cols) else np.nan
+            else:
+                cols = slot.reindex(links.loc[links["target"] == node, "source"]).dropna()
+                value = cols.max() + 0.5 if len(cols) else np.nan
+            if np.isfinite(value):
+                slot[node], progressed = value, True
+        if not progressed:
+            break
+    # Outer nodes with no placed neighbour keep their own column, shifted half a slot.
+    shift = np.where(band.eq("top"), -0.5, 0.5)
+    return slot.fillna(column + shift)
 
 
 def _d3_layers(node_ids: list[str], links: pd.DataFrame) -> pd.Series:

@@ -88,9 +88,12 @@ def nodes_from_links(links: pd.DataFrame, *, lang: Literal["en", "nl"] = "en") -
     """Derive a node table (order, band, label, stage, kind) from a links table.
 
     Main-band columns follow the JRC stage order when every main node has a stage, otherwise
-    the longest path from the sources with recycling loops cut. Boundary and stock nodes that
-    only send go to the top band, those that only receive to the bottom band; boundary nodes
-    that do both are split by :func:`sankey` into a top and a bottom node.
+    the longest path from the sources with recycling loops cut. Boundary nodes without a stage
+    and pure stock nodes (an accumulator: only inflows, or a depleting stock: only outflows)
+    that only send go to the top band, those that only receive to the bottom band; an outer
+    node passing all it receives on to bottom-band nodes (disposal to landfill) joins the
+    bottom band; boundary nodes that receive and feed the chain are split by :func:`sankey`
+    into a top and a bottom node.
     """
     links = validate_links(links)
     ids = list(dict.fromkeys([*links["source"], *links["target"]]))
@@ -117,18 +120,20 @@ def nodes_from_links(links: pd.DataFrame, *, lang: Literal["en", "nl"] = "en") -
         if (ft := set(ftype[(links["source"] == n) | (links["target"] == n)].dropna())) != set()
         and ft <= {"trade", "loss"}
     }
-    band = []
-    for n in ids:
-        outer = nodes.at[n, "kind"] in ("boundary", "stock") and not nodes.at[n, "stage"]
-        outer = outer or nodes.at[n, "kind"] == "stock" and str(n).endswith(" stock")
-        outer = outer or n in trade_only
-        if outer and n in sends and n not in receives:
-            band.append("top")
-        elif outer and n in receives and n not in sends:
-            band.append("bottom")
-        else:
-            band.append("main")
-    nodes["band"] = band
+    kind = nodes["kind"]
+    pure_stock = kind.eq("stock") & np.array([(n in sends) != (n in receives) for n in ids])
+    outer = (kind.isin(["boundary", "stock"]) & nodes["stage"].isna()) | pure_stock
+    outer |= nodes.index.isin(list(trade_only))
+    band = pd.Series("main", index=nodes.index)
+    band[outer & nodes.index.isin(list(sends - receives))] = "top"
+    band[outer & nodes.index.isin(list(receives - sends))] = "bottom"
+    # An outer node that passes everything on to bottom-band nodes (Disposal -> Landfill) is a
+    # step of the bottom band, not a rest of the world to split into a source and a sink.
+    targets = links.groupby("source")["target"].agg(set)
+    for n in nodes.index[outer & band.eq("main")]:
+        if targets[n] <= set(band.index[band.eq("bottom")]):
+            band[n] = "bottom"
+    nodes["band"] = band.to_numpy()
     nodes["order"] = _main_columns(nodes, links)
     return nodes.reset_index()
 
@@ -205,17 +210,29 @@ def prepare_nodes(
         derived = given.loc[[n for n in given.index if n in derived.index]]
         # A main node without an order gets the column derived from the links.
         derived["order"] = derived["order"].astype(float)
-    # Split a node that both sends and receives but sits in an outer band.
+    # Split a boundary node that both receives and feeds the chain (a rest of the world): a
+    # source copy in the top band and a sink copy in the bottom band, labelled apart.
     links = links.copy()
-    sends, receives = set(links["source"]), set(links["target"])
+    receives = set(links["target"])
     is_boundary = derived["kind"].eq("boundary") & derived["stage"].isna()
-    for n in [n for n in derived.index if is_boundary[n] and n in sends and n in receives]:
+    bottom = set(derived.index[derived["band"].eq("bottom")])
+    feeds = {s for s, t in zip(links["source"], links["target"], strict=True) if t not in bottom}
+    for n in [n for n in derived.index if is_boundary[n] and n in feeds and n in receives]:
         row = derived.loc[n]
-        derived.loc[f"{n} (in)"] = {**row, "band": "top"}
-        derived.loc[f"{n} (out)"] = {**row, "band": "bottom"}
+        derived.loc[f"{n} (in)"] = {
+            **row,
+            "band": "top",
+            "label": text("as_source", lang).format(row["label"]),
+        }
+        derived.loc[f"{n} (out)"] = {
+            **row,
+            "band": "bottom",
+            "label": text("as_sink", lang).format(row["label"]),
+        }
         derived = derived.drop(index=n)
         links.loc[links["source"] == n, "source"] = f"{n} (in)"
         links.loc[links["target"] == n, "target"] = f"{n} (out)"
+    derived["label"] = _unique_labels(derived["label"].astype(str))
     main = derived["band"] == "main"
     if derived.loc[main, "order"].isna().any():
         missing = list(derived.index[main & derived["order"].isna()])
@@ -229,10 +246,22 @@ def prepare_nodes(
     return links, derived
 
 
+def _unique_labels(labels: pd.Series) -> pd.Series:
+    """Make every label unique: a repeated label gets its node id (or a number) appended."""
+    out = labels.copy()
+    for label, idx in labels.groupby(labels).groups.items():
+        if len(idx) > 1:
+            for k, node in enumerate(idx):
+                extra = str(node) if str(node) != label else str(k + 1)
+                out[node] = f"{label} ({extra})"
+    return out
+
+
 def flow_types(links: pd.DataFrame, nodes: pd.DataFrame) -> pd.Series:
     """Infer primary / secondary / loss / trade / stock where ``flow_type`` is not given.
 
-    Rules, first match wins: into or out of a ``"<id> stock"`` node: stock; from a top-band or
+    Rules, first match wins: into or out of a ``"<id> stock"`` node, or into a stock node that
+    only receives (an accumulator: in-use stock, landfill, tailings): stock; from a top-band or
     into an outer-band node whose id or label says import/export (invoer/uitvoer): trade; into
     the bottom band: loss; backwards along the chain, out of Collection or Recycling, or into
     Collection: secondary (end-of-life and recycled material); otherwise primary.
@@ -242,10 +271,12 @@ def flow_types(links: pd.DataFrame, nodes: pd.DataFrame) -> pd.Series:
     trade = label.str.contains("import|export|invoer|uitvoer")
     band, col, kind = nodes["band"], nodes["column"], nodes["kind"]
     s, t = links["source"], links["target"]
+    accumulators = kind.eq("stock") & ~nodes.index.isin(list(s))
     inferred = np.select(
         [
             kind.reindex(s).eq("stock").to_numpy() & s.str.endswith(" stock").to_numpy()
-            | t.str.endswith(" stock").to_numpy() & kind.reindex(t).eq("stock").to_numpy(),
+            | t.str.endswith(" stock").to_numpy() & kind.reindex(t).eq("stock").to_numpy()
+            | accumulators.reindex(t, fill_value=False).to_numpy(),
             (band.reindex(s).eq("top") & trade.reindex(s)).to_numpy()
             | (band.reindex(t).eq("bottom") & trade.reindex(t)).to_numpy()
             | (band.reindex(t).eq("top") & trade.reindex(t)).to_numpy(),
@@ -271,8 +302,11 @@ def links_from_system(
     """Make a links table from a System's flows and stock changes for one year.
 
     Every flow is summed over all dims except ``time`` (selected) and ``by`` (kept as a column).
-    The net stock change of each stock process becomes a flow into the node ``"<id> stock"``
-    (an addition) or out of it (a depletion), so the diagram shows that mass is conserved.
+    A stock process that passes material on (it has inflows and outflows, e.g. *Use*) gets its
+    net stock change as a flow into the node ``"<id> stock"`` (an addition) or out of it (a
+    depletion), so the diagram shows that mass is conserved. A pure stock (only inflows, e.g.
+    a landfill, or only outflows, e.g. reserves) *is* the stock node: no extra node, its
+    inflows (or outflows) are its change, and the figure labels it ``+x`` (or ``−x``).
 
     Parameters
     ----------
@@ -296,7 +330,7 @@ def links_from_system(
     >>> links = links_from_system(msa.load_example(), 2021)
     >>> links.loc[links["target"] == "Use stock", ["source", "value", "flow_type"]]
        source  value flow_type
-    23    Use  221.0     stock
+    22    Use  221.0     stock
     """
     if lang not in ("en", "nl"):
         raise ConfigError(f"lang must be 'en' or 'nl' (got {lang!r})")
@@ -326,7 +360,11 @@ def links_from_system(
     for da in system.flows.values():
         a = da.attrs
         add(a["source"], a["target"], da, a["units"], a.get("flow_type"), a.get("jrc_code", ""))
+    ends = [(da.attrs["source"], da.attrs["target"]) for da in system.flows.values()]
+    passes = {s for s, _ in ends} & {t for _, t in ends}
     for pid, ds in system.stocks.items():
+        if pid not in passes:
+            continue
         change = ds["stock_change"]
         units = ds.attrs.get("units", "t")
         add(pid, f"{pid} stock", change.clip(min=0), units, "stock", "")

@@ -104,6 +104,7 @@ def _plan(
     width: int,
     height: int | None,
     min_visible_px: float,
+    footnotes: tuple[str, ...] = (),
 ) -> SimpleNamespace:
     """Check the input and lay the diagram out (everything but the plotly objects)."""
     _check_lang(lang)
@@ -127,6 +128,7 @@ def _plan(
     uncertain = drawn[status.reindex(drawn.index).str.contains("uncertain|\\?", regex=True)]
     zero = links[links["value"] == 0]
     known_lines = int(len(zero) > 0) + int(len(uncertain) > 0) + int(scale is not None)
+    known_lines += len(footnotes)
 
     def place(lines: int):
         m = {"l": 12, "r": 12, "t": 74 if title else 46, "b": 14 + 16 * lines}
@@ -176,6 +178,7 @@ def sankey(
     min_visible_px: float = 0.5,
     font_family: str = _FONT,
     font_size: int = 12,
+    footnotes: str | list[str] | tuple[str, ...] = (),
 ) -> go.Figure:
     """Build a publication Sankey (a plotly Figure) from a links table.
 
@@ -208,6 +211,9 @@ def sankey(
         Flows drawn thinner than this are listed in the note.
     font_family, font_size :
         Font of all text; set explicitly so images are the same on every machine.
+    footnotes : str or sequence of str
+        Extra lines for the note under the figure, e.g. :attr:`msa.views.View.footnotes`
+        (where a view departs from the agreed mapping).
 
     Returns
     -------
@@ -223,6 +229,7 @@ def sankey(
     1.0
     """
     go = _plotly()
+    footnotes = (footnotes,) if isinstance(footnotes, str) else tuple(footnotes)
     plan = _plan(
         links,
         nodes,
@@ -233,6 +240,7 @@ def sankey(
         width=width,
         height=height,
         min_visible_px=min_visible_px,
+        footnotes=footnotes,
     )
     links, table, drawn, used, units = plan.links, plan.table, plan.drawn, plan.used, plan.units
     uncertain, zero, thin, m, geo, opt = (
@@ -274,9 +282,13 @@ def sankey(
     index = {n: i for i, n in enumerate(gn.index)}
     node_value = gn["value"]
     node_labels, node_colors, node_hover = [], [], []
+    # A stock node that only receives shows its net addition (+), one that only sends its
+    # depletion (-): a target or source of a stock-change flow, or a node of kind stock.
     is_stock = drawn["flow_type"].eq("stock")
-    stock_in = set(drawn.loc[is_stock, "target"]) - set(drawn["source"])
-    stock_out = set(drawn.loc[is_stock, "source"]) - set(drawn["target"])
+    stocky = set(drawn.loc[is_stock, "target"]) | set(drawn.loc[is_stock, "source"])
+    stocky |= set(table.index[table["kind"].eq("stock")])
+    stock_in = stocky & (set(drawn["target"]) - set(drawn["source"]))
+    stock_out = stocky & (set(drawn["source"]) - set(drawn["target"]))
     for n, ghost in zip(gn.index, gn["ghost"], strict=True):
         if ghost:
             node_labels.append("")
@@ -287,7 +299,7 @@ def sankey(
         if n in stock_in:
             text_value = "+" + text_value
         elif n in stock_out:
-            text_value = "\u2212" + text_value
+            text_value = f"\u2212{text_value} ({text('depletion', lang)})"
         node_labels.append(f"{label(n)}<br>{text_value}")
         base = STAGE_COLORS[stage_of[n]] if color_by == "stage" else NEUTRAL
         node_colors.append(base)
@@ -386,6 +398,7 @@ def sankey(
     uncertain_items = listing(uncertain)
     if uncertain_items:
         notes.append(text("uncertain", lang).format(items=_shorten(uncertain_items, lang)))
+    notes.extend(footnotes)
     if scale is not None:
         notes.append(text("scale", lang).format(value=format_value(scale, units, lang)))
     annotations = (
