@@ -371,3 +371,19 @@ def test_system_with_signed_negative_flow_is_refused():
     )
     with pytest.raises(DataError, match=r"\(A => B\) has a negative value"):
         sankey(links_from_system(s, 2020))
+
+
+def test_opposite_stock_changes_net_into_one_band():
+    """An addition and a depletion between the same nodes (two materials) draw as their net."""
+    links = _chain({("A", "B"): 10, ("B", "S"): 5, ("S", "B"): 2, ("B", "C"): 7})
+    links["flow_type"] = [None, "stock", "stock", None]
+    fig = sankey(links)
+    ids = fig.layout.meta["msa_sankey"]["nodes"]
+    trace = fig.data[0]
+    drawn = {
+        (ids[s], ids[t]): v
+        for s, t, v in zip(trace.link.source, trace.link.target, trace.link.value, strict=True)
+    }
+    assert drawn[("B", "S")] == pytest.approx(3.0)
+    assert ("S", "B") not in drawn
+    assert "S<br>+3 t" in trace.node.label

@@ -453,6 +453,23 @@ def build_system(config: msa.ModelConfig, scenario: str, c: dict) -> msa.System:
         (HIBERNATION, c["hibernation"], "hibernation_mean"),
     ):
         system.add_stock(pid, ds["stock"], stock_change=ds["stock_change"], units=T, **param(name))
+    # The net additions to stock as JRC variables, so views draw them (PGA: Voorraad's net
+    # addition): in use E.1.7 (vehicles and second-life storage), hibernating E.1.8.
+    system.add_parameter(
+        "net addition to in-use stock",
+        use["stock_change"] + c["second"]["stock_change"],
+        units=T,
+        source_id=prov(reg_new, "source_id"),
+        grade=prov(reg_new, "grade"),
+        attrs={"jrc_code": "E.1.7"},
+    )
+    system.add_parameter(
+        "net addition to hibernating stock",
+        c["hibernation"]["stock_change"],
+        units=T,
+        **param("hibernation_mean"),
+        attrs={"jrc_code": "E.1.8"},
+    )
     return system
 
 

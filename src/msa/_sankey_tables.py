@@ -395,11 +395,14 @@ def merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
     """Sum rows that draw as one band: same source, target, flow type, status (and material).
 
     Views give one row per material and region; unless colour shows material, those rows are
-    one flow on the figure. Codes and notes of the merged rows are joined, never lost.
+    one flow on the figure. Codes and notes of the merged rows are joined, never lost. Stock
+    changes are net quantities: an addition and a depletion between the same two nodes (one
+    material's stock grows, another's shrinks) draw as one band of their difference.
     """
     keys = ["source", "target", "flow_type"]
     keys += [c for c in ("status",) if c in links.columns]
     keys += ["material"] if by_material else []
+    links = _orient_stock_rows(links)
     filled = links.assign(**{k: links[k].fillna("") for k in keys if links[k].dtype == object})
     rules: dict[str, object] = {"value": "sum"}
     for col in links.columns:
@@ -410,4 +413,31 @@ def merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
         else:
             rules[col] = "first"
     out = filled.groupby(keys, sort=False, as_index=False).agg(rules)
+    out = _swap_ends(out, out["value"] < 0)
+    out["value"] = out["value"].abs()
     return out[[c for c in links.columns if c in out.columns]]
+
+
+def _swap_ends(links: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+    """Swap source and target (and every ``*source*``/``*target*`` column pair) of ``rows``."""
+    if not rows.any():
+        return links
+    links = links.copy()
+    for col in [c for c in links.columns if "source" in c]:
+        partner = col.replace("source", "target")
+        if partner in links.columns:
+            links.loc[rows, [col, partner]] = links.loc[rows, [partner, col]].to_numpy()
+    return links
+
+
+def _orient_stock_rows(links: pd.DataFrame) -> pd.DataFrame:
+    """Give opposite stock-change rows one direction, the reversed ones a negative value."""
+    stock = links["flow_type"].eq("stock")
+    pairs = set(zip(links.loc[stock, "source"], links.loc[stock, "target"], strict=True))
+    flip = stock & pd.Series(
+        [(t, s) in pairs and s > t for s, t in zip(links["source"], links["target"], strict=True)],
+        index=links.index,
+    )
+    links = _swap_ends(links, flip)
+    links.loc[flip, "value"] = -links.loc[flip, "value"]
+    return links
