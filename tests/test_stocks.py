@@ -459,3 +459,20 @@ def test_inflow_driven_stock_in_a_system_balances():
     msa.check_balance(system)
     residual = msa.balance(system)["Use"]
     assert float(np.abs(residual).max()) <= 1e-12 * float(ds.stock.max())
+
+
+@pytest.mark.parametrize("mode", ["inflow", "stock"])
+def test_totals_for_many_lifetimes_are_chunked_and_equal(monkeypatch, mode):
+    """A lifetime over many samples runs in bounded chunks with the same totals."""
+    sample = np.arange(13)
+    mean = xr.DataArray(4.0 + sample / 2, dims="sample", coords={"sample": sample})
+    lifetime = msa.NormalLifetime(mean, 1.5, factor_by_cohort=_cohort_trend(1.0))
+    values = _inflow(("time", "region"), REGION)
+    func = msa.inflow_driven if mode == "inflow" else msa.stock_driven
+    whole = func(values, lifetime, by_cohort=False)
+    assert "chunked_along" not in whole.attrs
+    monkeypatch.setattr(msa.stocks, "SF_CHUNK_BYTES", 8 * T * T * 4)
+    parts = func(values, lifetime, by_cohort=False)
+    assert parts.attrs["chunked_along"] == "sample"
+    assert parts.stock.dims == whole.stock.dims
+    xr.testing.assert_allclose(parts, whole.transpose(*parts.dims), rtol=1e-13)

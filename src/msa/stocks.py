@@ -25,18 +25,19 @@ so a totals-only run never holds an O(N T^2) array of its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
 import scipy.linalg
 import xarray as xr
 
-from msa._lifetime_params import _num, _where
+from msa._lifetime_params import _num, _where, conform
 from msa._stock_frame import _attrs, _cohort_arrays, _dataset, _Frame, _pair
 from msa._survival import InflowAt, quadrature, survival_matrix
 from msa.errors import ConfigError, StockModelError
-from msa.lifetimes import Lifetime, ParamLike
+from msa.lifetimes import EmpiricalLifetime, Lifetime, ParamLike
 
 __all__ = ["chain", "inflow_driven", "quadrature", "stock_driven", "survival_matrix"]
 
@@ -45,6 +46,12 @@ NegativeInflow = Literal["allow", "error", "correct"]
 #: Relative tolerance (to the largest stock of a series) below which a residual demand in a
 #: year with zero survival in the inflow year, or a negative inflow, counts as rounding.
 RTOL = 1e-9
+
+#: Largest survival matrix (bytes) a totals-only run (``by_cohort=False``) holds at once. A
+#: lifetime that varies over a dim of many series (e.g. Monte Carlo samples) has one T x C
+#: matrix per series; beyond this size the run is split into chunks along that dim, so the
+#: memory stays bounded instead of O(N T^2).
+SF_CHUNK_BYTES = 64 * 2**20
 
 
 def inflow_driven(
@@ -98,6 +105,10 @@ def inflow_driven(
     >>> ds.stock.values, ds.outflow.values
     (array([10., 20., 20.]), array([ 0.,  0., 10.]))
     """
+    kwargs = {"inflow_at": inflow_at, "n_pts_per_interval": n_pts_per_interval}
+    chunked = _chunked(inflow_driven, inflow, lifetime, initial_stock_by_cohort, by_cohort, kwargs)
+    if chunked is not None:
+        return chunked
     frame = _Frame(
         inflow, lifetime, initial_stock_by_cohort, inflow_at, n_pts_per_interval, "inflow"
     )
@@ -179,6 +190,14 @@ def stock_driven(
         raise ConfigError(
             f"negative_inflow must be 'allow', 'error' or 'correct' (got {negative_inflow!r})"
         )
+    kwargs = {
+        "inflow_at": inflow_at,
+        "n_pts_per_interval": n_pts_per_interval,
+        "negative_inflow": negative_inflow,
+    }
+    chunked = _chunked(stock_driven, stock, lifetime, initial_stock_by_cohort, by_cohort, kwargs)
+    if chunked is not None:
+        return chunked
     frame = _Frame(stock, lifetime, initial_stock_by_cohort, inflow_at, n_pts_per_interval, "stock")
     n_t, n_h = len(frame.years), frame.n_hist
     target = frame.values
@@ -220,6 +239,76 @@ def stock_driven(
     # with the correction the cohorts were rescaled, so it is inflow - stock change there.
     outflow = None if correction is not None else np.matmul(frame.pdf, x)
     return _dataset(frame, inflow, stock_out, outflow, by_cohort, sb, ob, extra, attrs)
+
+
+def _chunked(
+    model: Callable[..., xr.Dataset],
+    values: xr.DataArray,
+    lifetime: Lifetime,
+    initial: xr.DataArray | None,
+    by_cohort: bool,
+    kwargs: dict[str, object],
+) -> xr.Dataset | None:
+    """Run a totals-only model in chunks along the lifetime's largest dim, or return None.
+
+    Chunking applies when ``by_cohort`` is False and the survival matrices of all the series
+    the lifetime varies over exceed :data:`SF_CHUNK_BYTES`. Each chunk is an ordinary run (one
+    loop iteration per chunk, vectorised inside); the results are concatenated.
+    """
+    if by_cohort or not isinstance(values, xr.DataArray) or "time" not in values.dims:
+        return None
+    labels: dict[str, np.ndarray] = {}
+    for arr in (*lifetime.parameters.values(), lifetime.factor_by_cohort, lifetime.factor_by_year):
+        for dim in [] if arr is None else arr.dims:
+            if dim not in ("time", "cohort", "age") and dim not in labels:
+                source = values if dim in values.dims else arr
+                labels[dim] = np.asarray(source[dim].values)
+    if not labels:
+        return None
+    n_t = values.sizes["time"]
+    n_c = n_t + (initial.sizes.get("cohort", 0) if isinstance(initial, xr.DataArray) else 0)
+    size = 8 * n_t * n_c * int(np.prod([len(v) for v in labels.values()]))
+    if size <= SF_CHUNK_BYTES:
+        return None
+    dim = max(labels, key=lambda d: len(labels[d]))
+    per = max(1, int(len(labels[dim]) * SF_CHUNK_BYTES // size))
+    parts = []
+    for start in range(0, len(labels[dim]), per):
+        chunk = labels[dim][start : start + per]
+        part_values = values.sel({dim: chunk}) if dim in values.dims else values
+        part_initial = initial
+        if isinstance(initial, xr.DataArray) and dim in initial.dims:
+            part_initial = initial.sel({dim: chunk})
+        parts.append(
+            model(
+                part_values,
+                _select(lifetime, dim, chunk),
+                initial_stock_by_cohort=part_initial,
+                by_cohort=False,
+                **kwargs,
+            )
+        )
+    out = xr.concat(parts, dim=dim, combine_attrs="override")
+    out.attrs["chunked_along"] = dim
+    return out
+
+
+def _select(lifetime: Lifetime, dim: str, chunk: np.ndarray) -> Lifetime:
+    """Return ``lifetime`` with every parameter and factor restricted to ``chunk`` of ``dim``."""
+
+    def pick(arr: xr.DataArray | None, name: str) -> xr.DataArray | None:
+        if arr is None or dim not in arr.dims:
+            return arr
+        return conform(arr, {dim: chunk}, lifetime, name)
+
+    factors = {
+        "factor_by_cohort": pick(lifetime.factor_by_cohort, "factor_by_cohort"),
+        "factor_by_year": pick(lifetime.factor_by_year, "factor_by_year"),
+    }
+    params = {name: pick(p, name) for name, p in lifetime.parameters.items()}
+    if isinstance(lifetime, EmpiricalLifetime):
+        return EmpiricalLifetime(params["survival_curve"], **factors)
+    return replace(lifetime, **params, **factors)
 
 
 def _solve(sf: np.ndarray, rhs: np.ndarray) -> np.ndarray:
