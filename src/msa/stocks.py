@@ -90,6 +90,18 @@ def inflow_driven(
         ``inflow``, ``outflow``, ``stock`` (end of year), ``stock_change``, and with
         ``by_cohort`` the cohort arrays; units from ``inflow.attrs["units"]``.
 
+    Raises
+    ------
+    DataError
+        A NaN, infinite or negative inflow or initial stock (naming the coordinates).
+    DimensionError
+        No ``time`` dim, years not consecutive, initial-stock cohorts not before the first year
+        or dims that differ from the inflow's.
+    LifetimeError
+        A lifetime parameter or factor lacks a cohort, year or label the model needs.
+    StockModelError
+        An initial stock in a cohort the lifetime says cannot have survived.
+
     Notes
     -----
     :math:`s_{t,c} = i_c \, sf_{t,c}`, :math:`s_t = \sum_c s_{t,c}`,
