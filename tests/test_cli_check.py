@@ -41,11 +41,15 @@ def test_check_example_netcdf(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "balanced" in capsys.readouterr().out
 
 
-def test_check_unbalanced_exits_1(example_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """An unbalanced table exits 1 and names the processes and the year."""
+def test_check_unbalanced_exits_2(example_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unbalanced table exits 2, names the processes and year, and ends with one error line."""
     _unbalance(example_tables)
-    assert main(["check", str(example_tables)]) == 1
-    out = capsys.readouterr().out
+    assert main(["check", str(example_tables)]) == 2
+    captured = capsys.readouterr()
+    out = captured.out
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("msa: error: ")
+    assert "not balanced; worst: process 'Collection' year 2021" in captured.err
     assert "NOT balanced: 2 cell(s) outside rtol=1e-09, atol=0; worst first:" in out
     assert "process 'Collection' year 2021 [material='Li']: residual 5 t" in out
     assert "process 'Use' year 2021 [material='Li']: residual -5 t" in out
@@ -56,7 +60,7 @@ def test_check_tolerances(example_tables: Path, capsys: pytest.CaptureFixture[st
     _unbalance(example_tables)
     assert main(["check", str(example_tables), "--atol", "5"]) == 0
     assert main(["check", str(example_tables), "--rtol", "0.2"]) == 0
-    assert main(["check", str(example_tables), "--rtol", "0.01"]) == 1
+    assert main(["check", str(example_tables), "--rtol", "0.01"]) == 2
     capsys.readouterr()
     assert main(["check", str(example_tables), "--atol", "-1"]) == 2
     err = capsys.readouterr().err

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from msa.errors import MsaError
+from msa.errors import MassBalanceError, MsaError
 
 app = typer.Typer(
     name="msa",
@@ -102,11 +102,16 @@ def check(
     ] = 1e-9,
     atol: Annotated[float, typer.Option(help="Absolute tolerance, in the flows' units.")] = 0.0,
 ) -> None:
-    """Check the mass balance of a system: exit 0 if balanced, 1 if not, 2 on bad input."""
+    """Check the mass balance of a system: exit 0 if balanced, 2 if not or on bad input.
+
+    The report goes to stdout; an imbalance also ends with one error line on stderr naming
+    the worst process, year and coordinates.
+    """
     lines, ok = _check_report(path, rtol, atol)
     typer.echo("\n".join(lines))
     if not ok:
-        raise typer.Exit(1)
+        worst = next(line for line in lines if line.startswith("  - "))
+        raise MassBalanceError(f"{path}: not balanced; worst: {worst.removeprefix('  - ')}")
 
 
 # --- views and indicators (JRC / ICER / PGA) ----------------------------------------------
@@ -345,7 +350,7 @@ def compare(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return the exit code (0 ok, 1 check failed, 2 error).
+    """Run the CLI; return the exit code (0 ok, 2 error or failed check).
 
     Parameters
     ----------
