@@ -8,13 +8,12 @@ different parameters, T = 30.
 
 from __future__ import annotations
 
+import flodym as fd  # a dev dependency (pyproject [dev]): the oracle must run, never skip
 import numpy as np
 import pytest
 import xarray as xr
 
 import msa
-
-fd = pytest.importorskip("flodym")
 
 T = 30
 YEARS = list(range(2000, 2000 + T))
