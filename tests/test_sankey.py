@@ -33,6 +33,16 @@ def _nodes(fig) -> pd.DataFrame:
     )
 
 
+def _labels(fig) -> list[str]:
+    """Return the node labels drawn (annotations), plotly text with <br> between lines."""
+    return list(fig.layout.meta["msa_sankey"]["labels"].values())
+
+
+def _note(fig) -> str:
+    """Return the note under the figure."""
+    return next(a.text for a in fig.layout.annotations if a.name == "note")
+
+
 def _chain(values: dict[tuple[str, str], float], units: str = "t") -> pd.DataFrame:
     return pd.DataFrame(
         [{"source": s, "target": t, "value": v, "units": units} for (s, t), v in values.items()]
@@ -70,7 +80,7 @@ def test_stock_addition_equals_inflow_minus_outflow_of_a_passing_stock(example, 
 def test_pure_stocks_are_labelled_with_their_change(example, links21):
     """A depleting stock's label says minus and depletion; no duplicate stock nodes appear."""
     fig = sankey(links21)
-    labels = list(fig.data[0].node.label)
+    labels = _labels(fig)
     explo = next(label for label in labels if label.startswith("Exploration<br>"))
     assert explo.endswith("\u2212196 t (depletion)")
     use_stock = next(label for label in labels if label.startswith("Stock: Use<br>"))
@@ -173,7 +183,7 @@ def test_node_table_order_is_followed(example):
     shown = main[main.index.isin(nodes.index)].sort_values()
     xs = nodes.loc[shown.index, "x"].to_numpy()
     assert np.all(np.diff(xs)[np.diff(shown.to_numpy()) > 0] > 0)
-    labels = fig.data[0].node.label
+    labels = _labels(fig)
     assert any(label.startswith("Verwerkte grondstoffen<br>") for label in labels)
 
 
@@ -285,14 +295,17 @@ def test_colours_by_flow_type_and_material(example, links21):
     assert {s.line.color for s in fig.layout.shapes} == {rgba(FLOW_TYPES["secondary"], 0.5)}
     by = links_from_system(example, 2021, by="material")
     fig = sankey(by, color_by="material")
-    assert [t.name for t in fig.data[1:]] == ["Co", "Li"]
+    assert [t.name for t in fig.data[1:] if t.legend in (None, "legend")] == ["Co", "Li"]
+    # node bars keep their stage colour, named in a second legend
+    assert _nodes(fig).at["Use", "color"] == STAGE_COLORS["Use"]
+    assert "Use" in [t.name for t in fig.data[1:] if t.legend == "legend2"]
 
 
 def test_labels_name_value_unit_in_dutch(example):
     """Labels carry the name, a rounded value and the unit, in Dutch number format."""
     links = links_from_system(example, 2021, lang="nl")
     fig = sankey(links, lang="nl")
-    labels = [label for label in fig.data[0].node.label if label]
+    labels = _labels(fig)
     assert "Gebruik<br>312 t" in labels
     assert any(label.startswith("Voorraad: Gebruik<br>+") for label in labels)
     assert format_value(1234567.0, "t", "nl") == "1.230.000 t"
@@ -306,7 +319,7 @@ def test_thin_and_zero_flows_are_noted_not_dropped():
     assert meta["thin_flows"] == ["B → D 0.1 t"]
     assert meta["zero_flows"] == ["B → E"]
     assert 0.1 in list(fig.data[0].link.value)
-    note = fig.layout.annotations[0].text
+    note = _note(fig)
     assert "B → D 0.1 t" in note and "scale: 1 t per px" in note
 
 
@@ -317,7 +330,7 @@ def test_uncertain_mapping_is_visible(example):
     view = views.icer_national(example, year=2021)
     fig = sankey(view.links, nodes=view.nodes, lang="nl")
     assert fig.layout.meta["msa_sankey"]["uncertain_flows"]
-    assert "niet vastgesteld" in fig.layout.annotations[0].text
+    assert "niet vastgesteld" in _note(fig)
 
 
 def test_ghosts_are_invisible(links21):
@@ -386,4 +399,4 @@ def test_opposite_stock_changes_net_into_one_band():
     }
     assert drawn[("B", "S")] == pytest.approx(3.0)
     assert ("S", "B") not in drawn
-    assert "S<br>+3 t" in trace.node.label
+    assert "S<br>+3 t" in _labels(fig)

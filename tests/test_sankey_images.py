@@ -70,7 +70,7 @@ def test_svg_keeps_every_label_and_value_as_text(links21, tmp_path):
     [path] = msa.write_figure(fig, tmp_path / "example", "svg")
     svg = path.read_text(encoding="utf-8")
     texts = " ".join(re.findall(r">([^<>]+)</tspan>|>([^<>]+)</text>", svg).__str__().split())
-    for label in fig.data[0].node.label:
+    for label in fig.layout.meta["msa_sankey"]["labels"].values():
         for part in filter(None, label.split("<br>")):
             assert part in texts, part
     assert "DejaVu Sans" in svg
@@ -153,3 +153,41 @@ def test_all_four_formats_warm(links21, tmp_path):
     assert [p.suffix for p in written] == [".html", ".png", ".svg", ".pdf"]
     assert all(Path(p).stat().st_size > 1000 for p in written)
     print(f"warm export of 4 formats: {elapsed:.2f} s")
+
+
+def _label_boxes(svg: str) -> tuple[list[tuple[float, float, float, float]], float, float]:
+    """Boxes (left, top, right, bottom) of the annotations in an SVG, and the canvas size."""
+    width, height = (
+        float(v) for v in re.search(r'<svg[^>]*width="([\d.]+)" height="([\d.]+)"', svg).groups()
+    )
+    boxes = []
+    pattern = (
+        r'<g class="annotation" data-index="\d+"[^>]*>.*?'
+        r'transform="translate\(([-\d.]+),([-\d.]+)\)">'
+        r'<rect class="bg" x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="([\d.]+)"'
+    )
+    for tx, ty, x, y, w, h in re.findall(pattern, svg):
+        left, top = float(tx) + float(x), float(ty) + float(y)
+        boxes.append((left, top, left + float(w), top + float(h)))
+    return boxes, width, height
+
+
+@pytest.mark.parametrize("view", ["jrc", "pga", "icer_national"])
+def test_labels_inside_the_canvas_and_apart(view, tmp_path):
+    """Every label box (measured by the browser in the SVG) is inside the canvas, none overlap."""
+    from msa import views
+    from msa.templates import read_msa_model
+
+    system = read_msa_model(Path(__file__).parents[1] / "models" / "msa_example").system
+    made = getattr(views, view)(system, year=2021)
+    fig = sankey(made.links, nodes=made.nodes, footnotes=made.footnotes, title=view)
+    [path] = msa.write_figure(fig, tmp_path / view, "svg")
+    boxes, width, height = _label_boxes(path.read_text(encoding="utf-8"))
+    assert len(boxes) == len(fig.layout.annotations)
+    for left, top, right, bottom in boxes:
+        assert 0 <= left and right <= width and 0 <= top and bottom <= height
+    labels = sorted(boxes[:-1])  # the last annotation is the note under the figure
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            apart = a[2] <= b[0] + 0.5 or b[2] <= a[0] + 0.5
+            assert apart or a[3] <= b[1] + 0.5 or b[3] <= a[1] + 0.5, (a, b)

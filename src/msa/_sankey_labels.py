@@ -23,13 +23,14 @@ STAGE_COLORS: dict[str | None, str] = {
     "Recycling": "#44AA99",
     None: "#999999",
 }
-#: Colour of each flow type.
+#: Colour of each flow type (Tol vibrant, chosen apart from the stage colours of the nodes:
+#: blue primary, teal secondary, red loss, grey trade across the boundary, orange stock change).
 FLOW_TYPES: dict[str, str] = {
-    "primary": "#332288",
-    "secondary": "#117733",
-    "loss": "#CC6677",
-    "trade": "#88CCEE",
-    "stock": "#DDCC77",
+    "primary": "#0077BB",
+    "secondary": "#009988",
+    "loss": "#CC3311",
+    "trade": "#BBBBBB",
+    "stock": "#EE7733",
 }
 _MATERIAL_PALETTE = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
 NEUTRAL = "#6E6E6E"
@@ -52,6 +53,7 @@ _TEXT = {
     "more": {"en": "and {n} more", "nl": "en nog {n}"},
     "scale": {"en": "scale: {value} per px", "nl": "schaal: {value} per px"},
     "stage": {"en": "Stage", "nl": "Fase"},
+    "node_stage": {"en": "Nodes by stage", "nl": "Knopen per fase"},
     "material": {"en": "Material", "nl": "Materiaal"},
     "flow_type": {"en": "Flow type", "nl": "Soort stroom"},
     "primary": {"en": "primary", "nl": "primair"},

@@ -42,7 +42,6 @@ import pandas as pd
 
 from msa._sankey_labels import (
     FLOW_TYPES,
-    NEUTRAL,
     STAGE_COLORS,
     colors_for,
     format_value,
@@ -59,6 +58,14 @@ from msa._sankey_tables import (
     nodes_from_links,
     prepare_nodes,
     validate_links,
+)
+from msa._sankey_text import (
+    label_annotation,
+    label_boxes,
+    line_height,
+    margins_needed,
+    node_texts,
+    note_lines,
 )
 from msa.errors import ConfigError, DataError
 
@@ -77,6 +84,7 @@ __all__ = [
 
 ColorBy = Literal["stage", "material", "flow_type"]
 _FONT = "DejaVu Sans"
+_LEGEND_ROW = 24  # px of a second legend row (node stages under the link colours)
 
 
 def _plotly() -> Any:
@@ -105,6 +113,8 @@ def _plan(
     height: int | None,
     min_visible_px: float,
     footnotes: tuple[str, ...] = (),
+    font_family: str = "DejaVu Sans",
+    font_size: int = 12,
 ) -> SimpleNamespace:
     """Check the input and lay the diagram out (everything but the plotly objects)."""
     _check_lang(lang)
@@ -127,11 +137,12 @@ def _plan(
     status = links.get("status", pd.Series("", index=links.index)).fillna("").astype(str)
     uncertain = drawn[status.reindex(drawn.index).str.contains("uncertain|\\?", regex=True)]
     zero = links[links["value"] == 0]
-    known_lines = int(len(zero) > 0) + int(len(uncertain) > 0) + int(scale is not None)
-    known_lines += len(footnotes)
+    names, values = node_texts(table, drawn, used, units, lang)
+    note_size = max(font_size - 2, 8)
 
-    def place(lines: int):
-        m = {"l": 12, "r": 12, "t": 74 if title else 46, "b": 14 + 16 * lines}
+    def place(lines: int, right: float):
+        top = (74 if title else 46) + (_LEGEND_ROW if color_by != "stage" else 0)
+        m = {"l": 12, "r": right, "t": top, "b": 14 + line_px * lines}
         plot_h = (height or (0 if scale else 620)) - m["t"] - m["b"]
         geo = layout(
             table.loc[used, ["column", "band"]],
@@ -143,11 +154,33 @@ def _plan(
         )
         return m, geo
 
-    m, geo = place(known_lines)
-    thin = drawn[drawn["value"] * geo.ky < min_visible_px]
-    if len(thin):
-        m, geo = place(known_lines + 1)
+    # Lay out, then grow the right margin until every label fits and the note's line count is
+    # stable (the thin-flow list depends on the scale, the scale on the margins).
+    line_px = int(np.ceil(line_height(note_size)))
+    main = table.loc[used, "band"].eq("main")
+    slots = max(int(table.loc[used][main]["column"].nunique()), 1) + 1
+    right, lines, notes = 12.0, 0, []
+    for _ in range(6):
+        m, geo = place(lines, right)
         thin = drawn[drawn["value"] * geo.ky < min_visible_px]
+        notes = note_lines(
+            table,
+            units,
+            lang,
+            thin,
+            zero,
+            uncertain,
+            scale,
+            footnotes,
+            width - 24,
+            note_size,
+            min_visible_px,
+        )
+        boxes = label_boxes(geo, m, names, values, width, font_size, font_family, opt, slots)
+        over = margins_needed(boxes, 4.0, width - 4.0)[1]
+        if len(notes) == lines and over <= 0.5:
+            break
+        lines, right = len(notes), min(right + over + 1.0, 0.4 * width)
 
     return SimpleNamespace(
         links=links,
@@ -161,6 +194,11 @@ def _plan(
         margin=m,
         geo=geo,
         options=opt,
+        labels=boxes,
+        names=names,
+        values=values,
+        notes=notes,
+        note_size=note_size,
         height=int(round(geo.plot_height + m["t"] + m["b"])),
     )
 
@@ -241,6 +279,8 @@ def sankey(
         height=height,
         min_visible_px=min_visible_px,
         footnotes=footnotes,
+        font_family=font_family,
+        font_size=font_size,
     )
     links, table, drawn, used, units = plan.links, plan.table, plan.drawn, plan.used, plan.units
     uncertain, zero, thin, m, geo, opt = (
@@ -255,55 +295,39 @@ def sankey(
     def label(n: str) -> str:
         return str(table.at[n, "label"])
 
-    # Colours: one meaning.
+    # Colours: links carry the chosen meaning; node bars always show their stage (grey
+    # outside the chain), so a figure coloured by flow type still reads along the chain.
     stage_of = {n: st if st in JRC_STAGES else None for n, st in table["stage"].items()}
+    shown = {stage_of[n] for n in used}
+    stages = {stage_name(st, lang): STAGE_COLORS[st] for st in [*JRC_STAGES, None] if st in shown}
     if color_by == "stage":
         link_base = [
             STAGE_COLORS[stage_of[s] or stage_of[t]]
             for s, t in zip(links["source"], links["target"], strict=True)
         ]
-        shown = {stage_of[n] for n in used}
-        categories = {
-            stage_name(st, lang): STAGE_COLORS[st] for st in [*JRC_STAGES, None] if st in shown
-        }
+        groups = {text("stage", lang): stages}
     elif color_by == "material":
         palette = colors_for(links["material"].astype(str))
         link_base = [palette[v] for v in links["material"].astype(str)]
-        categories = palette
+        groups = {text("material", lang): palette, text("node_stage", lang): stages}
     else:
         link_base = [FLOW_TYPES[f] for f in links["flow_type"]]
-        categories = {
-            text(f, lang): c for f, c in FLOW_TYPES.items() if f in set(drawn["flow_type"])
-        }
+        kinds = {text(f, lang): c for f, c in FLOW_TYPES.items() if f in set(drawn["flow_type"])}
+        groups = {text("flow_type", lang): kinds, text("node_stage", lang): stages}
     link_color = pd.Series([rgba(c, 0.5) for c in link_base], index=links.index)
 
-    # Nodes as plotly sees them.
+    # Nodes as plotly sees them; their labels are annotations (placed in _plan).
     gn = geo.nodes
     index = {n: i for i, n in enumerate(gn.index)}
-    node_value = gn["value"]
-    node_labels, node_colors, node_hover = [], [], []
-    # A stock node that only receives shows its net addition (+), one that only sends its
-    # depletion (-): a target or source of a stock-change flow, or a node of kind stock.
-    is_stock = drawn["flow_type"].eq("stock")
-    stocky = set(drawn.loc[is_stock, "target"]) | set(drawn.loc[is_stock, "source"])
-    stocky |= set(table.index[table["kind"].eq("stock")])
-    stock_in = stocky & (set(drawn["target"]) - set(drawn["source"]))
-    stock_out = stocky & (set(drawn["source"]) - set(drawn["target"]))
-    for n, ghost in zip(gn.index, gn["ghost"], strict=True):
-        if ghost:
-            node_labels.append("")
-            node_colors.append("rgba(0,0,0,0)")
-            node_hover.append("")
-            continue
-        text_value = format_value(float(node_value[n]), units, lang)
-        if n in stock_in:
-            text_value = "+" + text_value
-        elif n in stock_out:
-            text_value = f"\u2212{text_value} ({text('depletion', lang)})"
-        node_labels.append(f"{label(n)}<br>{text_value}")
-        base = STAGE_COLORS[stage_of[n]] if color_by == "stage" else NEUTRAL
-        node_colors.append(base)
-        node_hover.append(f"{label(n)}: {text_value}")
+    names, values = plan.names, plan.values
+    node_colors = [
+        "rgba(0,0,0,0)" if ghost else STAGE_COLORS[stage_of[n]]
+        for n, ghost in zip(gn.index, gn["ghost"], strict=True)
+    ]
+    node_hover = [
+        "" if ghost else f"{names[n]}: {values[n]}"
+        for n, ghost in zip(gn.index, gn["ghost"], strict=True)
+    ]
     gl = geo.links
     link_hover = []
     for row in gl.itertuples():
@@ -321,7 +345,7 @@ def sankey(
     trace = go.Sankey(
         arrangement="fixed",
         node={
-            "label": node_labels,
+            "label": [""] * len(gn),
             "x": np.maximum(gn["x"].to_numpy(), 1e-6).tolist(),
             "y": np.maximum(gn["y"].to_numpy(), 1e-6).tolist(),
             "color": node_colors,
@@ -366,45 +390,46 @@ def sankey(
             mode="markers",
             marker={"size": 12, "symbol": "square", "color": c},
             name=name,
+            legend="legend" if k == 0 else "legend2",
             showlegend=True,
             hoverinfo="skip",
         )
-        for name, c in categories.items()
+        for k, entries in enumerate(groups.values())
+        for name, c in entries.items()
     ]
+    legends = {
+        "legend" if k == 0 else "legend2": {
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1 + (_LEGEND_ROW / geo.plot_height if k == 0 and len(groups) > 1 else 0),
+            "yanchor": "bottom",
+            "yref": "paper",
+            "font": {"size": font_size},
+            "title": {"text": f"{group}:", "side": "left", "font": {"size": font_size}},
+        }
+        for k, group in enumerate(groups)
+    }
 
-    # The note: thin and zero flows, and the scale.
+    # Lists for the figure's meta (the note itself was wrapped in _plan).
     def listing(frame: pd.DataFrame) -> list[str]:
         return [
-            f"{label(s)} → {label(t)} {format_value(v, units, lang)}"
+            f"{label(s)} \u2192 {label(t)} {format_value(v, units, lang)}"
             for s, t, v in zip(frame["source"], frame["target"], frame["value"], strict=True)
             if s in table.index and t in table.index
         ]
 
-    notes = []
-    thin_items, zero_items = (
-        listing(thin),
-        [
-            f"{table.at[s, 'label'] if s in table.index else s} → "
-            f"{table.at[t, 'label'] if t in table.index else t}"
-            for s, t in zip(zero["source"], zero["target"], strict=True)
-        ],
-    )
-    if thin_items:
-        notes.append(
-            text("small", lang).format(px=min_visible_px, items=_shorten(thin_items, lang))
-        )
-    if zero_items:
-        notes.append(text("zero", lang).format(items=_shorten(zero_items, lang)))
-    uncertain_items = listing(uncertain)
-    if uncertain_items:
-        notes.append(text("uncertain", lang).format(items=_shorten(uncertain_items, lang)))
-    notes.extend(footnotes)
-    if scale is not None:
-        notes.append(text("scale", lang).format(value=format_value(scale, units, lang)))
-    annotations = (
-        [
+    thin_items, uncertain_items = listing(thin), listing(uncertain)
+    zero_items = [
+        f"{table.at[s, 'label'] if s in table.index else s} \u2192 "
+        f"{table.at[t, 'label'] if t in table.index else t}"
+        for s, t in zip(zero["source"], zero["target"], strict=True)
+    ]
+    annotations = [label_annotation(box, m, geo, font_size) for box in plan.labels]
+    if plan.notes:
+        annotations.append(
             {
-                "text": "<br>".join(notes),
+                "text": "<br>".join(plan.notes),
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0,
@@ -414,18 +439,25 @@ def sankey(
                 "yshift": -6,
                 "showarrow": False,
                 "align": "left",
-                "font": {"size": max(font_size - 2, 8), "color": "#555555"},
+                "font": {"size": plan.note_size, "color": "#555555"},
+                "name": "note",
             }
-        ]
-        if notes
-        else []
-    )
+        )
     fig = go.Figure([trace, *legend])
     fig.update_layout(
         width=width,
         height=plan.height,
         margin={**m, "pad": 0, "autoexpand": False},
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": font_size + 4}}
+        title={
+            "text": title,
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 14},
+            "font": {"size": font_size + 4},
+        }
         if title
         else None,
         font={"family": font_family, "size": font_size, "color": "#1A1A1A"},
@@ -433,16 +465,8 @@ def sankey(
         plot_bgcolor="white",
         xaxis={"visible": False},
         yaxis={"visible": False},
-        showlegend=bool(categories),
-        legend={
-            "orientation": "h",
-            "x": 0,
-            "xanchor": "left",
-            "y": 1,
-            "yanchor": "bottom",
-            "yref": "paper",
-            "font": {"size": font_size},
-        },
+        showlegend=bool(legend),
+        **legends,
         shapes=shapes,
         annotations=annotations,
         meta={
@@ -454,18 +478,13 @@ def sankey(
                 "thin_flows": thin_items,
                 "zero_flows": zero_items,
                 "uncertain_flows": uncertain_items,
+                "labels": {b.node: b.text for b in plan.labels},
                 "color_by": color_by,
                 "lang": lang,
             }
         },
     )
     return fig
-
-
-def _shorten(items: list[str], lang: str, limit: int = 6) -> str:
-    if len(items) <= limit:
-        return "; ".join(items)
-    return "; ".join(items[:limit]) + "; " + text("more", lang).format(n=len(items) - limit)
 
 
 # The series helpers build on sankey() and _plan(); they live in their own module.

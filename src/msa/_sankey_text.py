@@ -1,0 +1,333 @@
+"""Node labels of a publication Sankey: measure, wrap, place beside the node, never overlap.
+
+plotly places a Sankey node's label right of the node (left in d3's last layer), at one line
+per ``<br>``, without wrapping, without looking at other labels or the canvas edge. msa draws
+the labels itself as annotations:
+
+* Text is measured with the font's own metrics (matplotlib's FreeType bindings reading the
+  same DejaVu Sans chromium uses), so widths are those of the rendered image within a pixel.
+* A name longer than ``max_width`` wraps at word boundaries; the value stays on its own line.
+* A label sits right of its node, beyond the legs of any recycling loop leaving the node; a
+  node in the right-most slot gets its label right of it too, and the figure's right margin
+  grows to hold it (:func:`margins_needed`); left only if the right side cannot hold it.
+* Labels whose boxes would overlap are pushed apart vertically, keeping their order.
+
+All lengths are pixels; y grows downwards.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from msa._sankey_labels import format_value, text
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
+__all__ = [
+    "LabelBox",
+    "label_annotation",
+    "label_boxes",
+    "line_height",
+    "margins_needed",
+    "node_texts",
+    "note_lines",
+    "place_labels",
+    "text_width",
+    "wrap",
+]
+
+#: plotly's line spacing of multi-line text, in ems.
+_LINE_SPACING = 1.3
+#: Gap between a node (or loop leg) and its label, and between labels, in px.
+_GAP = 4.0
+#: Padding of a label box (plotly's annotation ``borderpad``), in px.
+PAD = 1.0
+
+
+@functools.lru_cache(maxsize=8)
+def _font(family: str):
+    try:
+        from matplotlib import font_manager, ft2font
+    except ImportError as err:  # pragma: no cover - matplotlib is in the plot extra
+        raise ImportError('Sankey labels need matplotlib: pip install "msa[plot]"') from err
+    path = font_manager.findfont(font_manager.FontProperties(family=family))
+    return ft2font, ft2font.FT2Font(path)
+
+
+@functools.lru_cache(maxsize=4096)
+def text_width(text: str, size: float, family: str = "DejaVu Sans") -> float:
+    """Width in px of one line of ``text`` at ``size`` px in ``family``.
+
+    Examples
+    --------
+    >>> round(text_width("Recycling", 12))
+    57
+    """
+    ft2font, font = _font(family)
+    font.set_size(size, 72)  # 72 dpi: points are pixels
+    flags = getattr(getattr(ft2font, "LoadFlags", None), "NO_HINTING", 2)
+    font.set_text(text, 0.0, flags=flags)
+    return font.get_width_height()[0] / 64.0
+
+
+def line_height(size: float) -> float:
+    """Height in px of one line of text (plotly's line spacing)."""
+    return _LINE_SPACING * size
+
+
+def wrap(text: str, max_width: float, size: float, family: str = "DejaVu Sans") -> list[str]:
+    """Break ``text`` into lines no wider than ``max_width`` px, at spaces (greedy).
+
+    A single word wider than ``max_width`` stays whole on its own line.
+
+    Examples
+    --------
+    >>> wrap("Open loop (secondary material from other chains)", 150, 12)
+    ['Open loop (secondary', 'material from other', 'chains)']
+    """
+    lines: list[str] = []
+    for word in text.split():
+        trial = f"{lines[-1]} {word}" if lines else word
+        if lines and text_width(trial, size, family) <= max_width:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def node_texts(
+    table: pd.DataFrame, drawn: pd.DataFrame, used: list[str], units: str, lang: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Name and value line of each drawn node.
+
+    The value is what the node carries, max(sum of inflows, sum of outflows). A stock node
+    that only receives shows its net addition (``+x``), one that only sends its depletion
+    (``−x (depletion)``): a target or source of a stock-change flow, or a node of kind stock.
+    """
+    into = drawn.groupby("target")["value"].sum()
+    out = drawn.groupby("source")["value"].sum()
+    carried = np.maximum(into.reindex(used, fill_value=0.0), out.reindex(used, fill_value=0.0))
+    is_stock = drawn["flow_type"].eq("stock")
+    stocky = set(drawn.loc[is_stock, "target"]) | set(drawn.loc[is_stock, "source"])
+    stocky |= set(table.index[table["kind"].eq("stock")])
+    stock_in = stocky & (set(drawn["target"]) - set(drawn["source"]))
+    stock_out = stocky & (set(drawn["source"]) - set(drawn["target"]))
+    names, values = {}, {}
+    for n in used:
+        value = format_value(float(carried[n]), units, lang)
+        if n in stock_in:
+            value = "+" + value
+        elif n in stock_out:
+            value = f"\u2212{value} ({text('depletion', lang)})"
+        names[n], values[n] = str(table.at[n, "label"]), value
+    return names, values
+
+
+@dataclass
+class LabelBox:
+    """A placed label: its lines, anchor point (px), side and box (px, y down)."""
+
+    node: str
+    lines: list[str]
+    x: float  # anchor: left edge of the text (side "right") or right edge (side "left")
+    y: float  # vertical centre
+    side: str
+    width: float
+    height: float
+
+    @property
+    def left(self) -> float:
+        """Left edge of the box."""
+        return self.x - PAD if self.side == "right" else self.x - self.width - PAD
+
+    @property
+    def right(self) -> float:
+        """Right edge of the box."""
+        return self.left + self.width + 2 * PAD
+
+    @property
+    def top(self) -> float:
+        """Top edge of the box."""
+        return self.y - self.height / 2 - PAD
+
+    @property
+    def bottom(self) -> float:
+        """Bottom edge of the box."""
+        return self.y + self.height / 2 + PAD
+
+    @property
+    def text(self) -> str:
+        """The label as plotly text (lines joined by ``<br>``)."""
+        return "<br>".join(self.lines)
+
+
+def place_labels(
+    nodes: list[str],
+    names: dict[str, str],
+    values: dict[str, str],
+    x: dict[str, float],
+    y: dict[str, float],
+    *,
+    right_clear: dict[str, float],
+    left_clear: dict[str, float],
+    canvas_left: float,
+    canvas_right: float,
+    max_width: float,
+    size: float,
+    family: str = "DejaVu Sans",
+) -> list[LabelBox]:
+    """Place one label per node, beside it, inside the canvas, without overlaps.
+
+    Parameters
+    ----------
+    nodes : list of str
+        Nodes to label, in drawing order.
+    names, values : dict
+        Name (wrapped) and value line (kept whole) of each node.
+    x, y : dict
+        Node centre in px of the figure (not the plot area).
+    right_clear, left_clear : dict
+        Distance from the node centre to the first free px on that side (node half
+        thickness, or the outermost loop leg).
+    canvas_left, canvas_right : float
+        The horizontal extent labels must stay within (figure px).
+    max_width : float
+        Wrap names wider than this.
+    size : float
+        Font size in px.
+    family : str
+        Font family.
+
+    Returns
+    -------
+    list of LabelBox
+    """
+    boxes: list[LabelBox] = []
+    for n in nodes:
+        lines = [*wrap(names[n], max_width, size, family), values[n]]
+        width = max(text_width(line, size, family) for line in lines)
+        height = len(lines) * line_height(size)
+        side = "right"
+        ax = x[n] + right_clear[n] + _GAP
+        if ax + width + PAD > canvas_right:
+            left_x = x[n] - left_clear[n] - _GAP
+            if left_x - width - PAD >= canvas_left:
+                side, ax = "left", left_x
+        boxes.append(LabelBox(n, lines, ax, y[n], side, width, height))
+    _separate(boxes)
+    return boxes
+
+
+def _separate(boxes: list[LabelBox]) -> None:
+    """Push overlapping boxes apart vertically: each moves below the boxes above it."""
+    order = sorted(range(len(boxes)), key=lambda i: (boxes[i].y, boxes[i].left))
+    placed: list[LabelBox] = []
+    for i in order:
+        box = boxes[i]
+        for _ in range(len(placed) + 1):
+            clash = [p for p in placed if _overlap(p, box)]
+            if not clash:
+                break
+            lowest = max(p.bottom for p in clash)
+            box.y = lowest + 1 + PAD + box.height / 2
+        placed.append(box)
+
+
+def _overlap(a: LabelBox, b: LabelBox, gap: float = 1.0) -> bool:
+    """Return whether two boxes overlap (or come closer than ``gap`` px vertically)."""
+    across = a.left < b.right and b.left < a.right
+    return across and a.top < b.bottom + gap and b.top < a.bottom + gap
+
+
+def margins_needed(boxes: list[LabelBox], left: float, right: float) -> tuple[float, float]:
+    """How far (px) the boxes reach beyond ``left`` and ``right`` (0 when inside)."""
+    if not boxes:
+        return 0.0, 0.0
+    lo = min(b.left for b in boxes)
+    hi = max(b.right for b in boxes)
+    return float(np.maximum(left - lo, 0.0)), float(np.maximum(hi - right, 0.0))
+
+
+def label_boxes(geo, m, names, values, width, font_size, font_family, opt, slots) -> list:
+    """Label boxes of the real nodes, in figure px, clear of the nodes and loop legs."""
+    gn = geo.nodes[~geo.nodes["ghost"]]
+    spacing = 0.98 * geo.plot_width / max(slots - 1, 1)  # px between main columns
+    x = {n: m["l"] + gx * geo.plot_width for n, gx in gn["x"].items()}
+    y = {n: m["t"] + gy * geo.plot_height for n, gy in gn["y"].items()}
+    half = opt.node_thickness / 2
+    right = dict.fromkeys(gn.index, half)
+    left = dict.fromkeys(gn.index, half)
+    for loop in geo.loops:
+        src, tgt, w = loop["source"], loop["target"], loop["width"]
+        right[src] = max(right[src], m["l"] + loop["leg_s"] + w / 2 - x[src])
+        left[tgt] = max(left[tgt], x[tgt] - (m["l"] + loop["leg_t"] - w / 2))
+    return place_labels(
+        list(gn.index),
+        names,
+        values,
+        x,
+        y,
+        right_clear=right,
+        left_clear=left,
+        canvas_left=4.0,
+        canvas_right=width - 4.0 + 0.4 * width,
+        max_width=float(np.clip(spacing - opt.node_thickness - 12.0, 100.0, 190.0)),
+        size=font_size,
+        family=font_family,
+    )
+
+
+def note_lines(table, units, lang, thin, zero, uncertain, scale, footnotes, width, size, px):
+    """Return the note under the figure, wrapped to ``width`` px (thin, zero, unsettled, ...)."""
+
+    def name(n: str) -> str:
+        return str(table.at[n, "label"]) if n in table.index else str(n)
+
+    def listing(frame: pd.DataFrame, values: bool = True) -> list[str]:
+        return [
+            f"{name(s)} \u2192 {name(t)}" + (f" {format_value(v, units, lang)}" if values else "")
+            for s, t, v in zip(frame["source"], frame["target"], frame["value"], strict=True)
+        ]
+
+    notes = []
+    if len(thin):
+        notes.append(text("small", lang).format(px=px, items=_shorten(listing(thin), lang)))
+    if len(zero):
+        notes.append(text("zero", lang).format(items=_shorten(listing(zero, False), lang)))
+    if len(uncertain):
+        notes.append(text("uncertain", lang).format(items=_shorten(listing(uncertain), lang)))
+    notes.extend(footnotes)
+    if scale is not None:
+        notes.append(text("scale", lang).format(value=format_value(scale, units, lang)))
+    return [line for note in notes for line in wrap(note, width, size)]
+
+
+def label_annotation(box, m: dict, geo, font_size: int) -> dict[str, object]:
+    """Return a node label as a plotly annotation (paper coordinates of the plot area)."""
+    return {
+        "text": box.text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": (box.x - m["l"]) / geo.plot_width,
+        "y": 1 - (box.y - m["t"]) / geo.plot_height,
+        "xanchor": "left" if box.side == "right" else "right",
+        "yanchor": "middle",
+        "align": "left" if box.side == "right" else "right",
+        "showarrow": False,
+        "borderpad": PAD,
+        "bgcolor": "rgba(255,255,255,0.72)",
+        "font": {"size": font_size, "color": "#1A1A1A"},
+        "name": f"label:{box.node}",
+    }
+
+
+def _shorten(items: list[str], lang: str, limit: int = 6) -> str:
+    if len(items) <= limit:
+        return "; ".join(items)
+    return "; ".join(items[:limit]) + "; " + text("more", lang).format(n=len(items) - limit)
