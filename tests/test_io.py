@@ -88,7 +88,7 @@ def test_netcdf_refuses_overwrite(tmp_path: Path) -> None:
     """An existing file is kept unless overwrite=True."""
     path = tmp_path / "e.nc"
     s = msa.load_example()
-    s.to_netcdf(path)
+    assert s.to_netcdf(path) == path
     before = path.read_bytes()
     with pytest.raises(OutputExistsError, match="exists; pass overwrite=True"):
         s.to_netcdf(path)
@@ -260,3 +260,43 @@ def test_unknown_file_kind(tmp_path: Path) -> None:
     path.write_text("hello")
     with pytest.raises(DataError, match="notes.txt: cannot read as NetCDF"):
         msa.read_system(path)
+
+
+def test_stock_change_provenance_survives_tables_and_netcdf(
+    example_tables: Path, tmp_path: Path
+) -> None:
+    """stock_change and initial_stock rows keep their own grades through tables and NetCDF."""
+    path = example_tables / "stocks.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[frame["variable"] == "stock_change", "grade"] = "B"
+    frame.loc[frame["variable"] == "initial_stock", "grade"] = "A"
+    frame.loc[frame["variable"] == "stock", "grade"] = "C"
+    frame.to_csv(path, index=False)
+    s = msa.read_system(example_tables)
+    change = s.provenance["stock_change Exploration"]["grade"]
+    assert set(np.unique(change.values)) == {"B"}
+    assert set(np.unique(s.provenance["stock Exploration"]["grade"].values)) == {"C"}
+    # Use's change is derived: level 2019 (C) against initial stock (A) -> C
+    assert set(np.unique(s.provenance["stock_change Use"]["grade"].values)) == {"C"}
+    back = msa.read_system(msa.to_tables(s, tmp_path / "tables"))
+    assert_systems_equal(back, s)
+    written = pd.read_csv(tmp_path / "tables" / "stocks.csv", dtype=str)
+    rows = written[(written["process"] == "Exploration") & (written["variable"] == "stock_change")]
+    assert set(rows["grade"]) == {"B"}
+    assert_systems_equal(read_netcdf(s.to_netcdf(tmp_path / "s.nc")), s)
+
+
+def test_netcdf_without_stock_change_provenance_reads(tmp_path: Path) -> None:
+    """A file written before stock changes had provenance reads; the change shares the levels'."""
+    s = msa.load_example()
+    path = s.to_netcdf(tmp_path / "old.nc")
+    with xr.open_dataset(path) as handle:
+        ds = handle.load()
+    old = [v for v in ds.data_vars if "__stock_change__" in str(v)]
+    assert old
+    ds.drop_vars(old).to_netcdf(tmp_path / "older.nc")
+    back = read_netcdf(tmp_path / "older.nc")
+    xr.testing.assert_identical(
+        back.provenance["stock_change Exploration"], back.provenance["stock Exploration"]
+    )
+    msa.check_balance(back)

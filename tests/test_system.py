@@ -171,6 +171,60 @@ def test_add_stock_from_initial_stock() -> None:
     assert "stock Store" in s.provenance
 
 
+def test_stock_change_provenance_given_or_shared() -> None:
+    """A given stock change keeps its own provenance; without one it shares the levels'."""
+    s = _system()
+    s.sources = msa.make_sources(
+        [{"source_id": "s1", "title": "A source"}, {"source_id": "s2", "title": "Another"}]
+    )
+    level, change = _da([5.0, 8.0]), _da([3.0, 3.0])
+    s.add_stock(
+        "Store",
+        level,
+        stock_change=change,
+        units="t",
+        source_id="s1",
+        grade="A",
+        change_source_id="s2",
+        change_grade="C",
+    )
+    assert s.provenance["stock Store"]["grade"].values.tolist() == ["A", "A"]
+    assert s.provenance["stock_change Store"]["source_id"].values.tolist() == ["s2", "s2"]
+    assert s.provenance["stock_change Store"]["grade"].values.tolist() == ["C", "C"]
+    t = _system()
+    t.add_stock("Store", level, stock_change=change, units="t", source_id="s1", grade="B")
+    xr.testing.assert_identical(t.provenance["stock_change Store"], t.provenance["stock Store"])
+    with pytest.raises(ProvenanceError, match=r"stock of process 'Store' \(stock_change\).*'zz'"):
+        _system().add_stock("Store", level, stock_change=change, units="t", change_source_id="zz")
+
+
+def test_derived_stock_change_combines_level_provenance() -> None:
+    """A change derived from levels has the shared source id (else '') and the worse grade."""
+    s = _system()
+    s.sources = msa.make_sources(
+        [{"source_id": "s1", "title": "A source"}, {"source_id": "s2", "title": "Another"}]
+    )
+    level = _da([5.0, 6.0, 8.0, 9.0], material=["Co", "Li"])
+    sid = level.copy(data=np.array([["s1", "s1"], ["s1", "s2"]], dtype=object))
+    grade = level.copy(data=np.array([["A", "B"], ["D", "B"]], dtype=object))
+    init_sid = xr.DataArray(["s1", "s2"], dims="material", coords={"material": ["Co", "Li"]})
+    s.add_stock(
+        "Store",
+        level,
+        initial_stock=xr.DataArray([1.0, 2.0], dims="material"),
+        units="t",
+        source_id=sid,
+        grade=grade,
+        change_source_id=init_sid,
+        change_grade="C",
+    )
+    prov = s.provenance["stock_change Store"]
+    # 2020: level 2020 vs initial stock; 2021: level 2021 vs level 2020
+    assert prov["source_id"].values.tolist() == [["s1", ""], ["s1", ""]]
+    assert prov["grade"].values.tolist() == [["C", "C"], ["D", "B"]]
+    assert s.used_source_ids() == {"s1", "s2"}
+
+
 def test_add_stock_rejects() -> None:
     """Stocks need a stock process, units and a stock change or an initial stock."""
     s = _system()

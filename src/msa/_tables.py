@@ -572,9 +572,9 @@ def _add_stocks(system: System, q: _Quantities, coords: dict[str, pd.Index]) -> 
         level, sid, grade = q.array(parts["stock"], what, coords, require_time=True)
         change = initial = None
         if "stock_change" in parts:
-            change = q.array(
+            change, change_sid, change_grade = q.array(
                 parts["stock_change"], f"{what} (stock_change)", coords, require_time=True
-            )[0]
+            )
         else:
             init_rows = parts["initial_stock"]
             if "time" in q.dims and (init_rows["time"] != -1).any():
@@ -583,7 +583,9 @@ def _add_stocks(system: System, q: _Quantities, coords: dict[str, pd.Index]) -> 
                     f"{table.at(row, 'time')}: initial_stock rows leave time empty (the stock "
                     "at the end of the year before the first year)"
                 )
-            initial = q.array(init_rows, f"{what} (initial_stock)", coords, require_time=False)[0]
+            initial, change_sid, change_grade = q.array(
+                init_rows, f"{what} (initial_stock)", coords, require_time=False
+            )
         with _context(what, table, group):
             system.add_stock(
                 str(process),
@@ -593,6 +595,8 @@ def _add_stocks(system: System, q: _Quantities, coords: dict[str, pd.Index]) -> 
                 units=str(units[0]),
                 source_id=sid,
                 grade=grade,
+                change_source_id=change_sid,
+                change_grade=change_grade,
             )
 
 

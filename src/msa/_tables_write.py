@@ -149,8 +149,9 @@ def write_tables(system: System, folder: str | os.PathLike[str], *, overwrite: b
                 MsaWarning,
                 stacklevel=3,
             )
-        prov = system.provenance[f"stock {pid}"]
-        for var in ("stock", "stock_change"):
+        for var, key in (("stock", f"stock {pid}"), ("stock_change", f"stock_change {pid}")):
+            # systems built before stock changes had their own provenance share the levels'
+            prov = system.provenance.get(key, system.provenance[f"stock {pid}"])
             stocks.append(_long(ds[var], prov, system.dims, {"process": pid, "variable": var}))
     if stocks:
         tables["stocks"] = pd.concat(stocks, ignore_index=True)

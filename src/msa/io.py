@@ -17,8 +17,8 @@ Examples
 >>> import tempfile, pathlib, msa
 >>> system = msa.load_example()
 >>> folder = pathlib.Path(tempfile.mkdtemp())
->>> system.to_netcdf(folder / "example.nc")
->>> msa.testing.assert_systems_equal(msa.read_system(folder / "example.nc"), system)
+>>> path = system.to_netcdf(folder / "example.nc")
+>>> msa.testing.assert_systems_equal(msa.read_system(path), system)
 >>> _ = msa.to_tables(system, folder / "tables")
 >>> msa.testing.assert_systems_equal(msa.read_system(folder / "tables"), system)
 """
@@ -194,6 +194,7 @@ def _to_dataset(system: System) -> xr.Dataset:
     for j, (pid, ds) in enumerate(system.stocks.items()):
         base = f"stock{j}_{_safe(pid)}"
         role_of[f"stock {pid}"] = f"{base}__stock"
+        role_of[f"stock_change {pid}"] = f"{base}__stock_change"
         for k, (key, arr) in enumerate(ds.data_vars.items()):
             where = f"stock of {pid!r} ({key})"
             extra = [c for c in arr.coords if c not in arr.dims]
@@ -413,6 +414,7 @@ def _from_dataset(ds: xr.Dataset) -> System:
             extra=parts or None,
             attrs=ds_attrs,
             **given(f"stock {pid}"),
+            **{f"change_{k}": v for k, v in given(f"stock_change {pid}").items()},
         )
     for _, arr in role("parameter"):
         attrs = json.loads(arr.attrs["msa_attrs"])
@@ -424,5 +426,9 @@ def _from_dataset(ds: xr.Dataset) -> System:
     for key in order:
         if key not in system.provenance:
             system.provenance[key] = xr.Dataset(prov[key])
-    system.provenance = {key: system.provenance[key] for key in order}
+    # the file's order first; keys the file predates (stock_change provenance) after it
+    system.provenance = {
+        **{key: system.provenance[key] for key in order},
+        **{k: v for k, v in system.provenance.items() if k not in order},
+    }
     return system

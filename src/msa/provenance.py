@@ -15,6 +15,11 @@ C      coherent estimate combining several sources
 D      expert estimate or hypothesis (assumption)
 ====== ==================================================================
 
+A value derived from several values (a sum over an aggregated dim, a stock change from two stock
+levels) gets its provenance from :func:`combine_provenance`: the members' source id when they
+all share one, else empty (several sources), and the worst member grade, where an ungraded
+member ("") counts as worse than D.
+
 References
 ----------
 European Commission, Joint Research Centre (2015, updated 2020). *Material System Analysis of
@@ -35,6 +40,7 @@ __all__ = [
     "CLO_GRADES",
     "GRADES",
     "SOURCE_FIELDS",
+    "combine_provenance",
     "make_sources",
     "provenance_for",
     "validate_grades",
@@ -211,3 +217,46 @@ def _like(values: xr.DataArray, data: np.ndarray) -> xr.DataArray:
     out.attrs = {}
     out.name = None
     return out
+
+
+def combine_provenance(
+    source_ids: np.ndarray, grades: np.ndarray, *, axis: int = -1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Combine the provenance of values that are summed or differenced into one value.
+
+    Parameters
+    ----------
+    source_ids, grades : ndarray of str
+        Provenance of the members, the members along ``axis`` (same shape).
+    axis : int
+        The axis that is combined away.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Source ids: the members' id where all members share one, else ``""`` (the value rests
+        on several sources; look them up in the members). Grades: the worst member grade in
+        the order A < B < C < D < ``""``: one ungraded member makes the result ungraded, so a
+        combined value never claims a better grade than its weakest part.
+
+    Examples
+    --------
+    >>> ids = np.array([["jrc", "jrc"], ["jrc", "cbs"]], dtype=object)
+    >>> grades = np.array([["A", "C"], ["B", ""]], dtype=object)
+    >>> sid, grade = combine_provenance(ids, grades)
+    >>> sid.tolist(), grade.tolist()
+    (['jrc', ''], ['C', ''])
+    """
+    ids = np.asarray(source_ids).astype(str)
+    ranks = np.asarray(grades).astype(str)
+    if ids.shape != ranks.shape:
+        raise ProvenanceError(f"source ids {ids.shape} and grades {ranks.shape} differ in shape")
+    validate_grades(ranks, where="combine_provenance")
+    first = np.take(ids, [0], axis=axis)
+    shared = (ids == first).all(axis=axis)
+    out_ids = np.where(shared, np.squeeze(first, axis=axis), "").astype(object)
+    order = np.array([*GRADES, ""])
+    rank = np.searchsorted(order[:-1], ranks)  # "" sorts first: map it to the end below
+    rank = np.where(ranks == "", len(GRADES), rank)
+    out_grades = order[rank.max(axis=axis)].astype(object)
+    return out_ids, out_grades

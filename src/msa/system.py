@@ -8,8 +8,10 @@ A flow from process ``a`` to process ``b`` is named ``"a => b"``; every quantity
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import networkx as nx
@@ -18,7 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from msa.errors import DataError, DimensionError
-from msa.provenance import make_sources, provenance_for
+from msa.provenance import combine_provenance, make_sources, provenance_for
 
 __all__ = ["PROCESS_KINDS", "Process", "System", "flow_name", "split_flow_name"]
 
@@ -382,6 +384,8 @@ class System:
         units: str | None = None,
         source_id: str | xr.DataArray | None = None,
         grade: str | xr.DataArray | None = None,
+        change_source_id: str | xr.DataArray | None = None,
+        change_grade: str | xr.DataArray | None = None,
         extra: Mapping[str, xr.DataArray] | None = None,
         attrs: Mapping[str, object] | None = None,
     ) -> xr.Dataset:
@@ -405,7 +409,13 @@ class System:
         units : str, optional
             Required unless ``stock.attrs["units"]`` is set.
         source_id, grade : str or DataArray, optional
-            Provenance of the stock values.
+            Provenance of the stock values, stored as ``provenance["stock <process>"]``.
+        change_source_id, change_grade : str or DataArray, optional
+            Provenance of ``stock_change`` when it is given, or of ``initial_stock`` when the
+            change is derived from it. Both omitted: the stock values' provenance is used.
+            Stored as ``provenance["stock_change <process>"]``; a derived change combines the
+            provenance of the two levels it is the difference of (see
+            :func:`msa.provenance.combine_provenance`).
         extra : mapping of str to DataArray, optional
             Further variables kept with the stock (e.g. ``stock_by_cohort``); they may carry
             a ``cohort`` dim, which takes its labels from ``time``.
@@ -455,10 +465,38 @@ class System:
         for var in ds.data_vars.values():
             var.attrs["units"] = str(units)
         ds.attrs = {**dict(attrs or {}), "process": process, "units": str(units)}
-        self.stocks[process] = ds
-        self.provenance[f"stock {process}"] = provenance_for(
+        level_prov = provenance_for(
             level, source_id=source_id, grade=grade, sources=self.sources, where=where
         )
+        own = change_source_id is not None or change_grade is not None
+        if stock_change is not None:
+            change_prov = (
+                provenance_for(
+                    data["stock_change"],
+                    source_id=change_source_id,
+                    grade=change_grade,
+                    sources=self.sources,
+                    where=f"{where} (stock_change)",
+                )
+                if own
+                else level_prov.copy()
+            )
+        else:
+            change_prov = _derived_change_provenance(
+                level_prov,
+                provenance_for(
+                    level.isel(time=0, drop=True),
+                    source_id=change_source_id,
+                    grade=change_grade,
+                    sources=self.sources,
+                    where=f"{where} (initial_stock)",
+                )
+                if own
+                else level_prov.isel(time=0, drop=True),
+            )
+        self.stocks[process] = ds
+        self.provenance[f"stock {process}"] = level_prov
+        self.provenance[f"stock_change {process}"] = change_prov
         return ds
 
     def add_parameter(
@@ -558,11 +596,61 @@ class System:
         """Return a deep copy (a scenario starts from a copy of the baseline)."""
         return copy.deepcopy(self)
 
-    def to_netcdf(self, path: str, *, overwrite: bool = False) -> None:
-        """Write the whole system to a NetCDF file without loss (see :func:`msa.read_system`)."""
+    def to_netcdf(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Write the whole system to a NetCDF file without loss (see :func:`msa.read_system`).
+
+        Parameters
+        ----------
+        path : path-like
+            The target file; its folder is created if needed.
+        overwrite : bool
+            Replace an existing file; without it an existing file raises
+            :class:`msa.OutputExistsError`.
+
+        Returns
+        -------
+        pathlib.Path
+            The written file (as :func:`msa.write_netcdf`).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, msa
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> msa.load_example().to_netcdf(folder / "example.nc").name
+        'example.nc'
+        """
         from msa.io import write_netcdf
 
-        write_netcdf(self, path, overwrite=overwrite)
+        return write_netcdf(self, path, overwrite=overwrite)
+
+
+def _derived_change_provenance(level: xr.Dataset, initial: xr.Dataset) -> xr.Dataset:
+    """Provenance of ``stock[t] - stock[t-1]`` (``stock[first] - initial`` in the first year)."""
+    axis = level["source_id"].dims.index("time")
+    parts = {}
+    for field in ("source_id", "grade"):
+        now = level[field]
+        before = np.concatenate(
+            [
+                np.expand_dims(
+                    initial[field]
+                    .broadcast_like(first := now.isel(time=0, drop=True))
+                    .transpose(*first.dims)
+                    .values,
+                    axis,
+                ),
+                np.take(now.values, range(now.shape[axis] - 1), axis=axis),
+            ],
+            axis=axis,
+        )
+        parts[field] = np.stack([now.values, before], axis=-1)
+    sid, grade = combine_provenance(parts["source_id"], parts["grade"], axis=-1)
+    return xr.Dataset(
+        {
+            "source_id": level["source_id"].copy(data=sid),
+            "grade": level["grade"].copy(data=grade),
+        }
+    )
 
 
 def _first_at(values: xr.DataArray, mask: np.ndarray) -> str:
