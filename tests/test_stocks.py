@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -465,18 +467,66 @@ def test_inflow_driven_stock_in_a_system_balances():
     assert float(np.abs(residual).max()) <= 1e-12 * float(ds.stock.max())
 
 
+@pytest.mark.parametrize("by_cohort", [False, True])
 @pytest.mark.parametrize("mode", ["inflow", "stock"])
-def test_totals_for_many_lifetimes_are_chunked_and_equal(monkeypatch, mode):
-    """A lifetime over many samples runs in bounded chunks with the same totals."""
+def test_many_lifetimes_are_chunked_and_equal(monkeypatch, mode, by_cohort):
+    """A lifetime over many samples runs in bounded chunks with the same results."""
     sample = np.arange(13)
     mean = xr.DataArray(4.0 + sample / 2, dims="sample", coords={"sample": sample})
     lifetime = msa.NormalLifetime(mean, 1.5, factor_by_cohort=_cohort_trend(1.0))
     values = _inflow(("time", "region"), REGION)
     func = msa.inflow_driven if mode == "inflow" else msa.stock_driven
-    whole = func(values, lifetime, by_cohort=False)
+    whole = func(values, lifetime, by_cohort=by_cohort)
     assert "chunked_along" not in whole.attrs
-    monkeypatch.setattr(msa.stocks, "SF_CHUNK_BYTES", 8 * T * T * 4)
-    parts = func(values, lifetime, by_cohort=False)
+    name = "SF_CHUNK_BYTES_COHORT" if by_cohort else "SF_CHUNK_BYTES"
+    monkeypatch.setattr(msa.stocks, name, 8 * T * T * 4)
+    parts = func(values, lifetime, by_cohort=by_cohort)
     assert parts.attrs["chunked_along"] == "sample"
-    assert parts.stock.dims == whole.stock.dims
-    xr.testing.assert_allclose(parts, whole.transpose(*parts.dims), rtol=1e-13)
+    assert {v: parts[v].dims for v in parts} == {v: whole[v].dims for v in whole}
+    assert parts.stock.attrs["units"] == "t"
+    xr.testing.assert_allclose(parts, whole, rtol=1e-13)
+
+
+def test_chunks_along_an_input_dim_keep_history_and_correction(monkeypatch):
+    """Chunking along a dim of the input carries the initial stock and the correction."""
+    series = np.arange(7)
+    shape = xr.DataArray(1.5 + series / 4, dims="series", coords={"series": series})
+    lifetime = msa.WeibullLifetime(shape, 6.0)
+    stock = _declining_stock() * xr.DataArray(
+        1 + series / 7, dims="series", coords={"series": series}
+    )
+    initial = xr.DataArray(
+        np.outer([20.0, 30.0], 1 + series / 7),
+        dims=("cohort", "series"),
+        coords={"cohort": [1997, 1999], "series": series},
+    )
+    kw = {"initial_stock_by_cohort": initial, "negative_inflow": "correct"}
+    whole = msa.stock_driven(stock, lifetime, **kw)
+    monkeypatch.setattr(msa.stocks, "SF_CHUNK_BYTES_COHORT", 8 * T * (T + 2) * 3)
+    parts = msa.stock_driven(stock, lifetime, **kw)
+    assert parts.attrs["chunked_along"] == "series"
+    assert float(parts.outflow_correction.max()) > 0
+    xr.testing.assert_allclose(parts, whole, rtol=1e-13)
+
+
+def test_cohort_run_with_a_lifetime_per_series_peaks_below_one_and_a_half_arrays():
+    """With a lifetime per series, peak memory stays <= 1.5x the cohort arrays returned."""
+    n_t, n = 60, 600  # survival matrices of 17 MiB: chunked at msa.stocks.SF_CHUNK_BYTES_COHORT
+    years = np.arange(2000, 2000 + n_t)
+    series = np.arange(n)
+    inflow = xr.DataArray(
+        np.outer(100 + 2 * np.arange(n_t), 1 + series / n),
+        dims=("time", "series"),
+        coords={"time": years, "series": series},
+    )
+    shape = xr.DataArray(2.0 + series / n, dims="series", coords={"series": series})
+    lifetime = msa.WeibullLifetime(shape=shape, scale=15.0)
+    tracemalloc.start()
+    try:
+        ds = msa.inflow_driven(inflow, lifetime)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    arrays = ds.stock_by_cohort.nbytes + ds.outflow_by_cohort.nbytes
+    assert ds.attrs["chunked_along"] == "series"
+    assert peak <= 1.5 * arrays, f"peak {peak / 2**20:.1f} MiB for {arrays / 2**20:.1f} MiB"

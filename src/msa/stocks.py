@@ -25,7 +25,7 @@ so a totals-only run never holds an O(N T^2) array of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Literal
 
@@ -52,6 +52,13 @@ RTOL = 1e-9
 #: matrix per series; beyond this size the run is split into chunks along that dim, so the
 #: memory stays bounded instead of O(N T^2).
 SF_CHUNK_BYTES = 64 * 2**20
+
+#: The same bound for runs that return cohort arrays (``by_cohort=True``). Unchunked, such a
+#: run holds the survival and outflow-share matrices (each the size of one cohort array when
+#: the lifetime varies per series) next to the two cohort arrays: 2x their size. In chunks,
+#: each chunk's results are written into the preallocated outputs, so the peak stays near the
+#: size of the returned arrays (bench/README.md).
+SF_CHUNK_BYTES_COHORT = 16 * 2**20
 
 
 def inflow_driven(
@@ -261,13 +268,14 @@ def _chunked(
     by_cohort: bool,
     kwargs: dict[str, object],
 ) -> xr.Dataset | None:
-    """Run a totals-only model in chunks along the lifetime's largest dim, or return None.
+    """Run a model in chunks along the lifetime's largest dim, or return None.
 
-    Chunking applies when ``by_cohort`` is False and the survival matrices of all the series
-    the lifetime varies over exceed :data:`SF_CHUNK_BYTES`. Each chunk is an ordinary run (one
-    loop iteration per chunk, vectorised inside); the results are concatenated.
+    Chunking applies when the survival matrices of all the series the lifetime varies over
+    exceed :data:`SF_CHUNK_BYTES` (totals only) or :data:`SF_CHUNK_BYTES_COHORT` (with cohort
+    arrays). Each chunk is an ordinary run (one loop iteration per chunk, vectorised inside)
+    whose results are written into the preallocated outputs (:func:`_stack`).
     """
-    if by_cohort or not isinstance(values, xr.DataArray) or "time" not in values.dims:
+    if not isinstance(values, xr.DataArray) or "time" not in values.dims:
         return None
     labels: dict[str, np.ndarray] = {}
     for arr in (*lifetime.parameters.values(), lifetime.factor_by_cohort, lifetime.factor_by_year):
@@ -280,29 +288,65 @@ def _chunked(
     n_t = values.sizes["time"]
     n_c = n_t + (initial.sizes.get("cohort", 0) if isinstance(initial, xr.DataArray) else 0)
     size = 8 * n_t * n_c * int(np.prod([len(v) for v in labels.values()]))
-    if size <= SF_CHUNK_BYTES:
+    budget = SF_CHUNK_BYTES_COHORT if by_cohort else SF_CHUNK_BYTES
+    if size <= budget:
         return None
     dim = max(labels, key=lambda d: len(labels[d]))
-    per = max(1, int(len(labels[dim]) * SF_CHUNK_BYTES // size))
-    parts = []
-    for start in range(0, len(labels[dim]), per):
-        chunk = labels[dim][start : start + per]
-        part_values = values.sel({dim: chunk}) if dim in values.dims else values
-        part_initial = initial
-        if isinstance(initial, xr.DataArray) and dim in initial.dims:
-            part_initial = initial.sel({dim: chunk})
-        parts.append(
-            model(
+    chunk_bytes = budget
+    if by_cohort:
+        # A chunk's own run holds about four arrays the size of its survival matrices (sf,
+        # outflow shares, its cohort arrays): keep that well under half the returned arrays.
+        chunk_bytes = min(budget, size / 8)
+    per = max(1, int(len(labels[dim]) * chunk_bytes // size))
+
+    def parts() -> Iterator[xr.Dataset]:
+        for start in range(0, len(labels[dim]), per):
+            chunk = labels[dim][start : start + per]
+            part_values = values.sel({dim: chunk}) if dim in values.dims else values
+            part_initial = initial
+            if isinstance(initial, xr.DataArray) and dim in initial.dims:
+                part_initial = initial.sel({dim: chunk})
+            yield model(
                 part_values,
                 _select(lifetime, dim, chunk),
                 initial_stock_by_cohort=part_initial,
-                by_cohort=False,
+                by_cohort=by_cohort,
                 **kwargs,
             )
-        )
-    out = xr.concat(parts, dim=dim, combine_attrs="override")
+
+    out = _stack(parts(), dim, labels[dim])
     out.attrs["chunked_along"] = dim
     return out
+
+
+def _stack(parts: Iterator[xr.Dataset], dim: str, labels: np.ndarray) -> xr.Dataset:
+    """Join the chunk results along ``dim``, holding one chunk's result at a time.
+
+    The output arrays are allocated once (from the first chunk's layout) and each chunk is
+    copied into its slice, so the peak is the output plus one chunk (``xr.concat`` would hold
+    every chunk and the output: twice the cohort arrays).
+    """
+    arrays: dict[str, np.ndarray] = {}
+    layout: dict[str, tuple[tuple[str, ...], dict]] = {}
+    coords: dict[str, np.ndarray] = {}
+    attrs: dict = {}
+    start = 0
+    for part in parts:
+        if not arrays:
+            attrs = dict(part.attrs)
+            coords = {d: labels if d == dim else part[d].values for d in part.dims}
+            for name, var in part.data_vars.items():
+                shape = tuple(len(labels) if d == dim else n for d, n in var.sizes.items())
+                arrays[name] = np.empty(shape, dtype=var.dtype)
+                layout[name] = (var.dims, dict(var.attrs))
+        n = part.sizes[dim]
+        for name, var in part.data_vars.items():
+            index = tuple(slice(start, start + n) if d == dim else slice(None) for d in var.dims)
+            arrays[name][index] = var.values
+        start += n
+        del part
+    data = {name: (dims, arrays[name], var_attrs) for name, (dims, var_attrs) in layout.items()}
+    return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
 def _select(lifetime: Lifetime, dim: str, chunk: np.ndarray) -> Lifetime:
