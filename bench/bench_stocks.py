@@ -17,7 +17,9 @@ more call (numpy buffers included). "fill_floor_s" is the time to allocate and w
 float64 arrays of the cohort arrays' size (the memory-bandwidth floor of returning them).
 Ratios are flodym warm time / msa warm time. Inputs: series k
 is the base inflow or stock (research/peers.md section 4.11) times 1 + k/N; Weibull(2.5, 15)
-and Normal(12, 4); inflow at mid-year (both defaults).
+and Normal(12, 4); inflow at mid-year (both defaults). One more case per mode,
+"weibull/series" at T=200, N=1000, gives each series its own Weibull shape (2.0 ... 3.0), so
+both toolkits hold one survival matrix per series.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
+import importlib.metadata
 import platform
 import sys
 import time
@@ -50,6 +53,11 @@ def inputs(n_t: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.outer(inflow, scale), np.outer(stock, scale)
 
 
+def per_series_shape(n: int) -> np.ndarray:
+    """Weibull shapes 2.0 ... 3.0, one per series (a lifetime per series: N survival matrices)."""
+    return 2.0 + np.arange(n) / n
+
+
 def flodym_runner(mode: str, dist: str, values: np.ndarray) -> Callable[[], object]:
     n_t, n = values.shape
     dims = fd.DimensionSet(
@@ -62,6 +70,9 @@ def flodym_runner(mode: str, dist: str, values: np.ndarray) -> Callable[[], obje
     def run() -> object:
         if dist == "weibull":
             lt = fd.WeibullLifetime(dims=dims, weibull_shape=2.5, weibull_scale=15.0)
+        elif dist == "weibull/series":
+            shape = np.broadcast_to(per_series_shape(n), (n_t, n))
+            lt = fd.WeibullLifetime(dims=dims, weibull_shape=shape, weibull_scale=15.0)
         else:
             lt = fd.NormalLifetime(dims=dims, mean=12.0, std=4.0)
         if mode == "inflow":
@@ -83,11 +94,13 @@ def msa_runner(mode: str, dist: str, values: np.ndarray, by_cohort: bool) -> Cal
         dims=("time", "series"),
         coords={"time": np.arange(2000, 2000 + n_t), "series": np.arange(n)},
     )
-    lifetime = (
-        msa.WeibullLifetime(shape=2.5, scale=15.0)
-        if dist == "weibull"
-        else msa.NormalLifetime(mean=12.0, std=4.0)
-    )
+    if dist == "weibull":
+        lifetime = msa.WeibullLifetime(shape=2.5, scale=15.0)
+    elif dist == "weibull/series":
+        shape = xr.DataArray(per_series_shape(n), dims="series", coords={"series": np.arange(n)})
+        lifetime = msa.WeibullLifetime(shape=shape, scale=15.0)
+    else:
+        lifetime = msa.NormalLifetime(mean=12.0, std=4.0)
     func = msa.inflow_driven if mode == "inflow" else msa.stock_driven
 
     def run() -> object:
@@ -140,8 +153,11 @@ def main(argv: list[str] | None = None) -> None:
     sizes = (
         [(200, 1000)] if args.quick else [(t, n) for t in (50, 100, 200) for n in (1, 100, 1000)]
     )
+    cases = [(dist, n_t, n) for dist in ("weibull", "normal") for n_t, n in sizes]
+    # A lifetime per series (Weibull shape 2.0 ... 3.0): one survival matrix per series.
+    cases.append(("weibull/series", 200, 1000))
     print(
-        f"# msa {msa.__version__} vs flodym {fd.__version__ if hasattr(fd, '__version__') else '?'}"
+        f"# msa {msa.__version__} vs flodym {importlib.metadata.version('flodym')}"
         f"; numpy {np.__version__}; Python {platform.python_version()}; {platform.machine()}"
     )
     header = (
@@ -153,27 +169,26 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     print(" | ".join(header))
     for mode in ("inflow", "stock"):
-        for dist in ("weibull", "normal"):
-            for n_t, n in sizes:
-                inflow, stock = inputs(n_t, n)
-                values = inflow if mode == "inflow" else stock
-                ref = measure(flodym_runner(mode, dist, values), args.repeat)
-                full = measure(msa_runner(mode, dist, values, True), args.repeat)
-                totals = measure(msa_runner(mode, dist, values, False), args.repeat)
-                floor = measure(fill_floor(n_t, n), args.repeat)
-                arrays = 2 * 8 * n_t * n_t * n / 2**20
-                row = (
-                    mode, dist, n_t, n, ref["warm"], ref["first"], ref["peak_mib"],
-                    full["warm"], full["first"], full["peak_mib"], arrays,
-                    full["peak_mib"] / arrays, ref["warm"] / full["warm"], totals["warm"],
-                    totals["first"], totals["peak_mib"], ref["warm"] / totals["warm"],
-                    floor["warm"],
-                )  # fmt: skip
-                rows.append(row)
-                print(
-                    " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row),
-                    flush=True,
-                )
+        for dist, n_t, n in cases:
+            inflow, stock = inputs(n_t, n)
+            values = inflow if mode == "inflow" else stock
+            ref = measure(flodym_runner(mode, dist, values), args.repeat)
+            full = measure(msa_runner(mode, dist, values, True), args.repeat)
+            totals = measure(msa_runner(mode, dist, values, False), args.repeat)
+            floor = measure(fill_floor(n_t, n), args.repeat)
+            arrays = 2 * 8 * n_t * n_t * n / 2**20
+            row = (
+                mode, dist, n_t, n, ref["warm"], ref["first"], ref["peak_mib"],
+                full["warm"], full["first"], full["peak_mib"], arrays,
+                full["peak_mib"] / arrays, ref["warm"] / full["warm"], totals["warm"],
+                totals["first"], totals["peak_mib"], ref["warm"] / totals["warm"],
+                floor["warm"],
+            )  # fmt: skip
+            rows.append(row)
+            print(
+                " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row),
+                flush=True,
+            )
     if args.csv:
         with open(args.csv, "w", newline="") as fh:
             writer = csv.writer(fh)
