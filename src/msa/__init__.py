@@ -8,6 +8,7 @@ indicators and Sankey diagrams, with the source and quality grade of every input
 from importlib.metadata import PackageNotFoundError, version
 
 from msa import testing
+from msa._aggregate import aggregate_system
 
 # -- classifications (msa.dims; readers in msa._dims_io)
 from msa._dims_io import (
@@ -131,6 +132,7 @@ __all__ = [
     "Concordance",
     "Hierarchy",
     "aggregate",
+    "aggregate_system",
     "disaggregate",
     "load_classification",
     "load_concordance",

@@ -25,22 +25,28 @@ WORDS = st.text(alphabet="abcdeéXYZ 019-_", min_size=1, max_size=8).filter(
 
 @st.composite
 def balanced_systems(
-    draw: st.DrawFn, *, max_processes: int = 4, text_attrs: bool = False
+    draw: st.DrawFn,
+    *,
+    max_processes: int = 4,
+    text_attrs: bool = False,
+    materials: bool | None = None,
 ) -> System:
     """Draw a balanced system: transformations wired at random, a stock, boundaries, provenance.
 
     Flows between random pairs of transformations get random values; each transformation's
     surplus goes to boundary ``Sink`` and its deficit comes from boundary ``Source``; an
     optional stock process ``Store`` fills from Source and empties to Sink with the matching
-    stock change. Labels, stages, sources, grades and system attrs vary too.
+    stock change. Labels, stages, sources, grades and system attrs vary too. ``materials``:
+    True always gives a ``material`` dim, False never, None either.
     """
     first = draw(st.integers(1990, 2030))
     years = list(range(first, first + draw(st.integers(1, 4))))
-    materials = draw(
-        st.one_of(
-            st.none(), st.lists(st.sampled_from(MATERIALS), min_size=1, max_size=3, unique=True)
-        )
-    )
+    items = st.lists(st.sampled_from(MATERIALS), min_size=1, max_size=3, unique=True)
+    if materials is None:
+        items = st.one_of(st.none(), items)
+    elif not materials:
+        items = st.none()
+    materials = draw(items)
     coords: dict[str, list[object]] = {"time": years}
     if materials:
         coords["material"] = list(materials)

@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 
 from msa import Concordance, aggregate, disaggregate
 
-SETTINGS = settings(max_examples=60, deadline=None)
+SETTINGS = settings(max_examples=40, deadline=None)
 VALUES = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 
 

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 import msa
 from msa.testing import assert_systems_equal
 
-SETTINGS = settings(max_examples=30, deadline=None)
+SETTINGS = settings(max_examples=15, deadline=None)
 
 
 @SETTINGS
-@given(balanced_systems())
+@given(balanced_systems(max_processes=3))
 def test_netcdf_round_trip_is_identical(system: msa.System) -> None:
     """Values, attrs, provenance, processes and sources survive write_netcdf/read_system."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -27,7 +27,7 @@ def test_netcdf_round_trip_is_identical(system: msa.System) -> None:
 
 
 @SETTINGS
-@given(balanced_systems(text_attrs=True))
+@given(balanced_systems(max_processes=3, text_attrs=True))
 def test_tables_round_trip_is_identical(system: msa.System) -> None:
     """The same holds for to_tables/read_system (empty provenance cells allowed)."""
     with tempfile.TemporaryDirectory() as tmp:
