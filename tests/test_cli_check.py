@@ -89,3 +89,27 @@ def test_check_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--help"]) == 0
     out = capsys.readouterr().out
     assert "--rtol" in out and "--atol" in out
+
+
+def test_missing_optional_extra_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing optional dependency is one error line saying what to install, exit 2."""
+    import msa.cli
+
+    def missing(*args: object) -> None:
+        try:
+            import msa_no_such_module  # noqa: F401
+        except ModuleNotFoundError as err:
+            raise ImportError('this needs plotly: pip install "msa[plot]"') from err
+
+    monkeypatch.setattr(msa.cli, "_check_report", missing)
+    assert main(["check", "x"]) == 2
+    assert capsys.readouterr().err == 'msa: error: this needs plotly: pip install "msa[plot]"\n'
+
+    def broken(*args: object) -> None:
+        raise ImportError("cannot import name 'x' from partially initialized module")
+
+    monkeypatch.setattr(msa.cli, "_check_report", broken)
+    with pytest.raises(ImportError, match="partially initialized"):
+        main(["check", "x"])

@@ -363,6 +363,15 @@ def main(argv: list[str] | None = None) -> int:
     except MsaError as err:
         typer.echo("msa: error: " + " ".join(str(err).split()), err=True)  # one line
         return 2
+    except ImportError as err:
+        # a missing optional extra (plotly, kaleido, openpyxl ...): one line saying what to
+        # install, not a traceback; any other import failure is a bug and propagates
+        if not isinstance(err, ModuleNotFoundError) and not isinstance(
+            err.__cause__, ModuleNotFoundError
+        ):
+            raise
+        typer.echo("msa: error: " + " ".join(str(err).split()), err=True)
+        return 2
     except typer.Exit as exit_:
         return int(exit_.exit_code or 0)
     except SystemExit as exit_:  # click usage errors
