@@ -13,6 +13,7 @@ from msa.cli import main
 from msa.errors import ConfigError, DataError
 from msa.templates import jrc_codes, read_msa_model, reference_table, variables_from_table
 from msa.views import (
+    SCOPE_NODE,
     STATUSES,
     VIEWS,
     ViewMapping,
@@ -20,6 +21,7 @@ from msa.views import (
     jrc,
     load_mapping,
     pga,
+    scope_gaps,
     view_balance,
 )
 
@@ -322,3 +324,35 @@ def test_cli_indicators(capsys):
     assert main(["indicators", str(EXAMPLE), "--year", "2020"]) == 0
     out = capsys.readouterr().out
     assert "EoL-RIR" in out and "CMUR" in out and "n/a" not in out
+
+
+@pytest.mark.parametrize("view_func", [pga, icer_national, jrc])
+def test_scope_gaps_close_every_interior_node(example, view_func):
+    """With scope_gaps drawn, every non-boundary node with in- and outflows balances."""
+    view = view_func(example, year=2021)
+    gaps = scope_gaps(view)
+    assert set(gaps["flow_type"]) <= {"scope"}
+    drawn = pd.concat([view.links, gaps], ignore_index=True)
+    kind = view.nodes.set_index("node")["kind"]
+    into = drawn.groupby("target")["value"].sum()
+    out = drawn.groupby("source")["value"].sum()
+    stock = drawn[drawn["flow_type"] == "stock"]
+    for node in set(into.index) & set(out.index) - {SCOPE_NODE}:
+        if kind.get(node) == "boundary":
+            continue
+        kept = 0.0
+        if kind.get(node) == "stock" and node not in set(stock["source"]):
+            kept = stock.loc[stock["target"] == node, "value"].sum()
+        assert into[node] - out[node] - kept == pytest.approx(0.0, abs=1e-6), node
+
+
+def test_scope_gap_of_pga_stock_is_the_imports_pga_leaves_out(example):
+    """PGA Voorraad gets E.1.4 - D.1.2 from outside the view (D.1.1 includes the exports)."""
+    view = pga(example, year=2021)
+    gaps = scope_gaps(view).set_index(["source", "target"])["value"]
+    p = {c: float(example.parameters[c].sel(time=2021).sum()) for c in ("E.1.4", "D.1.2")}
+    assert gaps[(SCOPE_NODE, "Voorraad")] == pytest.approx(p["E.1.4"] - p["D.1.2"])
+    # national: Voorraad keeps the net addition; its gross outflows come from outside the view
+    national = scope_gaps(icer_national(example, year=2021)).set_index(["source", "target"])
+    outflows = icer_national(example, year=2021).links.query("source == 'Voorraad'")["value"]
+    assert national.at[(SCOPE_NODE, "Voorraad"), "value"] == pytest.approx(outflows.sum())

@@ -765,25 +765,29 @@ def _sankeys(
     Returns the figures, the PGA links (summed over materials) and what the PGA view leaves
     out of scope (used-vehicle imports E.1.4 and recycling losses G.1.5).
     """
-    from msa.views import pga
+    from msa.views import pga, scope_gaps
 
-    tables, outside, nodes = {}, [], None
+    tables, outside, nodes, notes = {}, [], None, []
     for y in years:
         view = pga(system, year=y)
         keys = [k for k in view.links.columns if k not in ("value", "material")]
-        tables[y] = view.links.groupby(keys, dropna=False, sort=False)["value"].sum().reset_index()
+        links = view.links.groupby(keys, dropna=False, sort=False)["value"].sum().reset_index()
+        # what PGA leaves out of each node (used-vehicle imports into Voorraad), drawn too
+        tables[y] = pd.concat([links, scope_gaps(view)], ignore_index=True)
         outside.append(view.out_of_scope.assign(year=y))
         nodes = view.nodes
+        notes += [n for n in view.footnotes if n not in notes]
     # the common scale is the fit-to-page scale of the busiest year (largest total flow), so
     # one layout pass per year suffices instead of msa.series_scale's pass over every year
     busiest = max(tables, key=lambda y: float(tables[y]["value"].sum()))
-    fit = msa.sankey(tables[busiest], nodes=nodes, lang="en")
+    # links by flow type (primary, secondary, loss, trade, stock change), nodes by stage
+    options = {"nodes": nodes, "lang": "en", "color_by": "flow_type", "footnotes": notes}
+    fit = msa.sankey(tables[busiest], title="fit", **options)
     figs = msa.sankey_series(
         tables,
-        nodes=nodes,
         title=f"EV batteries NL, PGA view ({scenario}),",
-        lang="en",
         scale=fit.layout.meta["msa_sankey"]["units_per_px"],
+        **options,
     )
     return (
         {f"sankey_pga_{y}": figs[y] for y in years},

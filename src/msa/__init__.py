@@ -111,6 +111,7 @@ from msa.views import (
     jrc,
     load_mapping,
     pga,
+    scope_gaps,
     view_balance,
 )
 
@@ -223,6 +224,7 @@ __all__ = [
     "load_mapping",
     "net_addition_to_stock",
     "pga",
+    "scope_gaps",
     "read_msa_model",
     "read_msa_table",
     "recycling_rate_of_waste",

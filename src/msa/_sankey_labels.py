@@ -24,13 +24,15 @@ STAGE_COLORS: dict[str | None, str] = {
     None: "#999999",
 }
 #: Colour of each flow type (Tol vibrant, chosen apart from the stage colours of the nodes:
-#: blue primary, teal secondary, red loss, grey trade across the boundary, orange stock change).
+#: blue primary, teal secondary, red loss, grey trade across the boundary, orange stock change;
+#: pale grey for what a view leaves out of a node, msa.views.scope_gaps).
 FLOW_TYPES: dict[str, str] = {
     "primary": "#0077BB",
     "secondary": "#009988",
     "loss": "#CC3311",
     "trade": "#BBBBBB",
     "stock": "#EE7733",
+    "scope": "#DDDDDD",
 }
 _MATERIAL_PALETTE = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
 NEUTRAL = "#6E6E6E"
@@ -61,6 +63,7 @@ _TEXT = {
     "loss": {"en": "loss", "nl": "verlies"},
     "trade": {"en": "trade", "nl": "handel"},
     "stock": {"en": "stock change", "nl": "voorraadverandering"},
+    "scope": {"en": "not in this view", "nl": "buiten deze weergave"},
     "other": {"en": "outside the chain", "nl": "buiten de keten"},
 }
 _STAGE_NL = {

@@ -249,6 +249,8 @@ def sankey(
     """Draw a publication Sankey of one year in one view: HTML, PNG, SVG and/or PDF."""
     import time
 
+    import pandas as pd
+
     from msa.errors import ConfigError, DataError
     from msa.export import _formats, write_figure
     from msa.sankey import links_from_system
@@ -274,7 +276,8 @@ def sankey(
         except ImportError as err:  # pragma: no cover - views ship with msa
             raise ConfigError(f"view {view!r} needs msa.views, which is missing") from err
         made = getattr(views_, views_known[view])(system, year=year)
-        links, nodes, footnotes = made.links, made.nodes, made.footnotes
+        links = pd.concat([made.links, views_.scope_gaps(made)], ignore_index=True)
+        nodes, footnotes = made.nodes, made.footnotes
         if "year" in links.columns:
             links = links[links["year"] == year]
     if links.empty or (links["value"] == 0).all():

@@ -306,6 +306,8 @@ def sankey(
             for s, t in zip(links["source"], links["target"], strict=True)
         ]
         groups = {text("stage", lang): stages}
+        if drawn["flow_type"].eq("scope").any():
+            stages[text("scope", lang)] = FLOW_TYPES["scope"]
     elif color_by == "material":
         palette = colors_for(links["material"].astype(str))
         link_base = [palette[v] for v in links["material"].astype(str)]
@@ -314,6 +316,11 @@ def sankey(
         link_base = [FLOW_TYPES[f] for f in links["flow_type"]]
         kinds = {text(f, lang): c for f, c in FLOW_TYPES.items() if f in set(drawn["flow_type"])}
         groups = {text("flow_type", lang): kinds, text("node_stage", lang): stages}
+    # What a view leaves out of a node is pale grey in every colouring.
+    link_base = [
+        FLOW_TYPES["scope"] if f == "scope" else c
+        for f, c in zip(links["flow_type"], link_base, strict=True)
+    ]
     link_color = pd.Series([rgba(c, 0.5) for c in link_base], index=links.index)
 
     # Nodes as plotly sees them; their labels are annotations (placed in _plan).

@@ -38,6 +38,7 @@ from msa.system import System
 from msa.templates import jrc_variables
 
 __all__ = [
+    "SCOPE_NODE",
     "STATUSES",
     "VIEWS",
     "View",
@@ -47,6 +48,7 @@ __all__ = [
     "jrc",
     "load_mapping",
     "pga",
+    "scope_gaps",
     "view_balance",
 ]
 
@@ -475,3 +477,7 @@ def view_balance(view: View) -> pd.DataFrame:
     return (
         table.sort_values(["year", "_order", "node"]).drop(columns="_order").reset_index(drop=True)
     )
+
+
+# scope_gaps lives in its own module (views.py stays one concept: the mappings).
+from msa._view_gaps import SCOPE_NODE, scope_gaps  # noqa: E402
