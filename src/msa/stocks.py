@@ -267,11 +267,24 @@ def stock_driven(
 
 
 def _solve(sf: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """Solve sf @ x = rhs for x, lower triangular, over the leading batch axes."""
-    out = np.empty(rhs.shape)
-    for idx in np.ndindex(sf.shape[:-2]):
-        out[idx] = scipy.linalg.solve_triangular(sf[idx], rhs[idx], lower=True, check_finite=False)
-    return out
+    """Solve sf @ x = rhs for x, lower triangular, over the leading batch axes.
+
+    All series share one matrix: one LAPACK triangular solve with every series as a column.
+    One matrix per batch cell (a lifetime with dims of its own): forward substitution, one
+    step per year vectorised over the batch and the series, not a loop over the series.
+    """
+    n_t = sf.shape[-2]
+    if sf.size == n_t * sf.shape[-1]:
+        square = sf.reshape(sf.shape[-2:])
+        out = scipy.linalg.solve_triangular(
+            square, rhs.reshape(rhs.shape[-2:]), lower=True, check_finite=False
+        )
+        return out.reshape(rhs.shape)
+    x = np.empty(rhs.shape)
+    for i in range(n_t):
+        remaining = np.einsum("...c,...cm->...m", sf[..., i, :i], x[..., :i, :])
+        x[..., i, :] = (rhs[..., i, :] - remaining) / sf[..., i, i, None]
+    return x
 
 
 def _forward(
