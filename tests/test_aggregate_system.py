@@ -144,3 +144,19 @@ def test_unbalanced_stays_unbalanced() -> None:
     s.flows["Plant => Store"].values[1, 2] += 5.0
     with pytest.raises(msa.MassBalanceError, match=r"process 'Plant' year 2021 \[group='other'\]"):
         msa.check_balance(msa.aggregate_system(s, GROUPS))
+
+
+def test_clo_grades_combine_as_worst() -> None:
+    """CLO grades (A-F) of the members combine to the worst; quantities without stay without."""
+    s = msa.System(
+        "clo",
+        coords={"time": YEARS, "material": MATERIALS},
+        sources=[{"source_id": "jrc", "title": "JRC"}],
+    )
+    s.add_process("Mine", kind="boundary")
+    s.add_process("Sink", kind="boundary")
+    flow = _by_material([[1, 2, 3], [4, 5, 6]])
+    clo = flow.copy(data=np.array([["A", "E", "B"], ["C", "B", "F"]], dtype=object))
+    s.add_flow("Mine", "Sink", flow, units="t", source_id="jrc", grade="A", clo_grade=clo)
+    agg = msa.aggregate_system(s, GROUPS)
+    assert agg.provenance["Mine => Sink"]["clo_grade"].values.tolist() == [["E", "B"], ["C", "F"]]

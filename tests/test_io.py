@@ -300,3 +300,23 @@ def test_netcdf_without_stock_change_provenance_reads(tmp_path: Path) -> None:
         back.provenance["stock_change Exploration"], back.provenance["stock Exploration"]
     )
     msa.check_balance(back)
+
+
+def test_clo_grades_read_round_trip_and_frame(example_tables: Path, tmp_path: Path) -> None:
+    """An optional clo_grade column is stored where given and survives tables and NetCDF."""
+    path = example_tables / "flows.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    use = (frame["source"] == "Use") & (frame["target"] == "Collection")
+    frame["clo_grade"] = ""
+    frame.loc[use, "clo_grade"] = "E"
+    frame.to_csv(path, index=False)
+    s = msa.read_system(example_tables)
+    assert set(np.unique(s.provenance["Use => Collection"]["clo_grade"].values)) == {"E"}
+    assert "clo_grade" not in s.provenance["Exploration => Extraction"]
+    flows = msa.to_frame(s)
+    assert list(flows.columns[-5:]) == ["source_id", "grade", "clo_grade", "jrc_code", "signed"]
+    assert set(flows.loc[flows["flow"] == "Use => Collection", "clo_grade"]) == {"E"}
+    assert "clo_grade" not in msa.to_frame(msa.load_example()).columns
+    back = msa.read_system(msa.to_tables(s, tmp_path / "tables"))
+    assert_systems_equal(back, s)
+    assert_systems_equal(read_netcdf(s.to_netcdf(tmp_path / "s.nc")), s)

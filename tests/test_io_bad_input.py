@@ -308,6 +308,16 @@ CASES: list[tuple[str, Edit, type[MsaError], str]] = [
         r"flows\.csv: row 2, column 'signed': 'maybe' is not a yes/no value",
     ),
     (
+        "unknown CLO grade",
+        lambda folder: (
+            fill_column("flows.csv", "jrc_code", "clo_grade", "B")(folder),
+            set_cell("flows.csv", 5, "clo_grade", "G")(folder),
+        ),
+        ProvenanceError,
+        r"flows\.csv: row 5, column 'clo_grade': unknown CLO reliability grade 'G'; use one of "
+        r"\['A', 'B', 'C', 'D', 'E', 'F'\]",
+    ),
+    (
         "malformed csv",
         lambda folder: (folder / "flows.csv").write_text(
             (folder / "flows.csv").read_text() + "a,b,c,d,e,f,g,h,i,j,k\n"

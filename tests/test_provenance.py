@@ -8,7 +8,15 @@ import pytest
 import xarray as xr
 
 from msa.errors import ProvenanceError
-from msa.provenance import GRADES, SOURCE_FIELDS, make_sources, provenance_for, validate_grades
+from msa.provenance import (
+    GRADES,
+    SOURCE_FIELDS,
+    combine_provenance,
+    make_sources,
+    provenance_for,
+    validate_grades,
+    worst_grade,
+)
 
 
 def _values() -> xr.DataArray:
@@ -85,3 +93,38 @@ def test_provenance_for_unknown_grade() -> None:
     src = make_sources([{"source_id": "s", "title": "t"}])
     with pytest.raises(ProvenanceError, match=r"p: unknown data-quality grade\(s\) \['Z'\]"):
         provenance_for(_values(), source_id="s", grade="Z", sources=src, where="p")
+
+
+def test_clo_grade_optional_and_validated() -> None:
+    """A CLO grade A-F is stored only when given; other letters are refused."""
+    sources = make_sources([{"source_id": "s", "title": "S"}])
+    plain = provenance_for(_values(), source_id="s", grade="A", sources=sources, where="f")
+    assert "clo_grade" not in plain
+    prov = provenance_for(
+        _values(), source_id="s", grade="A", clo_grade="F", sources=sources, where="f"
+    )
+    assert prov["clo_grade"].values.tolist() == [["F", "F"], ["F", "F"]]
+    with pytest.raises(
+        ProvenanceError, match=r"f \(CLO\): unknown data-quality grade\(s\) \['G'\]"
+    ):
+        provenance_for(
+            _values(), source_id="s", grade="A", clo_grade="G", sources=sources, where="f"
+        )
+    with pytest.raises(ProvenanceError, match=r"unknown data-quality grade\(s\) \['E'\]"):
+        provenance_for(_values(), source_id="s", grade="E", sources=sources, where="f")
+
+
+def test_combine_provenance_rule() -> None:
+    """Shared source id kept, else ''; worst grade with '' worst; CLO order A-F."""
+    ids = np.array([["a", "a", "a"], ["a", "b", "a"]], dtype=object)
+    grades = np.array([["A", "B", "A"], ["A", "D", ""]], dtype=object)
+    sid, grade = combine_provenance(ids, grades, axis=1)
+    assert sid.tolist() == ["a", ""]
+    assert grade.tolist() == ["B", ""]
+    sid, grade = combine_provenance(ids, grades, axis=0)
+    assert sid.tolist() == ["a", "", "a"]
+    assert grade.tolist() == ["A", "D", ""]
+    clo = np.array(["E", "B", "F", "A"], dtype=object)
+    assert worst_grade(clo, allowed=("A", "B", "C", "D", "E", "F")).tolist() == "F"
+    with pytest.raises(ProvenanceError, match=r"combining grades: .*\['E', 'F'\]"):
+        worst_grade(clo)

@@ -14,7 +14,7 @@ import xarray as xr
 
 from msa.dims import Concordance, aggregate
 from msa.errors import DimensionError
-from msa.provenance import combine_provenance
+from msa.provenance import CLO_GRADES, combine_provenance, worst_grade
 from msa.system import System
 
 __all__ = ["aggregate_system"]
@@ -61,7 +61,8 @@ def aggregate_system(
     Provenance of a target cell combines its members (source items with a share > 0): the
     members' source id when they all share one, else ``""`` (several sources); the worst
     member grade, an ungraded member counting as worse than D (see
-    :func:`msa.provenance.combine_provenance`).
+    :func:`msa.provenance.combine_provenance`). An optional CLO grade combines the same way
+    (worst of A-F).
 
     Examples
     --------
@@ -112,7 +113,7 @@ def aggregate_system(
     def prov(key: str, da: xr.DataArray) -> dict[str, xr.DataArray]:
         given = system.provenance[key]
         if source not in da.dims:
-            return {"source_id": given["source_id"], "grade": given["grade"]}
+            return {str(k): v for k, v in given.data_vars.items()}
         return _combined(given, source, target, members)
 
     for name, da in system.flows.items():
@@ -162,15 +163,17 @@ def _combined(
     """Combine ``prov`` over the members of each target item (loop over target items only)."""
     template = prov["source_id"]
     axis = template.dims.index(source)
-    ids, grades = [], []
+    out: dict[str, list[np.ndarray]] = {str(k): [] for k in prov.data_vars}
     for items in members.values():
         part = prov.sel({source: items})
         sid, grade = combine_provenance(part["source_id"].values, part["grade"].values, axis=axis)
-        ids.append(sid)
-        grades.append(grade)
+        out["source_id"].append(sid)
+        out["grade"].append(grade)
+        if "clo_grade" in part:
+            clo = worst_grade(part["clo_grade"].values, axis=axis, allowed=CLO_GRADES)
+            out["clo_grade"].append(clo)
     dims = tuple(target if d == source else d for d in template.dims)
     coords = {d: (list(members) if d == target else template.indexes[d]) for d in dims}
     return {
-        "source_id": xr.DataArray(np.stack(ids, axis=axis), dims=dims, coords=coords),
-        "grade": xr.DataArray(np.stack(grades, axis=axis), dims=dims, coords=coords),
+        k: xr.DataArray(np.stack(v, axis=axis), dims=dims, coords=coords) for k, v in out.items()
     }

@@ -20,7 +20,7 @@ import xarray as xr
 
 from msa._sheets import Folder, Table, Workbook, open_tables
 from msa.errors import DataError, DimensionError, MsaError, ProvenanceError
-from msa.provenance import GRADES, make_sources
+from msa.provenance import CLO_GRADES, GRADES, make_sources
 from msa.system import PROCESS_KINDS, Process, System
 
 #: Table names, in the order they are read. ``processes``, ``sources`` and ``flows`` are required.
@@ -57,7 +57,11 @@ _FALSE = {"0", "false", "no", ""}
 
 _KEYS = {"flows": ("source", "target"), "stocks": ("process", "variable"), "parameters": ("name",)}
 _VALUE_COLUMNS = ("value", "units", "source_id", "grade")
-_OPTIONAL = {"flows": ("jrc_code", "signed"), "stocks": (), "parameters": ()}
+_OPTIONAL = {
+    "flows": ("jrc_code", "signed", "clo_grade"),
+    "stocks": ("clo_grade",),
+    "parameters": ("clo_grade",),
+}
 _PROCESS_COLUMNS = ("id", "kind")
 _PROCESS_OPTIONAL = ("stage", "label_en", "label_nl")
 
@@ -143,13 +147,15 @@ def _check_provenance(
             f"{table.at(int(frame['_row'].iloc[i]), 'source_id')}: source id "
             f"{frame['source_id'].iloc[i]!r} is not in sources.csv; add it there"
         )
-    bad = (frame["grade"] != "") & ~frame["grade"].isin(GRADES)
-    if bad.any():
-        i = bad.to_numpy().nonzero()[0][0]
-        raise ProvenanceError(
-            f"{table.at(int(frame['_row'].iloc[i]), 'grade')}: unknown grade "
-            f"{frame['grade'].iloc[i]!r}; use one of {list(GRADES)}"
-        )
+    for col, allowed in (("grade", GRADES), ("clo_grade", CLO_GRADES)):
+        bad = (frame[col] != "") & ~frame[col].isin(allowed)
+        if bad.any():
+            i = bad.to_numpy().nonzero()[0][0]
+            what = "CLO reliability grade" if col == "clo_grade" else "grade"
+            raise ProvenanceError(
+                f"{table.at(int(frame['_row'].iloc[i]), col)}: unknown {what} "
+                f"{frame[col].iloc[i]!r}; use one of {list(allowed)}"
+            )
 
 
 # ----------------------------------------------------------------------------- quantity tables
@@ -243,8 +249,11 @@ class _Quantities:
         *,
         require_time: bool,
         column: str = "value",
-    ) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
-        """Build the value, source-id and grade arrays of one quantity from its rows."""
+    ) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, xr.DataArray | None]:
+        """Build the value, source-id, grade and CLO grade arrays of one quantity from its rows.
+
+        The CLO grade is None when no row of the quantity gives one (it is optional).
+        """
         table = self.table
         rows = group["_row"]
         span = f"rows {rows.min()}-{rows.max()}" if len(group) > 1 else f"row {rows.min()}"
@@ -300,7 +309,8 @@ class _Quantities:
             positions = full.get_indexer(index)
         shape = [len(coords[d]) for d in order]
         out: list[xr.DataArray] = []
-        for col in (column, "source_id", "grade"):
+        clo = bool((group["clo_grade"] != "").any())
+        for col in (column, "source_id", "grade", *(["clo_grade"] if clo else [])):
             data = group[col].to_numpy(dtype=float if col == column else object)
             if full is not None:
                 arranged = np.empty(len(full), dtype=data.dtype)
@@ -312,7 +322,7 @@ class _Quantities:
                 out.append(out[0].copy(deep=False, data=data))
             else:
                 out.append(xr.DataArray(data, dims=order, coords={d: coords[d] for d in order}))
-        return out[0], out[1], out[2]
+        return out[0], out[1], out[2], (out[3] if clo else None)
 
 
 @contextmanager
@@ -519,7 +529,7 @@ def _add_flows(system: System, q: _Quantities, coords: dict[str, pd.Index]) -> N
                 f"{table.at(int(bad['_row']), bad['_vcol'])}: negative value {bad['value']:g} "
                 f"for {what}; flows are >= 0 (set signed to 1 for a signed flow)"
             )
-        values, sid, grade = q.array(group, what, coords, require_time=True)
+        values, sid, grade, clo = q.array(group, what, coords, require_time=True)
         units = group["units"].iloc[0]
         with _context(what, table, group):
             system.add_flow(
@@ -531,6 +541,7 @@ def _add_flows(system: System, q: _Quantities, coords: dict[str, pd.Index]) -> N
                 jrc_code=flags["jrc_code"] or None,
                 source_id=sid,
                 grade=grade,
+                clo_grade=clo,
             )
 
 
@@ -569,10 +580,10 @@ def _add_stocks(system: System, q: _Quantities, coords: dict[str, pd.Index]) -> 
                 f"{table.at(int(group['_row'].iloc[0]), 'variable')}: {what} needs either "
                 f"'stock_change' rows or 'initial_stock' rows (got {given or 'neither'})"
             )
-        level, sid, grade = q.array(parts["stock"], what, coords, require_time=True)
+        level, sid, grade, clo = q.array(parts["stock"], what, coords, require_time=True)
         change = initial = None
         if "stock_change" in parts:
-            change, change_sid, change_grade = q.array(
+            change, change_sid, change_grade, change_clo = q.array(
                 parts["stock_change"], f"{what} (stock_change)", coords, require_time=True
             )
         else:
@@ -583,7 +594,7 @@ def _add_stocks(system: System, q: _Quantities, coords: dict[str, pd.Index]) -> 
                     f"{table.at(row, 'time')}: initial_stock rows leave time empty (the stock "
                     "at the end of the year before the first year)"
                 )
-            initial, change_sid, change_grade = q.array(
+            initial, change_sid, change_grade, change_clo = q.array(
                 init_rows, f"{what} (initial_stock)", coords, require_time=False
             )
         with _context(what, table, group):
@@ -597,13 +608,17 @@ def _add_stocks(system: System, q: _Quantities, coords: dict[str, pd.Index]) -> 
                 grade=grade,
                 change_source_id=change_sid,
                 change_grade=change_grade,
+                clo_grade=clo,
+                change_clo_grade=change_clo,
             )
 
 
 def _add_parameters(system: System, q: _Quantities, coords: dict[str, pd.Index]) -> None:
     for (name,), group in q.groups():
         what = f"parameter {name!r}"
-        values, sid, grade = q.array(group, what, coords, require_time=False)
+        values, sid, grade, clo = q.array(group, what, coords, require_time=False)
         units = group["units"].iloc[0]
         with _context(what, q.table, group):
-            system.add_parameter(name, values, units=units, source_id=sid, grade=grade)
+            system.add_parameter(
+                name, values, units=units, source_id=sid, grade=grade, clo_grade=clo
+            )

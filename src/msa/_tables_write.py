@@ -21,19 +21,19 @@ from msa.system import System
 def _long(
     da: xr.DataArray, prov: xr.Dataset, dims: tuple[str, ...], keys: dict[str, str]
 ) -> pd.DataFrame:
-    """One row per value of ``da``: key columns, every system dim (None where absent), value."""
+    """One row per value of ``da``: key columns, every system dim (None where absent), value.
+
+    The ``clo_grade`` column is ``""`` where the provenance has no CLO grade.
+    """
+    fields = {"source_id": prov["source_id"], "grade": prov["grade"]}
+    fields["clo_grade"] = (
+        prov["clo_grade"] if "clo_grade" in prov else xr.full_like(prov["grade"], "")
+    )
     frame = (
-        xr.Dataset(
-            {"value": da.variable, "source_id": prov["source_id"], "grade": prov["grade"]},
-            coords=da.coords,
-        ).to_dataframe()
+        xr.Dataset({"value": da.variable, **fields}, coords=da.coords).to_dataframe()
         if da.dims
         else pd.DataFrame(
-            {
-                "value": [float(da.values)],
-                "source_id": [str(prov["source_id"].values)],
-                "grade": [str(prov["grade"].values)],
-            }
+            {"value": [float(da.values)], **{k: [str(v.values)] for k, v in fields.items()}}
         )
     )
     frame = frame.reset_index(drop=not da.dims)
@@ -44,7 +44,16 @@ def _long(
             frame[dim] = None
     frame["units"] = da.attrs.get("units", "")
     return frame[
-        [*keys, *[d for d in dims if d != "time"], "time", "value", "units", "source_id", "grade"]
+        [
+            *keys,
+            *[d for d in dims if d != "time"],
+            "time",
+            "value",
+            "units",
+            "source_id",
+            "grade",
+            "clo_grade",
+        ]
     ]
 
 
@@ -71,12 +80,19 @@ def flows_frame(system: System) -> pd.DataFrame:
         "units",
         "source_id",
         "grade",
+        "clo_grade",
         "jrc_code",
         "signed",
     ]
     if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True)[columns]
+        return pd.DataFrame(columns=[c for c in columns if c != "clo_grade"])
+    frame = pd.concat(parts, ignore_index=True)[columns]
+    return _drop_empty_clo(frame)
+
+
+def _drop_empty_clo(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the optional ``clo_grade`` column when no row gives one."""
+    return frame if (frame["clo_grade"] != "").any() else frame.drop(columns="clo_grade")
 
 
 def _warn_lost(where: str, attrs: dict[str, object], kept: tuple[str, ...]) -> None:
@@ -154,7 +170,7 @@ def write_tables(system: System, folder: str | os.PathLike[str], *, overwrite: b
             prov = system.provenance.get(key, system.provenance[f"stock {pid}"])
             stocks.append(_long(ds[var], prov, system.dims, {"process": pid, "variable": var}))
     if stocks:
-        tables["stocks"] = pd.concat(stocks, ignore_index=True)
+        tables["stocks"] = _drop_empty_clo(pd.concat(stocks, ignore_index=True))
     params = [
         _long(da, system.provenance[f"parameter {name}"], system.dims, {"name": name})
         for name, da in system.parameters.items()
@@ -162,7 +178,7 @@ def write_tables(system: System, folder: str | os.PathLike[str], *, overwrite: b
     for name, da in system.parameters.items():
         _warn_lost(f"parameter {name!r}", da.attrs, ("units",))
     if params:
-        tables["parameters"] = pd.concat(params, ignore_index=True)
+        tables["parameters"] = _drop_empty_clo(pd.concat(params, ignore_index=True))
     folder.mkdir(parents=True, exist_ok=True)
     for name in TABLES:
         target = folder / f"{name}.csv"

@@ -123,7 +123,8 @@ def to_frame(system: System) -> pd.DataFrame:
     """Return every flow as one tidy DataFrame, one row per value.
 
     Columns: ``flow``, ``source``, ``target``, every system dim (None where a flow lacks that
-    dim), ``value``, ``units``, ``source_id``, ``grade``, ``jrc_code``, ``signed``.
+    dim), ``value``, ``units``, ``source_id``, ``grade``, ``clo_grade`` (only when some value
+    has a CLO grade), ``jrc_code``, ``signed``.
 
     Examples
     --------
@@ -239,7 +240,7 @@ def _to_dataset(system: System) -> xr.Dataset:
         role_of[f"parameter {name}"] = var
     for m, (key, prov) in enumerate(system.provenance.items()):
         base = role_of.get(key, f"prov{m}_{_safe(key)}")
-        for field in ("source_id", "grade"):
+        for field in prov.data_vars:  # source_id, grade and the optional clo_grade
             arr = prov[field]
             put(
                 f"{base}__{field}",
@@ -379,7 +380,7 @@ def _from_dataset(ds: xr.Dataset) -> System:
 
     def given(key: str) -> dict[str, xr.DataArray | None]:
         fields = prov.get(key, {})
-        return {"source_id": fields.get("source_id"), "grade": fields.get("grade")}
+        return {f: fields.get(f) for f in ("source_id", "grade", "clo_grade")}
 
     for _, arr in role("flow"):
         attrs = json.loads(arr.attrs["msa_attrs"])

@@ -15,6 +15,9 @@ C      coherent estimate combining several sources
 D      expert estimate or hypothesis (assumption)
 ====== ==================================================================
 
+A value may also carry an optional CLO (Compendium voor de Leefomgeving) reliability grade
+``clo_grade`` A-F (:data:`CLO_GRADES`, A most reliable); it is stored only where given.
+
 A value derived from several values (a sum over an aggregated dim, a stock change from two stock
 levels) gets its provenance from :func:`combine_provenance`: the members' source id when they
 all share one, else empty (several sources), and the worst member grade, where an ungraded
@@ -44,6 +47,7 @@ __all__ = [
     "make_sources",
     "provenance_for",
     "validate_grades",
+    "worst_grade",
 ]
 
 #: JRC MSA data-point grades, best first.
@@ -157,6 +161,7 @@ def provenance_for(
     grade: str | xr.DataArray | None,
     sources: pd.DataFrame,
     where: str,
+    clo_grade: str | xr.DataArray | None = None,
 ) -> xr.Dataset:
     """Build the provenance dataset (``source_id``, ``grade``) aligned with ``values``.
 
@@ -171,11 +176,14 @@ def provenance_for(
         The system's sources table (see :func:`make_sources`).
     where : str
         Name of the item for error messages.
+    clo_grade : str or DataArray of str, optional
+        CLO reliability grade(s) A-F; ``None`` stores no ``clo_grade`` variable.
 
     Returns
     -------
     xarray.Dataset
-        Variables ``source_id`` and ``grade``, both string arrays shaped like ``values``.
+        Variables ``source_id`` and ``grade`` (and ``clo_grade`` when given), string arrays
+        shaped like ``values``.
 
     Raises
     ------
@@ -183,7 +191,10 @@ def provenance_for(
         If a source id is not in ``sources`` or a grade is unknown.
     """
     out = {}
-    for name, given in (("source_id", source_id), ("grade", grade)):
+    fields = [("source_id", source_id), ("grade", grade)]
+    if clo_grade is not None:
+        fields.append(("clo_grade", clo_grade))
+    for name, given in fields:
         if given is None:
             given = ""
         if not isinstance(given, xr.DataArray):
@@ -208,6 +219,8 @@ def provenance_for(
             f"{where}: source id(s) {unknown} not in the sources table; add them to sources.csv"
         )
     validate_grades(out["grade"].values, where=where)
+    if "clo_grade" in out:
+        validate_grades(out["clo_grade"].values, where=f"{where} (CLO)", allowed=CLO_GRADES)
     return xr.Dataset(out)
 
 
@@ -251,12 +264,27 @@ def combine_provenance(
     ranks = np.asarray(grades).astype(str)
     if ids.shape != ranks.shape:
         raise ProvenanceError(f"source ids {ids.shape} and grades {ranks.shape} differ in shape")
-    validate_grades(ranks, where="combine_provenance")
     first = np.take(ids, [0], axis=axis)
     shared = (ids == first).all(axis=axis)
     out_ids = np.where(shared, np.squeeze(first, axis=axis), "").astype(object)
-    order = np.array([*GRADES, ""])
-    rank = np.searchsorted(order[:-1], ranks)  # "" sorts first: map it to the end below
-    rank = np.where(ranks == "", len(GRADES), rank)
-    out_grades = order[rank.max(axis=axis)].astype(object)
-    return out_ids, out_grades
+    return out_ids, worst_grade(ranks, axis=axis)
+
+
+def worst_grade(
+    grades: np.ndarray, *, axis: int = -1, allowed: tuple[str, ...] = GRADES
+) -> np.ndarray:
+    """Return the worst grade along ``axis`` in the order of ``allowed``, ``""`` worst of all.
+
+    Examples
+    --------
+    >>> worst_grade(np.array([["A", "D"], ["B", ""]], dtype=object)).tolist()
+    ['D', '']
+    >>> worst_grade(np.array(["B", "F"], dtype=object), allowed=CLO_GRADES).tolist()
+    'F'
+    """
+    text = np.asarray(grades).astype(str)
+    validate_grades(text, where="combining grades", allowed=allowed)
+    order = np.array([*allowed, ""], dtype=object)
+    rank = np.searchsorted(np.array(allowed), text)  # "" sorts first: map it to the end below
+    rank = np.where(text == "", len(allowed), rank)
+    return np.asarray(order[rank.max(axis=axis)], dtype=object)

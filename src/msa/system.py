@@ -20,7 +20,13 @@ import pandas as pd
 import xarray as xr
 
 from msa.errors import DataError, DimensionError
-from msa.provenance import combine_provenance, make_sources, provenance_for
+from msa.provenance import (
+    CLO_GRADES,
+    combine_provenance,
+    make_sources,
+    provenance_for,
+    worst_grade,
+)
 
 __all__ = ["PROCESS_KINDS", "Process", "System", "flow_name", "split_flow_name"]
 
@@ -313,6 +319,7 @@ class System:
         jrc_code: str | None = None,
         source_id: str | xr.DataArray | None = None,
         grade: str | xr.DataArray | None = None,
+        clo_grade: str | xr.DataArray | None = None,
         attrs: Mapping[str, object] | None = None,
     ) -> str:
         """Add the flow ``source => target`` and return its name.
@@ -332,6 +339,8 @@ class System:
             The JRC MSA variable(s) this flow represents, e.g. ``"C.1.3"``.
         source_id, grade : str or DataArray, optional
             Provenance: a source id of :attr:`sources` and a JRC grade A-D.
+        clo_grade : str or DataArray, optional
+            CLO reliability grade A-F (stored only when given).
         attrs : mapping, optional
             Extra attrs to keep on the flow.
 
@@ -358,7 +367,12 @@ class System:
         da = self._conform(values, where=where)
         self._check_values(da, where=where, signed=signed)
         prov = provenance_for(
-            da, source_id=source_id, grade=grade, sources=self.sources, where=where
+            da,
+            source_id=source_id,
+            grade=grade,
+            clo_grade=clo_grade,
+            sources=self.sources,
+            where=where,
         )
         da.name = name
         da.attrs = {
@@ -386,6 +400,8 @@ class System:
         grade: str | xr.DataArray | None = None,
         change_source_id: str | xr.DataArray | None = None,
         change_grade: str | xr.DataArray | None = None,
+        clo_grade: str | xr.DataArray | None = None,
+        change_clo_grade: str | xr.DataArray | None = None,
         extra: Mapping[str, xr.DataArray] | None = None,
         attrs: Mapping[str, object] | None = None,
     ) -> xr.Dataset:
@@ -416,6 +432,9 @@ class System:
             Stored as ``provenance["stock_change <process>"]``; a derived change combines the
             provenance of the two levels it is the difference of (see
             :func:`msa.provenance.combine_provenance`).
+        clo_grade, change_clo_grade : str or DataArray, optional
+            Optional CLO reliability grades A-F of the stock values and of the stock change
+            (or initial stock), as ``grade`` and ``change_grade``.
         extra : mapping of str to DataArray, optional
             Further variables kept with the stock (e.g. ``stock_by_cohort``); they may carry
             a ``cohort`` dim, which takes its labels from ``time``.
@@ -466,15 +485,21 @@ class System:
             var.attrs["units"] = str(units)
         ds.attrs = {**dict(attrs or {}), "process": process, "units": str(units)}
         level_prov = provenance_for(
-            level, source_id=source_id, grade=grade, sources=self.sources, where=where
+            level,
+            source_id=source_id,
+            grade=grade,
+            clo_grade=clo_grade,
+            sources=self.sources,
+            where=where,
         )
-        own = change_source_id is not None or change_grade is not None
+        own = any(x is not None for x in (change_source_id, change_grade, change_clo_grade))
         if stock_change is not None:
             change_prov = (
                 provenance_for(
                     data["stock_change"],
                     source_id=change_source_id,
                     grade=change_grade,
+                    clo_grade=change_clo_grade,
                     sources=self.sources,
                     where=f"{where} (stock_change)",
                 )
@@ -488,6 +513,7 @@ class System:
                     level.isel(time=0, drop=True),
                     source_id=change_source_id,
                     grade=change_grade,
+                    clo_grade=change_clo_grade,
                     sources=self.sources,
                     where=f"{where} (initial_stock)",
                 )
@@ -507,6 +533,7 @@ class System:
         units: str | None = None,
         source_id: str | xr.DataArray | None = None,
         grade: str | xr.DataArray | None = None,
+        clo_grade: str | xr.DataArray | None = None,
         attrs: Mapping[str, object] | None = None,
     ) -> xr.DataArray:
         """Add a named parameter (a share, an intensity, a lifetime mean ...).
@@ -528,7 +555,12 @@ class System:
         da.attrs = {**dict(attrs or {}), "units": str(units)}
         self.parameters[name] = da
         self.provenance[f"parameter {name}"] = provenance_for(
-            da, source_id=source_id, grade=grade, sources=self.sources, where=where
+            da,
+            source_id=source_id,
+            grade=grade,
+            clo_grade=clo_grade,
+            sources=self.sources,
+            where=where,
         )
         return da
 
@@ -628,7 +660,14 @@ def _derived_change_provenance(level: xr.Dataset, initial: xr.Dataset) -> xr.Dat
     """Provenance of ``stock[t] - stock[t-1]`` (``stock[first] - initial`` in the first year)."""
     axis = level["source_id"].dims.index("time")
     parts = {}
-    for field in ("source_id", "grade"):
+    fields = ["source_id", "grade"]
+    if "clo_grade" in level or "clo_grade" in initial:  # one side ungraded: "" there
+        fields.append("clo_grade")
+        level, initial = (
+            ds if "clo_grade" in ds else ds.assign(clo_grade=xr.full_like(ds["grade"], ""))
+            for ds in (level, initial)
+        )
+    for field in fields:
         now = level[field]
         before = np.concatenate(
             [
@@ -645,12 +684,14 @@ def _derived_change_provenance(level: xr.Dataset, initial: xr.Dataset) -> xr.Dat
         )
         parts[field] = np.stack([now.values, before], axis=-1)
     sid, grade = combine_provenance(parts["source_id"], parts["grade"], axis=-1)
-    return xr.Dataset(
-        {
-            "source_id": level["source_id"].copy(data=sid),
-            "grade": level["grade"].copy(data=grade),
-        }
-    )
+    out = {
+        "source_id": level["source_id"].copy(data=sid),
+        "grade": level["grade"].copy(data=grade),
+    }
+    if "clo_grade" in parts:
+        clo = worst_grade(parts["clo_grade"], axis=-1, allowed=CLO_GRADES)
+        out["clo_grade"] = level["grade"].copy(data=clo)
+    return xr.Dataset(out)
 
 
 def _first_at(values: xr.DataArray, mask: np.ndarray) -> str:

@@ -7,6 +7,7 @@ import xarray as xr
 from hypothesis import strategies as st
 
 from msa import GRADES, System
+from msa.provenance import CLO_GRADES
 
 STAGES = (
     "Exploration",
@@ -86,13 +87,19 @@ def balanced_systems(
     def values() -> np.ndarray:
         return rng.uniform(0.0, 1e3, shape) * (rng.random(shape) < 0.8)
 
+    with_clo = draw(st.booleans())  # optional CLO reliability grades on some quantities
+
     def provenance() -> dict[str, xr.DataArray | str]:
         ids_ = np.array([s["source_id"] for s in sources] + [""], dtype=object)
         grades = np.array([*GRADES, ""], dtype=object)
-        return {
+        out = {
             "source_id": xr.DataArray(rng.choice(ids_, shape), dims=list(coords), coords=coords),
             "grade": xr.DataArray(rng.choice(grades, shape), dims=list(coords), coords=coords),
         }
+        if with_clo and rng.random() < 0.5:
+            clo = rng.choice(np.array([*CLO_GRADES, ""], dtype=object), shape)
+            out["clo_grade"] = xr.DataArray(clo, dims=list(coords), coords=coords)
+        return out
 
     def add(a: str, b: str, v: np.ndarray) -> None:
         da = xr.DataArray(v, dims=list(coords), coords=coords)
