@@ -99,10 +99,22 @@ def balance(system: System) -> xr.Dataset:
 
 
 def throughput(system: System) -> xr.Dataset:
-    """Return each non-boundary process's throughput: max(sum of inflows, sum of outflows).
+    r"""Return each non-boundary process's throughput: max(sum of inflows, sum of outflows).
 
     A stock's net addition counts on the outflow side, a depletion on the inflow side.
-    Same layout as :func:`balance`.
+    Same layout as :func:`balance`. :func:`check_balance` scales its relative tolerance by it.
+
+    Notes
+    -----
+    :math:`T_{p,t,x} = \max(\sum_{in} f + \Delta S^-, \sum_{out} f + \Delta S^+)` with
+    :math:`\Delta S^\pm` the positive and negative parts of the stock change.
+
+    Examples
+    --------
+    >>> import msa
+    >>> tp = msa.throughput(msa.load_example())
+    >>> float(tp["Collection"].sel(time=2019, material="Co"))
+    40.0
     """
     out = {}
     for pid, proc in system.processes.items():
@@ -153,7 +165,18 @@ class Offender:
 def offenders(
     system: System, *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
 ) -> list[Offender]:
-    """Return every cell outside the tolerance, worst (largest relative residual) first."""
+    """Return every cell outside the tolerance, worst (largest relative residual) first.
+
+    Examples
+    --------
+    >>> import msa
+    >>> system = msa.load_example()
+    >>> offenders(system)
+    []
+    >>> system.flows["Use => Collection"].loc[{"time": 2020, "material": "Li"}] += 2.0
+    >>> print(offenders(system)[0])
+    process 'Collection' year 2020 [material='Li']: residual 2 t, throughput 23 t (0.087 of it)
+    """
     if not (rtol >= 0 and atol >= 0):
         raise ConfigError(f"tolerances must be >= 0 (got rtol={rtol}, atol={atol})")
     res = balance(system)

@@ -357,6 +357,13 @@ class Concordance:
         """Compose with ``other`` (``self.target`` -> ``other.target``) into one concordance.
 
         Shares multiply along paths and add over them: ``S = S_self @ S_other``.
+
+        Examples
+        --------
+        >>> family = Concordance("chemistry", "family", {"NMC811": "NMC", "LFP": "LFP"})
+        >>> kind = Concordance("family", "kind", {"NMC": "nickel", "LFP": "iron"})
+        >>> dict(family.then(kind).mapping["LFP"])
+        {'iron': 1.0}
         """
         where = f"composing {self.source!r} -> {self.target!r} with {other.source!r} -> "
         where += f"{other.target!r}"

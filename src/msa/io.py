@@ -115,6 +115,13 @@ def to_tables(system: System, folder: str | os.PathLike[str], *, overwrite: bool
     -------
     pathlib.Path
         The folder.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, msa
+    >>> folder = msa.to_tables(msa.load_example(), pathlib.Path(tempfile.mkdtemp()) / "tables")
+    >>> sorted(p.stem for p in folder.glob("*.csv"))
+    ['dims', 'flows', 'parameters', 'processes', 'sources', 'stocks', 'system']
     """
     return write_tables(system, folder, overwrite=overwrite)
 
@@ -289,6 +296,13 @@ def write_netcdf(system: System, path: str | os.PathLike[str], *, overwrite: boo
     -------
     pathlib.Path
         The written file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, msa
+    >>> path = write_netcdf(msa.load_example(), pathlib.Path(tempfile.mkdtemp()) / "e.nc")
+    >>> read_netcdf(path).provenance["Use => Collection"]["grade"].values[0, 0]
+    'D'
     """
     path = Path(path)
     if path.exists() and not overwrite:
@@ -325,6 +339,13 @@ def read_netcdf(path: str | os.PathLike[str]) -> System:
     Every value passes the same validation as when the system was built, so a damaged or
     hand-edited file raises :class:`msa.DataError` (naming the file) rather than loading
     inconsistent data.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, msa
+    >>> path = msa.load_example().to_netcdf(pathlib.Path(tempfile.mkdtemp()) / "e.nc")
+    >>> read_netcdf(path)
+    <msa.System 'example' (time: 5, material: 2); 12 processes, 22 flows, 2 stocks, 1 parameters>
     """
     path = Path(path)
     try:

@@ -189,6 +189,19 @@ def provenance_for(
     ------
     ProvenanceError
         If a source id is not in ``sources`` or a grade is unknown.
+
+    Examples
+    --------
+    >>> values = xr.DataArray([1.0, 2.0], dims="time", coords={"time": [2020, 2021]})
+    >>> sources = make_sources([{"source_id": "jrc", "title": "MSA of cobalt"}])
+    >>> prov = provenance_for(values, source_id="jrc", grade="B", sources=sources, where="demo")
+    >>> prov["grade"].values.tolist()
+    ['B', 'B']
+    >>> try:
+    ...     provenance_for(values, source_id="cbs", grade="B", sources=sources, where="demo")
+    ... except ProvenanceError as err:
+    ...     print(err)
+    demo: source id(s) ['cbs'] not in the sources table; add them to sources.csv
     """
     out = {}
     fields = [("source_id", source_id), ("grade", grade)]

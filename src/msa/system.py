@@ -540,6 +540,14 @@ class System:
 
         Parameters may span any subset of the system's dims (``time`` is optional). Units are
         required; use ``"1"`` for dimensionless shares.
+
+        Examples
+        --------
+        >>> s = System("demo", coords={"time": [2020, 2021]},
+        ...            sources=[{"source_id": "jrc", "title": "JRC MSA"}])
+        >>> float(s.add_parameter("collection_share", 0.45, units="1", source_id="jrc",
+        ...                       grade="C"))
+        0.45
         """
         where = f"system {self.name!r}: parameter {name!r}"
         if name in self.parameters:
@@ -566,18 +574,39 @@ class System:
 
     # ------------------------------------------------------------------ queries
     def flow(self, source: str, target: str) -> xr.DataArray:
-        """Return the flow ``source => target``; raise :class:`DataError` if there is none."""
+        """Return the flow ``source => target``; raise :class:`DataError` if there is none.
+
+        Examples
+        --------
+        >>> import msa
+        >>> msa.load_example().flow("Use", "Collection").attrs["jrc_code"]
+        'E.1.6'
+        """
         name = flow_name(source, target)
         if name not in self.flows:
             raise DataError(f"system {self.name!r}: no flow {name!r}")
         return self.flows[name]
 
     def inflows(self, process: str) -> list[str]:
-        """Names of the flows into ``process``."""
+        """Names of the flows into ``process``.
+
+        Examples
+        --------
+        >>> import msa
+        >>> msa.load_example().inflows("Recycling")
+        ['Manufacture => Recycling', 'Collection => Recycling']
+        """
         return [n for n, f in self.flows.items() if f.attrs["target"] == process]
 
     def outflows(self, process: str) -> list[str]:
-        """Names of the flows out of ``process``."""
+        """Names of the flows out of ``process``.
+
+        Examples
+        --------
+        >>> import msa
+        >>> msa.load_example().outflows("Exploration")
+        ['Exploration => Extraction']
+        """
         return [n for n, f in self.flows.items() if f.attrs["source"] == process]
 
     @property
@@ -596,6 +625,16 @@ class System:
         A process must be reachable from a boundary or stock process and must reach one (a
         stock such as geological reserves can be where material enters the system). Cycles
         (recycling loops) are normal and not reported.
+
+        Examples
+        --------
+        >>> import msa
+        >>> s = msa.load_example()
+        >>> s.structure_problems()
+        []
+        >>> _ = s.add_process("Orphan")
+        >>> s.structure_problems()
+        ["process 'Orphan' has no flows"]
         """
         graph = self.graph
         problems = []
@@ -625,7 +664,17 @@ class System:
             raise DataError(f"system {self.name!r}: " + "; ".join(problems))
 
     def copy(self) -> System:
-        """Return a deep copy (a scenario starts from a copy of the baseline)."""
+        """Return a deep copy (a scenario starts from a copy of the baseline).
+
+        Examples
+        --------
+        >>> import msa
+        >>> base = msa.load_example()
+        >>> variant = base.copy()
+        >>> variant.attrs["scenario"] = "high recycling"
+        >>> "scenario" in base.attrs
+        False
+        """
         return copy.deepcopy(self)
 
     def to_netcdf(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:

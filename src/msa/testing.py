@@ -111,6 +111,20 @@ def assert_systems_equal(a: System, b: System) -> None:
     ------
     AssertionError
         Listing every difference found.
+
+    Examples
+    --------
+    >>> import msa
+    >>> a = msa.load_example()
+    >>> b = a.copy()
+    >>> assert_systems_equal(a, b)
+    >>> b.name = "other"
+    >>> try:
+    ...     assert_systems_equal(a, b)
+    ... except AssertionError as err:
+    ...     print(err)
+    systems differ:
+    name: 'example' != 'other'
     """
     __tracebackhide__ = True
     found = _differences(a, b)
