@@ -400,3 +400,29 @@ def test_opposite_stock_changes_net_into_one_band():
     assert drawn[("B", "S")] == pytest.approx(3.0)
     assert ("S", "B") not in drawn
     assert "S<br>+3 t" in _labels(fig)
+
+
+def test_nodes_in_a_column_follow_their_neighbours():
+    """Within a column, nodes are ordered by the barycentre of their sources (fewer crossings)."""
+    links = _chain({("A", "Y"): 5, ("B", "X"): 5, ("A", "X"): 1})
+    nodes = pd.DataFrame(
+        {"node": ["A", "B", "X", "Y"], "order": [0, 0, 1, 1], "band": "main", "label": None}
+    )
+    got = _nodes(sankey(links, nodes=nodes))
+    # the table puts X above Y, which would cross A -> Y and B -> X; the heavy links must not
+    assert (got.at["A", "y"] < got.at["B", "y"]) == (got.at["Y", "y"] < got.at["X", "y"])
+
+
+def test_stock_node_passing_material_on_states_its_net_addition():
+    """National Voorraad (net addition in, gross outflows out) is labelled with the net."""
+    from pathlib import Path
+
+    from msa import views
+    from msa.templates import read_msa_model
+
+    model = Path(__file__).resolve().parents[1] / "models" / "msa_example"
+    view = views.icer_national(read_msa_model(model).system, year=2021)
+    fig = sankey(view.links, nodes=view.nodes)
+    label = fig.layout.meta["msa_sankey"]["labels"]["Voorraad"]
+    net = view.links.query("target == 'Voorraad' and flow_type == 'stock'")["value"].sum()
+    assert label.endswith(f"net +{format_value(net, 't')}")

@@ -41,6 +41,7 @@ _TEXT = {
     "stock_of": {"en": "Stock: {}", "nl": "Voorraad: {}"},
     "addition": {"en": "net addition to stock", "nl": "netto toename voorraad"},
     "depletion": {"en": "depletion", "nl": "afname"},
+    "net": {"en": "net", "nl": "netto"},
     "as_source": {"en": "{} (supplies)", "nl": "{} (levert)"},
     "as_sink": {"en": "{} (receives)", "nl": "{} (ontvangt)"},
     "small": {

@@ -43,6 +43,7 @@ class LayoutOptions:
     node_pad: float = 14.0
     band_gap: float = 34.0
     loop_gap: float = 10.0
+    barycentre_sweeps: int = 4
     x_margin_left: float = 0.01
     x_margin_right: float = 0.01
 
@@ -267,13 +268,47 @@ def layout(
     top0 = 0.0
     main0 = band_h["top"] + (opt.band_gap if band_h["top"] > 0 else 0.0)
     bottom0 = main0 + band_h["main"] + (opt.band_gap if band_h["bottom"] > 0 else 0.0)
-    y = pd.Series(0.0, index=node_ids)
-    for (b, _), idx in nodes.groupby([band, slot], sort=False).groups.items():
-        h = hgt[idx].to_numpy()
-        offsets = np.concatenate([[0.0], np.cumsum(h + opt.node_pad)[:-1]])
-        stack = h.sum() + opt.node_pad * (len(h) - 1)
-        start = {"top": top0 + band_h["top"] - stack, "main": main0, "bottom": bottom0}[b]
-        y[idx] = start + offsets + h / 2
+
+    def stacked(order: list[str]) -> pd.Series:
+        """Centre y of each node, stacking each band's slot in ``order``."""
+        y = pd.Series(0.0, index=node_ids)
+        ranked = nodes.loc[order]
+        for (b, _), idx in ranked.groupby([band[order], slot[order]], sort=False).groups.items():
+            h = hgt[idx].to_numpy()
+            offsets = np.concatenate([[0.0], np.cumsum(h + opt.node_pad)[:-1]])
+            stack = h.sum() + opt.node_pad * (len(h) - 1)
+            start = {"top": top0 + band_h["top"] - stack, "main": main0, "bottom": bottom0}[b]
+            y[idx] = start + offsets + h / 2
+        return y
+
+    # Fewer crossings: within each slot, order nodes by the barycentre (value-weighted mean y)
+    # of their neighbours, one slot at a time, sweeping left to right and back (Sugiyama's
+    # layer-by-layer heuristic); bands stay apart and ties keep the table's order.
+    order = list(node_ids)
+    y = stacked(order)
+    ends = np.concatenate([fwd["source"].to_numpy(), fwd["target"].to_numpy()])
+    others = np.concatenate([fwd["target"].to_numpy(), fwd["source"].to_numpy()])
+    weight = np.concatenate([fwd["value"].to_numpy(), fwd["value"].to_numpy()])
+    columns = sorted(set(slot))
+    for sweep in range(opt.barycentre_sweeps):
+        changed = False
+        for column in columns if sweep % 2 == 0 else columns[::-1]:
+            members = [n for n in order if slot[n] == column]
+            if len(members) < 2:
+                continue
+            near = pd.DataFrame(
+                {"node": ends, "w": weight, "wy": weight * y.reindex(others).to_numpy()}
+            )
+            sums = near[near["node"].isin(members)].groupby("node")[["w", "wy"]].sum()
+            bary = (sums["wy"] / sums["w"]).reindex(members).fillna(y[members])
+            new = sorted(members, key=lambda n: (bary[n], members.index(n)))
+            if new != members:
+                spots = [k for k, n in enumerate(order) if slot[n] == column]
+                for k, n in zip(spots, new, strict=True):
+                    order[k] = n
+                y, changed = stacked(order), True
+        if not changed:
+            break
 
     # x: slots spread over the width, keeping the node thickness inside the plot area and room
     # for the legs of loops that leave the last column or enter the first.

@@ -118,6 +118,15 @@ def node_texts(
     stocky |= set(table.index[table["kind"].eq("stock")])
     stock_in = stocky & (set(drawn["target"]) - set(drawn["source"]))
     stock_out = stocky & (set(drawn["source"]) - set(drawn["target"]))
+    # A stock node that passes material on and keeps a stock change drawn into it (national
+    # Voorraad): its in - out is not its change, so the label states the net addition.
+    kept = (
+        drawn[is_stock]
+        .groupby("target")["value"]
+        .sum()
+        .sub(drawn[is_stock].groupby("source")["value"].sum(), fill_value=0.0)
+    )
+    keepers = set(table.index[table["kind"].eq("stock")]) - set(drawn.loc[is_stock, "source"])
     names, values = {}, {}
     for n in used:
         value = format_value(float(carried[n]), units, lang)
@@ -125,6 +134,10 @@ def node_texts(
             value = "+" + value
         elif n in stock_out:
             value = f"\u2212{value} ({text('depletion', lang)})"
+        elif n in keepers and kept.get(n, 0.0) != 0:
+            net = format_value(abs(float(kept[n])), units, lang)
+            sign = "+" if kept[n] > 0 else "\u2212"
+            value = f"{value}, {text('net', lang)} {sign}{net}"
         names[n], values[n] = str(table.at[n, "label"]), value
     return names, values
 
@@ -181,8 +194,17 @@ def place_labels(
     max_width: float,
     size: float,
     family: str = "DejaVu Sans",
+    heights: dict[str, float] | None = None,
+    node_width: float = 0.0,
+    canvas_top: float = -np.inf,
+    canvas_bottom: float = np.inf,
 ) -> list[LabelBox]:
-    """Place one label per node, beside it, inside the canvas, without overlaps.
+    """Place one label per node, beside it, inside the canvas, clear of nodes and labels.
+
+    Candidates for each node, tried in order: right of the node, then left, each wrapped at
+    ``max_width``, then at 80 % and 60 % of it. The first that overlaps no label placed so far
+    and no other node's bar wins; if none does, the one needing the smallest vertical shift
+    is moved that far. Nodes are labelled top to bottom.
 
     Parameters
     ----------
@@ -203,40 +225,78 @@ def place_labels(
         Font size in px.
     family : str
         Font family.
+    heights : dict, optional
+        Height of each node's bar (px), to keep labels off other nodes.
+    node_width : float
+        Width of the node bars (px).
+    canvas_top, canvas_bottom : float
+        The vertical extent labels stay within (the plot area: not over the legend or note).
 
     Returns
     -------
     list of LabelBox
     """
-    boxes: list[LabelBox] = []
-    for n in nodes:
-        lines = [*wrap(names[n], max_width, size, family), values[n]]
-        width = max(text_width(line, size, family) for line in lines)
-        height = len(lines) * line_height(size)
-        side = "right"
-        ax = x[n] + right_clear[n] + _GAP
-        if ax + width + PAD > canvas_right:
-            left_x = x[n] - left_clear[n] - _GAP
-            if left_x - width - PAD >= canvas_left:
-                side, ax = "left", left_x
-        boxes.append(LabelBox(n, lines, ax, y[n], side, width, height))
-    _separate(boxes)
-    return boxes
+    bars = [
+        LabelBox(n, [], x[n] - node_width / 2 + PAD, y[n], "right", node_width - 2 * PAD, h)
+        for n, h in (heights or {}).items()
+        if n in x
+    ]
 
+    def centre(n: str, height: float) -> float:
+        low, high = canvas_top + height / 2 + PAD, canvas_bottom - height / 2 - PAD
+        return float(np.clip(y[n], low, high)) if low <= high else y[n]
 
-def _separate(boxes: list[LabelBox]) -> None:
-    """Push overlapping boxes apart vertically: each moves below the boxes above it."""
-    order = sorted(range(len(boxes)), key=lambda i: (boxes[i].y, boxes[i].left))
+    def candidates(n: str) -> list[LabelBox]:
+        out = []
+        for limit in (max_width, 0.8 * max_width, 0.6 * max_width):
+            lines = [*wrap(names[n], limit, size, family), values[n]]
+            width = max(text_width(line, size, family) for line in lines)
+            height = len(lines) * line_height(size)
+            yc = centre(n, height)
+            right = x[n] + right_clear[n] + _GAP
+            left = x[n] - left_clear[n] - _GAP
+            if right + width + PAD <= canvas_right:
+                out.append(LabelBox(n, lines, right, yc, "right", width, height))
+            if left - width - PAD >= canvas_left:
+                out.append(LabelBox(n, lines, left, yc, "left", width, height))
+        if not out:  # nothing fits: the right side, widest wrap (the margin will grow)
+            lines = [*wrap(names[n], max_width, size, family), values[n]]
+            width = max(text_width(line, size, family) for line in lines)
+            ax = x[n] + right_clear[n] + _GAP
+            height = len(lines) * line_height(size)
+            out.append(LabelBox(n, lines, ax, centre(n, height), "right", width, height))
+        return out
+
     placed: list[LabelBox] = []
-    for i in order:
-        box = boxes[i]
-        for _ in range(len(placed) + 1):
-            clash = [p for p in placed if _overlap(p, box)]
+    for n in sorted(nodes, key=lambda k: (y[k], x[k])):
+        options = candidates(n)
+        others = placed + [b for b in bars if b.node != n]
+        free = [c for c in options if not any(_overlap(o, c) for o in others)]
+        if free:
+            placed.append(free[0])
+            continue
+        shifted = [_shift_clear(c, others) for c in options[:2]]
+        placed.append(min(shifted, key=lambda c: abs(c.y - y[n])))
+    order = {n: k for k, n in enumerate(nodes)}
+    return sorted(placed, key=lambda b: order[b.node])
+
+
+def _shift_clear(box: LabelBox, others: list[LabelBox]) -> LabelBox:
+    """Return ``box`` moved down or up (whichever is less) until it overlaps none of ``others``."""
+    best = None
+    for direction in (1, -1):
+        trial = LabelBox(box.node, box.lines, box.x, box.y, box.side, box.width, box.height)
+        for _ in range(len(others) + 1):
+            clash = [o for o in others if _overlap(o, trial)]
             if not clash:
                 break
-            lowest = max(p.bottom for p in clash)
-            box.y = lowest + 1 + PAD + box.height / 2
-        placed.append(box)
+            if direction > 0:
+                trial.y = max(o.bottom for o in clash) + 1 + PAD + trial.height / 2
+            else:
+                trial.y = min(o.top for o in clash) - 1 - PAD - trial.height / 2
+        if best is None or abs(trial.y - box.y) < abs(best.y - box.y):
+            best = trial
+    return best
 
 
 def _overlap(a: LabelBox, b: LabelBox, gap: float = 1.0) -> bool:
@@ -280,6 +340,10 @@ def label_boxes(geo, m, names, values, width, font_size, font_family, opt, slots
         max_width=float(np.clip(spacing - opt.node_thickness - 12.0, 100.0, 190.0)),
         size=font_size,
         family=font_family,
+        heights=gn["height"].to_dict(),
+        node_width=opt.node_thickness,
+        canvas_top=m["t"] - 4.0,
+        canvas_bottom=m["t"] + geo.plot_height + 4.0,
     )
 
 
