@@ -320,3 +320,38 @@ def test_clo_grades_read_round_trip_and_frame(example_tables: Path, tmp_path: Pa
     back = msa.read_system(msa.to_tables(s, tmp_path / "tables"))
     assert_systems_equal(back, s)
     assert_systems_equal(read_netcdf(s.to_netcdf(tmp_path / "s.nc")), s)
+
+
+def test_excel_workbook_written_and_read_back(tmp_path: Path) -> None:
+    """to_tables to an .xlsx path writes one sheet per table that reads back identically."""
+    s = msa.load_example()
+    s.attrs.update({"note": "NA", "other": "None"})  # text Excel readers like to turn into NaN
+    s.add_process("Market", kind="boundary", label_nl="Markt")
+    s.add_flow(
+        "Imports",
+        "Market",
+        xr.DataArray([0.1, -2.0, 0.0, 1 / 3, 4.0], dims="time", coords={"time": s.years}),
+        units="t",
+        signed=True,
+        source_id="example",
+        grade="B",
+        clo_grade="F",
+    )
+    book = msa.to_tables(s, tmp_path / "sub" / "system.xlsx")
+    assert book == tmp_path / "sub" / "system.xlsx"
+    assert sorted(pd.ExcelFile(book).sheet_names) == sorted(
+        ["system", "processes", "sources", "dims", "flows", "stocks", "parameters"]
+    )
+    assert_systems_equal(msa.read_system(book), s)
+    with pytest.raises(OutputExistsError, match=r"system\.xlsx: exists; pass overwrite=True"):
+        msa.to_tables(s, book)
+    msa.to_tables(s, book, overwrite=True)
+    assert sorted(p.name for p in book.parent.iterdir()) == ["system.xlsx"]
+
+
+def test_excel_write_without_openpyxl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writing a workbook without openpyxl says how to install the extra, and writes nothing."""
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    with pytest.raises(DataError, match=r"x\.xlsx: writing Excel needs openpyxl; install it with"):
+        msa.to_tables(msa.load_example(), tmp_path / "x.xlsx")
+    assert list(tmp_path.iterdir()) == []

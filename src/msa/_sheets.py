@@ -109,7 +109,9 @@ class Workbook:
 
     def read(self, name: str) -> Table:
         label = f"{self.path}[{name}]"
-        frame = pd.read_excel(self.path, sheet_name=name, dtype=str, engine="openpyxl")
+        frame = pd.read_excel(
+            self.path, sheet_name=name, dtype=str, engine="openpyxl", keep_default_na=False
+        )
         if frame.columns.size == 0:
             raise DataError(f"{label}: sheet is empty; it needs a header row and data rows")
         return clean(frame, label)

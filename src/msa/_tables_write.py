@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from msa._tables import _PROCESS_COLUMNS, _PROCESS_OPTIONAL, TABLES
-from msa.errors import MsaWarning, OutputExistsError
+from msa.errors import DataError, MsaWarning, OutputExistsError
 from msa.system import System
 
 
@@ -106,11 +106,20 @@ def _warn_lost(where: str, attrs: dict[str, object], kept: tuple[str, ...]) -> N
 
 
 def write_tables(system: System, folder: str | os.PathLike[str], *, overwrite: bool) -> Path:
-    """Write ``system`` as CSV tables that :func:`read_tables` reads back (see msa.io)."""
+    """Write ``system`` as CSV tables (or an .xlsx workbook) that :func:`read_tables` reads."""
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
+    workbook = folder.suffix.lower() == ".xlsx"
+    if workbook:
+        _check_openpyxl(folder)
+        if folder.exists() and not overwrite:
+            raise OutputExistsError(
+                f"{folder}: exists; pass overwrite=True (or --force) to replace it"
+            )
+        if folder.is_dir():
+            raise OutputExistsError(f"{folder}: is a folder; give a workbook file name")
+    elif folder.exists() and not folder.is_dir():
         raise OutputExistsError(f"{folder}: exists and is not a folder")
-    present = [n for n in TABLES if (folder / f"{n}.csv").exists()]
+    present = [] if workbook else [n for n in TABLES if (folder / f"{n}.csv").exists()]
     if present and not overwrite:
         raise OutputExistsError(
             f"{folder}: already holds {', '.join(f'{n}.csv' for n in present)}; pass "
@@ -179,6 +188,14 @@ def write_tables(system: System, folder: str | os.PathLike[str], *, overwrite: b
         _warn_lost(f"parameter {name!r}", da.attrs, ("units",))
     if params:
         tables["parameters"] = _drop_empty_clo(pd.concat(params, ignore_index=True))
+    for frame in tables.values():
+        for col in frame.columns:
+            if frame[col].dtype == object:
+                frame[col] = frame[col].map(lambda v: "" if v is None else v)
+    if workbook:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        _atomic(folder, lambda tmp: _write_workbook(tmp, tables))
+        return folder
     folder.mkdir(parents=True, exist_ok=True)
     for name in TABLES:
         target = folder / f"{name}.csv"
@@ -186,12 +203,28 @@ def write_tables(system: System, folder: str | os.PathLike[str], *, overwrite: b
             if target.exists():
                 target.unlink()  # a stale optional table would be read back
             continue
-        frame = tables[name]
-        for col in frame.columns:
-            if frame[col].dtype == object:
-                frame[col] = frame[col].map(lambda v: "" if v is None else v)
-        _atomic(target, lambda tmp, frame=frame: frame.to_csv(tmp, index=False))
+        _atomic(target, lambda tmp, frame=tables[name]: frame.to_csv(tmp, index=False))
     return folder
+
+
+def _check_openpyxl(path: Path) -> None:
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError as err:
+        raise DataError(
+            f"{path}: writing Excel needs openpyxl; install it with: pip install 'msa[excel]'"
+        ) from err
+
+
+def _write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Write one sheet per table, every cell as text (numbers as their exact repr)."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name in TABLES:
+            if name in tables:
+                text = tables[name].map(
+                    lambda v: repr(float(v)) if isinstance(v, float) else str(v)
+                )
+                text.to_excel(writer, sheet_name=name, index=False)
 
 
 def _atomic(target: Path, write: Callable[[Path], object]) -> None:

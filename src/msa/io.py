@@ -4,8 +4,8 @@
   'msa[excel]'``) or a NetCDF file written by :func:`write_netcdf`.
 * :func:`write_netcdf` (also :meth:`msa.System.to_netcdf`) writes the whole system: names, dims,
   units, attrs, process labels/stages/kinds, the sources table and per-value provenance.
-* :func:`to_tables` writes the folder-of-tables layout that :func:`read_system` reads back;
-  :func:`to_frame` returns all flows as one tidy DataFrame.
+* :func:`to_tables` writes the folder-of-tables layout (or an ``.xlsx`` workbook) that
+  :func:`read_system` reads back; :func:`to_frame` returns all flows as one tidy DataFrame.
 
 The table layout is documented in ``docs/tables.md``. Every reading problem is an
 :class:`msa.DataError` (or subclass) naming the file, row and column; nothing is dropped or
@@ -93,7 +93,7 @@ def read_system(path: str | os.PathLike[str], *, require_provenance: bool = True
 
 
 def to_tables(system: System, folder: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-    """Write ``system`` as a folder of CSV tables that :func:`read_system` reads back.
+    """Write ``system`` as a folder of CSV tables (or an Excel workbook) that reads back.
 
     Writes ``system.csv``, ``processes.csv``, ``sources.csv``, ``dims.csv``, ``flows.csv`` and,
     where the system has them, ``stocks.csv`` and ``parameters.csv`` (long form). Flow attrs
@@ -106,15 +106,17 @@ def to_tables(system: System, folder: str | os.PathLike[str], *, overwrite: bool
     system : System
         The system to write.
     folder : path-like
-        Target folder; created if needed.
+        Target folder; created if needed. A path ending in ``.xlsx`` writes one workbook with
+        a sheet per table instead (cells as text, numbers exact; needs
+        ``pip install 'msa[excel]'``).
     overwrite : bool
-        Replace existing tables. Without it an existing table raises
+        Replace existing tables. Without it an existing table (or workbook) raises
         :class:`msa.OutputExistsError`.
 
     Returns
     -------
     pathlib.Path
-        The folder.
+        The folder (or workbook).
 
     Examples
     --------
