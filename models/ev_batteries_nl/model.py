@@ -807,7 +807,8 @@ NOTES = (
     "The PGA view (msa.views.pga) leaves used-vehicle imports (E.1.4) and recycling losses "
     "(G.1.5) out of scope and shows exports of used vehicles (E.1.3) and closed-loop recycling "
     "(G.1.2, no closed-loop node in PGA) as unsettled mappings; second life and hibernation are "
-    "inside its Stock node. The quantities left out are in tables/pga_out_of_scope.csv.",
+    "inside its Stock node. The quantities left out are in tables/pga_out_of_scope.csv; the "
+    "Sankeys draw them, node by node, to and from 'Not in this view'.",
     "Supply concentration uses EC CRM 2023 global supply shares (processing stage where given, "
     "else extraction); BRICS membership as of January 2025 (an assumption). These shares are "
     "held constant over time.",
