@@ -104,6 +104,10 @@ def test_clo_grade_optional_and_validated() -> None:
         _values(), source_id="s", grade="A", clo_grade="F", sources=sources, where="f"
     )
     assert prov["clo_grade"].values.tolist() == [["F", "F"], ["F", "F"]]
+    empty = provenance_for(
+        _values(), source_id="s", grade="A", clo_grade="", sources=sources, where="f"
+    )
+    assert "clo_grade" not in empty  # all empty is not given
     with pytest.raises(
         ProvenanceError, match=r"f \(CLO\): unknown data-quality grade\(s\) \['G'\]"
     ):

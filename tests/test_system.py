@@ -223,6 +223,23 @@ def test_derived_stock_change_combines_level_provenance() -> None:
     assert prov["source_id"].values.tolist() == [["s1", ""], ["s1", ""]]
     assert prov["grade"].values.tolist() == [["C", "C"], ["D", "B"]]
     assert s.used_source_ids() == {"s1", "s2"}
+    assert "clo_grade" not in prov
+
+
+def test_derived_stock_change_clo_grade() -> None:
+    """CLO grades of a derived change are the worse of the two levels; ungraded ('') is worst."""
+    s = _system()
+    level = _da([5.0, 6.0, 8.0, 9.0], material=["Co", "Li"])
+    clo = level.copy(data=np.array([["A", "E"], ["B", "C"]], dtype=object))
+    s.add_stock("Store", level, initial_stock=0.0, units="t", clo_grade=clo)
+    assert s.provenance["stock_change Store"]["clo_grade"].values.tolist() == [
+        ["A", "E"],
+        ["B", "E"],
+    ]
+    t = _system()
+    t.add_stock("Store", level, initial_stock=0.0, units="t", change_clo_grade="B")
+    # the levels have no CLO grade: every change rests on an ungraded level
+    assert "clo_grade" not in t.provenance["stock_change Store"]
 
 
 def test_add_stock_rejects() -> None:

@@ -234,6 +234,8 @@ def provenance_for(
     validate_grades(out["grade"].values, where=where)
     if "clo_grade" in out:
         validate_grades(out["clo_grade"].values, where=f"{where} (CLO)", allowed=CLO_GRADES)
+        if not (out["clo_grade"].values != "").any():
+            del out["clo_grade"]  # all empty is the same as not given (tables cannot tell)
     return xr.Dataset(out)
 
 

@@ -739,7 +739,8 @@ def _derived_change_provenance(level: xr.Dataset, initial: xr.Dataset) -> xr.Dat
     }
     if "clo_grade" in parts:
         clo = worst_grade(parts["clo_grade"], axis=-1, allowed=CLO_GRADES)
-        out["clo_grade"] = level["grade"].copy(data=clo)
+        if (clo != "").any():  # all empty is the same as not given
+            out["clo_grade"] = level["grade"].copy(data=clo)
     return xr.Dataset(out)
 
 
