@@ -426,3 +426,12 @@ def test_stock_node_passing_material_on_states_its_net_addition():
     label = fig.layout.meta["msa_sankey"]["labels"]["Voorraad"]
     net = view.links.query("target == 'Voorraad' and flow_type == 'stock'")["value"].sum()
     assert label.endswith(f"net +{format_value(net, 't')}")
+
+
+def test_national_totals_are_shown_in_megatonnes():
+    """Figures whose flows exceed ten million tonnes label every value in Mt, the scale stays t."""
+    fig = sankey(_chain({("A", "B"): 4.15e8, ("B", "C"): 3.7e8, ("B", "D"): 4.5e7}), scale=1e6)
+    labels = _labels(fig)
+    assert "A<br>415 Mt" in labels and "D<br>45 Mt" in labels
+    assert "scale: 1 Mt per px" in _note(fig)
+    assert fig.layout.meta["msa_sankey"]["units_per_px"] == 1e6

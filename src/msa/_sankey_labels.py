@@ -10,7 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-__all__ = ["FLOW_TYPES", "STAGE_COLORS", "colors_for", "format_value", "rgba", "text"]
+__all__ = [
+    "FLOW_TYPES",
+    "STAGE_COLORS",
+    "colors_for",
+    "display_units",
+    "format_value",
+    "rgba",
+    "text",
+]
 
 #: Colour of each JRC stage (Tol muted); ``None`` is for nodes without a stage (boundaries).
 STAGE_COLORS: dict[str | None, str] = {
@@ -120,6 +128,24 @@ def format_value(value: float, units: str, lang: str = "en", digits: int = 3) ->
         if lang == "nl":
             number = number.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return f"{number} {units}".strip()
+
+
+def display_units(units: str, largest: float) -> tuple[str, float]:
+    """Return the unit figures show values in, and the divisor from the data's unit.
+
+    Tonnes stay tonnes up to ten million; above, the whole figure is in megatonnes, as
+    national accounts publish them (``415 Mt``, not ``415,000,000 t``).
+
+    Examples
+    --------
+    >>> display_units("t", 4.15e8)
+    ('Mt', 1000000.0)
+    >>> display_units("t", 98500.0)
+    ('t', 1.0)
+    """
+    if units == "t" and largest >= 1e7:
+        return "Mt", 1e6
+    return units, 1.0
 
 
 def rgba(color: str, alpha: float) -> str:

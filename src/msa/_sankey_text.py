@@ -102,13 +102,19 @@ def wrap(text: str, max_width: float, size: float, family: str = "DejaVu Sans") 
 
 
 def node_texts(
-    table: pd.DataFrame, drawn: pd.DataFrame, used: list[str], units: str, lang: str
+    table: pd.DataFrame,
+    drawn: pd.DataFrame,
+    used: list[str],
+    units: str,
+    lang: str,
+    per: float = 1.0,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Name and value line of each drawn node.
 
     The value is what the node carries, max(sum of inflows, sum of outflows). A stock node
     that only receives shows its net addition (``+x``), one that only sends its depletion
     (``−x (depletion)``): a target or source of a stock-change flow, or a node of kind stock.
+    Values are divided by ``per`` and shown in ``units`` (see ``display_units``).
     """
     into = drawn.groupby("target")["value"].sum()
     out = drawn.groupby("source")["value"].sum()
@@ -129,13 +135,13 @@ def node_texts(
     keepers = set(table.index[table["kind"].eq("stock")]) - set(drawn.loc[is_stock, "source"])
     names, values = {}, {}
     for n in used:
-        value = format_value(float(carried[n]), units, lang)
+        value = format_value(float(carried[n]) / per, units, lang)
         if n in stock_in:
             value = "+" + value
         elif n in stock_out:
             value = f"\u2212{value} ({text('depletion', lang)})"
         elif n in keepers and kept.get(n, 0.0) != 0:
-            net = format_value(abs(float(kept[n])), units, lang)
+            net = format_value(abs(float(kept[n])) / per, units, lang)
             sign = "+" if kept[n] > 0 else "\u2212"
             value = f"{value}, {text('net', lang)} {sign}{net}"
         names[n], values[n] = str(table.at[n, "label"]), value
@@ -347,7 +353,20 @@ def label_boxes(geo, m, names, values, width, font_size, font_family, opt, slots
     )
 
 
-def note_lines(table, units, lang, thin, zero, uncertain, scale, footnotes, width, size, px):
+def note_lines(
+    table: pd.DataFrame,
+    units: str,
+    lang: str,
+    thin: pd.DataFrame,
+    zero: pd.DataFrame,
+    uncertain: pd.DataFrame,
+    scale: float | None,
+    footnotes: tuple[str, ...],
+    width: float,
+    size: float,
+    px: float,
+    per: float = 1.0,
+) -> list[str]:
     """Return the note under the figure, wrapped to ``width`` px (thin, zero, unsettled, ...)."""
 
     def name(n: str) -> str:
@@ -355,7 +374,8 @@ def note_lines(table, units, lang, thin, zero, uncertain, scale, footnotes, widt
 
     def listing(frame: pd.DataFrame, values: bool = True) -> list[str]:
         return [
-            f"{name(s)} \u2192 {name(t)}" + (f" {format_value(v, units, lang)}" if values else "")
+            f"{name(s)} \u2192 {name(t)}"
+            + (f" {format_value(v / per, units, lang)}" if values else "")
             for s, t, v in zip(frame["source"], frame["target"], frame["value"], strict=True)
         ]
 
@@ -368,7 +388,7 @@ def note_lines(table, units, lang, thin, zero, uncertain, scale, footnotes, widt
         notes.append(text("uncertain", lang).format(items=_shorten(listing(uncertain), lang)))
     notes.extend(footnotes)
     if scale is not None:
-        notes.append(text("scale", lang).format(value=format_value(scale, units, lang)))
+        notes.append(text("scale", lang).format(value=format_value(scale / per, units, lang)))
     return [line for note in notes for line in wrap(note, width, size)]
 
 

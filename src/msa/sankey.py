@@ -44,6 +44,7 @@ from msa._sankey_labels import (
     FLOW_TYPES,
     STAGE_COLORS,
     colors_for,
+    display_units,
     format_value,
     rgba,
     stage_name,
@@ -137,7 +138,11 @@ def _plan(
     status = links.get("status", pd.Series("", index=links.index)).fillna("").astype(str)
     uncertain = drawn[status.reindex(drawn.index).str.contains("uncertain|\\?", regex=True)]
     zero = links[links["value"] == 0]
-    names, values = node_texts(table, drawn, used, units, lang)
+    largest = max(
+        drawn.groupby("source")["value"].sum().max(), drawn.groupby("target")["value"].sum().max()
+    )
+    shown, per = display_units(units, float(largest))
+    names, values = node_texts(table, drawn, used, shown, lang, per)
     note_size = max(font_size - 2, 8)
 
     def place(lines: int, right: float):
@@ -165,7 +170,7 @@ def _plan(
         thin = drawn[drawn["value"] * geo.ky < min_visible_px]
         notes = note_lines(
             table,
-            units,
+            shown,
             lang,
             thin,
             zero,
@@ -175,6 +180,7 @@ def _plan(
             width - 24,
             note_size,
             min_visible_px,
+            per,
         )
         boxes = label_boxes(geo, m, names, values, width, font_size, font_family, opt, slots)
         over = margins_needed(boxes, 4.0, width - 4.0)[1]
@@ -199,6 +205,8 @@ def _plan(
         values=values,
         notes=notes,
         note_size=note_size,
+        shown_units=shown,
+        per=per,
         height=int(round(geo.plot_height + m["t"] + m["b"])),
     )
 
@@ -343,7 +351,10 @@ def sankey(
             continue
         src = links.at[row.link, "source"]
         tgt = links.at[row.link, "target"]
-        parts = [f"{label(src)} → {label(tgt)}", format_value(row.value, units, lang)]
+        parts = [
+            f"{label(src)} → {label(tgt)}",
+            format_value(row.value / plan.per, plan.shown_units, lang),
+        ]
         for extra in ("material", "jrc_codes", "status"):
             if extra in links.columns and pd.notna(links.at[row.link, extra]):
                 if str(links.at[row.link, extra]):
@@ -421,7 +432,7 @@ def sankey(
     # Lists for the figure's meta (the note itself was wrapped in _plan).
     def listing(frame: pd.DataFrame) -> list[str]:
         return [
-            f"{label(s)} \u2192 {label(t)} {format_value(v, units, lang)}"
+            f"{label(s)} \u2192 {label(t)} {format_value(v / plan.per, plan.shown_units, lang)}"
             for s, t, v in zip(frame["source"], frame["target"], frame["value"], strict=True)
             if s in table.index and t in table.index
         ]
