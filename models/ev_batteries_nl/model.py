@@ -216,6 +216,116 @@ def _lifetime_factors(p: dict, years: list[int]) -> tuple[xr.DataArray, xr.DataA
     return by_cohort, by_year
 
 
+def _vehicle_lifetime(p: dict, years: list[int]) -> msa.WeibullLifetime:
+    """Return the NL car lifetime (Weibull) with its factors by cohort and year over ``years``."""
+    by_cohort, by_year = _lifetime_factors(p, years)
+    return msa.WeibullLifetime(
+        shape=float(p["vehicle_lifetime_shape"]),
+        scale=float(p["vehicle_lifetime_scale"]),
+        factor_by_cohort=by_cohort,
+        factor_by_year=by_year,
+    )
+
+
+def _import_age(config: msa.ModelConfig, scenario: str, p: dict) -> int:
+    """Return the age of imported used EVs (whole years, 0 = as new), validated."""
+    age = p["used_import_age"]
+    if isinstance(age, bool) or not isinstance(age, int | float) or age != int(age):
+        raise msa.ConfigError(
+            f"{config.path}: parameter used_import_age = {age!r} (scenario {scenario!r}) must be "
+            "a whole number of years"
+        )
+    if not 0 <= age <= 30:
+        raise msa.ConfigError(
+            f"{config.path}: parameter used_import_age = {age!r} (scenario {scenario!r}) must be "
+            "between 0 and 30 years"
+        )
+    return int(age)
+
+
+def _built(per_vehicle: xr.DataArray, age: int) -> xr.DataArray:
+    """Battery per vehicle of cars built ``age`` years before each year (first year's before it).
+
+    A used EV imported in year t was registered abroad in t - age and carries that year's
+    capacity and chemistry; for t - age before the first model year the first year's battery
+    is taken (used imports are 0 then).
+    """
+    years = per_vehicle["time"].values
+    built = np.maximum(years - age, years[0])
+    return per_vehicle.sel(time=built).assign_coords(time=years)
+
+
+def _import_survival(p: dict, years: list[int], age: int) -> xr.DataArray:
+    r"""Survival in NL of used EVs imported ``age`` years old, by (time, cohort = import year).
+
+    An import of year :math:`c` is a survivor of the cohort :math:`b = c - a` first registered
+    abroad (mid-year, as new cars) and enters the NL stock at the start of year :math:`c`,
+    :math:`a - 1/2` years old. It then ages with the NL car lifetime of cohort :math:`b`
+    (its factor by cohort, and the factor by year from its import on), conditional on having
+    survived to the import:
+
+    .. math:: sf^{imp}[t, c] = sf[t, c - a] / sf[c - 1, c - a], \quad t \ge c
+
+    with ``sf`` = :func:`msa.survival_matrix` of the vehicle lifetime on a time axis that
+    starts ``a + 1`` years before the first model year. ``age = 0`` treats imports as new cars
+    (:math:`sf^{imp} = sf`, inflow at mid-year).
+    """
+    yrs = np.asarray(years)
+    if age == 0:
+        return msa.survival_matrix(_vehicle_lifetime(p, years), years)
+    ext = np.arange(yrs[0] - age - 1, yrs[-1] + 1)
+    sf = msa.survival_matrix(_vehicle_lifetime(p, list(ext)), ext).values
+    rows = yrs - ext[0]
+    born = yrs - age - ext[0]
+    num = sf[np.ix_(rows, born)]
+    den = sf[rows - 1, born]
+    if (den <= 0).any():
+        year = int(yrs[np.flatnonzero(den <= 0)[0]])
+        raise msa.StockModelError(
+            f"used_import_age = {age}: no car of cohort {year - age} survives to its import in "
+            f"{year} under the vehicle lifetime; lower the import age"
+        )
+    out = np.where(yrs[:, None] >= yrs[None, :], num / den, 0.0)
+    return xr.DataArray(out, dims=("time", "cohort"), coords={"time": yrs, "cohort": yrs})
+
+
+def _imported_stock(inflow: xr.DataArray, sf: xr.DataArray, *, by_cohort: bool) -> xr.Dataset:
+    r"""Stock and outflow of used imports aging by the survival matrix ``sf[t, c]``.
+
+    :math:`s_{t,c} = i_c \, sf_{t,c}`, :math:`o_{t,c} = i_c (sf_{t-1,c} - sf_{t,c} + [t=c])`
+    (``sf`` of :func:`_import_survival`); inflow - outflow = stock change by telescoping.
+    """
+    units = inflow.attrs.get("units", "")
+    x = inflow.rename(time="cohort")
+    prev = sf.shift(time=1, fill_value=0.0) + xr.DataArray(
+        np.eye(sf.sizes["time"]), dims=sf.dims, coords=sf.coords
+    )
+    leave = prev - sf
+    stock_c = sf * x
+    out_c = leave * x
+    stock = stock_c.sum("cohort")
+    data = {
+        "inflow": inflow,
+        "outflow": out_c.sum("cohort"),
+        "stock": stock,
+        "stock_change": xr.concat([stock.isel(time=[0]), stock.diff("time")], dim="time"),
+    }
+    if by_cohort:
+        data["stock_by_cohort"] = stock_c.transpose("time", "cohort", ...)
+        data["outflow_by_cohort"] = out_c.transpose("time", "cohort", ...)
+    for da in data.values():
+        da.attrs["units"] = units
+    return xr.Dataset(data)
+
+
+def _sum_stocks(a: xr.Dataset, b: xr.Dataset) -> xr.Dataset:
+    """Add two sets of cohorts of the same stock process, variable by variable."""
+    out = xr.Dataset({name: a[name] + b[name] for name in a.data_vars}, attrs=a.attrs)
+    for name in out.data_vars:
+        out[name].attrs["units"] = a[name].attrs.get("units", "")
+    return out
+
+
 def compute(config: msa.ModelConfig, scenario: str = "baseline") -> dict:
     """Compute every quantity of the chain (tonnes) for ``scenario``; no output files.
 
@@ -230,17 +340,19 @@ def compute(config: msa.ModelConfig, scenario: str = "baseline") -> dict:
     new_mass = d["registrations"].sel(flow="new", drop=True) * per_vehicle
     import_mass = d["registrations"].sel(flow="used_import", drop=True) * per_vehicle
 
-    by_cohort, by_year = _lifetime_factors(p, years)
-    vehicle_life = msa.WeibullLifetime(
-        shape=float(p["vehicle_lifetime_shape"]),
-        scale=float(p["vehicle_lifetime_scale"]),
-        factor_by_cohort=by_cohort,
-        factor_by_year=by_year,
+    age = _import_age(config, scenario, p)
+    import_mass = d["registrations"].sel(flow="used_import", drop=True) * _built(per_vehicle, age)
+    vehicle_life = _vehicle_lifetime(p, years)
+    import_sf = _import_survival(p, years, age)
+    use_new = msa.inflow_driven(new_mass, vehicle_life, by_cohort=True)
+    use_imports = _imported_stock(import_mass, import_sf, by_cohort=True)
+    use = _sum_stocks(use_new, use_imports)
+    # vehicle counts, for validation against the CBS/BOVAG fleet
+    reg = d["registrations"]
+    fleet = _sum_stocks(
+        msa.inflow_driven(reg.sel(flow="new", drop=True), vehicle_life, by_cohort=False),
+        _imported_stock(reg.sel(flow="used_import", drop=True), import_sf, by_cohort=False),
     )
-    use = msa.inflow_driven(new_mass + import_mass, vehicle_life, by_cohort=True)
-    fleet = msa.inflow_driven(
-        d["registrations"].sum("flow"), vehicle_life, by_cohort=False
-    )  # vehicle counts, for validation against the CBS/BOVAG fleet
 
     leaving = use["outflow"]
     exported = leaving * p["export_share"]
@@ -283,6 +395,9 @@ def compute(config: msa.ModelConfig, scenario: str = "baseline") -> dict:
         "new_mass": new_mass,
         "import_mass": import_mass,
         "use": use,
+        "use_new": use_new,
+        "use_imports": use_imports,
+        "import_survival": import_sf,
         "fleet": fleet,
         "exported": exported,
         "to_second": to_second,
