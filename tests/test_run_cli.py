@@ -274,38 +274,3 @@ def test_cli_existing_output(tiny: Path, tmp_path: Path, capsys) -> None:
     (out / "x").write_text("x")
     line = _cli_error(["run", str(tiny), "--out", str(out)], capsys)
     assert "pass --force to replace it" in line
-
-
-@pytest.mark.slow
-@pytest.mark.chromium
-def test_ev_baseline_run_end_to_end(tmp_path: Path, capsys) -> None:
-    """`msa run models/ev_batteries_nl --out DIR` writes the full output folder."""
-    from msa.export import find_browser
-
-    if find_browser() is None:
-        pytest.skip("no chromium for static images")
-    out = tmp_path / "ev"
-    assert main(["run", str(EV), "--out", str(out)]) == 0
-    for year in (2024, 2030, 2040, 2050):
-        for ext in ("html", "png", "svg"):
-            assert (out / "figures" / f"sankey_pga_{year}.{ext}").is_file()
-    for name in ("stock_by_material", "inflow_outflow", "secondary_vs_demand"):
-        assert (out / "figures" / f"{name}.png").is_file()
-    for name in (
-        "demand_and_secondary_supply",
-        "urban_mine_by_cohort",
-        "urban_mine_by_chemistry",
-        "supply_concentration",
-        "pga_links",
-        "flows_by_material",
-    ):
-        assert (out / "tables" / f"{name}.csv").is_file()
-    indicators = pd.read_csv(out / "indicators.csv")
-    assert {"br_recycled_content_Co_2031", "crma_recycling_Li_2030", "nmo_brics_Co"} <= set(
-        indicators["target_id"]
-    )
-    quality = pd.read_csv(out / "quality.csv", index_col=0)
-    assert quality.loc["all inputs", ["A", "B", "C", "D"]].sum() == pytest.approx(1, abs=1e-3)
-    system = msa.read_system(out / "system.nc")
-    msa.check_balance(system)
-    assert "stock_by_cohort" in system.stocks["Vehicles in use"]
