@@ -279,7 +279,8 @@ def _solve(sf: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         out = scipy.linalg.solve_triangular(
             square, rhs.reshape(rhs.shape[-2:]), lower=True, check_finite=False
         )
-        return out.reshape(rhs.shape)
+        # LAPACK returns Fortran order; the cohort arrays read x row by row (C order).
+        return np.ascontiguousarray(out).reshape(rhs.shape)
     x = np.empty(rhs.shape)
     for i in range(n_t):
         remaining = np.einsum("...c,...cm->...m", sf[..., i, :i], x[..., :i, :])
