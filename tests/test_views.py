@@ -272,13 +272,49 @@ def test_national_only_inputs_are_out_of_scope_outside_the_national_view():
 
 
 # ----------------------------------------------------------------------------- CLI
+def _section(out: str, heading: str) -> str:
+    """Return the text of one view's section of `msa views` output."""
+    start = out.index(heading)
+    end = out.find("\n=== ", start + 1)
+    return out[start : end if end > 0 else None]
+
+
 def test_cli_views_prints_three_views(capsys):
     """`msa views` prints the three views, their links and out-of-scope tables."""
     assert main(["views", str(EXAMPLE), "--year", "2022"]) == 0
     out = capsys.readouterr().out
-    for heading in ("=== view: jrc ===", "=== view: icer_national ===", "=== view: pga ==="):
-        assert heading in out
-    assert "out of scope" in out and "Verwerkte grondstoffen" in out
+    for heading in ("JRC MSA chain", "ICER national Sankey", "PGA product group analysis Sankey"):
+        assert f"=== {heading} (view '" in out
+    assert out.count("out of scope (buiten scope)") == 3
+
+
+def test_cli_views_is_readable_for_a_policy_reader(capsys):
+    """Links show Dutch and English names, value, unit, codes and status; '?' is flagged."""
+    assert main(["views", str(EXAMPLE), "--year", "2021"]) == 0
+    icer = _section(capsys.readouterr().out, "ICER national")
+    lines = icer.splitlines()
+    row = next(i for i, line in enumerate(lines) if "Afval \u2192 Recycling" in line)
+    assert lines[row].split()[-5:] == ["660", "t", "F.1.4", "in", "scope"]
+    assert lines[row + 1].strip() == "Waste \u2192 Recycling"
+    e13 = next(line for line in lines if "E.1.3" in line and "Afval \u2192 Export" in line)
+    assert e13.rstrip().endswith("uncertain (?)")
+    # out-of-scope rows name the variable, its quantity, unit and kind
+    g15 = next(line for line in lines if line.strip().startswith("G.1.5"))
+    assert "Recycling waste in EU sent for disposal in EU" in g15
+    assert "330  t" in g15 and "flow per year" in g15
+    assert "A.1.2" in icer and "stock level" in icer
+    # every uncertain variable gets its tentative place and its reason
+    assert icer.count("tentative: ") == 7 and icer.count("reason: ") == 7
+
+
+def test_cli_views_shows_national_figures_in_mt(capsys):
+    """The NL national model's views print Mt, the published unit, not nine-digit tonnes."""
+    model = ROOT / "models" / "nl_national"
+    assert main(["views", str(model), "--year", "2022"]) == 0
+    icer = _section(capsys.readouterr().out, "ICER national")
+    row = next(line for line in icer.splitlines() if "D.1.1" in line)
+    assert row.split()[-5:] == ["182.0", "Mt", "D.1.1", "in", "scope"]
+    assert "182,000,000" not in icer
 
 
 @pytest.fixture

@@ -143,19 +143,6 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
 
 
-def _echo_table(title: str, frame, columns: list[str]) -> None:  # frame: pandas.DataFrame
-    typer.echo(f"\n{title}")
-    if frame.empty:
-        typer.echo("  (none)")
-        return
-    shown = frame[[c for c in columns if c in frame.columns]].copy()
-    if "value" in shown:
-        shown["value"] = shown["value"].map(_fmt)
-    if "note" in shown:
-        shown["note"] = [n if len(n) <= 80 else n[:77] + "..." for n in shown["note"]]
-    typer.echo(shown.to_string(index=False))
-
-
 @app.command()
 def views(
     path: Annotated[Path, typer.Argument(help="An MSA model folder (msa.csv) or a System.")],
@@ -180,18 +167,12 @@ def views(
                 f"{existing[0]} exists ({len(existing)} file(s) would be overwritten); "
                 "use --force to overwrite or choose another --out"
             )
-    units = made[0].links["units"].iloc[0] if len(made[0].links) else "t"
-    typer.echo(f"system {system.name!r}, year {year}, values in {units}")
+    from msa._view_text import view_lines
+
+    typer.echo(f"system {system.name!r}, year {year}")
     dims = [d for d in ("material", "region") if d in system.dims and len(system.coords[d]) > 1]
-    link_cols = [*dims, "source", "target", "value", "jrc_codes", "status"]
-    row_cols = ["code", *dims, "value", "source", "target", "node", "note"]
     for view in made:
-        typer.echo(f"\n=== view: {view.name} ===")
-        _echo_table("links", view.links, link_cols)
-        _echo_table("out of scope", view.out_of_scope, ["code", *dims, "value", "note"])
-        _echo_table("uncertain (not settled; never resolved silently)", view.uncertain, row_cols)
-        if view.missing:
-            typer.echo(f"\nmissing JRC codes ({len(view.missing)}): {', '.join(view.missing)}")
+        typer.echo("\n" + "\n".join(view_lines(view, dims)))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         for view in made:
