@@ -142,6 +142,12 @@ def test_low_export_keeps_more_batteries_in_nl(computed) -> None:
         base["exported"].sum(["vehicle", "chemistry"]), "Li"
     )
     assert _total(low["recovered_m"], "Li") > _total(base["recovered_m"], "Li")
+    for key in ("discarded", "collected"):
+        low_m, base_m = (
+            low[key].sum(["vehicle", "chemistry"]),
+            base[key].sum(["vehicle", "chemistry"]),
+        )
+        assert (low_m.sel(time=slice(2020, 2050)) > base_m.sel(time=slice(2020, 2050))).all(), key
 
 
 def test_fleet_matches_bovag_rai_count(computed) -> None:
