@@ -137,3 +137,43 @@ def test_missing_path(tmp_path, capsys):
     """A path that does not exist is one error line."""
     code, _, stderr = _run(capsys, str(tmp_path / "nope"), "--year", "2021", "--out", "x")
     assert code == 2 and "no such file or folder" in stderr
+
+
+def test_nan_value_in_an_msa_table(tmp_path, capsys):
+    """A NaN in an MSA table is one error line naming file, row, column and code; no output."""
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "models" / "msa_example", model)
+    table = model / "msa.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("Li,EU,2021,E.1.6,"))
+    lines[row] = "Li,EU,2021,E.1.6,nan,t,illustrative,D"
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "o"
+    code, _, stderr = _run(
+        capsys, str(model), "--year", "2021", "--format", "html", "--out", str(out)
+    )
+    assert code == 2
+    assert f"row {row + 1}, column 'value' (code 'E.1.6'): value 'nan' is not a number" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("view", "dutch", "english"),
+    [
+        ("pga", "Afwijking van de afgesproken toewijzing: Bijlage 4 zet", "Deviation from"),
+        ("icer", "is de netto toename van de voorraad", "is the net addition to stock"),
+    ],
+)
+def test_dutch_figures_have_dutch_footnotes(tmp_path, capsys, view, dutch, english):
+    """--lang nl prints the view's deviation and figure notes in Dutch, --lang en in English."""
+    model = Path(__file__).resolve().parents[1] / "models" / "msa_example"
+    for lang, present, absent in (("nl", dutch, english), ("en", english, dutch)):
+        out = tmp_path / lang
+        args = ["--view", view, "--year", "2021", "--lang", lang, "--format", "html"]
+        code, _, stderr = _run(capsys, str(model), *args, "--out", str(out))
+        assert code == 0, stderr
+        html = (out / f"sankey_{view}_2021.html").read_text(encoding="utf-8")
+        assert present in html and absent not in html

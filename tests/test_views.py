@@ -392,3 +392,25 @@ def test_scope_gap_of_pga_stock_is_the_imports_pga_leaves_out(example):
     national = scope_gaps(icer_national(example, year=2021)).set_index(["source", "target"])
     outflows = icer_national(example, year=2021).links.query("source == 'Voorraad'")["value"]
     assert national.at[(SCOPE_NODE, "Voorraad"), "value"] == pytest.approx(outflows.sum())
+
+
+def test_every_figure_note_has_a_dutch_wording():
+    """Each 'msa deviation:'/'figure note:' mapping note has a note_nl with the same prefix."""
+    table = reference_table("view_mapping")
+    noted = table[table["note"].str.contains("msa deviation:|figure note:")]
+    assert len(noted) >= 4
+    for row in noted.itertuples():
+        prefix = row.note.split(":")[0]
+        assert row.note_nl.startswith(prefix + ":"), (row.view, row.code)
+        assert row.note_nl != row.note
+
+
+def test_footnotes_in_dutch_and_english(example):
+    """View.footnotes_in('nl') gives the Dutch notes, 'en' the English ones; others are refused."""
+    view = pga(example, year=2021)
+    (nl,) = view.footnotes_in("nl")
+    (en,) = view.footnotes_in("en")
+    assert nl.startswith("Afwijking van de afgesproken toewijzing: Bijlage 4 zet E.1.7 + E.1.8")
+    assert en.startswith("Deviation from the agreed mapping: Bijlage 4 puts E.1.7 + E.1.8")
+    with pytest.raises(ConfigError, match=r"lang must be 'en' or 'nl' \(got 'fr'\)"):
+        view.footnotes_in("fr")

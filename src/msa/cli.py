@@ -258,7 +258,7 @@ def sankey(
             raise ConfigError(f"view {view!r} needs msa.views, which is missing") from err
         made = getattr(views_, views_known[view])(system, year=year)
         links = pd.concat([made.links, views_.scope_gaps(made)], ignore_index=True)
-        nodes, footnotes = made.nodes, made.footnotes
+        nodes, footnotes = made.nodes, made.footnotes_in(lang)
         if "year" in links.columns:
             links = links[links["year"] == year]
     if links.empty or (links["value"] == 0).all():

@@ -62,6 +62,7 @@ DEVIATION = "msa deviation:"
 #: A mapping note starting so explains how a figure draws the variable; figures show it.
 FIGURE_NOTE = "figure note:"
 _FOOTNOTE_PREFIXES = {DEVIATION: "Deviation from the agreed mapping: ", FIGURE_NOTE: ""}
+_FOOTNOTE_PREFIXES_NL = {DEVIATION: "Afwijking van de afgesproken toewijzing: ", FIGURE_NOTE: ""}
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ class ViewMapping:
         The view (``"jrc"``, ``"icer_national"``, ``"pga"`` or your own).
     table : DataFrame
         One row per code: ``code, status, source, target, node, note`` and optional
-        ``flow_type`` (``stock`` for a net addition to stock; empty: inferred by the Sankey).
+        ``flow_type`` (``stock`` for a net addition to stock; empty: inferred by the Sankey)
+        and ``note_nl`` (the Dutch wording of a deviation or figure note).
     nodes : DataFrame
         ``node, label_nl, label_en, order, band`` and optional ``stage`` (JRC stage, for
         colour) and ``kind`` (transformation, stock, boundary): every node the table uses.
@@ -92,8 +94,9 @@ class ViewMapping:
 
     def __post_init__(self) -> None:
         where = f"view mapping {self.name!r}"
-        if "flow_type" not in self.table.columns:
-            object.__setattr__(self, "table", self.table.assign(flow_type=""))
+        for optional in ("flow_type", "note_nl"):
+            if optional not in self.table.columns:
+                object.__setattr__(self, "table", self.table.assign(**{optional: ""}))
         missing = [c for c in _MAP_COLUMNS if c not in self.table.columns]
         if missing:
             raise ConfigError(f"{where}: missing column(s) {missing}")
@@ -214,6 +217,9 @@ class View:
         Where this view departs from the institutes' agreed mapping, and how it draws a
         variable (mapping notes starting with ``"msa deviation:"`` or ``"figure note:"``, of
         the variables the system holds); figures print them under the diagram.
+    footnotes_nl : tuple of str
+        The same in Dutch (the mapping's ``note_nl``), for figures drawn with ``lang="nl"``;
+        a note without a Dutch wording stays English.
     """
 
     name: str
@@ -225,6 +231,13 @@ class View:
     missing: tuple[str, ...]
     nodes: pd.DataFrame
     footnotes: tuple[str, ...] = ()
+    footnotes_nl: tuple[str, ...] = ()
+
+    def footnotes_in(self, lang: str) -> tuple[str, ...]:
+        """Return :attr:`footnotes` (``lang="en"``) or :attr:`footnotes_nl` (``"nl"``)."""
+        if lang not in ("en", "nl"):
+            raise ConfigError(f"lang must be 'en' or 'nl' (got {lang!r})")
+        return self.footnotes_nl if lang == "nl" else self.footnotes
 
 
 def _long(variables: xr.DataArray, year: int | None) -> pd.DataFrame:
@@ -295,16 +308,29 @@ def apply_view(
         missing=missing,
         nodes=mapping.nodes,
         footnotes=_footnotes(alloc),
+        footnotes_nl=_footnotes(alloc, _dutch_notes(mapping)),
     )
 
 
-def _footnotes(alloc: pd.DataFrame) -> tuple[str, ...]:
-    """Deviation and figure notes of the variables present (non-zero), once each."""
+def _dutch_notes(mapping: ViewMapping) -> dict[str, str]:
+    """English deviation/figure note -> its Dutch wording (``note_nl``), where given."""
+    table = mapping.table[mapping.table["note_nl"].fillna("") != ""]
+    return dict(zip(table["note"], table["note_nl"], strict=True))
+
+
+def _footnotes(alloc: pd.DataFrame, dutch: dict[str, str] | None = None) -> tuple[str, ...]:
+    """Deviation and figure notes of the variables present (non-zero), once each.
+
+    With ``dutch`` (English note -> Dutch note) each note is given in Dutch where it has a
+    Dutch wording.
+    """
     noted = alloc["note"].fillna("").str.contains("|".join(_FOOTNOTE_PREFIXES))
+    leads = _FOOTNOTE_PREFIXES if dutch is None else _FOOTNOTE_PREFIXES_NL
     notes = []
     for note in dict.fromkeys(alloc.loc[noted & (alloc["value"] != 0), "note"]):
         for part in str(note).split("; "):
-            for prefix, lead in _FOOTNOTE_PREFIXES.items():
+            part = (dutch or {}).get(part, part)
+            for prefix, lead in leads.items():
                 if part.startswith(prefix):
                     text = part.removeprefix(prefix).strip().replace("->", "\u2192")
                     notes.append(f"{lead}{text[:1].upper() if not lead else text[:1]}{text[1:]}.")
