@@ -125,6 +125,24 @@ def test_lifetime_extension_raises_stock_and_delays_outflow(computed) -> None:
     assert mean_e > mean_b
 
 
+@pytest.mark.parametrize(
+    ("factors", "first"),
+    [({"lifetime_cohort_factor": 1.2}, 2025), ({"lifetime_year_factor": 1.1}, 2030)],
+)
+def test_each_lifetime_factor_alone_raises_stock(model, computed, factors, first) -> None:
+    """By cohort (design, from 2025) and by year (maintenance, from 2030) each raise the stock."""
+    config, module = model
+    base = computed["baseline"][0]["use"]
+    ext = module.compute(_with(config, **factors), "baseline")["use"]
+    stock_b, stock_e = (d["stock"].sum(["vehicle", "chemistry", "material"]) for d in (base, ext))
+    np.testing.assert_allclose(
+        stock_e.sel(time=slice(2010, first - 1)), stock_b.sel(time=slice(2010, first - 1))
+    )
+    assert (
+        stock_e.sel(time=slice(first + 6, 2050)) > stock_b.sel(time=slice(first + 6, 2050))
+    ).all()
+
+
 def test_high_collection_raises_secondary_supply(computed) -> None:
     """Collecting 98% instead of 90% raises secondary supply of every recovered material."""
     base, high = computed["baseline"][0], computed["high_collection"][0]
