@@ -140,7 +140,10 @@ def domestic_extraction(source: Source) -> xr.DataArray:
 
     References
     ----------
-    Eurostat (2018). *Economy-wide material flow accounts handbook*, domestic extraction used.
+    Eurostat, Statistics Explained, "Glossary: Material flow indicators"
+    (ec.europa.eu/eurostat/statistics-explained, consulted 2026-11-29): "Domestic extraction
+    is the amount of raw material (excluding water and air), in physical weight, extracted from
+    the natural environment for use in the economy".
 
     Examples
     --------
@@ -168,13 +171,14 @@ def direct_material_input(source: Source) -> xr.DataArray:
     Notes
     -----
     :math:`DMI = DE + IMP` with :math:`DE = B.1.1 + B.1.2` and IMP the sum of
-    :data:`IMPORT_CODES`. As Eurostat: "DMI equals domestic extraction used plus imports".
+    :data:`IMPORT_CODES`. As Eurostat: "Direct material input = Domestic extraction + Physical
+    imports".
     The CBS (NL) DMI excludes re-exports (national-only N.1, not an import code here).
 
     References
     ----------
-    Eurostat (2018). *Economy-wide material flow accounts handbook*; Eurostat glossary
-    "Direct material input (DMI)".
+    Eurostat, Statistics Explained, "Glossary: Material flow indicators"
+    (ec.europa.eu/eurostat/statistics-explained, consulted 2026-11-29).
     """
     v = _require(_variables(source), "DMI", _EXTRACTION, IMPORT_CODES)
     de = _total(v, _EXTRACTION, indicator="DMI (domestic extraction)")
@@ -186,14 +190,14 @@ def domestic_material_consumption(source: Source) -> xr.DataArray:
 
     Notes
     -----
-    :math:`DMC = DE + IMP - EXP` (:data:`EXPORT_CODES`). As Eurostat: "the annual quantity of
-    raw materials extracted from the domestic territory, plus all physical imports minus all
-    physical exports"; apparent, not final, consumption.
+    :math:`DMC = DE + IMP - EXP` (:data:`EXPORT_CODES`). As Eurostat: "Domestic material
+    consumption = Domestic extraction + Physical imports - Physical exports = Direct material
+    input - Physical exports"; apparent, not final, consumption.
 
     References
     ----------
-    Eurostat, Statistics Explained glossary "Domestic material consumption (DMC)"; EW-MFA
-    handbook (2018).
+    Eurostat, Statistics Explained, "Glossary: Material flow indicators"
+    (ec.europa.eu/eurostat/statistics-explained, consulted 2026-11-29).
     """
     v = _require(_variables(source), "DMC", _EXTRACTION, IMPORT_CODES, EXPORT_CODES)
     de = _total(v, _EXTRACTION, indicator="DMC (domestic extraction)")
@@ -224,6 +228,8 @@ def import_reliance(source: Source, *, stage: str = "all") -> xr.DataArray:
     Notes
     -----
     :math:`IR = (IMP - EXP) / (DP + IMP - EXP)`, DP the domestic production of the stage.
+    Not verified against the EC/JRC wording (not found by the project's search); the same form
+    as the common "Net Import Reliance = (Imports - Exports) / Apparent consumption".
 
     References
     ----------
@@ -261,12 +267,17 @@ def eol_recycling_input_rate(source: Source) -> xr.DataArray:
         {B.1.1 + B.1.2 + C.1.3 + C.1.4 + D.1.3 + G.1.1 + G.1.2}
 
     Only post-consumer (old) scrap recycled in the EU counts in the numerator; new (process)
-    scrap (D.1.5) is excluded, as in the Eurostat metadata of cei_srm010.
+    scrap (D.1.5) is excluded. Eurostat (cei_srm010): the indicator "measures, for a given raw
+    material, how much of its input into the production system comes from the recycling of
+    'old scrap'" and "does not take into account scrap that originates from manufacturing
+    processes". The concept is verified; the denominator is DESIGN.md §3a's reading (the JRC
+    formula text was not found).
 
     References
     ----------
     European Commission (2017). *Methodology for establishing the EU list of critical raw
-    materials*, EoL-RIR; Eurostat, metadata of cei_srm010 "end-of-life recycling input rates".
+    materials*, EoL-RIR; Eurostat, reference metadata cei_srm010_esmsip2 (consulted
+    2026-11-29).
     """
     name = "EoL-RIR"
     v = _require(
@@ -296,8 +307,11 @@ def circular_material_use_rate(source: Source) -> xr.DataArray:
 
     References
     ----------
-    Eurostat, metadata of env_ac_cur / cei_srm030 "Circular material use rate"; Eurostat
-    (2018) *Circular material use rate: calculation method*, KS-GQ-18-013.
+    Eurostat, reference metadata env_ac_cur_esms (consulted 2026-11-29): "M = DMC + U"; U "is
+    approximated by the amount of waste recycled in domestic recovery plants (RCV_R), minus
+    imported waste destined for recycling (IMPw), plus exported waste destined for recycling
+    abroad (EXPw)". Eurostat (2018) *Circular material use rate: calculation method*,
+    KS-GQ-18-013.
     """
     name = "CMUR"
     v = _require(
@@ -322,10 +336,15 @@ def eol_recycling_rate(source: Source) -> xr.DataArray:
     :math:`EoL\text{-}RR = (G.1.1 + G.1.2 + G.1.3) / (E.1.6 + F.1.2)`: secondary material
     from functional recycling (used in the EU or exported) over end-of-life products entering
     collection in the territory. Non-functional recycling (G.1.4) does not count, as in UNEP.
+    UNEP defines EOL-RR as "the percentage of a metal in discards that is actually recycled";
+    the metals study groups as "Metal Recycled (from EOL Scrap) / Metal Available for
+    Recycling (EOL Scrap)". Discards never collected (E.1.5, hibernation E.1.8) are not in the
+    denominator here, so this is an upper bound of UNEP's rate.
 
     References
     ----------
-    UNEP International Resource Panel (2011). *Recycling rates of metals*, EOL-RR.
+    UNEP International Resource Panel (2011). *Recycling rates of metals: a status report*
+    (Graedel et al.), EOL-RR; ILZSG, "Recycling rate definitions" (consulted 2026-11-29).
     """
     name = "EoL-RR"
     v = _require(_variables(source), name, ("G.1.1", "G.1.2", "G.1.3", "E.1.6", "F.1.2"))
@@ -361,6 +380,9 @@ def net_addition_to_stock(source: Source) -> xr.DataArray:
     -----
     :math:`NAS = E.1.7 + E.1.8`. Eurostat's EW-MFA counts controlled landfills as outputs to
     nature, not stock, so the landfill addition F.1.6 and tailings B.1.4 are not included.
+    EW-MFA: NAS "may also be calculated directly as gross additions to stock, minus the
+    material outputs of ... disposed durable goods, minus materials recycled" (secondary
+    wording; the handbook itself was not found by the project's search).
 
     References
     ----------
@@ -380,12 +402,16 @@ def recycling_rate_of_waste(source: Source) -> xr.DataArray:
     recycling (end-of-life products and manufacturing scrap) over all waste of the chain
     treated in the territory (recycled or disposed of). As Eurostat's recycling rate of all
     waste (cei_wm010) it is recycled over treated; it covers one material's chain, not all
-    waste, and exported waste is left out of both sides.
+    waste. Unlike Eurostat, whose waste management rates are "a proportion of the total
+    amount of waste treated" where "Waste exports are added to the waste treated ... while
+    imports are deducted", exported waste (C.1.6, D.1.6, F.1.1) is on neither side here and
+    imported end-of-life products (F.1.2) stay in.
 
     References
     ----------
     Eurostat, metadata of cei_wm010 "Recycling rate of all waste excluding major mineral
-    wastes".
+    wastes"; Eurostat, "Management of waste excluding major mineral wastes" (web page,
+    consulted 2026-11-29).
     """
     name = "recycling rate of waste"
     v = _require(_variables(source), name, ("F.1.3", "F.1.4", "C.1.5", "D.1.4", "D.1.5"))
