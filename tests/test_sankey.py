@@ -435,3 +435,68 @@ def test_national_totals_are_shown_in_megatonnes():
     assert "A<br>415 Mt" in labels and "D<br>45 Mt" in labels
     assert "scale: 1 Mt per px" in _note(fig)
     assert fig.layout.meta["msa_sankey"]["units_per_px"] == 1e6
+
+
+# ----------------------------------------------------------------------------- view figures
+def _view_figure(view_name: str, lang: str = "en"):
+    """Return (figure, links drawn) of a view of the illustrative MSA example, 2021."""
+    from pathlib import Path
+
+    from msa import views
+    from msa.templates import read_msa_model
+
+    system = read_msa_model(Path(__file__).resolve().parents[1] / "models" / "msa_example").system
+    if view_name == "jrc":
+        return sankey(links_from_system(system, 2021)), None
+    view = getattr(views, view_name)(system, year=2021)
+    links = pd.concat([view.links, views.scope_gaps(view)], ignore_index=True)
+    return sankey(links, nodes=view.nodes, lang=lang, color_by="flow_type"), view
+
+
+@pytest.mark.parametrize("view_name", ["icer_national", "pga"])
+def test_scope_gaps_sit_next_to_their_node(view_name):
+    """Each node's 'Not in this view' gap is drawn just beside it, not at the far edge."""
+    from msa.views import SCOPE_NODE, scope_gaps
+
+    fig, view = _view_figure(view_name)
+    nodes = _nodes(fig)
+    main = view.nodes.loc[view.nodes["band"] == "main", "node"]
+    columns = np.sort(nodes.loc[nodes.index.isin(main), "x"].unique())
+    spacing = np.diff(columns).min()
+    gaps = scope_gaps(view)
+    out = gaps.loc[gaps["target"] == SCOPE_NODE, "source"]
+    into = gaps.loc[gaps["source"] == SCOPE_NODE, "target"]
+    assert len(out) >= 2 and len(into) >= 1
+    for partner in out:
+        copy = nodes.loc[f"{SCOPE_NODE} target {partner}"]
+        dx = copy["x"] - nodes.at[partner, "x"]
+        assert 0 < dx <= 0.6 * spacing, partner
+        assert copy["y"] > nodes.at[partner, "y"], partner  # below: the bottom band
+    for partner in into:
+        copy = nodes.loc[f"{SCOPE_NODE} source {partner}"]
+        dx = nodes.at[partner, "x"] - copy["x"]
+        assert 0 < dx <= 0.6 * spacing, partner
+        assert copy["y"] < nodes.at[partner, "y"], partner  # above: the top band
+    labels = fig.layout.meta["msa_sankey"]["labels"]
+    gap_labels = {v for k, v in labels.items() if k.startswith(SCOPE_NODE)}
+    assert {label.split("<br>")[0] for label in gap_labels} == {"Not in this view"}
+
+
+@pytest.mark.parametrize("view_name", ["jrc", "icer_national", "pga"])
+def test_labels_of_end_nodes_sit_in_free_space_without_a_box(view_name):
+    """A node only receiving is labelled right of it, over no flow, with no background box."""
+    fig, _ = _view_figure(view_name)
+    geo_links = pd.DataFrame({"source": fig.data[0].link.source, "target": fig.data[0].link.target})
+    ids = fig.layout.meta["msa_sankey"]["nodes"]
+    sources = {ids[i] for i in geo_links["source"]}
+    sinks = {ids[i] for i in geo_links["target"]} - sources
+    annotations = {a.name.removeprefix("label:"): a for a in fig.layout.annotations if a.name}
+    checked = 0
+    for node in sinks & set(annotations):
+        label = annotations[node]
+        assert label.xanchor == "left", node  # right of the node
+        assert label.bgcolor == "rgba(0,0,0,0)", node
+        checked += 1
+    assert checked >= 3
+    over = [a for a in annotations.values() if a.bgcolor not in (None, "rgba(0,0,0,0)")]
+    assert all(a.bgcolor == "rgba(255,255,255,0.6)" for a in over)

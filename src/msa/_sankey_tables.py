@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from msa._sankey_labels import FLOW_TYPES, text
+from msa._view_gaps import SCOPE_NODE
 from msa.errors import ConfigError, DataError, DimensionError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -210,9 +211,10 @@ def prepare_nodes(
         derived = given.loc[[n for n in given.index if n in derived.index]]
         # A main node without an order gets the column derived from the links.
         derived["order"] = derived["order"].astype(float)
+    links = links.copy()
+    links, derived = _split_scope_node(links, derived)
     # Split a boundary node that both receives and feeds the chain (a rest of the world): a
     # source copy in the top band and a sink copy in the bottom band, labelled apart.
-    links = links.copy()
     receives = set(links["target"])
     is_boundary = derived["kind"].eq("boundary") & derived["stage"].isna()
     bottom = set(derived.index[derived["band"].eq("bottom")])
@@ -232,7 +234,8 @@ def prepare_nodes(
         derived = derived.drop(index=n)
         links.loc[links["source"] == n, "source"] = f"{n} (in)"
         links.loc[links["target"] == n, "target"] = f"{n} (out)"
-    derived["label"] = _unique_labels(derived["label"].astype(str))
+    scoped = derived.index.str.startswith(f"{SCOPE_NODE} ")
+    derived.loc[~scoped, "label"] = _unique_labels(derived.loc[~scoped, "label"].astype(str))
     main = derived["band"] == "main"
     if derived.loc[main, "order"].isna().any():
         missing = list(derived.index[main & derived["order"].isna()])
@@ -244,6 +247,28 @@ def prepare_nodes(
     else:
         derived["column"] = derived["column"].fillna(0.0)
     return links, derived
+
+
+def _split_scope_node(
+    links: pd.DataFrame, nodes: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Give each node its own *Not in this view* copy, drawn next to it.
+
+    What a view leaves out of a node (:func:`msa.views.scope_gaps`) is a statement about that
+    node, so the outside is not one far node that gap links cross the diagram to reach: the
+    gap leaving a node goes to a copy in the bottom band just after it, the gap arriving comes
+    from a copy in the top band just before it. The copies keep the plain label.
+    """
+    if SCOPE_NODE not in nodes.index:
+        return links, nodes
+    row = nodes.loc[SCOPE_NODE]
+    for end, other, band in (("target", "source", "bottom"), ("source", "target", "top")):
+        hit = links[end] == SCOPE_NODE
+        for partner in dict.fromkeys(links.loc[hit, other]):
+            copy = f"{SCOPE_NODE} {end} {partner}"
+            nodes.loc[copy] = {**row, "band": band, "order": np.nan}
+            links.loc[hit & (links[other] == partner), end] = copy
+    return links, nodes.drop(index=SCOPE_NODE)
 
 
 def _unique_labels(labels: pd.Series) -> pd.Series:

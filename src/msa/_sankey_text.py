@@ -204,13 +204,17 @@ def place_labels(
     node_width: float = 0.0,
     canvas_top: float = -np.inf,
     canvas_bottom: float = np.inf,
+    covered: dict[str, set[str]] | None = None,
 ) -> list[LabelBox]:
     """Place one label per node, beside it, inside the canvas, clear of nodes and labels.
 
     Candidates for each node, tried in order: right of the node, then left, each wrapped at
-    ``max_width``, then at 80 % and 60 % of it. The first that overlaps no label placed so far
-    and no other node's bar wins; if none does, the one needing the smallest vertical shift
-    is moved that far. Nodes are labelled top to bottom.
+    ``max_width``, then at 80 % and 60 % of it. A side where the node's flows run
+    (``covered``: left for inflows, right for outflows) comes last: a label on a free side
+    wins over one on the flows, moved up or down by up to 1.5 times its height if something
+    is in the way. Otherwise the first candidate that overlaps no label placed so far and no
+    other node's bar wins; if none does, the one needing the smallest vertical shift is moved
+    that far. Nodes are labelled top to bottom.
 
     Parameters
     ----------
@@ -237,6 +241,8 @@ def place_labels(
         Width of the node bars (px).
     canvas_top, canvas_bottom : float
         The vertical extent labels stay within (the plot area: not over the legend or note).
+    covered : dict, optional
+        The sides (``"left"``, ``"right"``) of each node where its flows run.
 
     Returns
     -------
@@ -278,6 +284,15 @@ def place_labels(
         options = candidates(n)
         others = placed + [b for b in bars if b.node != n]
         free = [c for c in options if not any(_overlap(o, c) for o in others)]
+        sides = (covered or {}).get(n, set())
+        open_sides = [c for c in options if c.side not in sides]
+        if open_sides and not any(c.side not in sides for c in free):
+            moved = _shift_clear(open_sides[0], others)
+            inside = canvas_top <= moved.top and moved.bottom <= canvas_bottom
+            if inside and abs(moved.y - open_sides[0].y) <= 1.5 * moved.height:
+                placed.append(moved)
+                continue
+        free.sort(key=lambda c: c.side in sides)  # stable: free sides first
         if free:
             placed.append(free[0])
             continue
@@ -350,7 +365,19 @@ def label_boxes(geo, m, names, values, width, font_size, font_family, opt, slots
         node_width=opt.node_thickness,
         canvas_top=m["t"] - 4.0,
         canvas_bottom=m["t"] + geo.plot_height + 4.0,
+        covered=covered_sides(geo),
     )
+
+
+def covered_sides(geo) -> dict[str, set[str]]:
+    """Sides of each node where its flows run: left (inflows) and right (outflows)."""
+    drawn = geo.links[geo.links["value"] > 0]
+    sides: dict[str, set[str]] = {n: set() for n in geo.nodes.index}
+    for n in drawn["target"]:
+        sides[n].add("left")
+    for n in drawn["source"]:
+        sides[n].add("right")
+    return sides
 
 
 def note_lines(
@@ -392,8 +419,19 @@ def note_lines(
     return [line for note in notes for line in wrap(note, width, size)]
 
 
-def label_annotation(box, m: dict, geo, font_size: int) -> dict[str, object]:
-    """Return a node label as a plotly annotation (paper coordinates of the plot area)."""
+#: Background of a label that sits over the node's own flows; a label in free space has none.
+LABEL_BACKGROUND = "rgba(255,255,255,0.6)"
+
+
+def label_annotation(
+    box, m: dict, geo, font_size: int, covered: set[str] | None = None
+) -> dict[str, object]:
+    """Return a node label as a plotly annotation (paper coordinates of the plot area).
+
+    The label gets a light white background only where it sits over the node's own flows
+    (``covered``: the sides where they run, see :func:`covered_sides`).
+    """
+    over_flows = box.side in (covered or set())
     return {
         "text": box.text,
         "xref": "paper",
@@ -405,7 +443,7 @@ def label_annotation(box, m: dict, geo, font_size: int) -> dict[str, object]:
         "align": "left" if box.side == "right" else "right",
         "showarrow": False,
         "borderpad": PAD,
-        "bgcolor": "rgba(255,255,255,0.72)",
+        "bgcolor": LABEL_BACKGROUND if over_flows else "rgba(0,0,0,0)",
         "font": {"size": font_size, "color": "#1A1A1A"},
         "name": f"label:{box.node}",
     }

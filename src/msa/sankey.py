@@ -61,6 +61,7 @@ from msa._sankey_tables import (
     validate_links,
 )
 from msa._sankey_text import (
+    covered_sides,
     label_annotation,
     label_boxes,
     line_height,
@@ -443,7 +444,10 @@ def sankey(
         f"{table.at[t, 'label'] if t in table.index else t}"
         for s, t in zip(zero["source"], zero["target"], strict=True)
     ]
-    annotations = [label_annotation(box, m, geo, font_size) for box in plan.labels]
+    sides = covered_sides(geo)
+    annotations = [
+        label_annotation(box, m, geo, font_size, sides.get(box.node)) for box in plan.labels
+    ]
     if plan.notes:
         annotations.append(
             {
