@@ -212,8 +212,11 @@ def _survival(
             s_age = xr.DataArray(np.broadcast_to(total, ages.shape), dims="age")
         lead = s_age.dims[:-1]
         age_tc = years[:, None] - cohorts[None, :]
-        # Toeplitz gather in numpy, laid out (*other, time, cohort) as the stock engine uses it.
-        data = np.where(age_tc >= 0, s_age.values[..., np.clip(age_tc, 0, None)], 0.0)
+        # Toeplitz gather in numpy, laid out (*other, time, cohort) as the stock engine uses it:
+        # one np.take (C order, unlike fancy indexing on the last axis, which returns a
+        # transposed layout) from the curve with a 0 appended for the cells above the diagonal.
+        padded = np.concatenate([s_age.values, np.zeros((*s_age.shape[:-1], 1))], axis=-1)
+        data = np.take(padded, np.where(age_tc >= 0, age_tc, len(ages)), axis=-1)
         coords = {d: s_age[d].values for d in lead if d in s_age.coords}
         sf = xr.DataArray(
             data,
