@@ -7,10 +7,9 @@ indicators and Sankey diagrams, with the source and quality grade of every input
 
 from importlib.metadata import PackageNotFoundError, version
 
+# Imports are sorted by module; __all__ below groups the public names by concept.
 from msa import testing
 from msa._aggregate import aggregate_system
-
-# -- classifications (msa.dims; readers in msa._dims_io)
 from msa._dims_io import (
     load_classification,
     load_concordance,
@@ -21,8 +20,6 @@ from msa._dims_io import (
 from msa._example import load_example
 from msa.balance import balance, check_balance, throughput
 from msa.dims import Classification, Concordance, Hierarchy, aggregate, disaggregate
-
-# -- errors
 from msa.errors import (
     ConfigError,
     DataError,
@@ -36,11 +33,7 @@ from msa.errors import (
     RenderError,
     StockModelError,
 )
-
-# -- sankey (msa.export writes the figures)
 from msa.export import write_figure
-
-# -- JRC MSA chain, views, indicators
 from msa.indicators import (
     circular_material_use_rate,
     collection_rate,
@@ -55,8 +48,6 @@ from msa.indicators import (
     recycling_rate_of_waste,
 )
 from msa.io import read_system, read_tables, to_frame, to_tables, write_netcdf
-
-# -- lifetimes and stock models
 from msa.lifetimes import (
     EmpiricalLifetime,
     ExponentialLifetime,
@@ -70,8 +61,6 @@ from msa.lifetimes import (
     WeibullLifetime,
 )
 from msa.provenance import GRADES, make_sources
-
-# -- models, scenarios, runs
 from msa.report import (
     evaluate_target,
     evaluate_targets,
@@ -90,8 +79,6 @@ from msa.scenarios import (
     table_to_dataarray,
 )
 from msa.stocks import chain, inflow_driven, quadrature, stock_driven, survival_matrix
-
-# -- system and balance
 from msa.system import Process, System, flow_name, split_flow_name
 from msa.templates import (
     MsaBuild,
