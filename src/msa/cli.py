@@ -264,7 +264,7 @@ def sankey(
     if links.empty or (links["value"] == 0).all():
         raise DataError(f"{path}: view {view!r} has no flows in {year}; nothing to draw")
     chosen = color_by or ("stage" if view == "jrc" else "flow_type")
-    title = f"{system.name}: {view} {year}"
+    title = _sankey_title(system.name, views_known[view] or "jrc", year, lang)
     start = time.perf_counter()
     fig = build(
         links,
@@ -285,6 +285,19 @@ def sankey(
         typer.echo(f"wrote {item}")
     units_per_px = fig.layout.meta["msa_sankey"]["units_per_px"]
     typer.echo(f"{len(written)} file(s) in {took:.1f} s; scale {units_per_px:.4g} per px")
+
+
+_VIEW_TITLES = {
+    "jrc": {"en": "JRC MSA chain", "nl": "JRC MSA-keten"},
+    "icer_national": {"en": "ICER national view", "nl": "ICER nationale weergave"},
+    "pga": {"en": "PGA view", "nl": "PGA-weergave"},
+}
+
+
+def _sankey_title(name: str, view: str, year: int, lang: str) -> str:
+    """Title of a CLI Sankey, e.g. 'msa_example: JRC MSA chain, 2021' (Dutch with --lang nl)."""
+    words = _VIEW_TITLES[view]["nl" if lang == "nl" else "en"]
+    return f"{name}: {words}, {year}"
 
 
 # --- run and compare (models) -------------------------------------------------------------
