@@ -11,6 +11,7 @@ quality summary.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -53,6 +54,8 @@ def ev_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from msa.export import find_browser
 
     if find_browser() is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("chromium is missing on CI: install it with `apt-get install chromium`")
         pytest.skip("no chromium for static images (apt-get install chromium)")
     out = tmp_path_factory.mktemp("ev_main") / "ev"
     out.mkdir()

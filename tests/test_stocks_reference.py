@@ -2,8 +2,8 @@
 
 Source of every number below: research/peers.md (the project's peer study) §4.2, §4.6 and
 §4.11, measured with ODYM 0da9fcb and flodym 1.1.0. The figures are copied here (the project
-never reads ../shared at test time) and asserted to the precision they were printed with:
-half a unit of the last printed digit.
+never reads the shared research folder at test time) and asserted to the precision they were
+printed with: half a unit of the last printed digit.
 
 Inputs (peers.md §4.11): time index t = 0 ... 99 (peers.md §4: "annual grid with time index
 t = 0 ... T-1"); inflow 100 + 2t + 30 sin(2 pi t / 25); stock 5000 / (1 + exp(-(t - 50) / 10));
