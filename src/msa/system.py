@@ -493,30 +493,28 @@ class System:
             where=where,
         )
         own = any(x is not None for x in (change_source_id, change_grade, change_clo_grade))
+
+        def change_provenance(values: xr.DataArray, what: str) -> xr.Dataset:
+            """Provenance given for the stock change (or initial stock) itself."""
+            return provenance_for(
+                values,
+                source_id=change_source_id,
+                grade=change_grade,
+                clo_grade=change_clo_grade,
+                sources=self.sources,
+                where=f"{where} ({what})",
+            )
+
         if stock_change is not None:
             change_prov = (
-                provenance_for(
-                    data["stock_change"],
-                    source_id=change_source_id,
-                    grade=change_grade,
-                    clo_grade=change_clo_grade,
-                    sources=self.sources,
-                    where=f"{where} (stock_change)",
-                )
+                change_provenance(data["stock_change"], "stock_change")
                 if own
                 else level_prov.copy()
             )
         else:
             change_prov = _derived_change_provenance(
                 level_prov,
-                provenance_for(
-                    level.isel(time=0, drop=True),
-                    source_id=change_source_id,
-                    grade=change_grade,
-                    clo_grade=change_clo_grade,
-                    sources=self.sources,
-                    where=f"{where} (initial_stock)",
-                )
+                change_provenance(level.isel(time=0, drop=True), "initial_stock")
                 if own
                 else level_prov.isel(time=0, drop=True),
             )
