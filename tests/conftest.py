@@ -22,7 +22,7 @@ def example_tables(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def image_server():
     """Start one warm kaleido server for the session; without chromium skip, or fail on CI."""
-    from msa.export import find_browser, start_image_server, stop_image_server
+    from msa.figures.export import find_browser, start_image_server, stop_image_server
 
     if find_browser() is None:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):

@@ -7,9 +7,9 @@ import pytest
 import xarray as xr
 
 import msa
-from msa.balance import offenders
 from msa.errors import ConfigError, DataError, MassBalanceError
-from msa.system import System
+from msa.system.core import System
+from msa.system.mass_balance import offenders
 
 YEARS = [2020, 2021]
 

@@ -95,7 +95,7 @@ def test_missing_optional_extra_is_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A missing optional dependency is one error line saying what to install, exit 2."""
-    import msa.cli
+    import msa.cli.commands
 
     def missing(*args: object) -> None:
         try:
@@ -103,13 +103,13 @@ def test_missing_optional_extra_is_one_line(
         except ModuleNotFoundError as err:
             raise ImportError('this needs plotly: pip install "msa[plot]"') from err
 
-    monkeypatch.setattr(msa.cli, "_check_report", missing)
+    monkeypatch.setattr(msa.cli.commands, "_check_report", missing)
     assert main(["check", "x"]) == 2
     assert capsys.readouterr().err == 'msa: error: this needs plotly: pip install "msa[plot]"\n'
 
     def broken(*args: object) -> None:
         raise ImportError("cannot import name 'x' from partially initialized module")
 
-    monkeypatch.setattr(msa.cli, "_check_report", broken)
+    monkeypatch.setattr(msa.cli.commands, "_check_report", broken)
     with pytest.raises(ImportError, match="partially initialized"):
         main(["check", "x"])

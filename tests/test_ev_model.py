@@ -332,7 +332,7 @@ def test_balance_holds_for_any_shares(model, export, second, hibernation, collec
 
 def test_pga_view_draws_the_net_addition_to_stock(computed) -> None:
     """PGA: Voorraad -> Voorraadtoename is the stock change of use, second life and hibernation."""
-    from msa.views import pga
+    from msa.jrc_msa.views import pga
 
     c, system = computed["baseline"]
     view = pga(system, year=2030)

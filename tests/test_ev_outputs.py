@@ -51,7 +51,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.chromium, pytest.mark.xdist_group("e
 @pytest.fixture(scope="module")
 def ev_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Run the README's main command once (baseline, all outputs) and return its folder."""
-    from msa.export import find_browser
+    from msa.figures.export import find_browser
 
     if find_browser() is None:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):

@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 
 from msa.errors import ConfigError, DataError
-from msa.indicators import (
+from msa.jrc_msa.indicators import (
     INDICATORS,
     circular_material_use_rate,
     collection_rate,

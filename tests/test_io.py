@@ -12,7 +12,7 @@ import xarray as xr
 
 import msa
 from msa.errors import DataError, MsaWarning, OutputExistsError
-from msa.io import FORMAT, read_netcdf, write_netcdf
+from msa.system.io import FORMAT, read_netcdf, write_netcdf
 from msa.testing import assert_systems_equal, systems_equal
 
 

@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 
 from msa.errors import DataError
-from msa.indicators import (
+from msa.jrc_msa.indicators import (
     direct_material_input,
     domestic_extraction,
     domestic_material_consumption,
     eol_recycling_input_rate,
 )
-from msa.templates import read_msa_model, read_msa_table
-from msa.views import icer_national, view_balance
+from msa.jrc_msa.template import read_msa_model, read_msa_table
+from msa.jrc_msa.views import icer_national, view_balance
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "nl_national"
 MT = 1e6  # tonnes per Mt

@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 
 from msa.errors import ProvenanceError
-from msa.provenance import (
+from msa.system.provenance import (
     GRADES,
     SOURCE_FIELDS,
     combine_provenance,

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import msa
-from msa.report import RESULT_COLUMNS
+from msa.model.report import RESULT_COLUMNS
 
 YEARS = [2029, 2030, 2031, 2032]
 

@@ -8,10 +8,16 @@ import pytest
 import xarray as xr
 
 import msa
-from msa._sankey_labels import FLOW_TYPES, STAGE_COLORS, format_value, rgba
-from msa._sankey_layout import GHOST_PREFIX, _d3_layers, _node_values
 from msa.errors import ConfigError, DataError, DimensionError, OutputExistsError, RenderError
-from msa.sankey import links_from_system, nodes_from_links, sankey, sankey_series, series_scale
+from msa.figures import (
+    links_from_system,
+    nodes_from_links,
+    sankey,
+    sankey_series,
+    series_scale,
+)
+from msa.figures.labels import FLOW_TYPES, STAGE_COLORS, format_value, rgba
+from msa.figures.layout import GHOST_PREFIX, _d3_layers, _node_values
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +180,7 @@ def test_stages_left_to_right_and_bands(links21):
 
 def test_node_table_order_is_followed(example):
     """A view's node table fixes the column order (not the alphabet, not the links order)."""
-    from msa import views
+    from msa.jrc_msa import views
 
     view = views.icer_national(example, year=2021)
     fig = sankey(view.links, nodes=view.nodes, lang="nl")
@@ -325,7 +331,7 @@ def test_thin_and_zero_flows_are_noted_not_dropped():
 
 def test_uncertain_mapping_is_visible(example):
     """A view's unsettled ('?') mapping is drawn and listed in the note."""
-    from msa import views
+    from msa.jrc_msa import views
 
     view = views.icer_national(example, year=2021)
     fig = sankey(view.links, nodes=view.nodes, lang="nl")
@@ -365,7 +371,7 @@ def test_write_figure_bad_format(links21, tmp_path):
 
 def test_missing_chromium_says_how_to_install(links21, tmp_path, monkeypatch):
     """Without chromium a static export raises RenderError with the apt-get command."""
-    import msa.export as export
+    import msa.figures.export as export
 
     monkeypatch.setattr(export, "_server_started", False)
     monkeypatch.setattr(export, "find_browser", lambda: None)
@@ -417,8 +423,8 @@ def test_stock_node_passing_material_on_states_its_net_addition():
     """National Voorraad (net addition in, gross outflows out) is labelled with the net."""
     from pathlib import Path
 
-    from msa import views
-    from msa.templates import read_msa_model
+    from msa.jrc_msa import views
+    from msa.jrc_msa.template import read_msa_model
 
     model = Path(__file__).resolve().parents[1] / "models" / "msa_example"
     view = views.icer_national(read_msa_model(model).system, year=2021)
@@ -442,8 +448,8 @@ def _view_figure(view_name: str, lang: str = "en"):
     """Return (figure, links drawn) of a view of the illustrative MSA example, 2021."""
     from pathlib import Path
 
-    from msa import views
-    from msa.templates import read_msa_model
+    from msa import jrc_msa as views
+    from msa.jrc_msa.template import read_msa_model
 
     system = read_msa_model(Path(__file__).resolve().parents[1] / "models" / "msa_example").system
     if view_name == "jrc":
@@ -456,7 +462,7 @@ def _view_figure(view_name: str, lang: str = "en"):
 @pytest.mark.parametrize("view_name", ["icer_national", "pga"])
 def test_scope_gaps_sit_next_to_their_node(view_name):
     """Each node's 'Not in this view' gap is drawn just beside it, not at the far edge."""
-    from msa.views import SCOPE_NODE, scope_gaps
+    from msa.jrc_msa import SCOPE_NODE, scope_gaps
 
     fig, view = _view_figure(view_name)
     nodes = _nodes(fig)

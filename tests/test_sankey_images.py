@@ -17,9 +17,9 @@ import pytest
 from matplotlib import image
 
 import msa
-from msa._sankey_labels import STAGE_COLORS
-from msa.export import find_browser
-from msa.sankey import links_from_system, sankey
+from msa import links_from_system, sankey
+from msa.figures.export import find_browser
+from msa.figures.labels import STAGE_COLORS
 
 pytestmark = [pytest.mark.chromium, pytest.mark.usefixtures("image_server")]
 
@@ -175,8 +175,8 @@ def _label_boxes(svg: str) -> tuple[list[tuple[float, float, float, float]], flo
 @pytest.mark.parametrize("view", ["jrc", "pga", "icer_national"])
 def test_labels_inside_the_canvas_and_apart(view, tmp_path):
     """Every label box (measured by the browser in the SVG) is inside the canvas, none overlap."""
-    from msa import views
-    from msa.templates import read_msa_model
+    from msa.jrc_msa import views
+    from msa.jrc_msa.template import read_msa_model
 
     system = read_msa_model(Path(__file__).parents[1] / "models" / "msa_example").system
     made = getattr(views, view)(system, year=2021)

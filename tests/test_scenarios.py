@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import msa
-from msa.scenarios import BASELINE, check_shares, load_config, table_to_dataarray
+from msa.model.config import BASELINE, check_shares, load_config, table_to_dataarray
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "ev_batteries_nl"
 

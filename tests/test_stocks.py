@@ -479,7 +479,7 @@ def test_many_lifetimes_are_chunked_and_equal(monkeypatch, mode, by_cohort):
     whole = func(values, lifetime, by_cohort=by_cohort)
     assert "chunked_along" not in whole.attrs
     name = "SF_CHUNK_BYTES_COHORT" if by_cohort else "SF_CHUNK_BYTES"
-    monkeypatch.setattr(msa.stocks, name, 8 * T * T * 4)
+    monkeypatch.setattr(msa.stocks.engine, name, 8 * T * T * 4)
     parts = func(values, lifetime, by_cohort=by_cohort)
     assert parts.attrs["chunked_along"] == "sample"
     assert {v: parts[v].dims for v in parts} == {v: whole[v].dims for v in whole}
@@ -502,7 +502,7 @@ def test_chunks_along_an_input_dim_keep_history_and_correction(monkeypatch):
     )
     kw = {"initial_stock_by_cohort": initial, "negative_inflow": "correct"}
     whole = msa.stock_driven(stock, lifetime, **kw)
-    monkeypatch.setattr(msa.stocks, "SF_CHUNK_BYTES_COHORT", 8 * T * (T + 2) * 3)
+    monkeypatch.setattr(msa.stocks.engine, "SF_CHUNK_BYTES_COHORT", 8 * T * (T + 2) * 3)
     parts = msa.stock_driven(stock, lifetime, **kw)
     assert parts.attrs["chunked_along"] == "series"
     assert float(parts.outflow_correction.max()) > 0
@@ -511,7 +511,10 @@ def test_chunks_along_an_input_dim_keep_history_and_correction(monkeypatch):
 
 def test_cohort_run_with_a_lifetime_per_series_peaks_below_one_and_a_half_arrays():
     """With a lifetime per series, peak memory stays <= 1.5x the cohort arrays returned."""
-    n_t, n = 60, 600  # survival matrices of 17 MiB: chunked at msa.stocks.SF_CHUNK_BYTES_COHORT
+    n_t, n = (
+        60,
+        600,
+    )  # survival matrices of 17 MiB: chunked at msa.stocks.engine.SF_CHUNK_BYTES_COHORT
     years = np.arange(2000, 2000 + n_t)
     series = np.arange(n)
     inflow = xr.DataArray(

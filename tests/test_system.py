@@ -8,7 +8,7 @@ import xarray as xr
 
 import msa
 from msa.errors import DataError, DimensionError, ProvenanceError
-from msa.system import Process, System, flow_name, split_flow_name
+from msa.system.core import Process, System, flow_name, split_flow_name
 
 YEARS = [2020, 2021]
 

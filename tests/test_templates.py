@@ -10,9 +10,9 @@ import pytest
 import xarray as xr
 
 import msa
-from msa._msa_table import _parse_expression
 from msa.errors import ConfigError, DataError, MassBalanceError, ProvenanceError
-from msa.templates import (
+from msa.jrc_msa.tables import _parse_expression
+from msa.jrc_msa.template import (
     build_msa_system,
     jrc_codes,
     jrc_variables,

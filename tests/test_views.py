@@ -11,8 +11,7 @@ import xarray as xr
 import msa
 from msa.cli import main
 from msa.errors import ConfigError, DataError
-from msa.templates import jrc_codes, read_msa_model, reference_table, variables_from_table
-from msa.views import (
+from msa.jrc_msa import (
     SCOPE_NODE,
     STATUSES,
     VIEWS,
@@ -24,6 +23,7 @@ from msa.views import (
     scope_gaps,
     view_balance,
 )
+from msa.jrc_msa.template import jrc_codes, read_msa_model, reference_table, variables_from_table
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "models" / "msa_example"

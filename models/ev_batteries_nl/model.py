@@ -880,7 +880,7 @@ def _sankeys(
     Returns the figures, the PGA links (summed over materials) and what the PGA view leaves
     out of scope (used-vehicle imports E.1.4 and recycling losses G.1.5).
     """
-    from msa.views import pga, scope_gaps
+    from msa import pga, scope_gaps
 
     tables, outside, nodes, notes = {}, [], None, []
     for y in years:

@@ -5,21 +5,7 @@ keep the books in mass balance, age products in use by cohort, and report stocks
 indicators and Sankey diagrams, with the source and quality grade of every input.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-# Imports are sorted by module; __all__ below groups the public names by concept.
 from msa import testing
-from msa._aggregate import aggregate_system
-from msa._dims_io import (
-    load_classification,
-    load_concordance,
-    load_hierarchy,
-    read_classification,
-    read_concordance,
-)
-from msa._example import load_example
-from msa.balance import balance, check_balance, throughput
-from msa.dims import Classification, Concordance, Hierarchy, aggregate, disaggregate
 from msa.errors import (
     ConfigError,
     DataError,
@@ -33,8 +19,20 @@ from msa.errors import (
     RenderError,
     StockModelError,
 )
-from msa.export import write_figure
-from msa.indicators import (
+from msa.figures import (
+    links_from_system,
+    nodes_from_links,
+    sankey,
+    sankey_series,
+    series_scale,
+    write_figure,
+)
+from msa.jrc_msa import (
+    MsaBuild,
+    View,
+    ViewMapping,
+    apply_view,
+    build_msa_system,
     circular_material_use_rate,
     collection_rate,
     direct_material_input,
@@ -42,13 +40,42 @@ from msa.indicators import (
     domestic_material_consumption,
     eol_recycling_input_rate,
     eol_recycling_rate,
+    icer_national,
     import_reliance,
     indicator_table,
+    jrc,
+    jrc_variables,
+    load_mapping,
     net_addition_to_stock,
+    pga,
+    read_msa_model,
+    read_msa_table,
     recycling_rate_of_waste,
+    scope_gaps,
+    stage_imbalance,
+    validate_msa_table,
+    variables_from_table,
+    view_balance,
 )
-from msa.io import read_system, read_tables, to_frame, to_tables, write_netcdf
-from msa.lifetimes import (
+from msa.model import (
+    ModelConfig,
+    ModelResult,
+    Parameter,
+    Scenario,
+    check_shares,
+    compare_runs,
+    evaluate_target,
+    evaluate_targets,
+    grade_summary,
+    load_config,
+    load_model,
+    report_html,
+    report_markdown,
+    run_model,
+    table_to_dataarray,
+    write_result,
+)
+from msa.stocks import (
     EmpiricalLifetime,
     ExponentialLifetime,
     FixedLifetime,
@@ -59,53 +86,43 @@ from msa.lifetimes import (
     NormalLifetime,
     TruncatedNormalLifetime,
     WeibullLifetime,
+    chain,
+    inflow_driven,
+    quadrature,
+    stock_driven,
+    survival_matrix,
 )
-from msa.provenance import GRADES, make_sources
-from msa.report import (
-    evaluate_target,
-    evaluate_targets,
-    grade_summary,
-    report_html,
-    report_markdown,
+from msa.system import (
+    GRADES,
+    Classification,
+    Concordance,
+    Hierarchy,
+    Process,
+    System,
+    aggregate,
+    aggregate_system,
+    balance,
+    check_balance,
+    disaggregate,
+    flow_name,
+    load_classification,
+    load_concordance,
+    load_example,
+    load_hierarchy,
+    make_sources,
+    read_classification,
+    read_concordance,
+    read_system,
+    read_tables,
+    split_flow_name,
+    throughput,
+    to_frame,
+    to_tables,
+    write_netcdf,
 )
-from msa.run import ModelResult, compare_runs, load_model, run_model, write_result
-from msa.sankey import links_from_system, nodes_from_links, sankey, sankey_series, series_scale
-from msa.scenarios import (
-    ModelConfig,
-    Parameter,
-    Scenario,
-    check_shares,
-    load_config,
-    table_to_dataarray,
-)
-from msa.stocks import chain, inflow_driven, quadrature, stock_driven, survival_matrix
-from msa.system import Process, System, flow_name, split_flow_name
-from msa.templates import (
-    MsaBuild,
-    build_msa_system,
-    jrc_variables,
-    read_msa_model,
-    read_msa_table,
-    stage_imbalance,
-    validate_msa_table,
-    variables_from_table,
-)
-from msa.views import (
-    View,
-    ViewMapping,
-    apply_view,
-    icer_national,
-    jrc,
-    load_mapping,
-    pga,
-    scope_gaps,
-    view_balance,
-)
+from msa.system.provenance import msa_version
 
-try:
-    __version__ = version("msa")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+__version__ = msa_version()
 
 __all__ = [
     # sankey

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
-from msa.balance import DEFAULT_ATOL, DEFAULT_RTOL, check_balance
 from msa.errors import MassBalanceError
-from msa.system import System
+from msa.system.core import System
+from msa.system.mass_balance import DEFAULT_ATOL, DEFAULT_RTOL, check_balance
 
 __all__ = ["assert_balanced", "assert_systems_equal", "systems_equal"]
 

@@ -7,7 +7,7 @@ import xarray as xr
 from hypothesis import strategies as st
 
 from msa import GRADES, System
-from msa.provenance import CLO_GRADES
+from msa.system.provenance import CLO_GRADES
 
 STAGES = (
     "Exploration",

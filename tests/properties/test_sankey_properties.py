@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from msa._sankey_layout import GHOST_PREFIX, _d3_layers, _node_values
 from msa.errors import RenderError
-from msa.sankey import sankey
+from msa.figures.diagram import sankey
+from msa.figures.layout import GHOST_PREFIX, _d3_layers, _node_values
 
 NODES = [f"N{i}" for i in range(6)]
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from msa.templates import build_msa_system, jrc_codes, jrc_variables, variables_from_table
-from msa.views import STATUSES, icer_national, jrc, load_mapping, pga
+from msa.jrc_msa.template import build_msa_system, jrc_codes, jrc_variables, variables_from_table
+from msa.jrc_msa.views import STATUSES, icer_national, jrc, load_mapping, pga
 
 SETTINGS = settings(max_examples=30, deadline=None)
 VIEW_FUNCS = (jrc, icer_national, pga)

@@ -1,0 +1,392 @@
+"""The ``msa`` command line: check, views, indicators, sankey, run, compare.
+
+Every :class:`msa.MsaError` becomes one readable line on stderr and exit code 2, never a
+traceback. One function per command; the console report of a view is in :mod:`msa.cli._view_text`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from msa.errors import MassBalanceError, MsaError
+
+app = typer.Typer(
+    name="msa",
+    help="Material system analysis: balance, views, indicators, Sankeys and model runs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from msa.system.provenance import msa_version
+
+        typer.echo(f"msa {msa_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show version."),
+    ] = False,
+) -> None:
+    """Material system analysis toolkit."""
+
+
+# --- check (foundation) -----------------------------------------------------------------
+def _check_report(path: Path, rtol: float, atol: float) -> tuple[list[str], bool]:
+    """Return the lines of the balance report of the system at ``path`` and whether it balances."""
+    import numpy as np
+
+    from msa.errors import ConfigError
+    from msa.system.io import read_system
+    from msa.system.mass_balance import balance, offenders, throughput
+
+    if not (rtol >= 0 and atol >= 0):
+        raise ConfigError(f"tolerances must be >= 0 (got --rtol {rtol}, --atol {atol})")
+    system = read_system(path)
+    dims = ", ".join(f"{d} ({len(i)})" for d, i in system.coords.items())
+    kinds = [p.kind for p in system.processes.values()]
+    lines = [
+        f"system {system.name!r} from {path}",
+        f"dims: {dims}",
+        f"{len(kinds)} processes ({kinds.count('boundary')} boundary), {len(system.flows)} flows, "
+        f"{len(system.stocks)} stocks, {len(system.parameters)} parameters",
+    ]
+    res, tps = balance(system), throughput(system)
+    width = max([len("process"), *(len(str(p)) for p in res.data_vars)])
+    lines.append(
+        f"{'process':<{width}}  {'kind':<14}  {'max |residual|':>16}  {'max relative':>12}"
+    )
+    for pid in res.data_vars:
+        r = np.abs(res[pid].values)
+        tp = tps[pid].values
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(tp > 0, r / np.where(tp > 0, tp, 1.0), np.where(r > 0, np.inf, 0.0))
+        units = res[pid].attrs.get("units", "")
+        kind = system.processes[str(pid)].kind
+        lines.append(
+            f"{pid!s:<{width}}  {kind:<14}  {f'{r.max():.6g} {units}':>16}  {rel.max():>12.3g}"
+        )
+    problems = system.structure_problems()
+    lines.append("structure: " + ("no problems" if not problems else f"{len(problems)} problem(s)"))
+    lines.extend(f"  - {p}" for p in problems)
+    found = offenders(system, rtol=rtol, atol=atol)
+    if not found:
+        lines.append(f"balanced (rtol={rtol:g}, atol={atol:g})")
+        return lines, True
+    lines.append(
+        f"NOT balanced: {len(found)} cell(s) outside rtol={rtol:g}, atol={atol:g}; worst first:"
+    )
+    lines.extend(f"  - {o}" for o in found[:10])
+    if len(found) > 10:
+        lines.append(f"  ... and {len(found) - 10} more")
+    return lines, False
+
+
+@app.command()
+def check(
+    path: Annotated[
+        Path, typer.Argument(help="A NetCDF file, a folder of CSV tables or an .xlsx workbook.")
+    ],
+    rtol: Annotated[
+        float, typer.Option(help="Relative tolerance, as a share of each process's throughput.")
+    ] = 1e-9,
+    atol: Annotated[float, typer.Option(help="Absolute tolerance, in the flows' units.")] = 0.0,
+) -> None:
+    """Check the mass balance of a system: exit 0 if balanced, 2 if not or on bad input.
+
+    The report goes to stdout; an imbalance also ends with one error line on stderr naming
+    the worst process, year and coordinates.
+    """
+    lines, ok = _check_report(path, rtol, atol)
+    typer.echo("\n".join(lines))
+    if not ok:
+        worst = next(line for line in lines if line.startswith("  - "))
+        raise MassBalanceError(f"{path}: not balanced; worst: {worst.removeprefix('  - ')}")
+
+
+# --- views and indicators (JRC / ICER / PGA) ----------------------------------------------
+def _load_for_views(path: Path):  # -> msa.System
+    """Build an MSA model folder (``msa.csv`` or model.toml kind "msa"), else read a System."""
+    import tomllib
+
+    from msa.errors import ConfigError, DataError
+
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    toml = path / "model.toml"
+    kind = ""
+    if path.is_dir() and toml.is_file():
+        try:
+            kind = str(tomllib.loads(toml.read_text(encoding="utf-8")).get("kind", ""))
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{toml}: {err}") from err
+    if path.is_dir() and ((path / "msa.csv").is_file() or kind == "msa"):
+        from msa.jrc_msa.template import read_msa_model
+
+        return read_msa_model(path).system
+    from msa.system.io import read_system
+
+    return read_system(path)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
+
+
+@app.command()
+def views(
+    path: Annotated[Path, typer.Argument(help="An MSA model folder (msa.csv) or a System.")],
+    year: Annotated[int, typer.Option(help="The year to report.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Also write each view's tables as CSV into this folder.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite existing CSV files in --out.")] = False,
+) -> None:
+    """Print the JRC, ICER national and PGA views: links, out-of-scope and uncertain variables."""
+    from msa.errors import OutputExistsError
+    from msa.jrc_msa import views as views_
+
+    system = _load_for_views(path)
+    made = [f(system, year=year) for f in (views_.jrc, views_.icer_national, views_.pga)]
+    tables = ("links", "out_of_scope", "uncertain", "inside", "nodes")
+    if out is not None:
+        targets = [out / f"{v.name}_{t}.csv" for v in made for t in tables]
+        existing = [str(p) for p in targets if p.exists()]
+        if existing and not force:
+            raise OutputExistsError(
+                f"{existing[0]} exists ({len(existing)} file(s) would be overwritten); "
+                "use --force to overwrite or choose another --out"
+            )
+    from msa.cli._view_text import view_lines
+
+    typer.echo(f"system {system.name!r}, year {year}")
+    dims = [d for d in ("material", "region") if d in system.dims and len(system.coords[d]) > 1]
+    for view in made:
+        typer.echo("\n" + "\n".join(view_lines(view, dims)))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for view in made:
+            for table in tables:
+                getattr(view, table).to_csv(out / f"{view.name}_{table}.csv", index=False)
+        typer.echo(f"\nwrote {len(made) * len(tables)} CSV files to {out}")
+
+
+@app.command()
+def indicators(
+    path: Annotated[Path, typer.Argument(help="An MSA model folder (msa.csv) or a System.")],
+    year: Annotated[int | None, typer.Option(help="One year (default: all years).")] = None,
+) -> None:
+    """Print the indicator table (DMI, DMC, import reliance, EoL-RIR, CMUR, ...)."""
+    from msa.jrc_msa.indicators import indicator_table
+
+    system = _load_for_views(path)
+    table = indicator_table(system, year=year)
+    shown = table.copy()
+    shown["value"] = [
+        "n/a" if v != v else (f"{v:.4f}" if u == "1" else _fmt(v))
+        for v, u in zip(shown["value"], shown["units"].fillna(""), strict=True)
+    ]
+    shown["note"] = shown["note"].fillna("").str.slice(0, 90)
+    typer.echo(f"system {system.name!r}")
+    cols = [c for c in shown.columns if c not in ("formula",)]
+    typer.echo(shown[cols].astype(object).fillna("").to_string(index=False))
+
+
+# --- sankey -------------------------------------------------------------------------------
+@app.command()
+def sankey(
+    path: Annotated[Path, typer.Argument(help="A System (NetCDF or table folder) or MSA model.")],
+    year: Annotated[int, typer.Option(help="The year to draw.")],
+    out: Annotated[Path, typer.Option(help="Folder for the figure files.")],
+    view: Annotated[
+        str, typer.Option(help="jrc (the system's own flows), icer (ICER national) or pga.")
+    ] = "jrc",
+    lang: Annotated[str, typer.Option(help="Label language: en or nl.")] = "en",
+    color_by: Annotated[
+        str | None,
+        typer.Option(help="stage, material or flow_type (default: stage for jrc, else flow_type)."),
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html, png, svg, pdf.")
+    ] = "html,png,svg,pdf",
+    scale: Annotated[
+        float | None, typer.Option(help="Fixed scale in units per px (default: fit the page).")
+    ] = None,
+    width: Annotated[int, typer.Option(help="Figure width in px.")] = 1100,
+    height: Annotated[int | None, typer.Option(help="Figure height in px (fit mode).")] = None,
+    png_scale: Annotated[float, typer.Option(help="PNG pixel density (2 = 192 dpi).")] = 2.0,
+    force: Annotated[bool, typer.Option(help="Overwrite existing figure files.")] = False,
+) -> None:
+    """Draw a publication Sankey of one year in one view: HTML, PNG, SVG and/or PDF."""
+    import time
+
+    import pandas as pd
+
+    from msa.errors import ConfigError, DataError
+    from msa.figures.diagram import links_from_system
+    from msa.figures.diagram import sankey as build
+    from msa.figures.export import _formats, write_figure
+
+    views_known = {"jrc": None, "icer": "icer_national", "icer_national": "icer_national"}
+    views_known["pga"] = "pga"
+    if view not in views_known:
+        raise ConfigError(f"unknown view {view!r}; use jrc, icer or pga")
+    formats = _formats(format)  # checked before any work
+    system = _load_for_views(path)
+    years = [int(y) for y in system.years]
+    if year not in years:
+        raise DataError(
+            f"{path}: year {year} is outside the data ({years[0]}-{years[-1]}); pick one of {years}"
+        )
+    nodes, footnotes = None, ()
+    if views_known[view] is None:
+        links = links_from_system(system, year, lang=lang)  # type: ignore[arg-type]
+    else:
+        try:
+            from msa import jrc_msa
+        except ImportError as err:  # pragma: no cover - views ship with msa
+            raise ConfigError(f"view {view!r} needs msa.views, which is missing") from err
+        made = getattr(jrc_msa, views_known[view])(system, year=year)
+        links = pd.concat([made.links, jrc_msa.scope_gaps(made)], ignore_index=True)
+        nodes, footnotes = made.nodes, made.footnotes_in(lang)
+        if "year" in links.columns:
+            links = links[links["year"] == year]
+    if links.empty or (links["value"] == 0).all():
+        raise DataError(f"{path}: view {view!r} has no flows in {year}; nothing to draw")
+    chosen = color_by or ("stage" if view == "jrc" else "flow_type")
+    title = _sankey_title(system.name, views_known[view] or "jrc", year, lang)
+    start = time.perf_counter()
+    fig = build(
+        links,
+        nodes=nodes,
+        lang=lang,  # type: ignore[arg-type]
+        color_by=chosen,  # type: ignore[arg-type]
+        scale=scale,
+        title=title,
+        width=width,
+        height=height,
+        footnotes=footnotes,
+    )
+    written = write_figure(
+        fig, out / f"sankey_{view}_{year}", formats, scale=png_scale, overwrite=force
+    )
+    took = time.perf_counter() - start
+    for item in written:
+        typer.echo(f"wrote {item}")
+    units_per_px = fig.layout.meta["msa_sankey"]["units_per_px"]
+    typer.echo(f"{len(written)} file(s) in {took:.1f} s; scale {units_per_px:.4g} per px")
+
+
+_VIEW_TITLES = {
+    "jrc": {"en": "JRC MSA chain", "nl": "JRC MSA-keten"},
+    "icer_national": {"en": "ICER national view", "nl": "ICER nationale weergave"},
+    "pga": {"en": "PGA view", "nl": "PGA-weergave"},
+}
+
+
+def _sankey_title(name: str, view: str, year: int, lang: str) -> str:
+    """Title of a CLI Sankey, e.g. 'msa_example: JRC MSA chain, 2021' (Dutch with --lang nl)."""
+    words = _VIEW_TITLES[view]["nl" if lang == "nl" else "en"]
+    return f"{name}: {words}, {year}"
+
+
+# --- run and compare (models) -------------------------------------------------------------
+@app.command()
+def run(
+    model: Annotated[Path, typer.Argument(help="Model folder (holding model.toml).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder (written atomically).")],
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option("--scenario", "-s", help="Scenario name; repeat, or 'all'."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing non-empty output folder.")
+    ] = False,
+) -> None:
+    """Run a model: NetCDF, CSV tables, Sankeys, plots, indicator report, data quality."""
+    import time
+
+    from msa.model.run import run_model
+
+    start = time.perf_counter()
+    folders = run_model(model, out, scenarios=scenario, force=force)
+    for folder in folders:
+        typer.echo(f"wrote {folder}")
+    typer.echo(f"done in {time.perf_counter() - start:.1f} s")
+
+
+@app.command()
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders (or folders of scenarios).")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write the comparison tables and a plot here."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files in --out.")] = False,
+) -> None:
+    """Tabulate and plot the key indicators of several runs side by side."""
+    from msa.model.run import compare_runs, write_comparison
+
+    headline, targets = compare_runs(runs)
+    typer.echo(headline.to_string(float_format=lambda v: f"{v:.4g}"))
+    typer.echo("")
+    typer.echo(targets.to_string())
+    if out is not None:
+        for path in write_comparison(headline, targets, out, overwrite=force):
+            typer.echo(f"wrote {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 ok, 2 error or failed check).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name; defaults to ``sys.argv[1:]``.
+    """
+    try:
+        # without standalone mode click returns typer.Exit's code instead of raising it
+        code = app(args=argv, prog_name="msa", standalone_mode=False)
+    except MsaError as err:
+        typer.echo("msa: error: " + " ".join(str(err).split()), err=True)  # one line
+        return 2
+    except ImportError as err:
+        # a missing optional extra (plotly, kaleido, openpyxl ...): one line saying what to
+        # install, not a traceback; any other import failure is a bug and propagates
+        if not isinstance(err, ModuleNotFoundError) and not isinstance(
+            err.__cause__, ModuleNotFoundError
+        ):
+            raise
+        typer.echo("msa: error: " + " ".join(str(err).split()), err=True)
+        return 2
+    except typer.Exit as exit_:
+        return int(exit_.exit_code or 0)
+    except SystemExit as exit_:  # click usage errors
+        return int(exit_.code or 0) if isinstance(exit_.code, int) else 2
+    except Exception as err:
+        # Click's usage errors (typer vendors click, so match by behaviour, not class).
+        if hasattr(err, "show") and hasattr(err, "exit_code"):
+            err.show()
+            return int(err.exit_code)
+        if type(err).__name__ == "Abort":
+            return 1
+        raise
+    return code if isinstance(code, int) else 0
+
+
+def entry() -> None:  # pragma: no cover - console script shim
+    """Console-script entry point: run :func:`main` and exit with its code."""
+    sys.exit(main())
+
+
+_ = Path  # Path is used by the command sections below

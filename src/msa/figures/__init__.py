@@ -1,0 +1,28 @@
+"""Figures: Sankey diagrams of a System or a view, and their export to HTML, PNG, SVG and PDF.
+
+* :mod:`~msa.figures.links` -- the links and nodes tables a Sankey is drawn from;
+* :mod:`~msa.figures.labels` -- colours, names in English and Dutch, number formats;
+* :mod:`~msa.figures.layout` -- columns, bands, node heights and recycling loops, in pixels;
+* :mod:`~msa.figures.diagram` -- :func:`sankey`, the one builder for every view and model;
+* :mod:`~msa.figures.series` -- several years or scenarios at one scale;
+* :mod:`~msa.figures.export` -- :func:`write_figure` through one warm image server.
+
+The package is named ``figures`` (not ``sankey``) so that :func:`msa.sankey` does not hide it.
+plotly is imported only when a figure is built, so ``import msa`` stays light.
+"""
+
+from msa.figures.diagram import sankey
+from msa.figures.export import FORMATS, write_figure
+from msa.figures.links import JRC_STAGES, links_from_system, nodes_from_links
+from msa.figures.series import sankey_series, series_scale
+
+__all__ = [
+    "FORMATS",
+    "JRC_STAGES",
+    "links_from_system",
+    "nodes_from_links",
+    "sankey",
+    "sankey_series",
+    "series_scale",
+    "write_figure",
+]

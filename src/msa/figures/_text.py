@@ -1,0 +1,455 @@
+"""Node labels of a publication Sankey: measure, wrap, place beside the node, never overlap.
+
+plotly places a Sankey node's label right of the node (left in d3's last layer), at one line
+per ``<br>``, without wrapping, without looking at other labels or the canvas edge. msa draws
+the labels itself as annotations:
+
+* Text is measured with the font's own metrics (matplotlib's FreeType bindings reading the
+  same DejaVu Sans chromium uses), so widths are those of the rendered image within a pixel.
+* A name longer than ``max_width`` wraps at word boundaries; the value stays on its own line.
+* A label sits right of its node, beyond the legs of any recycling loop leaving the node; a
+  node in the right-most slot gets its label right of it too, and the figure's right margin
+  grows to hold it (:func:`margins_needed`); left only if the right side cannot hold it.
+* Labels whose boxes would overlap are pushed apart vertically, keeping their order.
+
+All lengths are pixels; y grows downwards.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from msa.figures.labels import format_value, text
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
+__all__ = [
+    "LabelBox",
+    "label_annotation",
+    "label_boxes",
+    "line_height",
+    "margins_needed",
+    "node_texts",
+    "note_lines",
+    "place_labels",
+    "text_width",
+    "wrap",
+]
+
+#: plotly's line spacing of multi-line text, in ems.
+_LINE_SPACING = 1.3
+#: Gap between a node (or loop leg) and its label, and between labels, in px.
+_GAP = 4.0
+#: Padding of a label box (plotly's annotation ``borderpad``), in px.
+PAD = 1.0
+
+
+@functools.lru_cache(maxsize=8)
+def _font(family: str):
+    try:
+        from matplotlib import font_manager, ft2font
+    except ImportError as err:  # pragma: no cover - matplotlib is in the plot extra
+        raise ImportError('Sankey labels need matplotlib: pip install "msa[plot]"') from err
+    path = font_manager.findfont(font_manager.FontProperties(family=family))
+    return ft2font, ft2font.FT2Font(path)
+
+
+@functools.lru_cache(maxsize=4096)
+def text_width(text: str, size: float, family: str = "DejaVu Sans") -> float:
+    """Width in px of one line of ``text`` at ``size`` px in ``family``.
+
+    Examples
+    --------
+    >>> round(text_width("Recycling", 12))
+    57
+    """
+    ft2font, font = _font(family)
+    font.set_size(size, 72)  # 72 dpi: points are pixels
+    flags = getattr(getattr(ft2font, "LoadFlags", None), "NO_HINTING", 2)
+    font.set_text(text, 0.0, flags=flags)
+    return font.get_width_height()[0] / 64.0
+
+
+def line_height(size: float) -> float:
+    """Height in px of one line of text (plotly's line spacing)."""
+    return _LINE_SPACING * size
+
+
+def wrap(text: str, max_width: float, size: float, family: str = "DejaVu Sans") -> list[str]:
+    """Break ``text`` into lines no wider than ``max_width`` px, at spaces (greedy).
+
+    A single word wider than ``max_width`` stays whole on its own line.
+
+    Examples
+    --------
+    >>> wrap("Open loop (secondary material from other chains)", 150, 12)
+    ['Open loop (secondary', 'material from other', 'chains)']
+    """
+    lines: list[str] = []
+    for word in text.split():
+        trial = f"{lines[-1]} {word}" if lines else word
+        if lines and text_width(trial, size, family) <= max_width:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def node_texts(
+    table: pd.DataFrame,
+    drawn: pd.DataFrame,
+    used: list[str],
+    units: str,
+    lang: str,
+    per: float = 1.0,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Name and value line of each drawn node.
+
+    The value is what the node carries, max(sum of inflows, sum of outflows). A stock node
+    that only receives shows its net addition (``+x``), one that only sends its depletion
+    (``−x (depletion)``): a target or source of a stock-change flow, or a node of kind stock.
+    Values are divided by ``per`` and shown in ``units`` (see ``display_units``).
+    """
+    into = drawn.groupby("target")["value"].sum()
+    out = drawn.groupby("source")["value"].sum()
+    carried = np.maximum(into.reindex(used, fill_value=0.0), out.reindex(used, fill_value=0.0))
+    is_stock = drawn["flow_type"].eq("stock")
+    stocky = set(drawn.loc[is_stock, "target"]) | set(drawn.loc[is_stock, "source"])
+    stocky |= set(table.index[table["kind"].eq("stock")])
+    stock_in = stocky & (set(drawn["target"]) - set(drawn["source"]))
+    stock_out = stocky & (set(drawn["source"]) - set(drawn["target"]))
+    # A stock node that passes material on and keeps a stock change drawn into it (national
+    # Voorraad): its in - out is not its change, so the label states the net addition.
+    kept = (
+        drawn[is_stock]
+        .groupby("target")["value"]
+        .sum()
+        .sub(drawn[is_stock].groupby("source")["value"].sum(), fill_value=0.0)
+    )
+    keepers = set(table.index[table["kind"].eq("stock")]) - set(drawn.loc[is_stock, "source"])
+    names, values = {}, {}
+    for n in used:
+        value = format_value(float(carried[n]) / per, units, lang)
+        if n in stock_in:
+            value = "+" + value
+        elif n in stock_out:
+            value = f"\u2212{value} ({text('depletion', lang)})"
+        elif n in keepers and kept.get(n, 0.0) != 0:
+            net = format_value(abs(float(kept[n])) / per, units, lang)
+            sign = "+" if kept[n] > 0 else "\u2212"
+            value = f"{value}, {text('net', lang)} {sign}{net}"
+        names[n], values[n] = str(table.at[n, "label"]), value
+    return names, values
+
+
+@dataclass
+class LabelBox:
+    """A placed label: its lines, anchor point (px), side and box (px, y down)."""
+
+    node: str
+    lines: list[str]
+    x: float  # anchor: left edge of the text (side "right") or right edge (side "left")
+    y: float  # vertical centre
+    side: str
+    width: float
+    height: float
+
+    @property
+    def left(self) -> float:
+        """Left edge of the box."""
+        return self.x - PAD if self.side == "right" else self.x - self.width - PAD
+
+    @property
+    def right(self) -> float:
+        """Right edge of the box."""
+        return self.left + self.width + 2 * PAD
+
+    @property
+    def top(self) -> float:
+        """Top edge of the box."""
+        return self.y - self.height / 2 - PAD
+
+    @property
+    def bottom(self) -> float:
+        """Bottom edge of the box."""
+        return self.y + self.height / 2 + PAD
+
+    @property
+    def text(self) -> str:
+        """The label as plotly text (lines joined by ``<br>``)."""
+        return "<br>".join(self.lines)
+
+
+def place_labels(
+    nodes: list[str],
+    names: dict[str, str],
+    values: dict[str, str],
+    x: dict[str, float],
+    y: dict[str, float],
+    *,
+    right_clear: dict[str, float],
+    left_clear: dict[str, float],
+    canvas_left: float,
+    canvas_right: float,
+    max_width: float,
+    size: float,
+    family: str = "DejaVu Sans",
+    heights: dict[str, float] | None = None,
+    node_width: float = 0.0,
+    canvas_top: float = -np.inf,
+    canvas_bottom: float = np.inf,
+    covered: dict[str, set[str]] | None = None,
+) -> list[LabelBox]:
+    """Place one label per node, beside it, inside the canvas, clear of nodes and labels.
+
+    Candidates for each node, tried in order: right of the node, then left, each wrapped at
+    ``max_width``, then at 80 % and 60 % of it. A side where the node's flows run
+    (``covered``: left for inflows, right for outflows) comes last: a label on a free side
+    wins over one on the flows, moved up or down by up to 1.5 times its height if something
+    is in the way. Otherwise the first candidate that overlaps no label placed so far and no
+    other node's bar wins; if none does, the one needing the smallest vertical shift is moved
+    that far. Nodes are labelled top to bottom.
+
+    Parameters
+    ----------
+    nodes : list of str
+        Nodes to label, in drawing order.
+    names, values : dict
+        Name (wrapped) and value line (kept whole) of each node.
+    x, y : dict
+        Node centre in px of the figure (not the plot area).
+    right_clear, left_clear : dict
+        Distance from the node centre to the first free px on that side (node half
+        thickness, or the outermost loop leg).
+    canvas_left, canvas_right : float
+        The horizontal extent labels must stay within (figure px).
+    max_width : float
+        Wrap names wider than this.
+    size : float
+        Font size in px.
+    family : str
+        Font family.
+    heights : dict, optional
+        Height of each node's bar (px), to keep labels off other nodes.
+    node_width : float
+        Width of the node bars (px).
+    canvas_top, canvas_bottom : float
+        The vertical extent labels stay within (the plot area: not over the legend or note).
+    covered : dict, optional
+        The sides (``"left"``, ``"right"``) of each node where its flows run.
+
+    Returns
+    -------
+    list of LabelBox
+    """
+    bars = [
+        LabelBox(n, [], x[n] - node_width / 2 + PAD, y[n], "right", node_width - 2 * PAD, h)
+        for n, h in (heights or {}).items()
+        if n in x
+    ]
+
+    def centre(n: str, height: float) -> float:
+        low, high = canvas_top + height / 2 + PAD, canvas_bottom - height / 2 - PAD
+        return float(np.clip(y[n], low, high)) if low <= high else y[n]
+
+    def candidates(n: str) -> list[LabelBox]:
+        out = []
+        for limit in (max_width, 0.8 * max_width, 0.6 * max_width):
+            lines = [*wrap(names[n], limit, size, family), values[n]]
+            width = max(text_width(line, size, family) for line in lines)
+            height = len(lines) * line_height(size)
+            yc = centre(n, height)
+            right = x[n] + right_clear[n] + _GAP
+            left = x[n] - left_clear[n] - _GAP
+            if right + width + PAD <= canvas_right:
+                out.append(LabelBox(n, lines, right, yc, "right", width, height))
+            if left - width - PAD >= canvas_left:
+                out.append(LabelBox(n, lines, left, yc, "left", width, height))
+        if not out:  # nothing fits: the right side, widest wrap (the margin will grow)
+            lines = [*wrap(names[n], max_width, size, family), values[n]]
+            width = max(text_width(line, size, family) for line in lines)
+            ax = x[n] + right_clear[n] + _GAP
+            height = len(lines) * line_height(size)
+            out.append(LabelBox(n, lines, ax, centre(n, height), "right", width, height))
+        return out
+
+    placed: list[LabelBox] = []
+    for n in sorted(nodes, key=lambda k: (y[k], x[k])):
+        options = candidates(n)
+        others = placed + [b for b in bars if b.node != n]
+        free = [c for c in options if not any(_overlap(o, c) for o in others)]
+        sides = (covered or {}).get(n, set())
+        open_sides = [c for c in options if c.side not in sides]
+        if open_sides and not any(c.side not in sides for c in free):
+            moved = _shift_clear(open_sides[0], others)
+            inside = canvas_top <= moved.top and moved.bottom <= canvas_bottom
+            if inside and abs(moved.y - open_sides[0].y) <= 1.5 * moved.height:
+                placed.append(moved)
+                continue
+        free.sort(key=lambda c: c.side in sides)  # stable: free sides first
+        if free:
+            placed.append(free[0])
+            continue
+        shifted = [_shift_clear(c, others) for c in options[:2]]
+        placed.append(min(shifted, key=lambda c: abs(c.y - y[n])))
+    order = {n: k for k, n in enumerate(nodes)}
+    return sorted(placed, key=lambda b: order[b.node])
+
+
+def _shift_clear(box: LabelBox, others: list[LabelBox]) -> LabelBox:
+    """Return ``box`` moved down or up (whichever is less) until it overlaps none of ``others``."""
+    best = None
+    for direction in (1, -1):
+        trial = LabelBox(box.node, box.lines, box.x, box.y, box.side, box.width, box.height)
+        for _ in range(len(others) + 1):
+            clash = [o for o in others if _overlap(o, trial)]
+            if not clash:
+                break
+            if direction > 0:
+                trial.y = max(o.bottom for o in clash) + 1 + PAD + trial.height / 2
+            else:
+                trial.y = min(o.top for o in clash) - 1 - PAD - trial.height / 2
+        if best is None or abs(trial.y - box.y) < abs(best.y - box.y):
+            best = trial
+    return best
+
+
+def _overlap(a: LabelBox, b: LabelBox, gap: float = 1.0) -> bool:
+    """Return whether two boxes overlap (or come closer than ``gap`` px vertically)."""
+    across = a.left < b.right and b.left < a.right
+    return across and a.top < b.bottom + gap and b.top < a.bottom + gap
+
+
+def margins_needed(boxes: list[LabelBox], left: float, right: float) -> tuple[float, float]:
+    """How far (px) the boxes reach beyond ``left`` and ``right`` (0 when inside)."""
+    if not boxes:
+        return 0.0, 0.0
+    lo = min(b.left for b in boxes)
+    hi = max(b.right for b in boxes)
+    return float(np.maximum(left - lo, 0.0)), float(np.maximum(hi - right, 0.0))
+
+
+def label_boxes(geo, m, names, values, width, font_size, font_family, opt, slots) -> list:
+    """Label boxes of the real nodes, in figure px, clear of the nodes and loop legs."""
+    gn = geo.nodes[~geo.nodes["ghost"]]
+    spacing = 0.98 * geo.plot_width / max(slots - 1, 1)  # px between main columns
+    x = {n: m["l"] + gx * geo.plot_width for n, gx in gn["x"].items()}
+    y = {n: m["t"] + gy * geo.plot_height for n, gy in gn["y"].items()}
+    half = opt.node_thickness / 2
+    right = dict.fromkeys(gn.index, half)
+    left = dict.fromkeys(gn.index, half)
+    for loop in geo.loops:
+        src, tgt, w = loop["source"], loop["target"], loop["width"]
+        right[src] = max(right[src], m["l"] + loop["leg_s"] + w / 2 - x[src])
+        left[tgt] = max(left[tgt], x[tgt] - (m["l"] + loop["leg_t"] - w / 2))
+    return place_labels(
+        list(gn.index),
+        names,
+        values,
+        x,
+        y,
+        right_clear=right,
+        left_clear=left,
+        canvas_left=4.0,
+        canvas_right=width - 4.0 + 0.4 * width,
+        max_width=float(np.clip(spacing - opt.node_thickness - 12.0, 100.0, 190.0)),
+        size=font_size,
+        family=font_family,
+        heights=gn["height"].to_dict(),
+        node_width=opt.node_thickness,
+        canvas_top=m["t"] - 4.0,
+        canvas_bottom=m["t"] + geo.plot_height + 4.0,
+        covered=covered_sides(geo),
+    )
+
+
+def covered_sides(geo) -> dict[str, set[str]]:
+    """Sides of each node where its flows run: left (inflows) and right (outflows)."""
+    drawn = geo.links[geo.links["value"] > 0]
+    sides: dict[str, set[str]] = {n: set() for n in geo.nodes.index}
+    for n in drawn["target"]:
+        sides[n].add("left")
+    for n in drawn["source"]:
+        sides[n].add("right")
+    return sides
+
+
+def note_lines(
+    table: pd.DataFrame,
+    units: str,
+    lang: str,
+    thin: pd.DataFrame,
+    zero: pd.DataFrame,
+    uncertain: pd.DataFrame,
+    scale: float | None,
+    footnotes: tuple[str, ...],
+    width: float,
+    size: float,
+    px: float,
+    per: float = 1.0,
+) -> list[str]:
+    """Return the note under the figure, wrapped to ``width`` px (thin, zero, unsettled, ...)."""
+
+    def name(n: str) -> str:
+        return str(table.at[n, "label"]) if n in table.index else str(n)
+
+    def listing(frame: pd.DataFrame, values: bool = True) -> list[str]:
+        return [
+            f"{name(s)} \u2192 {name(t)}"
+            + (f" {format_value(v / per, units, lang)}" if values else "")
+            for s, t, v in zip(frame["source"], frame["target"], frame["value"], strict=True)
+        ]
+
+    notes = []
+    if len(thin):
+        notes.append(text("small", lang).format(px=px, items=_shorten(listing(thin), lang)))
+    if len(zero):
+        notes.append(text("zero", lang).format(items=_shorten(listing(zero, False), lang)))
+    if len(uncertain):
+        notes.append(text("uncertain", lang).format(items=_shorten(listing(uncertain), lang)))
+    notes.extend(footnotes)
+    if scale is not None:
+        notes.append(text("scale", lang).format(value=format_value(scale / per, units, lang)))
+    return [line for note in notes for line in wrap(note, width, size)]
+
+
+#: Background of a label that sits over the node's own flows; a label in free space has none.
+LABEL_BACKGROUND = "rgba(255,255,255,0.6)"
+
+
+def label_annotation(
+    box, m: dict, geo, font_size: int, covered: set[str] | None = None
+) -> dict[str, object]:
+    """Return a node label as a plotly annotation (paper coordinates of the plot area).
+
+    The label gets a light white background only where it sits over the node's own flows
+    (``covered``: the sides where they run, see :func:`covered_sides`).
+    """
+    over_flows = box.side in (covered or set())
+    return {
+        "text": box.text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": (box.x - m["l"]) / geo.plot_width,
+        "y": 1 - (box.y - m["t"]) / geo.plot_height,
+        "xanchor": "left" if box.side == "right" else "right",
+        "yanchor": "middle",
+        "align": "left" if box.side == "right" else "right",
+        "showarrow": False,
+        "borderpad": PAD,
+        "bgcolor": LABEL_BACKGROUND if over_flows else "rgba(0,0,0,0)",
+        "font": {"size": font_size, "color": "#1A1A1A"},
+        "name": f"label:{box.node}",
+    }
+
+
+def _shorten(items: list[str], lang: str, limit: int = 6) -> str:
+    if len(items) <= limit:
+        return "; ".join(items)
+    return "; ".join(items[:limit]) + "; " + text("more", lang).format(n=len(items) - limit)

@@ -1,0 +1,468 @@
+"""Links and node tables of the Sankey builder: validation, columns, bands, flow types.
+
+The schema is documented in :mod:`msa.sankey`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Literal
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from msa.errors import ConfigError, DataError, DimensionError
+from msa.figures.labels import FLOW_TYPES, text
+from msa.jrc_msa.gaps import SCOPE_NODE
+
+if TYPE_CHECKING:  # pragma: no cover
+    from msa.system.core import System
+
+__all__ = [
+    "JRC_STAGES",
+    "flow_types",
+    "links_from_system",
+    "merge_rows",
+    "nodes_from_links",
+    "prepare_nodes",
+    "validate_links",
+]
+
+#: The stages of the JRC MSA chain in left-to-right order (msa/data/jrc_stages.csv).
+JRC_STAGES: tuple[str, ...] = (
+    "Exploration",
+    "Extraction",
+    "Processing",
+    "Manufacture",
+    "Use",
+    "Collection",
+    "Recycling",
+)
+_REQUIRED = ("source", "target", "value", "units")
+
+
+def validate_links(links: pd.DataFrame, *, where: str = "links table") -> pd.DataFrame:
+    """Check a links table and return a clean copy (``value`` as float, string ids).
+
+    Raises
+    ------
+    DataError
+        Missing columns, an empty table, non-finite or negative values (naming the row and
+        flow), mixed units.
+    """
+    if not isinstance(links, pd.DataFrame):
+        raise DataError(f"{where}: must be a pandas DataFrame (got {type(links).__name__})")
+    missing = [c for c in _REQUIRED if c not in links.columns]
+    if missing:
+        raise DataError(f"{where}: missing column(s) {missing}; need {list(_REQUIRED)}")
+    if links.empty:
+        raise DataError(f"{where}: is empty; the selection holds no flows")
+    out = links.copy()
+    out["source"] = out["source"].astype(str)
+    out["target"] = out["target"].astype(str)
+    value = pd.to_numeric(out["value"], errors="coerce").astype(float)
+    for bad, what in ((~np.isfinite(value), "non-finite (NaN or inf)"), (value < 0, "negative")):
+        if bad.any():
+            i = bad.to_numpy().nonzero()[0][0]
+            raise DataError(
+                f"{where}: row {out.index[i]!r} ({out['source'].iloc[i]} => "
+                f"{out['target'].iloc[i]}) has a {what} value {_plain(out['value'].iloc[i])}; "
+                "Sankey values must be finite and >= 0 (draw a reverse flow for a negative one)"
+            )
+    out["value"] = value
+    units = sorted(set(out["units"].astype(str)))
+    if len(units) != 1:
+        raise DataError(f"{where}: mixed units {units}; convert to one unit first")
+    if (out["source"] == out["target"]).any():
+        i = (out["source"] == out["target"]).to_numpy().nonzero()[0][0]
+        raise DataError(f"{where}: row {out.index[i]!r} links {out['source'].iloc[i]} to itself")
+    return out
+
+
+def _plain(value: object) -> str:
+    """Show numpy scalars as plain numbers in messages (``nan``, not ``np.float64(nan)``)."""
+    return repr(value.item()) if hasattr(value, "item") else repr(value)
+
+
+def nodes_from_links(links: pd.DataFrame, *, lang: Literal["en", "nl"] = "en") -> pd.DataFrame:
+    """Derive a node table (order, band, label, stage, kind) from a links table.
+
+    Main-band columns follow the JRC stage order when every main node has a stage, otherwise
+    the longest path from the sources with recycling loops cut. Boundary nodes without a stage
+    and pure stock nodes (an accumulator: only inflows, or a depleting stock: only outflows)
+    that only send go to the top band, those that only receive to the bottom band; an outer
+    node passing all it receives on to bottom-band nodes (disposal to landfill) joins the
+    bottom band; boundary nodes that receive and feed the chain are split by :func:`sankey`
+    into a top and a bottom node.
+    """
+    links = validate_links(links)
+    ids = list(dict.fromkeys([*links["source"], *links["target"]]))
+    nodes = pd.DataFrame(index=pd.Index(ids, name="node"))
+    for col in ("label", "stage", "kind"):
+        values: dict[str, object] = {}
+        for end in ("target", "source"):
+            name = {"label": f"{end}_label", "stage": f"stage_{end}", "kind": f"kind_{end}"}[col]
+            if col == "label" and f"{name}_{lang}" in links.columns:
+                name = f"{name}_{lang}"
+            if name in links.columns:
+                for node, v in zip(links[end], links[name], strict=True):
+                    if isinstance(v, str) and v:
+                        values[node] = v
+        default = {"label": None, "stage": None, "kind": "transformation"}[col]
+        nodes[col] = pd.Series([values.get(n, default) for n in ids], index=ids, dtype=object)
+    nodes["label"] = nodes["label"].where(nodes["label"].notna(), nodes.index.to_series())
+    sends = set(links["source"])
+    receives = set(links["target"])
+    ftype = links.get("flow_type", pd.Series(index=links.index, dtype=object))
+    trade_only = {
+        n
+        for n in ids
+        if (ft := set(ftype[(links["source"] == n) | (links["target"] == n)].dropna())) != set()
+        and ft <= {"trade", "loss"}
+    }
+    kind = nodes["kind"]
+    pure_stock = kind.eq("stock") & np.array([(n in sends) != (n in receives) for n in ids])
+    outer = (kind.isin(["boundary", "stock"]) & nodes["stage"].isna()) | pure_stock
+    outer |= nodes.index.isin(list(trade_only))
+    band = pd.Series("main", index=nodes.index)
+    band[outer & nodes.index.isin(list(sends - receives))] = "top"
+    band[outer & nodes.index.isin(list(receives - sends))] = "bottom"
+    # An outer node that passes everything on to bottom-band nodes (Disposal -> Landfill) is a
+    # step of the bottom band, not a rest of the world to split into a source and a sink.
+    targets = links.groupby("source")["target"].agg(set)
+    for n in nodes.index[outer & band.eq("main")]:
+        if targets[n] <= set(band.index[band.eq("bottom")]):
+            band[n] = "bottom"
+    nodes["band"] = band.to_numpy()
+    nodes["order"] = _main_columns(nodes, links)
+    return nodes.reset_index()
+
+
+def _main_columns(nodes: pd.DataFrame, links: pd.DataFrame) -> list[float]:
+    """Column of each main-band node: JRC stage order, else longest path with loops cut."""
+    main = nodes.index[nodes["band"] == "main"]
+    stage = nodes["stage"]
+    if len(main) and all(stage[n] in JRC_STAGES for n in main):
+        return [float(JRC_STAGES.index(stage[n])) if n in main else np.nan for n in nodes.index]
+    graph = nx.DiGraph()
+    graph.add_nodes_from(main)
+    graph.add_edges_from(
+        (s, t)
+        for s, t in zip(links["source"], links["target"], strict=True)
+        if s in main and t in main
+    )
+    roots = [n for n in main if graph.in_degree(n) == 0] + list(main)
+    graph.remove_edges_from(_back_edges(graph, roots))
+    column: dict[str, float] = {}
+    for n in nx.topological_sort(graph):
+        column[n] = max((column[p] + 1 for p in graph.predecessors(n)), default=0.0)
+    return [column.get(n, np.nan) for n in nodes.index]
+
+
+def _back_edges(graph: nx.DiGraph, roots: Iterable[str]) -> list[tuple[str, str]]:
+    """Edges closing a cycle in a depth-first search from ``roots`` in order (recycling)."""
+    state: dict[str, int] = {}  # 1: on the DFS stack, 2: finished
+    back = []
+    for root in roots:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(graph.successors(root)))]
+        while stack:
+            node, successors = stack[-1]
+            nxt = next(successors, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                back.append((node, nxt))
+            elif nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(graph.successors(nxt))))
+    return back
+
+
+def prepare_nodes(
+    links: pd.DataFrame, nodes: pd.DataFrame | None, lang: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (links, nodes) with boundary nodes split and columns/bands/labels resolved."""
+    derived = nodes_from_links(links, lang=lang).set_index("node")
+    if nodes is not None:
+        given = nodes.copy()
+        if "node" not in given.columns:
+            raise DataError("node table: needs a 'node' column with the node ids")
+        given = given.assign(node=given["node"].astype(str)).set_index("node")
+        if "column" in given.columns and "order" not in given.columns:
+            given = given.rename(columns={"column": "order"})
+        label_col = f"label_{lang}" if f"label_{lang}" in given.columns else "label"
+        if label_col in given.columns:
+            given["label"] = given[label_col].where(given[label_col].notna(), given.index)
+        unknown = set(derived.index) - set(given.index)
+        extra = pd.DataFrame(index=sorted(unknown))
+        given = pd.concat([given, extra])
+        for col in ("label", "stage", "kind", "band", "order"):
+            if col not in given.columns:
+                given[col] = derived[col]
+            given[col] = given[col].where(given[col].notna(), derived[col].reindex(given.index))
+        bad = sorted(set(given["band"].dropna()) - {"top", "main", "bottom"})
+        if bad:
+            raise DataError(f"node table: band must be top, main or bottom (got {bad})")
+        derived = given.loc[[n for n in given.index if n in derived.index]]
+        # A main node without an order gets the column derived from the links.
+        derived["order"] = derived["order"].astype(float)
+    links = links.copy()
+    links, derived = _split_scope_node(links, derived)
+    # Split a boundary node that both receives and feeds the chain (a rest of the world): a
+    # source copy in the top band and a sink copy in the bottom band, labelled apart.
+    receives = set(links["target"])
+    is_boundary = derived["kind"].eq("boundary") & derived["stage"].isna()
+    bottom = set(derived.index[derived["band"].eq("bottom")])
+    feeds = {s for s, t in zip(links["source"], links["target"], strict=True) if t not in bottom}
+    for n in [n for n in derived.index if is_boundary[n] and n in feeds and n in receives]:
+        row = derived.loc[n]
+        derived.loc[f"{n} (in)"] = {
+            **row,
+            "band": "top",
+            "label": text("as_source", lang).format(row["label"]),
+        }
+        derived.loc[f"{n} (out)"] = {
+            **row,
+            "band": "bottom",
+            "label": text("as_sink", lang).format(row["label"]),
+        }
+        derived = derived.drop(index=n)
+        links.loc[links["source"] == n, "source"] = f"{n} (in)"
+        links.loc[links["target"] == n, "target"] = f"{n} (out)"
+    scoped = derived.index.str.startswith(f"{SCOPE_NODE} ")
+    derived.loc[~scoped, "label"] = _unique_labels(derived.loc[~scoped, "label"].astype(str))
+    main = derived["band"] == "main"
+    if derived.loc[main, "order"].isna().any():
+        missing = list(derived.index[main & derived["order"].isna()])
+        raise DataError(f"node table: main-band node(s) {missing} need an 'order' (column)")
+    derived["column"] = derived["order"].astype(float)
+    if main.any():
+        # Outer-band nodes without neighbours in the main band sit in the first column.
+        derived["column"] = derived["column"].fillna(derived.loc[main, "column"].min())
+    else:
+        derived["column"] = derived["column"].fillna(0.0)
+    return links, derived
+
+
+def _split_scope_node(
+    links: pd.DataFrame, nodes: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Give each node its own *Not in this view* copy, drawn next to it.
+
+    What a view leaves out of a node (:func:`msa.views.scope_gaps`) is a statement about that
+    node, so the outside is not one far node that gap links cross the diagram to reach: the
+    gap leaving a node goes to a copy in the bottom band just after it, the gap arriving comes
+    from a copy in the top band just before it. The copies keep the plain label.
+    """
+    if SCOPE_NODE not in nodes.index:
+        return links, nodes
+    row = nodes.loc[SCOPE_NODE]
+    for end, other, band in (("target", "source", "bottom"), ("source", "target", "top")):
+        hit = links[end] == SCOPE_NODE
+        for partner in dict.fromkeys(links.loc[hit, other]):
+            copy = f"{SCOPE_NODE} {end} {partner}"
+            nodes.loc[copy] = {**row, "band": band, "order": np.nan}
+            links.loc[hit & (links[other] == partner), end] = copy
+    return links, nodes.drop(index=SCOPE_NODE)
+
+
+def _unique_labels(labels: pd.Series) -> pd.Series:
+    """Make every label unique: a repeated label gets its node id (or a number) appended."""
+    out = labels.copy()
+    for label, idx in labels.groupby(labels).groups.items():
+        if len(idx) > 1:
+            for k, node in enumerate(idx):
+                extra = str(node) if str(node) != label else str(k + 1)
+                out[node] = f"{label} ({extra})"
+    return out
+
+
+def flow_types(links: pd.DataFrame, nodes: pd.DataFrame) -> pd.Series:
+    """Infer primary / secondary / loss / trade / stock where ``flow_type`` is not given.
+
+    Rules, first match wins: into or out of a ``"<id> stock"`` node, or into a stock node that
+    only receives (an accumulator: in-use stock, landfill, tailings): stock; from a top-band or
+    into an outer-band node whose id or label says import/export (invoer/uitvoer): trade; into
+    the bottom band: loss; backwards along the chain, out of Collection or Recycling, or into
+    Collection: secondary (end-of-life and recycled material); otherwise primary.
+    """
+    given = links.get("flow_type", pd.Series(None, index=links.index, dtype=object))
+    label = nodes["label"].astype(str).str.lower() + " " + nodes.index.str.lower()
+    trade = label.str.contains("import|export|invoer|uitvoer")
+    band, col, kind = nodes["band"], nodes["column"], nodes["kind"]
+    s, t = links["source"], links["target"]
+    accumulators = kind.eq("stock") & ~nodes.index.isin(list(s))
+    inferred = np.select(
+        [
+            kind.reindex(s).eq("stock").to_numpy() & s.str.endswith(" stock").to_numpy()
+            | t.str.endswith(" stock").to_numpy() & kind.reindex(t).eq("stock").to_numpy()
+            | accumulators.reindex(t, fill_value=False).to_numpy(),
+            (band.reindex(s).eq("top") & trade.reindex(s)).to_numpy()
+            | (band.reindex(t).eq("bottom") & trade.reindex(t)).to_numpy()
+            | (band.reindex(t).eq("top") & trade.reindex(t)).to_numpy(),
+            band.reindex(t).eq("bottom").to_numpy(),
+            (col.reindex(t).to_numpy() <= col.reindex(s).to_numpy())
+            & band.reindex(s).eq("main").to_numpy()
+            | nodes["stage"].reindex(s).isin(["Collection", "Recycling"]).to_numpy()
+            | nodes["stage"].reindex(t).eq("Collection").to_numpy(),
+        ],
+        ["stock", "trade", "loss", "secondary"],
+        default="primary",
+    )
+    out = given.where(given.notna() & given.astype(str).isin(FLOW_TYPES), inferred)
+    bad = sorted(set(given.dropna().astype(str)) - set(FLOW_TYPES) - {""})
+    if bad:
+        raise DataError(f"links table: unknown flow_type {bad}; use one of {list(FLOW_TYPES)}")
+    return out.astype(str)
+
+
+def links_from_system(
+    system: System, year: int, *, lang: Literal["en", "nl"] = "en", by: str | None = None
+) -> pd.DataFrame:
+    """Make a links table from a System's flows and stock changes for one year.
+
+    Every flow is summed over all dims except ``time`` (selected) and ``by`` (kept as a column).
+    A stock process that passes material on (it has inflows and outflows, e.g. *Use*) gets its
+    net stock change as a flow into the node ``"<id> stock"`` (an addition) or out of it (a
+    depletion), so the diagram shows that mass is conserved. A pure stock (only inflows, e.g.
+    a landfill, or only outflows, e.g. reserves) *is* the stock node: no extra node, its
+    inflows (or outflows) are its change, and the figure labels it ``+x`` (or ``−x``).
+
+    Parameters
+    ----------
+    system : System
+        The material system.
+    year : int
+        One of ``system.years``.
+    lang : {"en", "nl"}
+        Language of ``source_label`` / ``target_label``.
+    by : str, optional
+        A dim to keep (e.g. ``"material"``), giving one row per item.
+
+    Returns
+    -------
+    DataFrame
+        The links table (see the module docstring), with ``year``.
+
+    Examples
+    --------
+    >>> import msa
+    >>> links = links_from_system(msa.load_example(), 2021)
+    >>> links.loc[links["target"] == "Use stock", ["source", "value", "flow_type"]]
+       source  value flow_type
+    22    Use  221.0     stock
+    """
+    if lang not in ("en", "nl"):
+        raise ConfigError(f"lang must be 'en' or 'nl' (got {lang!r})")
+    years = [int(y) for y in system.years]
+    if int(year) not in years:
+        raise DataError(
+            f"system {system.name!r}: year {year} is outside the data (years {years[0]}-"
+            f"{years[-1]}); pick one of {years}"
+        )
+    if by is not None and by not in system.dims:
+        raise DimensionError(f"system {system.name!r} has no dim {by!r} (dims {system.dims})")
+    procs = system.processes
+    rows: list[dict[str, object]] = []
+
+    def add(source: str, target: str, da, units: str, ftype: str | None, codes: str) -> None:
+        da = da.sel(time=int(year))
+        keep = [by] if by is not None and by in da.dims else []
+        da = da.sum([d for d in da.dims if d not in keep])
+        items = da[by].values if keep else [None]
+        for item, value in zip(items, np.atleast_1d(da.values), strict=True):
+            row = {"source": source, "target": target, "value": float(value), "units": units}
+            if by is not None:
+                row[by] = "all" if item is None else str(item)
+            row.update(flow_type=ftype, jrc_codes=codes)
+            rows.append(row)
+
+    for da in system.flows.values():
+        a = da.attrs
+        add(a["source"], a["target"], da, a["units"], a.get("flow_type"), a.get("jrc_code", ""))
+    ends = [(da.attrs["source"], da.attrs["target"]) for da in system.flows.values()]
+    passes = {s for s, _ in ends} & {t for _, t in ends}
+    for pid, ds in system.stocks.items():
+        if pid not in passes:
+            continue
+        change = ds["stock_change"]
+        units = ds.attrs.get("units", "t")
+        add(pid, f"{pid} stock", change.clip(min=0), units, "stock", "")
+        add(f"{pid} stock", pid, (-change).clip(min=0), units, "stock", "")
+    links = pd.DataFrame(rows)
+    stock_rows = links["flow_type"].eq("stock")
+    links = links[~stock_rows | (links["value"] > 0)].reset_index(drop=True)
+
+    def describe(node: str, lang: str) -> tuple[str, str | None, str]:
+        if node in procs:
+            p = procs[node]
+            return p.label(lang), p.stage, p.kind
+        pid = node.removesuffix(" stock")
+        return text("stock_of", lang).format(procs[pid].label(lang)), procs[pid].stage, "stock"
+
+    for end in ("source", "target"):
+        info = links[end].map(lambda n: describe(n, lang))
+        links[f"{end}_label"] = info.str[0]
+        links[f"stage_{end}"] = info.str[1]
+        links[f"kind_{end}"] = info.str[2]
+        for other in ("en", "nl"):
+            links[f"{end}_label_{other}"] = links[end].map(lambda n, o=other: describe(n, o)[0])
+    links["year"] = int(year)
+    return links
+
+
+def merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
+    """Sum rows that draw as one band: same source, target, flow type, status (and material).
+
+    Views give one row per material and region; unless colour shows material, those rows are
+    one flow on the figure. Codes and notes of the merged rows are joined, never lost. Stock
+    changes are net quantities: an addition and a depletion between the same two nodes (one
+    material's stock grows, another's shrinks) draw as one band of their difference.
+    """
+    keys = ["source", "target", "flow_type"]
+    keys += [c for c in ("status",) if c in links.columns]
+    keys += ["material"] if by_material else []
+    links = _orient_stock_rows(links)
+    filled = links.assign(**{k: links[k].fillna("") for k in keys if links[k].dtype == object})
+    rules: dict[str, object] = {"value": "sum"}
+    for col in links.columns:
+        if col in keys or col == "value":
+            continue
+        if col in ("jrc_codes", "note", "material", "region"):
+            rules[col] = lambda v: ", ".join(dict.fromkeys(str(x) for x in v if str(x)))
+        else:
+            rules[col] = "first"
+    out = filled.groupby(keys, sort=False, as_index=False).agg(rules)
+    out = _swap_ends(out, out["value"] < 0)
+    out["value"] = out["value"].abs()
+    return out[[c for c in links.columns if c in out.columns]]
+
+
+def _swap_ends(links: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+    """Swap source and target (and every ``*source*``/``*target*`` column pair) of ``rows``."""
+    if not rows.any():
+        return links
+    links = links.copy()
+    for col in [c for c in links.columns if "source" in c]:
+        partner = col.replace("source", "target")
+        if partner in links.columns:
+            links.loc[rows, [col, partner]] = links.loc[rows, [partner, col]].to_numpy()
+    return links
+
+
+def _orient_stock_rows(links: pd.DataFrame) -> pd.DataFrame:
+    """Give opposite stock-change rows one direction, the reversed ones a negative value."""
+    stock = links["flow_type"].eq("stock")
+    pairs = set(zip(links.loc[stock, "source"], links.loc[stock, "target"], strict=True))
+    flip = stock & pd.Series(
+        [(t, s) in pairs and s > t for s, t in zip(links["source"], links["target"], strict=True)],
+        index=links.index,
+    )
+    links = _swap_ends(links, flip)
+    links.loc[flip, "value"] = -links.loc[flip, "value"]
+    return links

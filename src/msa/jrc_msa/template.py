@@ -1,0 +1,495 @@
+r"""The JRC Material System Analysis (MSA) chain as a template: variables, structure, MSA tables.
+
+The JRC MSA describes a material's life cycle in seven stages (Exploration, Extraction,
+Processing, Manufacture, Use, Collection, Recycling) with 43 coded variables, A.1.1 ... G.1.5.
+Some are edges (imports, exports, wastes), some stage totals (B.1.1, B.1.2, C.1.1, D.1.1) and
+some stock levels. This module holds that reference knowledge as data (``src/msa/data/``:
+``jrc_variables.csv``, ``jrc_processes.csv``, ``jrc_structure.csv``, ``jrc_stocks.csv``) and
+turns an *MSA table* -- a long CSV with one row per value (``material, region, year, code,
+value, units, source_id, grade``) -- into a :class:`msa.System`.
+
+Codes
+-----
+A row's ``code`` is one JRC code, a national-only code (``N.1`` re-exports, ``N.2`` short-cycle
+products, ``N.3`` energetic use), or several codes *folded* into one value, joined by ``+``
+(``"C.1.2+D.1.2"``: the sum of both, when a source does not split them). A flow of any System
+may carry such a string in ``attrs["jrc_code"]``; :func:`jrc_variables` reads them back.
+
+Balance
+-------
+Edges are signed sums of variables (``jrc_structure.csv``, after DESIGN.md §3a), e.g.
+:math:`\text{Processing} \to \text{Manufacture} = C.1.1 - C.1.2`. Published MSA data are
+rounded and partly estimated, so :func:`build_msa_system` never forces closure: it reports each
+process's residual :math:`r = \sum in - \sum out - \Delta S` and :math:`r / \text{throughput}`
+(:func:`stage_imbalance`); :func:`msa.check_balance` can then be applied strictly.
+
+References
+----------
+European Commission, Joint Research Centre (2015, updated 2020). *Material System Analysis of
+nine raw materials*, methodology: variables A.1.1-G.1.5.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from msa.errors import ConfigError, DataError, ProvenanceError
+from msa.jrc_msa.tables import (
+    MASS_UNITS,
+    MSA_COLUMNS,
+    _parse_expression,
+    _variable_info,
+    jrc_codes,
+    read_msa_table,
+    reference_table,
+    split_codes,
+    validate_msa_table,
+)
+from msa.system.core import System
+from msa.system.mass_balance import balance, throughput
+from msa.system.provenance import GRADES
+
+__all__ = [
+    "MASS_UNITS",
+    "MSA_COLUMNS",
+    "MsaBuild",
+    "build_msa_system",
+    "jrc_codes",
+    "jrc_variables",
+    "read_msa_model",
+    "read_msa_table",
+    "reference_table",
+    "split_codes",
+    "stage_imbalance",
+    "validate_msa_table",
+    "variables_from_table",
+]
+
+_GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
+
+
+# ----------------------------------------------------------------------------- building
+@dataclass(frozen=True)
+class MsaBuild:
+    """What :func:`build_msa_system` made, and what it could not.
+
+    Attributes
+    ----------
+    system : System
+        The JRC chain: processes of ``jrc_processes.csv``, an edge for each row of
+        ``jrc_structure.csv`` whose variables are all given, stocks of ``jrc_stocks.csv``, and
+        every given variable as a parameter named by its code (``attrs["jrc_code"]``).
+    missing : tuple of str
+        JRC codes given neither alone nor inside a fold.
+    skipped : DataFrame
+        Edges and stocks not built (``element``, ``missing_codes``): a code is missing or only
+        given inside a fold.
+    imbalance : DataFrame
+        :func:`stage_imbalance` of the built system.
+    negative_edges : tuple of str
+        Derived edges (e.g. ``C.1.1 - C.1.2``) that come out negative somewhere: the data
+        contradict each other there.
+    """
+
+    system: System
+    missing: tuple[str, ...]
+    skipped: pd.DataFrame
+    imbalance: pd.DataFrame
+    negative_edges: tuple[str, ...] = field(default=())
+
+
+def _pivot(table: pd.DataFrame, column: str, coords: dict[str, list]) -> xr.DataArray:
+    """Return ``column`` as a DataArray (code, time, material, region); absent cells are NaN/''."""
+    index = pd.MultiIndex.from_frame(
+        table[["code", "year", "material", "region"]].rename(columns={"year": "time"})
+    )
+    series = pd.Series(table[column].to_numpy(), index=index)
+    da = xr.DataArray.from_series(series)
+    full = {"code": sorted(set(table["code"])), **coords}
+    return da.reindex(full)
+
+
+def variables_from_table(table: pd.DataFrame) -> xr.DataArray:
+    """Return an MSA table's values as variables over ``code``, ``time``, ``material``, ``region``.
+
+    The result has the layout of :func:`jrc_variables` and can be passed to the views and
+    indicators directly; cells the table does not give are NaN.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"material": "Li", "region": "EU", "year": [2020, 2021],
+    ...     "code": "F.1.4", "value": [1.0, 2.0], "units": "t", "source_id": "", "grade": ""})
+    >>> variables_from_table(t).sel(code="F.1.4", material="Li", region="EU").values.tolist()
+    [1.0, 2.0]
+    """
+    if "row" not in table.columns:
+        table = validate_msa_table(table.astype(str))
+    coords = {
+        "time": sorted(int(y) for y in set(table["year"])),
+        "material": sorted(set(table["material"])),
+        "region": sorted(set(table["region"])),
+    }
+    values = _pivot(table, "value", coords).astype(float)
+    values.attrs["units"] = "t"
+    values.name = "value"
+    return values
+
+
+def build_msa_system(
+    table: pd.DataFrame,
+    *,
+    name: str = "MSA",
+    sources: pd.DataFrame | None = None,
+    missing: str = "report",
+    origin: str = "MSA table",
+) -> MsaBuild:
+    r"""Build the JRC MSA chain as a :class:`System` from an MSA table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        An MSA table (validated here if it lacks the ``row`` column of
+        :func:`validate_msa_table`).
+    name : str
+        The system's name.
+    sources : DataFrame, optional
+        The sources table; every ``source_id`` of ``table`` must be in it.
+    missing : {"report", "zero"}
+        ``"report"`` (default): a JRC code not given is listed in :attr:`MsaBuild.missing` and
+        the edges needing it are skipped. ``"zero"``: such codes are 0 (grade D, an explicit
+        assumption), so every edge exists. A code given for some years or materials but not
+        others is an error either way unless ``"zero"``.
+    origin : str
+        The file name, for messages.
+
+    Returns
+    -------
+    MsaBuild
+
+    Notes
+    -----
+    Each edge is the signed sum of ``jrc_structure.csv``; each stock's level is its code and
+    its change the expression of ``jrc_stocks.csv`` (in-use stock: E.1.1 with change E.1.7).
+    Balance per process: :math:`r = \sum in - \sum out - \Delta S`, reported, not forced.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"material": "Li", "region": "EU", "year": 2020,
+    ...     "code": ["F.1.4", "G.1.1", "G.1.5"], "value": [10.0, 8.0, 2.0], "units": "t",
+    ...     "source_id": "", "grade": "D"})
+    >>> built = build_msa_system(t, missing="zero")
+    >>> float(built.system.flow("Collection", "Recycling").sum())
+    10.0
+    """
+    if missing not in ("report", "zero"):
+        raise ConfigError(f"missing must be 'report' or 'zero' (got {missing!r})")
+    if "row" not in table.columns:
+        table = validate_msa_table(table.astype(str), origin=origin)
+    if table.empty:
+        raise DataError(f"{origin}: the MSA table has no rows")
+    coords = {
+        "time": sorted(int(y) for y in set(table["year"])),
+        "material": sorted(set(table["material"])),
+        "region": sorted(set(table["region"])),
+    }
+    values = variables_from_table(table)
+    source_ids = _pivot(table, "source_id", coords).fillna("")
+    grades = _pivot(table, "grade", coords).fillna("")
+    given = set(values["code"].values)
+    covered = {m for key in given for m in key.split("+")}
+    absent = [c for c in jrc_codes() if c not in covered]
+    partial = [c for c in given if bool(values.sel(code=c).isnull().any())]
+    if missing == "zero":
+        hole = values.isnull()
+        filler = xr.DataArray(
+            np.zeros((len(absent), *values.shape[1:])),
+            dims=values.dims,
+            coords={**{d: values[d] for d in values.dims[1:]}, "code": absent},
+        )
+        fill_grade = xr.full_like(filler, "D", dtype=object)
+        values = xr.concat([values.fillna(0.0), filler], dim="code")
+        grades = xr.concat([grades.where(~hole, "D"), fill_grade], "code")
+        source_ids = xr.concat([source_ids, xr.full_like(filler, "", dtype=object)], "code")
+        absent = []
+    elif partial:
+        code = sorted(partial)[0]
+        hole = values.sel(code=code).isnull().stack(cell=("time", "material", "region"))
+        cell = hole["cell"].values[np.argmax(hole.values)]
+        raise DataError(
+            f"{origin}: code {code!r} is given for some cells but not for year {cell[0]}, "
+            f"material {cell[1]!r}, region {cell[2]!r}; add the row, or build with "
+            "missing='zero' to take absent values as 0"
+        )
+    system = System(name, coords=coords, sources=sources, attrs={"template": "jrc_msa"})
+    for row in reference_table("jrc_processes").itertuples():
+        system.add_process(
+            row.id,
+            kind=row.kind,
+            stage=row.stage or None,
+            label_en=row.label_en,
+            label_nl=row.label_nl,
+        )
+    info = _variable_info()
+    for code in values["code"].values:
+        first = code.split("+")[0]
+        system.add_parameter(
+            code,
+            values.sel(code=code, drop=True),
+            units="t",
+            source_id=source_ids.sel(code=code, drop=True),
+            grade=grades.sel(code=code, drop=True),
+            attrs={
+                "jrc_code": code,
+                "role": info.at[first, "role"],
+                "kind": info.at[first, "kind"],
+            },
+        )
+    available = set(values["code"].values)
+    skipped: list[dict[str, str]] = []
+    negative: list[str] = []
+
+    def combine(expression: str, element: str) -> tuple[xr.DataArray, xr.DataArray] | None:
+        terms = _parse_expression(expression)
+        lacking = [c for _, c in terms if c not in available]
+        if lacking:
+            skipped.append({"element": element, "missing_codes": "+".join(lacking)})
+            return None
+        total = sum(s * values.sel(code=c, drop=True) for s, c in terms)
+        return total, _worst_grade([grades.sel(code=c, drop=True) for _, c in terms])
+
+    for row in reference_table("jrc_structure").itertuples():
+        element = f"{row.source} => {row.target}"
+        made = combine(row.expression, element)
+        if made is None:
+            continue
+        terms = _parse_expression(row.expression)
+        derived = any(s < 0 or info.at[c, "role"] == "total" for s, c in terms)
+        value, grade = made
+        attrs = {"jrc_expression": row.expression} if derived else {}
+        if derived and bool((value < 0).any()):
+            negative.append(element)
+        system.add_flow(
+            row.source,
+            row.target,
+            value,
+            units="t",
+            signed=derived or any(info.at[c, "signed"] == "1" for _, c in terms),
+            jrc_code=None if derived else "+".join(c for _, c in terms),
+            source_id=_single_source(source_ids, [c for _, c in terms]),
+            grade=grade,
+            attrs=attrs,
+        )
+    for row in reference_table("jrc_stocks").itertuples():
+        element = f"stock {row.process}"
+        level = combine(row.stock_code, element)
+        change = combine(row.change_expression, element) if level is not None else None
+        if level is None or change is None:
+            continue
+        system.add_stock(
+            row.process,
+            level[0],
+            stock_change=change[0],
+            units="t",
+            source_id=source_ids.sel(code=row.stock_code, drop=True),
+            grade=level[1],
+            attrs={"jrc_code": row.stock_code, "jrc_change": row.change_expression},
+        )
+    return MsaBuild(
+        system=system,
+        missing=tuple(absent),
+        skipped=pd.DataFrame(skipped, columns=["element", "missing_codes"]),
+        imbalance=stage_imbalance(system),
+        negative_edges=tuple(negative),
+    )
+
+
+def _worst_grade(grades: list[xr.DataArray]) -> xr.DataArray:
+    """Cell-wise worst grade (A best, D worst) of several grade arrays; '' where none is given."""
+    ranks = [g.copy(data=np.vectorize(lambda s: _GRADE_RANK.get(s, -1))(g.values)) for g in grades]
+    worst = functools.reduce(np.maximum, ranks)
+    labels = np.array(["", *GRADES], dtype=object)
+    return worst.copy(data=labels[worst.values.astype(int) + 1])
+
+
+def _single_source(source_ids: xr.DataArray, codes: list[str]) -> xr.DataArray | str:
+    """Return an edge's source id: the terms' id where they agree, else '' (see parameters)."""
+    ids = [source_ids.sel(code=c, drop=True) for c in codes]
+    first = ids[0]
+    agree = functools.reduce(
+        lambda a, b: a & b, [first == other for other in ids[1:]], first == first
+    )
+    return first.where(agree, "")
+
+
+def read_msa_model(path: str | Path, *, missing: str | None = None) -> MsaBuild:
+    """Build the MSA system of a model folder holding ``msa.csv`` (and ``sources.csv``).
+
+    An optional ``model.toml`` may give ``name``, ``description`` and ``missing``
+    (``"report"`` or ``"zero"``); the ``missing`` argument overrides it.
+
+    Raises
+    ------
+    DataError
+        If the folder has no ``msa.csv`` or a table is malformed.
+    """
+    folder = Path(path)
+    table_path = folder / "msa.csv"
+    if not table_path.is_file():
+        raise DataError(f"{folder}: no msa.csv (an MSA model folder holds msa.csv, sources.csv)")
+    config: dict[str, object] = {}
+    if (folder / "model.toml").is_file():
+        try:
+            config = tomllib.loads((folder / "model.toml").read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{folder / 'model.toml'}: {err}") from err
+    sources = None
+    if (folder / "sources.csv").is_file():
+        sources = pd.read_csv(folder / "sources.csv", dtype=str, keep_default_na=False)
+    table = read_msa_table(table_path)
+    unknown = sorted(
+        set(table["source_id"]) - {""} - set(sources["source_id"] if sources is not None else [])
+    )
+    if unknown:
+        raise ProvenanceError(
+            f"{table_path}: source id(s) {unknown} are not in {folder / 'sources.csv'}; add them"
+        )
+    return build_msa_system(
+        table,
+        name=str(config.get("name", folder.name)),
+        sources=sources,
+        missing=str(missing or config.get("missing", "report")),
+        origin=str(table_path),
+    )
+
+
+# ----------------------------------------------------------------------------- queries
+def stage_imbalance(system: System) -> pd.DataFrame:
+    r"""Return every non-boundary process's mass-balance residual, absolute and relative.
+
+    Parameters
+    ----------
+    system : System
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``process, stage, year``, the system's other dims, ``residual`` (inflows -
+        outflows - stock change, in ``units``), ``throughput``, ``relative`` (residual /
+        throughput; NaN where the throughput is 0) and ``units``.
+
+    Notes
+    -----
+    :math:`r_p = \sum_{in} f - \sum_{out} f - \Delta S_p`, relative :math:`r_p / \max(\sum in,
+    \sum out)` (see :func:`msa.balance` and :func:`msa.throughput`).
+    """
+    res = balance(system)
+    tps = throughput(system)
+    frames = []
+    for pid in res.data_vars:
+        frame = res[pid].to_dataframe(name="residual").drop(columns=[], errors="ignore")
+        frame["throughput"] = tps[pid].to_dataframe(name="t")["t"].to_numpy()
+        frame = frame.reset_index()
+        frame.insert(0, "stage", system.processes[str(pid)].stage or "")
+        frame.insert(0, "process", str(pid))
+        frame["units"] = res[pid].attrs.get("units", "")
+        frames.append(frame)
+    columns = ["process", "stage", "year", "residual", "throughput", "relative", "units"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True).rename(columns={"time": "year"})
+    tp = out["throughput"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["relative"] = np.where(tp > 0, out["residual"].to_numpy(dtype=float) / tp, np.nan)
+    others = [c for c in out.columns if c not in columns]
+    return out[["process", "stage", "year", *others, "residual", "throughput", "relative", "units"]]
+
+
+def jrc_variables(
+    system: System, *, dims: tuple[str, ...] = ("material", "region")
+) -> xr.DataArray:
+    """Return the JRC variables a system holds, over ``code``, ``time`` and ``dims``.
+
+    Variables are read from parameters, flows and stocks whose attrs carry ``jrc_code`` (a code
+    or a ``+``-fold of codes); a fold stays one entry (its code is the fold). Parameters come
+    first; a flow or stock carrying a code already read must agree with it.
+
+    Parameters
+    ----------
+    system : System
+    dims : tuple of str
+        Dims to keep where every variable has them; all other dims are summed.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``attrs["units"]`` is the common units; an empty ``code`` dim if none is tagged.
+
+    Raises
+    ------
+    DataError
+        On mixed units, an unknown code, or a flow disagreeing with the parameter of its code.
+    """
+    found: dict[str, xr.DataArray] = {}
+    where: dict[str, str] = {}
+    items: list[tuple[str, xr.DataArray]] = [
+        *((f"parameter {n!r}", p) for n, p in system.parameters.items()),
+        *((f"flow {n!r}", f) for n, f in system.flows.items()),
+        *((f"stock {n!r}", s["stock"].assign_attrs(s.attrs)) for n, s in system.stocks.items()),
+    ]
+    for label, arr in items:
+        code = arr.attrs.get("jrc_code")
+        if not code:
+            continue
+        key = "+".join(split_codes(str(code), where=f"system {system.name!r}: {label}"))
+        members = set(key.split("+"))
+        overlap = [k for k in found if members & set(k.split("+"))]
+        if overlap:
+            union = set().union(*(k.split("+") for k in overlap))
+            if union != members:
+                raise DataError(
+                    f"system {system.name!r}: {label} carries jrc_code {key!r}, which overlaps "
+                    f"{[where[k] for k in overlap]} without covering the same codes; tag "
+                    "each code once"
+                )
+            if not _same(sum(found[k] for k in overlap), arr):
+                raise DataError(
+                    f"system {system.name!r}: {label} carries jrc_code {key!r} with values "
+                    f"differing from {[where[k] for k in overlap]}; tag one of them only"
+                )
+            continue
+        found[key] = arr
+        where[key] = label
+    time = xr.DataArray(system.years, dims="time", coords={"time": system.years})
+    if not found:
+        empty = xr.DataArray(np.zeros((0, len(time))), dims=("code", "time"))
+        return empty.assign_coords(code=[], time=time.values).assign_attrs(units="t")
+    units = {str(a.attrs.get("units")) for a in found.values()}
+    if len(units) > 1:
+        raise DataError(
+            f"system {system.name!r}: JRC variables mix units {sorted(units)}; convert first"
+        )
+    keep = [d for d in dims if all(d in a.dims for a in found.values())]
+    arrays = []
+    for key, arr in found.items():
+        extra = [d for d in arr.dims if d not in ("time", *keep)]
+        arr = arr.sum(extra) if extra else arr
+        arr = arr.broadcast_like(time).transpose("time", *keep)
+        arrays.append(arr.drop_attrs().expand_dims(code=[key]))
+    out = xr.concat(arrays, dim="code")
+    out.attrs["units"] = units.pop()
+    out.name = "value"
+    return out
+
+
+def _same(a: xr.DataArray, b: xr.DataArray) -> bool:
+    common = [d for d in a.dims if d in b.dims]
+    sa = a.sum([d for d in a.dims if d not in common]) if set(a.dims) - set(common) else a
+    sb = b.sum([d for d in b.dims if d not in common]) if set(b.dims) - set(common) else b
+    return bool(np.allclose(sa.values, sb.transpose(*sa.dims).values, rtol=1e-9, atol=0))

@@ -1,0 +1,385 @@
+"""Run a model folder into an output folder, atomically; compare runs side by side.
+
+A model folder holds ``model.toml`` (see :mod:`msa.scenarios`), its data tables and a Python
+file (``[model] module``) that defines ``run(config, scenario) -> ModelResult``, built only on
+msa's public API. :func:`run_model` runs one or more scenarios and writes, per scenario:
+
+- ``system.nc``: the full :class:`msa.System` (flows, stocks with cohorts, provenance);
+- ``tables/*.csv``: the model's result tables;
+- ``indicators.csv``, ``headline.csv``, ``quality.csv``: targets, key numbers, grades;
+- ``figures/``: every figure (plotly: HTML + PNG + SVG; matplotlib: PNG + SVG);
+- ``report.md`` and ``report.html``: the indicator report (self-contained HTML);
+- ``manifest.json``: msa version, scenario, parameters and SHA-256 of every input file.
+
+The output is written into a temporary folder beside the target and renamed into place at the
+end, so a crash never leaves a half-written result; an existing non-empty output folder is
+never replaced unless ``force=True``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+
+from msa.errors import ConfigError, DataError, OutputExistsError
+from msa.model.config import ModelConfig, load_config
+from msa.model.report import report_html, report_markdown
+from msa.system.core import System
+
+__all__ = [
+    "ModelResult",
+    "compare_runs",
+    "load_model",
+    "run_model",
+    "write_comparison",
+    "write_result",
+]
+
+log = logging.getLogger(__name__)
+_MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """Everything a model run produces for one scenario.
+
+    Parameters
+    ----------
+    system : System
+        The balanced system (saved as NetCDF).
+    tables : mapping of str to DataFrame
+        Result tables, written as ``tables/<name>.csv``.
+    indicators : DataFrame
+        Target results from :func:`msa.report.evaluate_targets`.
+    headline : DataFrame
+        Key numbers, index = label, one column ``value`` (and ``units``); compared across
+        scenarios by :func:`compare_runs`.
+    quality : DataFrame
+        Data-quality summary from :func:`msa.report.grade_summary`.
+    figures : mapping of str to figure
+        plotly or matplotlib figures, by file stem.
+    report_figures : sequence of str
+        Figure stems whose PNG is shown in the report.
+    notes : sequence of str
+        Paragraphs for the report (definitions, caveats).
+    """
+
+    system: System
+    tables: Mapping[str, pd.DataFrame]
+    indicators: pd.DataFrame
+    headline: pd.DataFrame
+    quality: pd.DataFrame
+    figures: Mapping[str, Any] = field(default_factory=dict)
+    report_figures: Sequence[str] = ()
+    notes: Sequence[str] = ()
+
+
+def load_model(model: str | Path) -> tuple[ModelConfig, ModuleType]:
+    """Load a model folder's configuration and its Python module.
+
+    Raises
+    ------
+    ConfigError
+        If the module file is missing or defines no ``run(config, scenario)``.
+    """
+    config = load_config(model)
+    file = config.folder / config.module
+    if not file.is_file():
+        raise ConfigError(f"{config.path}: [model] module {config.module!r} not found at {file}")
+    spec = importlib.util.spec_from_file_location(f"msa_model_{config.name}", file)
+    if spec is None or spec.loader is None:  # pragma: no cover - only for odd file systems
+        raise ConfigError(f"{file}: cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not callable(getattr(module, "run", None)):
+        raise ConfigError(f"{file}: defines no function run(config, scenario)")
+    return config, module
+
+
+def _is_nonempty_dir(path: Path) -> bool:
+    return path.exists() and (not path.is_dir() or any(path.iterdir()))
+
+
+@contextlib.contextmanager
+def _staging(out: Path, *, force: bool) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out``; move it to ``out`` if the block succeeds."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        yield tmp
+        if _is_nonempty_dir(out):
+            if not force:
+                raise OutputExistsError(
+                    f"{out} appeared while the run was writing; pass --force to replace it"
+                )
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.replace(out, old / out.name)
+            os.replace(tmp, out)
+            shutil.rmtree(old)
+        else:
+            if out.exists():
+                out.rmdir()
+            os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_model(
+    model: str | Path,
+    out: str | Path,
+    *,
+    scenarios: Sequence[str] | None = None,
+    force: bool = False,
+) -> list[Path]:
+    """Run a model for one or more scenarios and write the results under ``out``.
+
+    Parameters
+    ----------
+    model : str or Path
+        The model folder (or its ``model.toml``).
+    out : str or Path
+        Output folder. One scenario writes into ``out`` itself; several (or ``all``) write
+        one subfolder per scenario.
+    scenarios : sequence of str, optional
+        Scenario names; none means ``baseline``; ``["all"]`` means every scenario.
+    force : bool
+        Replace an existing non-empty ``out``. Without it, an existing non-empty folder is an
+        :class:`msa.OutputExistsError` raised before any computation.
+
+    Returns
+    -------
+    list of Path
+        The folder of each scenario's results.
+    """
+    out = Path(out)
+    if _is_nonempty_dir(out) and not force:
+        raise OutputExistsError(
+            f"output folder {out} exists and is not empty; pass --force to replace it"
+        )
+    config, module = load_model(model)
+    names = config.resolve_scenarios(scenarios)
+    nested = len(names) > 1 or bool(scenarios and "all" in scenarios)
+    with _staging(out, force=force) as tmp:
+        for name in names:
+            start = time.perf_counter()
+            result = module.run(config, name)
+            target = tmp / name if nested else tmp
+            write_result(result, target, config=config, scenario=name)
+            log.info("scenario %s done in %.1f s", name, time.perf_counter() - start)
+    return [out / n for n in names] if nested else [out]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_figure(fig: Any, stem: Path) -> list[Path]:
+    """Write a plotly figure (HTML, PNG, SVG) or a matplotlib figure (PNG, SVG)."""
+    if hasattr(fig, "savefig"):
+        import matplotlib.pyplot as plt
+
+        paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+        fig.savefig(paths[0], dpi=110)
+        fig.savefig(paths[1])
+        plt.close(fig)
+        return paths
+    if hasattr(fig, "to_plotly_json"):
+        from msa.figures.export import write_figure
+
+        written = write_figure(
+            fig, stem, formats=("html", "png", "svg"), include_plotlyjs="directory"
+        )
+        return [Path(p) for p in written] if written else []
+    raise DataError(f"figure {stem.name!r}: not a plotly or matplotlib figure ({type(fig)})")
+
+
+def write_result(
+    result: ModelResult, folder: str | Path, *, config: ModelConfig, scenario: str
+) -> Path:
+    """Write one scenario's :class:`ModelResult` into ``folder`` (created; must be new).
+
+    See the module docstring for the files written.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if any(folder.iterdir()):
+        raise OutputExistsError(f"{folder} is not empty")
+    result.system.to_netcdf(str(folder / "system.nc"))
+    tables = folder / "tables"
+    tables.mkdir()
+    for name, frame in result.tables.items():
+        frame.to_csv(tables / f"{name}.csv", index=frame.index.name is not None)
+    result.indicators.to_csv(folder / "indicators.csv", index=False)
+    result.headline.to_csv(folder / "headline.csv")
+    result.quality.to_csv(folder / "quality.csv")
+    figures = folder / "figures"
+    figures.mkdir()
+    written: dict[str, list[str]] = {}
+    for name, fig in result.figures.items():
+        written[name] = [str(p.relative_to(folder)) for p in _write_figure(fig, figures / name)]
+    title = f"{config.title}: scenario {scenario}"
+    images = [f"figures/{n}.png" for n in result.report_figures]
+    md = report_markdown(
+        result.indicators,
+        title=title,
+        quality=result.quality,
+        headline=result.headline,
+        notes=result.notes,
+        images=images,
+    )
+    (folder / "report.md").write_text(md, encoding="utf-8")
+    page = report_html(
+        result.indicators,
+        title=title,
+        quality=result.quality,
+        headline=result.headline,
+        notes=result.notes,
+        images=[folder / i for i in images],
+    )
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    from msa.system.provenance import msa_version
+
+    inputs = [config.path, config.folder / config.sources_file, config.folder / config.module]
+    inputs += [config.folder / rel for rel in config.data.values()]
+    manifest = {
+        "msa_version": msa_version(),
+        "model": config.name,
+        "scenario": scenario,
+        "description": config.scenarios[scenario].description,
+        "parameters": config.values_for(scenario),
+        "inputs": {str(p.relative_to(config.folder)): _sha256(p) for p in inputs},
+        "figures": written,
+    }
+    (folder / _MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), "utf-8")
+    return folder
+
+
+def _run_folders(paths: Sequence[str | Path]) -> list[Path]:
+    """Expand folders holding scenario subfolders; check each is a run folder."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if (p / _MANIFEST).is_file():
+            found.append(p)
+            continue
+        subs = sorted(d for d in p.iterdir() if (d / _MANIFEST).is_file()) if p.is_dir() else []
+        if not subs:
+            raise DataError(f"{p}: not a run folder (no {_MANIFEST}, nor subfolders with one)")
+        found.extend(subs)
+    return found
+
+
+def compare_runs(paths: Sequence[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tabulate headline numbers and target results of several runs side by side.
+
+    Parameters
+    ----------
+    paths : sequence of path
+        Run folders (with ``manifest.json``) or folders of scenario subfolders.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        Headline numbers (rows: label, columns: run) and targets met (rows: target id,
+        columns: run; values: the value and ``met``/``missed``).
+    """
+    folders = _run_folders(paths)
+    heads, targets = {}, {}
+    for f in folders:
+        manifest = json.loads((f / _MANIFEST).read_text("utf-8"))
+        label = manifest.get("scenario", f.name)
+        if label in heads:
+            label = f"{label} ({f})"
+        head = pd.read_csv(f / "headline.csv", index_col=0)
+        heads[label] = head["value"]
+        ind = pd.read_csv(f / "indicators.csv").set_index("target_id")
+        cells = [
+            f"{v:.3g} {'met' if m else 'missed'}"
+            for v, m in zip(ind["value"], ind["met"], strict=True)
+        ]
+        targets[label] = pd.Series(cells, index=ind.index)
+    order = sorted(heads, key=lambda k: k != "baseline")  # baseline first, else as given
+    heads = {k: heads[k] for k in order}
+    targets = {k: targets[k] for k in order}
+    headline = pd.DataFrame(heads)
+    if "units" in head.columns:
+        headline.insert(0, "units", head["units"])
+    return headline, pd.DataFrame(targets)
+
+
+def write_comparison(
+    headline: pd.DataFrame,
+    targets: pd.DataFrame,
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write the tables of :func:`compare_runs` and a plot of the headline numbers.
+
+    The plot shows each headline number of each run relative to the first run (the first
+    column, usually ``baseline``), so quantities of different units fit one chart.
+
+    Returns
+    -------
+    list of Path
+        ``compare_headline.csv``, ``compare_targets.csv``, ``compare_headline.png``/``.svg``.
+
+    Raises
+    ------
+    OutputExistsError
+        If a file exists and ``overwrite`` is False.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [
+        out / "compare_headline.csv",
+        out / "compare_targets.csv",
+        out / "compare_headline.png",
+        out / "compare_headline.svg",
+    ]
+    existing = [p for p in paths if p.exists()]
+    if existing and not overwrite:
+        raise OutputExistsError(f"{existing[0]} exists; pass --force to overwrite")
+    headline.to_csv(paths[0])
+    targets.to_csv(paths[1])
+    values = headline.drop(columns=["units"], errors="ignore").astype(float)
+    base = values.iloc[:, 0]
+    rel = values.div(base.where(base != 0), axis=0)
+    rel = rel.clip(lower=1e-3)  # log axis: show a zero as a tiny bar, not a gap
+    fig, ax = plt.subplots(figsize=(10, 0.32 * len(rel) + 1.5), layout="constrained")
+    y = np.arange(len(rel))
+    width = 0.8 / max(1, rel.shape[1])
+    for i, col in enumerate(rel.columns):
+        ratio = rel[col].fillna(1.0)
+        ax.barh(y + i * width, ratio - 1.0, left=1.0, height=width, label=str(col))
+    ax.set_yticks(y + 0.4 - width / 2, rel.index, fontsize=7)
+    ax.invert_yaxis()
+    ax.axvline(1.0, color="black", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"relative to {values.columns[0]} (log scale)")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.savefig(paths[2], dpi=110)
+    fig.savefig(paths[3])
+    plt.close(fig)
+    return paths

@@ -1,0 +1,238 @@
+"""Write a :class:`msa.System` as the folder of CSV tables that :mod:`msa._tables` reads.
+
+The layout is documented in ``docs/tables.md``; the public door is :func:`msa.io.to_tables`.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from msa.errors import DataError, MsaWarning, OutputExistsError
+from msa.system.core import System
+from msa.system.tables import _PROCESS_COLUMNS, _PROCESS_OPTIONAL, TABLES
+
+
+def _long(
+    da: xr.DataArray, prov: xr.Dataset, dims: tuple[str, ...], keys: dict[str, str]
+) -> pd.DataFrame:
+    """One row per value of ``da``: key columns, every system dim (None where absent), value.
+
+    The ``clo_grade`` column is ``""`` where the provenance has no CLO grade.
+    """
+    fields = {"source_id": prov["source_id"], "grade": prov["grade"]}
+    fields["clo_grade"] = (
+        prov["clo_grade"] if "clo_grade" in prov else xr.full_like(prov["grade"], "")
+    )
+    frame = (
+        xr.Dataset({"value": da.variable, **fields}, coords=da.coords).to_dataframe()
+        if da.dims
+        else pd.DataFrame(
+            {"value": [float(da.values)], **{k: [str(v.values)] for k, v in fields.items()}}
+        )
+    )
+    frame = frame.reset_index(drop=not da.dims)
+    for col, val in keys.items():
+        frame[col] = val
+    for dim in dims:
+        if dim not in frame.columns:
+            frame[dim] = None
+    frame["units"] = da.attrs.get("units", "")
+    return frame[
+        [
+            *keys,
+            *[d for d in dims if d != "time"],
+            "time",
+            "value",
+            "units",
+            "source_id",
+            "grade",
+            "clo_grade",
+        ]
+    ]
+
+
+def flows_frame(system: System) -> pd.DataFrame:
+    """All flows as one long DataFrame (see :func:`msa.io.to_frame`)."""
+    parts = []
+    for name, da in system.flows.items():
+        part = _long(
+            da,
+            system.provenance[name],
+            system.dims,
+            {"flow": name, "source": da.attrs["source"], "target": da.attrs["target"]},
+        )
+        part["jrc_code"] = da.attrs.get("jrc_code", "")
+        part["signed"] = int(da.attrs.get("signed", 0))
+        parts.append(part)
+    columns = [
+        "flow",
+        "source",
+        "target",
+        *[d for d in system.dims if d != "time"],
+        "time",
+        "value",
+        "units",
+        "source_id",
+        "grade",
+        "clo_grade",
+        "jrc_code",
+        "signed",
+    ]
+    if not parts:
+        return pd.DataFrame(columns=[c for c in columns if c != "clo_grade"])
+    frame = pd.concat(parts, ignore_index=True)[columns]
+    return _drop_empty_clo(frame)
+
+
+def _drop_empty_clo(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the optional ``clo_grade`` column when no row gives one."""
+    return frame if (frame["clo_grade"] != "").any() else frame.drop(columns="clo_grade")
+
+
+def _warn_lost(where: str, attrs: dict[str, object], kept: tuple[str, ...]) -> None:
+    lost = sorted(k for k in attrs if k not in kept)
+    if lost:
+        warnings.warn(
+            f"{where}: attrs {lost} are not written to tables (NetCDF keeps them)",
+            MsaWarning,
+            stacklevel=4,
+        )
+
+
+def write_tables(system: System, folder: str | os.PathLike[str], *, overwrite: bool) -> Path:
+    """Write ``system`` as CSV tables (or an .xlsx workbook) that :func:`read_tables` reads."""
+    folder = Path(folder)
+    workbook = folder.suffix.lower() == ".xlsx"
+    if workbook:
+        _check_openpyxl(folder)
+        if folder.exists() and not overwrite:
+            raise OutputExistsError(
+                f"{folder}: exists; pass overwrite=True (or --force) to replace it"
+            )
+        if folder.is_dir():
+            raise OutputExistsError(f"{folder}: is a folder; give a workbook file name")
+    elif folder.exists() and not folder.is_dir():
+        raise OutputExistsError(f"{folder}: exists and is not a folder")
+    present = [] if workbook else [n for n in TABLES if (folder / f"{n}.csv").exists()]
+    if present and not overwrite:
+        raise OutputExistsError(
+            f"{folder}: already holds {', '.join(f'{n}.csv' for n in present)}; pass "
+            "overwrite=True (or --force) to replace them"
+        )
+    tables: dict[str, pd.DataFrame] = {}
+    attrs = {"name": system.name}
+    for key, val in system.attrs.items():
+        if not isinstance(val, str):
+            warnings.warn(
+                f"system attr {key!r} ({type(val).__name__}) is written to system.csv as text",
+                MsaWarning,
+                stacklevel=3,
+            )
+        attrs[str(key)] = str(val)
+    tables["system"] = pd.DataFrame({"key": list(attrs), "value": list(attrs.values())})
+    tables["processes"] = pd.DataFrame(
+        [
+            {
+                "id": p.id,
+                "kind": p.kind,
+                "stage": p.stage or "",
+                "label_en": p.label_en or "",
+                "label_nl": p.label_nl or "",
+            }
+            for p in system.processes.values()
+        ],
+        columns=[*_PROCESS_COLUMNS, *_PROCESS_OPTIONAL],
+    )
+    tables["sources"] = system.sources.reset_index()[
+        ["source_id", *[c for c in system.sources.columns if c != "source_id"]]
+    ]
+    tables["dims"] = pd.DataFrame(
+        [(d, item) for d, index in system.coords.items() for item in index],
+        columns=["dim", "item"],
+    )
+    flows = flows_frame(system).drop(columns="flow")
+    for name, da in system.flows.items():
+        _warn_lost(f"flow {name!r}", da.attrs, ("source", "target", "units", "signed", "jrc_code"))
+    if not flows.empty:
+        if not flows["signed"].any():
+            flows = flows.drop(columns="signed")
+        tables["flows"] = flows
+    stocks = []
+    for pid, ds in system.stocks.items():
+        _warn_lost(f"stock of {pid!r}", ds.attrs, ("process", "units"))
+        extra = [v for v in ds.data_vars if v not in ("stock", "stock_change")]
+        if extra:
+            warnings.warn(
+                f"stock of {pid!r}: variables {extra} are not written to tables (NetCDF keeps "
+                "them)",
+                MsaWarning,
+                stacklevel=3,
+            )
+        for var, key in (("stock", f"stock {pid}"), ("stock_change", f"stock_change {pid}")):
+            # systems built before stock changes had their own provenance share the levels'
+            prov = system.provenance.get(key, system.provenance[f"stock {pid}"])
+            stocks.append(_long(ds[var], prov, system.dims, {"process": pid, "variable": var}))
+    if stocks:
+        tables["stocks"] = _drop_empty_clo(pd.concat(stocks, ignore_index=True))
+    params = [
+        _long(da, system.provenance[f"parameter {name}"], system.dims, {"name": name})
+        for name, da in system.parameters.items()
+    ]
+    for name, da in system.parameters.items():
+        _warn_lost(f"parameter {name!r}", da.attrs, ("units",))
+    if params:
+        tables["parameters"] = _drop_empty_clo(pd.concat(params, ignore_index=True))
+    for frame in tables.values():
+        for col in frame.columns:
+            if frame[col].dtype == object:
+                frame[col] = frame[col].map(lambda v: "" if v is None else v)
+    if workbook:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        _atomic(folder, lambda tmp: _write_workbook(tmp, tables))
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in TABLES:
+        target = folder / f"{name}.csv"
+        if name not in tables:
+            if target.exists():
+                target.unlink()  # a stale optional table would be read back
+            continue
+        _atomic(target, lambda tmp, frame=tables[name]: frame.to_csv(tmp, index=False))
+    return folder
+
+
+def _check_openpyxl(path: Path) -> None:
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError as err:
+        raise DataError(
+            f"{path}: writing Excel needs openpyxl; install it with: pip install 'msa[excel]'"
+        ) from err
+
+
+def _write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Write one sheet per table, every cell as text (numbers as their exact repr)."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name in TABLES:
+            if name in tables:
+                text = tables[name].map(
+                    lambda v: repr(float(v)) if isinstance(v, float) else str(v)
+                )
+                text.to_excel(writer, sheet_name=name, index=False)
+
+
+def _atomic(target: Path, write: Callable[[Path], object]) -> None:
+    """Write through a temporary file in the same folder, then rename over ``target``."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -1,0 +1,281 @@
+"""Tables in, NetCDF out: read a System from tables or NetCDF, write it back without loss.
+
+* :func:`read_system` reads a folder of CSV tables, an Excel workbook (``pip install
+  'msa[excel]'``) or a NetCDF file written by :func:`write_netcdf`.
+* :func:`write_netcdf` (also :meth:`msa.System.to_netcdf`) writes the whole system: names, dims,
+  units, attrs, process labels/stages/kinds, the sources table and per-value provenance.
+* :func:`to_tables` writes the folder-of-tables layout (or an ``.xlsx`` workbook) that
+  :func:`read_system` reads back; :func:`to_frame` returns all flows as one tidy DataFrame.
+
+The table layout is documented in ``docs/tables.md``. Every reading problem is an
+:class:`msa.DataError` (or subclass) naming the file, row and column; nothing is dropped or
+filled in silently. Writers refuse to overwrite unless ``overwrite=True`` and write through a
+temporary file that is renamed into place, so a failed write never leaves a half file.
+
+Examples
+--------
+>>> import tempfile, pathlib, msa
+>>> system = msa.load_example()
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> path = system.to_netcdf(folder / "example.nc")
+>>> msa.testing.assert_systems_equal(msa.read_system(path), system)
+>>> _ = msa.to_tables(system, folder / "tables")
+>>> msa.testing.assert_systems_equal(msa.read_system(folder / "tables"), system)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from msa.errors import DataError
+from msa.system._tables_write import flows_frame, write_tables
+from msa.system.core import Process, System
+from msa.system.netcdf import FORMAT, write_netcdf
+from msa.system.tables import read_tables
+
+__all__ = [
+    "FORMAT",
+    "read_netcdf",
+    "read_system",
+    "read_tables",
+    "to_frame",
+    "to_tables",
+    "write_netcdf",
+]
+
+_NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf")
+
+
+def read_system(path: str | os.PathLike[str], *, require_provenance: bool = True) -> System:
+    """Read a System from a NetCDF file, a folder of CSV tables or an Excel workbook.
+
+    Parameters
+    ----------
+    path : path-like
+        A NetCDF file written by :func:`write_netcdf`, a folder holding ``processes.csv``,
+        ``sources.csv``, ``flows.csv`` ... (see ``docs/tables.md``), or an ``.xlsx`` workbook
+        with one sheet per table.
+    require_provenance : bool
+        For tables: every value row must give a ``source_id`` and a ``grade`` (default). Pass
+        False to accept empty cells (values without provenance).
+
+    Returns
+    -------
+    System
+
+    Raises
+    ------
+    DataError
+        Malformed input, naming file, row and column; subclasses :class:`msa.DimensionError`
+        and :class:`msa.ProvenanceError` for coordinate and source/grade problems.
+
+    Examples
+    --------
+    >>> import msa
+    >>> from importlib.resources import files
+    >>> msa.read_system(files("msa") / "data" / "example").name
+    'example'
+    """
+    path = Path(path)
+    if path.is_dir() or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_tables(path, require_provenance=require_provenance)
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    return read_netcdf(path)
+
+
+def to_tables(system: System, folder: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write ``system`` as a folder of CSV tables (or an Excel workbook) that reads back.
+
+    Writes ``system.csv``, ``processes.csv``, ``sources.csv``, ``dims.csv``, ``flows.csv`` and,
+    where the system has them, ``stocks.csv`` and ``parameters.csv`` (long form). Flow attrs
+    other than units, ``signed`` and ``jrc_code``, stock variables other than ``stock`` and
+    ``stock_change``, and non-text system attrs do not fit the tables: an
+    :class:`msa.MsaWarning` names them (NetCDF keeps everything).
+
+    Parameters
+    ----------
+    system : System
+        The system to write.
+    folder : path-like
+        Target folder; created if needed. A path ending in ``.xlsx`` writes one workbook with
+        a sheet per table instead (cells as text, numbers exact; needs
+        ``pip install 'msa[excel]'``).
+    overwrite : bool
+        Replace existing tables. Without it an existing table (or workbook) raises
+        :class:`msa.OutputExistsError`.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (or workbook).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, msa
+    >>> folder = msa.to_tables(msa.load_example(), pathlib.Path(tempfile.mkdtemp()) / "tables")
+    >>> sorted(p.stem for p in folder.glob("*.csv"))
+    ['dims', 'flows', 'parameters', 'processes', 'sources', 'stocks', 'system']
+    """
+    return write_tables(system, folder, overwrite=overwrite)
+
+
+def to_frame(system: System) -> pd.DataFrame:
+    """Return every flow as one tidy DataFrame, one row per value.
+
+    Columns: ``flow``, ``source``, ``target``, every system dim (None where a flow lacks that
+    dim), ``value``, ``units``, ``source_id``, ``grade``, ``clo_grade`` (only when some value
+    has a CLO grade), ``jrc_code``, ``signed``.
+
+    Examples
+    --------
+    >>> import msa
+    >>> frame = msa.to_frame(msa.load_example())
+    >>> list(frame.columns[:5])
+    ['flow', 'source', 'target', 'material', 'time']
+    >>> row = frame.query("flow == 'Use => Collection' and material == 'Co' and time == 2019")
+    >>> row["value"].item()
+    40.0
+    """
+    return flows_frame(system)
+
+
+def _plain(arr: xr.DataArray, attrs: dict[str, object]) -> xr.DataArray:
+    out = arr.copy()
+    out.attrs = attrs
+    return out
+
+
+def _strings(arr: xr.DataArray) -> xr.DataArray:
+    out = arr.copy()
+    out.values = np.asarray(arr.values).astype(str).astype(object).reshape(arr.shape)
+    return out
+
+
+def read_netcdf(path: str | os.PathLike[str]) -> System:
+    """Read a System from a NetCDF file written by :func:`write_netcdf`.
+
+    Every value passes the same validation as when the system was built, so a damaged or
+    hand-edited file raises :class:`msa.DataError` (naming the file) rather than loading
+    inconsistent data.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, msa
+    >>> path = msa.load_example().to_netcdf(pathlib.Path(tempfile.mkdtemp()) / "e.nc")
+    >>> read_netcdf(path)
+    <msa.System 'example' (time: 5, material: 2); 12 processes, 22 flows, 2 stocks, 1 parameters>
+    """
+    path = Path(path)
+    try:
+        with xr.open_dataset(path, engine="netcdf4") as handle:
+            ds = handle.load()
+    except (OSError, ValueError) as err:
+        raise DataError(f"{path}: cannot read as NetCDF ({err})") from err
+    if ds.attrs.get("msa_format") != FORMAT:
+        raise DataError(
+            f"{path}: not an msa system file (global attribute msa_format is "
+            f"{ds.attrs.get('msa_format')!r}, expected {FORMAT!r}); write it with "
+            "System.to_netcdf"
+        )
+    try:
+        return _from_dataset(ds)
+    except DataError as err:
+        raise type(err)(f"{path}: {err}") from err
+    except (KeyError, TypeError, json.JSONDecodeError) as err:
+        raise DataError(f"{path}: damaged msa metadata ({err!r})") from err
+
+
+def _from_dataset(ds: xr.Dataset) -> System:
+    dims = json.loads(ds.attrs["msa_dims"])
+    coords = {}
+    for dim in dims:
+        values = ds[dim].values
+        coords[dim] = values.astype(object).tolist() if values.dtype.kind in "OUS" else values
+    src = json.loads(ds.attrs["msa_sources"])
+    sources = pd.DataFrame(src["rows"], columns=src["columns"], dtype=object)
+    system = System(
+        ds.attrs["msa_name"],
+        coords=coords,
+        sources=sources.astype(str),
+        attrs=json.loads(ds.attrs["msa_attrs"]),
+    )
+    for rec in json.loads(ds.attrs["msa_processes"]):
+        system.add_process(Process(**rec))
+
+    def role(name: str) -> list[tuple[str, xr.DataArray]]:
+        found = [(str(k), v) for k, v in ds.data_vars.items() if v.attrs.get("msa_role") == name]
+        return sorted(
+            found,
+            key=lambda kv: (int(kv[1].attrs["msa_index"]), int(kv[1].attrs.get("msa_order", 0))),
+        )
+
+    prov: dict[str, dict[str, xr.DataArray]] = {}
+    order: list[str] = []
+    for _, arr in role("provenance"):
+        key = str(arr.attrs["msa_key"])
+        if key not in prov:
+            order.append(key)
+        prov.setdefault(key, {})[str(arr.attrs["msa_field"])] = _strings(_plain(arr, {}))
+
+    def given(key: str) -> dict[str, xr.DataArray | None]:
+        fields = prov.get(key, {})
+        return {f: fields.get(f) for f in ("source_id", "grade", "clo_grade")}
+
+    for _, arr in role("flow"):
+        attrs = json.loads(arr.attrs["msa_attrs"])
+        rest = {k: v for k, v in attrs.items() if k not in ("source", "target", "signed")}
+        system.add_flow(
+            attrs["source"],
+            attrs["target"],
+            _plain(arr, {}),
+            units=str(attrs["units"]),
+            signed=bool(attrs.get("signed", 0)),
+            attrs=rest,
+            **given(str(arr.attrs["msa_name"])),
+        )
+    stocks: dict[str, dict[str, xr.DataArray]] = {}
+    stock_attrs: dict[str, dict[str, object]] = {}
+    for _, arr in role("stock"):
+        pid = str(arr.attrs["msa_process"])
+        original = _plain(arr, json.loads(arr.attrs["msa_attrs"]))
+        names = json.loads(arr.attrs["msa_dims"])
+        original = original.rename(dict(zip(arr.dims, names, strict=True)))
+        stocks.setdefault(pid, {})[str(arr.attrs["msa_variable"])] = original
+        stock_attrs[pid] = json.loads(arr.attrs["msa_stock_attrs"])
+    for pid, parts in stocks.items():
+        ds_attrs = stock_attrs[pid]
+        units = str(ds_attrs.pop("units"))
+        ds_attrs.pop("process", None)
+        system.add_stock(
+            pid,
+            parts.pop("stock"),
+            stock_change=parts.pop("stock_change"),
+            units=units,
+            extra=parts or None,
+            attrs=ds_attrs,
+            **given(f"stock {pid}"),
+            **{f"change_{k}": v for k, v in given(f"stock_change {pid}").items()},
+        )
+    for _, arr in role("parameter"):
+        attrs = json.loads(arr.attrs["msa_attrs"])
+        units = attrs.pop("units")
+        name = str(arr.attrs["msa_name"])
+        system.add_parameter(
+            name, _plain(arr, {}), units=units, attrs=attrs, **given(f"parameter {name}")
+        )
+    for key in order:
+        if key not in system.provenance:
+            system.provenance[key] = xr.Dataset(prov[key])
+    # the file's order first; keys the file predates (stock_change provenance) after it
+    system.provenance = {
+        **{key: system.provenance[key] for key in order},
+        **{k: v for k, v in system.provenance.items() if k not in order},
+    }
+    return system
