@@ -4,6 +4,7 @@ Every error the library raises on purpose is an :class:`MsaError`. Each specific
 inherits the builtin it refines, so ``except ValueError`` keeps working for callers that do not
 know msa. Messages name the item at fault (file, row, column, process, flow, year) and the fix.
 The command-line interface turns any :class:`MsaError` into one line on stderr and exit code 2.
+:mod:`msa.messages` holds the two helpers every message uses to show values and name cells.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import pandas as pd
 from msa.errors import ConfigError, DataError, DimensionError
 from msa.figures.labels import FLOW_TYPES, text
 from msa.jrc_msa.gaps import SCOPE_NODE
+from msa.messages import plain
 
 if TYPE_CHECKING:  # pragma: no cover
     from msa.system.core import System
@@ -67,7 +68,7 @@ def validate_links(links: pd.DataFrame, *, where: str = "links table") -> pd.Dat
             i = bad.to_numpy().nonzero()[0][0]
             raise DataError(
                 f"{where}: row {out.index[i]!r} ({out['source'].iloc[i]} => "
-                f"{out['target'].iloc[i]}) has a {what} value {_plain(out['value'].iloc[i])}; "
+                f"{out['target'].iloc[i]}) has a {what} value {plain(out['value'].iloc[i])!r}; "
                 "Sankey values must be finite and >= 0 (draw a reverse flow for a negative one)"
             )
     out["value"] = value
@@ -78,11 +79,6 @@ def validate_links(links: pd.DataFrame, *, where: str = "links table") -> pd.Dat
         i = (out["source"] == out["target"]).to_numpy().nonzero()[0][0]
         raise DataError(f"{where}: row {out.index[i]!r} links {out['source'].iloc[i]} to itself")
     return out
-
-
-def _plain(value: object) -> str:
-    """Show numpy scalars as plain numbers in messages (``nan``, not ``np.float64(nan)``)."""
-    return repr(value.item()) if hasattr(value, "item") else repr(value)
 
 
 def nodes_from_links(links: pd.DataFrame, *, lang: Literal["en", "nl"] = "en") -> pd.DataFrame:

@@ -54,7 +54,7 @@ from msa.jrc_msa.tables import (
 )
 from msa.system.core import System
 from msa.system.mass_balance import balance, throughput
-from msa.system.provenance import GRADES
+from msa.system.provenance import worst_grade
 
 __all__ = [
     "MASS_UNITS",
@@ -71,8 +71,6 @@ __all__ = [
     "validate_msa_table",
     "variables_from_table",
 ]
-
-_GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
 
 
 # ----------------------------------------------------------------------------- building
@@ -262,7 +260,9 @@ def build_msa_system(
             skipped.append({"element": element, "missing_codes": "+".join(lacking)})
             return None
         total = sum(s * values.sel(code=c, drop=True) for s, c in terms)
-        return total, _worst_grade([grades.sel(code=c, drop=True) for _, c in terms])
+        members = xr.concat([grades.sel(code=c, drop=True) for _, c in terms], dim="_term")
+        worst = worst_grade(members.transpose(..., "_term").values, axis=-1)
+        return total, members.isel(_term=0, drop=True).copy(data=worst)
 
     for row in reference_table("jrc_structure").itertuples():
         element = f"{row.source} => {row.target}"
@@ -308,14 +308,6 @@ def build_msa_system(
         imbalance=stage_imbalance(system),
         negative_edges=tuple(negative),
     )
-
-
-def _worst_grade(grades: list[xr.DataArray]) -> xr.DataArray:
-    """Cell-wise worst grade (A best, D worst) of several grade arrays; '' where none is given."""
-    ranks = [g.copy(data=np.vectorize(lambda s: _GRADE_RANK.get(s, -1))(g.values)) for g in grades]
-    worst = functools.reduce(np.maximum, ranks)
-    labels = np.array(["", *GRADES], dtype=object)
-    return worst.copy(data=labels[worst.values.astype(int) + 1])
 
 
 def _single_source(source_ids: xr.DataArray, codes: list[str]) -> xr.DataArray | str:

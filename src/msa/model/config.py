@@ -34,6 +34,7 @@ import pandas as pd
 import xarray as xr
 
 from msa.errors import ConfigError, DataError, ProvenanceError
+from msa.messages import plain
 from msa.system.provenance import GRADES, make_sources
 
 __all__ = [
@@ -257,7 +258,7 @@ class ModelConfig:
                 i = int(np.flatnonzero((values < 0).to_numpy())[0])
                 raise DataError(
                     f"{path}: row {frame['row'].iloc[i]}, column 'value': negative value "
-                    f"{_plain(values.iloc[i])!r}; values of {name!r} must be >= 0"
+                    f"{plain(values.iloc[i])!r}; values of {name!r} must be >= 0"
                 )
             frame["value"] = values.astype(float)
         src = self.sources() if sources is None else sources
@@ -284,11 +285,6 @@ def _read_csv(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise DataError(f"{path}: cannot parse as CSV ({err})") from err
-
-
-def _plain(value: object) -> object:
-    """Return a numpy scalar as the Python scalar (for readable messages)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _fail(path: Path, where: str, msg: str) -> ConfigError:
@@ -489,7 +485,7 @@ def check_shares(
         for col, val in zip(by, key_t, strict=True):
             mask &= (frame[col] == val).to_numpy()
         rows = frame.loc[mask, "row"].tolist()
-        group = ", ".join(f"{c}={_plain(v)!r}" for c, v in zip(by, key_t, strict=True))
+        group = ", ".join(f"{c}={plain(v)!r}" for c, v in zip(by, key_t, strict=True))
         raise DataError(
             f"{path}: shares for {group} (rows {rows[0]}-{rows[-1]}) sum to "
             f"{sums[key]:.6g}, not 1; fix the values so each split sums to 1"
@@ -524,7 +520,7 @@ def table_to_dataarray(
     dup = work.duplicated(cols)
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        combo = ", ".join(f"{c}={_plain(work[c].iloc[i])!r}" for c in cols)
+        combo = ", ".join(f"{c}={plain(work[c].iloc[i])!r}" for c in cols)
         row = frame["row"].iloc[i] if "row" in frame else i + 2
         raise DataError(f"{path}: row {row}: duplicate entry for {combo}")
     index = pd.MultiIndex.from_product([list(v) for v in dims.values()], names=cols)
@@ -532,7 +528,7 @@ def table_to_dataarray(
     if series.isna().any():
         combo = series.index[series.isna().to_numpy()][0]
         combo_t = combo if isinstance(combo, tuple) else (combo,)
-        where = ", ".join(f"{c}={_plain(v)!r}" for c, v in zip(cols, combo_t, strict=True))
+        where = ", ".join(f"{c}={plain(v)!r}" for c, v in zip(cols, combo_t, strict=True))
         raise DataError(f"{path}: no value for {where}; give every combination (0 explicitly)")
     shape = [len(v) for v in dims.values()]
     da = xr.DataArray(

@@ -12,7 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from msa.errors import DataError, DimensionError, StockModelError
-from msa.stocks._params import _num, _where
+from msa.messages import locate, plain
 from msa.stocks.lifetimes import Lifetime
 from msa.stocks.survival import _check_years, _survival
 
@@ -54,7 +54,7 @@ class _Frame:
             bad = (initial > 0) & (anchor == 0)
             if bool(bad.any()):
                 b = bad.transpose(*bad.dims)
-                cell = _where(b, b.values)
+                cell = locate(b, b.values)
                 raise StockModelError(
                     f"initial_stock_by_cohort is > 0 {cell}, but {lifetime!r} gives this cohort "
                     f"zero survival at the end of {t0 - 1}: a stock that cannot exist; check "
@@ -119,13 +119,13 @@ def _check_data(values: xr.DataArray, what: str, *, signed: bool = False) -> Non
     data = values.values
     bad = ~np.isfinite(data)
     if bad.any():
-        raise DataError(f"{what}: non-finite value {_num(data[bad][0])} {_where(values, bad)}")
+        raise DataError(f"{what}: non-finite value {plain(data[bad][0])!r} {locate(values, bad)}")
     if not signed:
         neg = data < 0
         if neg.any():
             raise DataError(
-                f"{what}: negative value {_num(data[neg][0])} {_where(values, neg)}; stock models "
-                "need non-negative inputs"
+                f"{what}: negative value {plain(data[neg][0])!r} {locate(values, neg)}; "
+                "stock models need non-negative inputs"
             )
 
 

@@ -14,29 +14,12 @@ import pandas as pd
 import xarray as xr
 
 from msa.errors import LifetimeError
+from msa.messages import locate, plain
 
 _RULES = {
     "positive": (np.greater, "> 0"),
     "nonnegative": (np.greater_equal, ">= 0"),
 }
-
-
-def _num(value: object) -> str:
-    """Format a number for a message: ``-3.0``, ``nan`` (no numpy type names)."""
-    return repr(float(value))
-
-
-def _where(da: xr.DataArray, mask: np.ndarray) -> str:
-    """Describe the coordinates of the first True cell of ``mask`` in ``da``."""
-    if da.ndim == 0:
-        return "(scalar)"
-    idx = np.argwhere(mask)[0]
-    parts = []
-    for dim, i in zip(da.dims, idx, strict=True):
-        label = da[dim].values[i] if dim in da.coords else i
-        label = label.item() if hasattr(label, "item") else label
-        parts.append(f"{dim}={label!r}")
-    return "at " + ", ".join(parts)
 
 
 def _as_param(owner: str, name: str, value: object, rule: str | None) -> xr.DataArray:
@@ -57,14 +40,14 @@ def _as_param(owner: str, name: str, value: object, rule: str | None) -> xr.Data
     bad = ~np.isfinite(data)
     if bad.any():
         raise LifetimeError(
-            f"{owner}: {name} must be finite (got {_num(data[bad][0])} {_where(da, bad)})"
+            f"{owner}: {name} must be finite (got {plain(data[bad][0])!r} {locate(da, bad)})"
         )
     if rule is not None:
         test, text = _RULES[rule]
         bad = ~test(data, 0.0)
         if bad.any():
             raise LifetimeError(
-                f"{owner}: {name} must be {text} (got {_num(data[bad][0])} {_where(da, bad)})"
+                f"{owner}: {name} must be {text} (got {plain(data[bad][0])!r} {locate(da, bad)})"
             )
     return da
 

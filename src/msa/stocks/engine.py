@@ -33,9 +33,9 @@ import scipy.linalg
 import xarray as xr
 
 from msa.errors import ConfigError, StockModelError
+from msa.messages import locate, plain
 from msa.stocks._chunks import _chunked
 from msa.stocks._frame import _attrs, _cohort_arrays, _dataset, _Frame, _pair
-from msa.stocks._params import _num, _where
 from msa.stocks.lifetimes import Lifetime, ParamLike
 from msa.stocks.survival import InflowAt, quadrature, survival_matrix
 
@@ -246,8 +246,8 @@ def stock_driven(
             da = frame.to_da(np.where(neg, inflow, 0.0))
             mask = da.values < 0
             raise StockModelError(
-                f"stock-driven model needs a negative inflow {_num(da.values[mask][0])} "
-                f"{_where(da, mask)}: the stock falls faster than its cohorts leave; pass "
+                f"stock-driven model needs a negative inflow {plain(da.values[mask][0])!r} "
+                f"{locate(da, mask)}: the stock falls faster than its cohorts leave; pass "
                 "negative_inflow='correct' to retire cohorts early, or 'allow'"
             )
     x = inflow
@@ -332,8 +332,8 @@ def _forward(
                 raise StockModelError(
                     f"stock-driven model: nothing of the inflow of {frame.years[i]} survives to "
                     f"the end of that year (sf[t, t] = 0) but the stock needs "
-                    f"{_num(da.values[mask][0])} more {_where(da, mask)}; use a longer lifetime, "
-                    "inflow_at='start'/'middle', or n_pts_per_interval > 1"
+                    f"{plain(da.values[mask][0])!r} more {locate(da, mask)}; use a longer "
+                    "lifetime, inflow_at='start'/'middle', or n_pts_per_interval > 1"
                 )
         x[..., col, :] = np.where(zero, 0.0, need / np.where(d == 0, 1.0, d))
         inflow[..., i, :] = x[..., col, :]
@@ -437,6 +437,6 @@ def _share(value: ParamLike, what: str) -> xr.DataArray:
     bad = ~np.isfinite(data) | (data < 0) | (data > 1)
     if bad.any():
         raise ConfigError(
-            f"chain: {what} must be within [0, 1] (got {_num(data[bad][0])} {_where(da, bad)})"
+            f"chain: {what} must be within [0, 1] (got {plain(data[bad][0])!r} {locate(da, bad)})"
         )
     return da

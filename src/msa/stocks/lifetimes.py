@@ -36,7 +36,8 @@ import scipy.stats
 import xarray as xr
 
 from msa.errors import LifetimeError
-from msa.stocks._params import _aligned, _as_param, _num, _where, conform
+from msa.messages import locate, plain
+from msa.stocks._params import _aligned, _as_param, conform
 
 __all__ = [
     "EmpiricalLifetime",
@@ -475,15 +476,15 @@ class EmpiricalLifetime(Lifetime):
         bad = (data < 0) | (data > 1)
         if bad.any():
             raise LifetimeError(
-                f"{owner}: survival must be within [0, 1] (got {_num(data[bad][0])} "
-                f"{_where(curve, bad)})"
+                f"{owner}: survival must be within [0, 1] (got {plain(data[bad][0])!r} "
+                f"{locate(curve, bad)})"
             )
         step = curve.diff("age")
         rise = step.values > 0
         if rise.any():
             raise LifetimeError(
                 f"{owner}: survival must be non-increasing with age (it rises by "
-                f"{_num(step.values[rise][0])} {_where(step, rise)})"
+                f"{plain(step.values[rise][0])!r} {locate(step, rise)})"
             )
         if ages[0] > 0:
             first = xr.ones_like(curve.isel(age=[0])).assign_coords(age=[0.0])

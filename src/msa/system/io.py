@@ -146,7 +146,7 @@ def to_frame(system: System) -> pd.DataFrame:
     return flows_frame(system)
 
 
-def _plain(arr: xr.DataArray, attrs: dict[str, object]) -> xr.DataArray:
+def _with_attrs(arr: xr.DataArray, attrs: dict[str, object]) -> xr.DataArray:
     out = arr.copy()
     out.attrs = attrs
     return out
@@ -222,7 +222,7 @@ def _from_dataset(ds: xr.Dataset) -> System:
         key = str(arr.attrs["msa_key"])
         if key not in prov:
             order.append(key)
-        prov.setdefault(key, {})[str(arr.attrs["msa_field"])] = _strings(_plain(arr, {}))
+        prov.setdefault(key, {})[str(arr.attrs["msa_field"])] = _strings(_with_attrs(arr, {}))
 
     def given(key: str) -> dict[str, xr.DataArray | None]:
         fields = prov.get(key, {})
@@ -234,7 +234,7 @@ def _from_dataset(ds: xr.Dataset) -> System:
         system.add_flow(
             attrs["source"],
             attrs["target"],
-            _plain(arr, {}),
+            _with_attrs(arr, {}),
             units=str(attrs["units"]),
             signed=bool(attrs.get("signed", 0)),
             attrs=rest,
@@ -244,7 +244,7 @@ def _from_dataset(ds: xr.Dataset) -> System:
     stock_attrs: dict[str, dict[str, object]] = {}
     for _, arr in role("stock"):
         pid = str(arr.attrs["msa_process"])
-        original = _plain(arr, json.loads(arr.attrs["msa_attrs"]))
+        original = _with_attrs(arr, json.loads(arr.attrs["msa_attrs"]))
         names = json.loads(arr.attrs["msa_dims"])
         original = original.rename(dict(zip(arr.dims, names, strict=True)))
         stocks.setdefault(pid, {})[str(arr.attrs["msa_variable"])] = original
@@ -268,7 +268,7 @@ def _from_dataset(ds: xr.Dataset) -> System:
         units = attrs.pop("units")
         name = str(arr.attrs["msa_name"])
         system.add_parameter(
-            name, _plain(arr, {}), units=units, attrs=attrs, **given(f"parameter {name}")
+            name, _with_attrs(arr, {}), units=units, attrs=attrs, **given(f"parameter {name}")
         )
     for key in order:
         if key not in system.provenance:

@@ -19,6 +19,7 @@ import numpy as np
 import xarray as xr
 
 from msa.errors import ConfigError, DataError, MassBalanceError
+from msa.messages import plain
 from msa.system.core import System
 
 __all__ = ["Offender", "balance", "check_balance", "throughput"]
@@ -136,11 +137,6 @@ def throughput(system: System) -> xr.Dataset:
     return xr.Dataset(out, attrs={"system": system.name})
 
 
-def _plain(item: object) -> object:
-    """Return a numpy scalar as the Python scalar it holds (for readable messages)."""
-    return item.item() if isinstance(item, np.generic) else item
-
-
 @dataclass(frozen=True)
 class Offender:
     """One cell that fails the balance: process, year, other coordinates, residual, throughput."""
@@ -190,7 +186,7 @@ def offenders(
             continue
         for idx in np.argwhere(bad):
             sel = dict(zip(r.dims, idx, strict=True))
-            coords = {d: _plain(r[d].values[i]) for d, i in sel.items()}
+            coords = {d: plain(r[d].values[i]) for d, i in sel.items()}
             year = int(coords.pop("time"))
             rv = float(r.values[tuple(idx)])
             tv = float(tp.values[tuple(idx)])

@@ -19,6 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from msa.errors import DataError, DimensionError, MsaError, ProvenanceError
+from msa.messages import plain
 from msa.system._sheets import Folder, Table, Workbook, open_tables
 from msa.system.core import PROCESS_KINDS, Process, System
 from msa.system.provenance import CLO_GRADES, GRADES, make_sources
@@ -67,11 +68,6 @@ _PROCESS_OPTIONAL = ("stage", "label_en", "label_nl")
 
 
 # ----------------------------------------------------------------------------- cell checks
-def _item(value: object) -> object:
-    """Return a numpy scalar as the Python scalar it holds (for readable messages)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _require_columns(table: Table, required: tuple[str, ...], what: str) -> None:
     missing = [c for c in required if c not in table.frame.columns]
     if missing:
@@ -229,7 +225,7 @@ class _Quantities:
                 row = int(self.frame.loc[given.index[i], "_row"])
                 col = self.frame.loc[given.index[i], "_vcol"] if self._column(dim) else dim
                 raise DimensionError(
-                    f"{self.table.at(row, col)}: unknown {dim} item {_item(given.iloc[i])!r}; "
+                    f"{self.table.at(row, col)}: unknown {dim} item {plain(given.iloc[i])!r}; "
                     f"dims.csv declares {list(coords[dim])[:10]}"
                 )
 
@@ -289,7 +285,7 @@ class _Quantities:
             second = group[later].iloc[0]
             same = (group[order] == second[order]).all(axis=1) if order else rows > 0
             first = group[same].iloc[0]
-            at = ", ".join(f"{d}={_item(second[d])!r}" for d in order)
+            at = ", ".join(f"{d}={plain(second[d])!r}" for d in order)
             raise DataError(
                 f"{table.label}: rows {int(first['_row'])} and {int(second['_row'])}: duplicate "
                 f"value for {what}" + (f" at {at}" if at else "") + "; give each value once"
@@ -301,7 +297,7 @@ class _Quantities:
             index = pd.MultiIndex.from_frame(group[order])
             if len(group) < len(full):
                 missing = full.difference(index)[0]
-                at = ", ".join(f"{d}={_item(m)!r}" for d, m in zip(order, missing, strict=True))
+                at = ", ".join(f"{d}={plain(m)!r}" for d, m in zip(order, missing, strict=True))
                 raise DimensionError(
                     f"{table.label}: {what} ({span}) has no row for {at}; give a row for every "
                     "combination of its dims (0 where there is nothing)"
