@@ -8,6 +8,22 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# -- hypothesis: one profile for the whole suite, chosen by HYPOTHESIS_PROFILE, else by CI.
+# dev keeps a local run quick; ci (what .ci/run and the README's test command use on CI) is
+# thorough. No test file sets its own example count, except the few whose every example runs
+# a whole model (they say so where they cap it).
+settings.register_profile("dev", max_examples=15, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=60,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+_ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if _ON_CI else "dev"))
 
 
 @pytest.fixture

@@ -2,6 +2,6 @@
 
 import sys
 
-from msa.cli.app import main
+from msa.cli import main
 
 sys.exit(main())

@@ -5,16 +5,14 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 from _systems import balanced_systems
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import msa
 
-SETTINGS = settings(max_examples=25, deadline=None)
 GROUPS = ("g0", "g1", "g2")
 
 
-@SETTINGS
 @given(balanced_systems(max_processes=3, materials=True), st.data())
 def test_aggregating_a_balanced_system_keeps_balance_and_totals(
     system: msa.System, data: st.DataObject

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import pytest
 from _systems import balanced_systems
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import msa
 from msa.errors import MassBalanceError
 
-SETTINGS = settings(max_examples=30, deadline=None)
 
-
-@SETTINGS
 @given(balanced_systems(max_processes=3))
 def test_random_balanced_system_passes(system: msa.System) -> None:
     """Any randomly generated balanced system passes check_balance at the default rtol."""
@@ -21,7 +18,6 @@ def test_random_balanced_system_passes(system: msa.System) -> None:
     msa.testing.assert_balanced(system)
 
 
-@SETTINGS
 @given(balanced_systems(max_processes=3), st.data())
 def test_perturbing_one_flow_is_caught(system: msa.System, data: st.DataObject) -> None:
     """Adding 1 t to any one flow value fails the check, naming its processes and year."""

@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import xarray as xr
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from msa import Concordance, aggregate, disaggregate
 
-SETTINGS = settings(max_examples=40, deadline=None)
 VALUES = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 
 
@@ -65,7 +64,6 @@ def assert_same_total(a: xr.DataArray, b: xr.DataArray, scale: xr.DataArray) -> 
     )
 
 
-@SETTINGS
 @given(data=st.data())
 def test_aggregation_preserves_totals(data):
     """For any concordance (splits allowed), the total over targets equals that over sources."""
@@ -76,7 +74,6 @@ def test_aggregation_preserves_totals(data):
     assert_same_total(y.sum("group"), x.sum("material"), abs(x).sum("material"))
 
 
-@SETTINGS
 @given(data=st.data())
 def test_many_to_one_aggregation_equals_a_group_sum(data):
     """Many-to-one aggregation equals pandas' groupby-sum oracle, cell by cell."""
@@ -95,7 +92,6 @@ def test_many_to_one_aggregation_equals_a_group_sum(data):
     assert (y.sel(group=unreached) == 0).all()
 
 
-@SETTINGS
 @given(data=st.data())
 def test_disaggregation_preserves_totals_and_inverts_aggregation(data):
     """Disaggregating with positive weights keeps totals; for many-to-one it inverts aggregate."""
@@ -116,7 +112,6 @@ def test_disaggregation_preserves_totals_and_inverts_aggregation(data):
         np.testing.assert_allclose(back.values, y.values, rtol=1e-9, atol=1e-6)
 
 
-@SETTINGS
 @given(data=st.data())
 def test_aggregation_in_steps_equals_the_composed_concordance(data):
     """Aggregating twice equals aggregating once along the composed concordance."""
@@ -130,7 +125,6 @@ def test_aggregation_in_steps_equals_the_composed_concordance(data):
     )
 
 
-@SETTINGS
 @given(data=st.data())
 def test_nan_reaches_exactly_the_targets_it_maps_to(data):
     """A target is NaN if and only if one of its (share > 0) sources is NaN."""

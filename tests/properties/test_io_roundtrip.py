@@ -6,15 +6,12 @@ import tempfile
 from pathlib import Path
 
 from _systems import balanced_systems
-from hypothesis import given, settings
+from hypothesis import given
 
 import msa
 from msa.testing import assert_systems_equal
 
-SETTINGS = settings(max_examples=15, deadline=None)
 
-
-@SETTINGS
 @given(balanced_systems(max_processes=3))
 def test_netcdf_round_trip_is_identical(system: msa.System) -> None:
     """Values, attrs, provenance, processes and sources survive write_netcdf/read_system."""
@@ -26,7 +23,6 @@ def test_netcdf_round_trip_is_identical(system: msa.System) -> None:
     msa.check_balance(back)
 
 
-@SETTINGS
 @given(balanced_systems(max_processes=3, text_attrs=True))
 def test_tables_round_trip_is_identical(system: msa.System) -> None:
     """The same holds for to_tables/read_system (empty provenance cells allowed)."""

@@ -41,10 +41,7 @@ def _trace_frame(fig) -> pd.DataFrame:
     )
 
 
-_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@_SETTINGS
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(links=links_tables(), scale=st.sampled_from([0.5, 1.0, 4.0]))
 def test_mass_is_drawn_and_scale_exact(links, scale):
     """Drawn bands plus loop strokes carry the input total; d3's scale is the one asked for."""
@@ -64,7 +61,7 @@ def test_mass_is_drawn_and_scale_exact(links, scale):
     assert float((height / totals).min()) == pytest.approx(1 / scale, rel=1e-9)
 
 
-@_SETTINGS
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(links=links_tables())
 def test_fit_to_page_nodes_stay_on_the_page(links):
     """Fitted to the page, every real node lies inside the plot area."""

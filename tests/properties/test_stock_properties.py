@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import msa
 
-SETTINGS = settings(max_examples=60, deadline=None)
 FIRST = 2010
 
 
@@ -90,7 +89,6 @@ def cases(draw, well_conditioned: bool = False):
     return da, draw(lifetimes(n_t, timing if well_conditioned else None)), timing
 
 
-@SETTINGS
 @given(cases())
 def test_inflow_minus_outflow_is_stock_change(case):
     """Inflow - outflow = stock change to rounding, for any lifetime and non-negative inflow."""
@@ -103,7 +101,6 @@ def test_inflow_minus_outflow_is_stock_change(case):
     assert float(np.abs(by_cohort).max()) <= 1e-10 * scale * inflow.sizes["time"]
 
 
-@SETTINGS
 @given(cases())
 def test_stocks_and_outflows_never_negative(case):
     """Stocks, cohort stocks and cohort outflows are never negative for non-negative inflow."""
@@ -116,7 +113,6 @@ def test_stocks_and_outflows_never_negative(case):
     assert float(ds.outflow_by_cohort.min()) >= -tol
 
 
-@SETTINGS
 @given(cases(well_conditioned=True))
 def test_round_trip_inflow_stock_inflow(case):
     """inflow_driven -> stock -> stock_driven returns the inflow."""
@@ -129,7 +125,6 @@ def test_round_trip_inflow_stock_inflow(case):
     assert float(np.abs(back.stock_by_cohort.sum("cohort") - stock).max()) <= 1e-8 * scale
 
 
-@SETTINGS
 @given(st.integers(1, 15).flatmap(lambda n: st.tuples(st.just(n), lifetimes(n))))
 def test_survival_matrix_is_a_non_increasing_share(case):
     """The survival matrix is in [0, 1], zero above the diagonal, non-increasing in age."""
@@ -140,7 +135,6 @@ def test_survival_matrix_is_a_non_increasing_share(case):
     assert (np.diff(sf, axis=0)[np.tril_indices(n_t - 1)] <= 1e-15).all()
 
 
-@SETTINGS
 @given(cases(), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
 def test_chain_conserves_mass(case, share_1, share_2):
     """Three chained stocks: total stock change = inflow - everything leaving the chain."""
@@ -157,7 +151,6 @@ def test_chain_conserves_mass(case, share_1, share_2):
     assert float(np.abs(change - (inflow - leaving)).max()) <= 1e-11 * scale * inflow.sizes["time"]
 
 
-@SETTINGS
 @given(
     arrays(float, 10, elements=st.floats(0.0, 1e3)),
     st.floats(2.0, 15.0),

@@ -235,13 +235,13 @@ def sankey(
     from msa.errors import ConfigError, DataError
     from msa.figures.diagram import links_from_system
     from msa.figures.diagram import sankey as build
-    from msa.figures.export import _formats, write_figure
+    from msa.figures.export import parse_formats, write_figure
 
     views_known = {"jrc": None, "icer": "icer_national", "icer_national": "icer_national"}
     views_known["pga"] = "pga"
     if view not in views_known:
         raise ConfigError(f"unknown view {view!r}; use jrc, icer or pga")
-    formats = _formats(format)  # checked before any work
+    formats = parse_formats(format)  # checked before any work
     system = _load_for_views(path)
     years = [int(y) for y in system.years]
     if year not in years:

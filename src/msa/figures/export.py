@@ -22,7 +22,14 @@ from typing import Any
 
 from msa.errors import ConfigError, OutputExistsError, RenderError
 
-__all__ = ["FORMATS", "find_browser", "start_image_server", "stop_image_server", "write_figure"]
+__all__ = [
+    "FORMATS",
+    "find_browser",
+    "parse_formats",
+    "start_image_server",
+    "stop_image_server",
+    "write_figure",
+]
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +98,29 @@ def stop_image_server() -> None:
         _server_started = False
 
 
-def _formats(formats: str | Iterable[str]) -> list[str]:
+def parse_formats(formats: str | Iterable[str]) -> list[str]:
+    """Return the figure formats asked for, lower case, without duplicates, in the given order.
+
+    Parameters
+    ----------
+    formats : str or iterable of str
+        ``"png,svg"``, ``".PDF"`` or ``["html", "png"]``.
+
+    Returns
+    -------
+    list of str
+        Formats from :data:`FORMATS`.
+
+    Raises
+    ------
+    msa.ConfigError
+        If a format is unknown or none is given.
+
+    Examples
+    --------
+    >>> parse_formats("PNG, .svg,png")
+    ['png', 'svg']
+    """
     items = [formats] if isinstance(formats, str) else list(formats)
     out = []
     for item in items:
@@ -146,7 +175,7 @@ def write_figure(
         No chromium for PNG/SVG/PDF (the message says ``apt-get install chromium``), or the
         export failed.
     """
-    chosen = _formats(formats)
+    chosen = parse_formats(formats)
     if not (scale > 0):
         raise ConfigError(f"scale must be > 0 (got {scale!r})")
     base = Path(path)

@@ -220,8 +220,8 @@ def import_reliance(source: Source, *, stage: str = "all") -> xr.DataArray:
     ----------
     source : System or DataArray
     stage : {"all", "extraction", "processing"}
-        ``"all"`` (DESIGN.md §3a): all trade and domestic extraction. ``"extraction"``:
-        primary material (production B.1.1 + B.1.2, imports C.1.3, exports B.1.3).
+        ``"all"`` (the chain reading in docs/jrc_views.md): all trade and domestic extraction.
+        ``"extraction"``: primary material (production B.1.1 + B.1.2, imports C.1.3, exports B.1.3).
         ``"processing"``: processed material (production C.1.1, imports D.1.3, exports C.1.2),
         as the EU criticality assessment does at the stage it assesses.
 
@@ -270,8 +270,8 @@ def eol_recycling_input_rate(source: Source) -> xr.DataArray:
     scrap (D.1.5) is excluded. Eurostat (cei_srm010): the indicator "measures, for a given raw
     material, how much of its input into the production system comes from the recycling of
     'old scrap'" and "does not take into account scrap that originates from manufacturing
-    processes". The concept is verified; the denominator is DESIGN.md §3a's reading (the JRC
-    formula text was not found).
+    processes". The concept is verified; the denominator is msa's reading of the chain
+    (docs/jrc_views.md; the JRC formula text was not found).
 
     References
     ----------

@@ -34,7 +34,7 @@ TABLES: tuple[str, ...] = (
     "stocks",
     "parameters",
 )
-#: Dimension names a table may use without declaring them in ``dims.csv`` (DESIGN.md §2).
+#: Dimension names a table may use without declaring them in ``dims.csv`` (docs/conventions.md).
 VOCABULARY: tuple[str, ...] = (
     "time",
     "cohort",
