@@ -18,7 +18,8 @@ may carry such a string in ``attrs["jrc_code"]``; :func:`jrc_variables` reads th
 Balance
 -------
 Edges are signed sums of variables (``jrc_structure.csv``; msa's reading of the chain is in
-docs/jrc_views.md, "The chain as a balanced system"), e.g. :math:`\text{Processing} \to \text{Manufacture} = C.1.1 - C.1.2`. Published MSA data are
+docs/jrc_views.md, "The chain as a balanced system"), e.g.
+:math:`\text{Processing} \to \text{Manufacture} = C.1.1 - C.1.2`. Published MSA data are
 rounded and partly estimated, so :func:`build_msa_system` never forces closure: it reports each
 process's residual :math:`r = \sum in - \sum out - \Delta S` and :math:`r / \text{throughput}`
 (:func:`stage_imbalance`); :func:`msa.check_balance` can then be applied strictly.
