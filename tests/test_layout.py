@@ -11,6 +11,8 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ import pytest
 import msa
 
 SRC = Path(msa.__file__).resolve().parent
+ROOT = SRC.parents[1]
 
 
 def _modules() -> list[str]:
@@ -123,3 +126,25 @@ def test_no_module_is_hidden_by_a_name_of_its_parent(module: str):
     importlib.import_module(module)
     parent, _, name = module.rpartition(".")
     assert getattr(importlib.import_module(parent), name) is importlib.import_module(module)
+
+
+def test_layer_contract_is_kept():
+    """import-linter's layer contract (pyproject.toml) holds: no cycle, no upward import."""
+    lint = Path(sys.executable).parent / "lint-imports"
+    assert lint.exists(), "import-linter is a dev dependency: pip install -e '.[dev]'"
+    done = subprocess.run(
+        [str(lint), "--config", str(ROOT / "pyproject.toml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "0 broken" in done.stdout
+
+
+def test_ci_checks_layers_and_types():
+    """.ci/run runs the layer contract and the type checker on src/ before the tests."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ".venv/bin/lint-imports" in ci
+    assert ".venv/bin/mypy" in ci
