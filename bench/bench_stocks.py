@@ -15,11 +15,11 @@ For every case (mode x lifetime x T x N) it times:
 "warm" is the best of ``--repeat`` further calls; peak memory is the tracemalloc peak of one
 more call (numpy buffers included). "fill_floor_s" is the time to allocate and write two fresh
 float64 arrays of the cohort arrays' size (the memory-bandwidth floor of returning them).
-Ratios are flodym warm time / msa warm time. Inputs: series k
-is the base inflow or stock (research/peers.md section 4.11) times 1 + k/N; Weibull(2.5, 15)
-and Normal(12, 4); inflow at mid-year (both defaults). One more case per mode,
-"weibull/series" at T=200, N=1000, gives each series its own Weibull shape (2.0 ... 3.0), so
-both toolkits hold one survival matrix per series.
+Ratios are flodym warm time / msa warm time. Inputs: series k is the base inflow or stock of
+the ODYM/flodym reference run (docs/lifetimes.md, section "Reference values from ODYM and
+flodym") times 1 + k/N; Weibull(2.5, 15) and Normal(12, 4); inflow at mid-year (both defaults).
+One more case per mode, "weibull/series" at T=200, N=1000, gives each series its own Weibull
+shape (2.0 ... 3.0), so both toolkits hold one survival matrix per series.
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
-"""Reference tests: msa reproduces the published ODYM and flodym reference runs (T=100, N=1).
+"""Reference tests: msa reproduces the ODYM and flodym reference runs (T=100, N=1).
 
-Source of every number below: research/peers.md (the project's peer study) §4.2, §4.6 and
-§4.11, measured with ODYM 0da9fcb and flodym 1.1.0. The figures are copied here (the project
-never reads the shared research folder at test time) and asserted to the precision they were
-printed with: half a unit of the last printed digit.
+Source of every number below: docs/lifetimes.md, section "Reference values from ODYM and
+flodym" (measured by running ODYM at commit 0da9fcb and flodym 1.1.0; that section says how).
+Each figure is asserted to the precision it was printed with: half a unit of the last printed
+digit.
 
-Inputs (peers.md §4.11): time index t = 0 ... 99 (peers.md §4: "annual grid with time index
-t = 0 ... T-1"); inflow 100 + 2t + 30 sin(2 pi t / 25); stock 5000 / (1 + exp(-(t - 50) / 10));
-Weibull(shape 2.5, scale 15) and Normal(mean 12, std 4) (peers.md §6). ODYM equals
-``inflow_at="end"``, flodym's default is ``"middle"``.
+Inputs (same section, "How they were measured"): an annual grid with time index t = 0 ... 99;
+inflow 100 + 2t + 30 sin(2 pi t / 25); stock 5000 / (1 + exp(-(t - 50) / 10)); Weibull(shape
+2.5, scale 15) and Normal(mean 12, std 4). ODYM equals ``inflow_at="end"``, flodym's default is
+``"middle"``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _half_unit(printed: str) -> float:
     return 0.5 * 10.0 ** (-decimals + (int(exponent) if exponent else 0))
 
 
-# peers.md §4.11 "Key values at t = 99", measured with ODYM 0da9fcb and flodym 1.1.0:
+# docs/lifetimes.md, "Key values at t = 99" (ODYM 0da9fcb, flodym 1.1.0):
 # (case, lifetime, inflow_at): (stock inflow-driven, outflow inflow-driven, outflow stock-driven)
 KEY_VALUES_T99 = {
     ("ODYM = flodym end", "weibull", "end"): ("3746.57", "274.290", "357.181"),
@@ -50,7 +50,7 @@ KEY_VALUES_T99 = {
 
 @pytest.mark.parametrize(("case", "dist", "inflow_at"), list(KEY_VALUES_T99))
 def test_key_values_at_t99_equal_the_published_runs(case, dist, inflow_at):
-    """Stock and outflows at t = 99 equal peers.md §4.11 to the printed precision."""
+    """Stock and outflows at t = 99 equal docs/lifetimes.md (key values) to the printed digit."""
     stock_i, outflow_i, outflow_s = KEY_VALUES_T99[(case, dist, inflow_at)]
     lifetime = LIFETIMES[dist]
     inflow_run = msa.inflow_driven(INFLOW, lifetime, inflow_at=inflow_at, by_cohort=False)
@@ -66,7 +66,7 @@ def test_key_values_at_t99_equal_the_published_runs(case, dist, inflow_at):
         )
 
 
-# peers.md §4.11: "Maximum |ODYM - flodym default| over all t" (ODYM 0da9fcb, flodym 1.1.0).
+# docs/lifetimes.md, "Largest |ODYM - flodym default| over all t" (ODYM 0da9fcb, flodym 1.1.0).
 MAX_DIFFERENCES = {
     "weibull": {"outflow inflow-driven": "4.56", "outflow stock-driven": "13.5", "stock": "137.3"},
     "normal": {"outflow inflow-driven": "6.56", "outflow stock-driven": "16.5", "stock": "141.0"},
@@ -75,7 +75,7 @@ MAX_DIFFERENCES = {
 
 @pytest.mark.parametrize("dist", list(MAX_DIFFERENCES))
 def test_largest_odym_flodym_difference_equals_the_published_one(dist):
-    """max_t |end - middle| of outflows and stock equals peers.md §4.11 to the printed digit."""
+    """max_t |end - middle| of outflows and stock equals docs/lifetimes.md to the printed digit."""
     lifetime = LIFETIMES[dist]
     end_i = msa.inflow_driven(INFLOW, lifetime, inflow_at="end", by_cohort=False)
     mid_i = msa.inflow_driven(INFLOW, lifetime, inflow_at="middle", by_cohort=False)
@@ -93,7 +93,7 @@ def test_largest_odym_flodym_difference_equals_the_published_one(dist):
 
 
 def test_first_stock_driven_year_equals_odym_and_flodym():
-    """The first-year inflow is stock[0] / sf[0, 0]: 33.464 (ODYM) and 33.471 (flodym), §4.6."""
+    """First-year inflow stock[0] / sf[0, 0]: 33.464 (ODYM), 33.471 (flodym), docs/lifetimes.md."""
     weibull = LIFETIMES["weibull"]
     assert float(STOCK[0]) == pytest.approx(33.46, abs=_half_unit("33.46"))
     odym = float(msa.stock_driven(STOCK, weibull, inflow_at="end").inflow[0])
@@ -112,7 +112,7 @@ def test_first_stock_driven_year_equals_odym_and_flodym():
     ],
 )
 def test_share_leaving_in_the_inflow_year_equals_the_published_one(dist, inflow_at, printed):
-    """1 - sf[c, c] equals peers.md §4.2 (ODYM 0da9fcb, flodym 1.1.0) to the printed digit."""
+    """1 - sf[c, c] equals docs/lifetimes.md (share leaving in the inflow year), last digit."""
     sf = msa.survival_matrix(LIFETIMES[dist], [2000, 2001], inflow_at=inflow_at)
     tolerance = 0.0 if printed == "0" else _half_unit(printed)
     assert 1.0 - float(sf[0, 0]) == pytest.approx(float(printed), abs=tolerance)
