@@ -220,7 +220,7 @@ def test_older_imports_leave_earlier(model) -> None:
     assert leaving[6] > leaving[3] > leaving[0]
     # age 0 is the former simplification: imports enter as new cars of their import year
     c0 = runs[0]
-    life = module._vehicle_lifetime(c0["data"]["p"], list(config.dims["time"]))
+    life = module.vehicle_lifetime(c0["data"]["p"], list(config.dims["time"]))
     plain = msa.inflow_driven(c0["new_mass"] + c0["import_mass"], life, by_cohort=False)
     np.testing.assert_allclose(c0["use"]["stock"], plain["stock"], rtol=1e-12, atol=1e-9)
 
@@ -270,7 +270,7 @@ def test_baseline_headline_regression(model, computed) -> None:
     """Baseline headline numbers stay within 0.1% of the recorded values."""
     _, module = model
     c, _ = computed["baseline"]
-    head = module._headline(c, module.indicator_series(c))["value"]
+    head = module.headline_table(c, module.indicator_series(c))["value"]
     for label, expected in HEADLINE.items():
         assert float(head[label]) == pytest.approx(expected, rel=1e-3), label
 

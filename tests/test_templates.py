@@ -11,7 +11,7 @@ import xarray as xr
 
 import msa
 from msa.errors import ConfigError, DataError, MassBalanceError, ProvenanceError
-from msa.jrc_msa.tables import _parse_expression
+from msa.jrc_msa.tables import parse_expression
 from msa.jrc_msa.template import (
     build_msa_system,
     jrc_codes,
@@ -83,7 +83,7 @@ def test_structure_uses_known_processes_and_codes():
     known = set(jrc_codes())
     for row in reference_table("jrc_structure").itertuples():
         assert row.source in processes and row.target in processes
-        assert {c for _, c in _parse_expression(row.expression)} <= known
+        assert {c for _, c in parse_expression(row.expression)} <= known
 
 
 def test_every_edge_variable_is_an_edge_of_the_structure():
@@ -91,7 +91,7 @@ def test_every_edge_variable_is_an_edge_of_the_structure():
     terms = [
         c
         for e in reference_table("jrc_structure")["expression"]
-        for s, c in _parse_expression(e)
+        for s, c in parse_expression(e)
         if s > 0
     ]
     info = reference_table("jrc_variables")

@@ -216,8 +216,23 @@ def _lifetime_factors(p: dict, years: list[int]) -> tuple[xr.DataArray, xr.DataA
     return by_cohort, by_year
 
 
-def _vehicle_lifetime(p: dict, years: list[int]) -> msa.WeibullLifetime:
-    """Return the NL car lifetime (Weibull) with its factors by cohort and year over ``years``."""
+def vehicle_lifetime(p: dict, years: list[int]) -> msa.WeibullLifetime:
+    """Return the lifetime of a car in the NL fleet: Weibull, with its factors over ``years``.
+
+    Parameters
+    ----------
+    p : dict
+        Parameter values of a scenario (``config.values_for(scenario)``, or ``compute(...)
+        ["data"]["p"]``): ``vehicle_lifetime_shape``, ``vehicle_lifetime_scale`` (years) and
+        the lifetime factors by cohort and by year.
+    years : list of int
+        The years (cohorts and time) the factors cover.
+
+    Returns
+    -------
+    msa.WeibullLifetime
+        The lifetime of vehicles in use (and so of their batteries) by cohort and year.
+    """
     by_cohort, by_year = _lifetime_factors(p, years)
     return msa.WeibullLifetime(
         shape=float(p["vehicle_lifetime_shape"]),
@@ -272,9 +287,9 @@ def _import_survival(p: dict, years: list[int], age: int) -> xr.DataArray:
     """
     yrs = np.asarray(years)
     if age == 0:
-        return msa.survival_matrix(_vehicle_lifetime(p, years), years)
+        return msa.survival_matrix(vehicle_lifetime(p, years), years)
     ext = np.arange(yrs[0] - age - 1, yrs[-1] + 1)
-    sf = msa.survival_matrix(_vehicle_lifetime(p, list(ext)), ext).values
+    sf = msa.survival_matrix(vehicle_lifetime(p, list(ext)), ext).values
     rows = yrs - ext[0]
     born = yrs - age - ext[0]
     num = sf[np.ix_(rows, born)]
@@ -342,7 +357,7 @@ def compute(config: msa.ModelConfig, scenario: str = "baseline") -> dict:
 
     age = _import_age(config, scenario, p)
     import_mass = d["registrations"].sel(flow="used_import", drop=True) * _built(per_vehicle, age)
-    vehicle_life = _vehicle_lifetime(p, years)
+    vehicle_life = vehicle_lifetime(p, years)
     import_sf = _import_survival(p, years, age)
     use_new = msa.inflow_driven(new_mass, vehicle_life, by_cohort=True)
     use_imports = _imported_stock(import_mass, import_sf, by_cohort=True)
@@ -658,7 +673,22 @@ def _supply_table(c: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _headline(c: dict, series: dict) -> pd.DataFrame:
+def headline_table(c: dict, series: dict) -> pd.DataFrame:
+    """Return the headline numbers of a run: fleet, demand, urban mine, secondary supply.
+
+    Parameters
+    ----------
+    c : dict
+        The quantities of :func:`compute`.
+    series : dict
+        The indicator series of :func:`indicator_series` for ``c``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``label`` (e.g. ``"Li demand 2030"``), columns ``value`` and ``units``
+        (``vehicles``, ``t`` or ``1``); the report's headline table.
+    """
     demand = c["demand_m"]
     primary = c["primary"].sum(["vehicle", "chemistry"])
     stock = (
@@ -951,7 +981,7 @@ def run(config: msa.ModelConfig, scenario: str = "baseline") -> msa.ModelResult:
         system=system,
         tables=tables,
         indicators=indicators,
-        headline=_headline(c, series),
+        headline=headline_table(c, series),
         quality=_quality(c),
         figures=figures,
         report_figures=report_figures,

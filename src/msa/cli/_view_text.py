@@ -4,6 +4,7 @@ Written for a policy reader: every link names its nodes in Dutch with the Englis
 every variable row names the JRC variable in words, every value carries its unit, and uncertain
 ('?') mappings are marked in the links and listed with their tentative place and the reason.
 Views with a flow of 10 Mt or more show values in Mt, as the ICER and CBS publish them.
+:func:`format_number` is the CLI's one number format (also for ``msa indicators``).
 """
 
 from __future__ import annotations
@@ -66,11 +67,34 @@ def display_scale(frames: list[pd.DataFrame], units: str) -> tuple[float, str]:
     return 1.0, units
 
 
-def _number(value: float, divisor: float) -> str:
+def format_number(value: float) -> str:
+    """Return a value as the console shows it: grouped whole numbers from 100, else 4 digits.
+
+    Parameters
+    ----------
+    value : float
+        The value, in the units it is shown in.
+
+    Returns
+    -------
+    str
+        A whole number with thousands separators when ``abs(value) >= 100``, else 4
+        significant digits.
+
+    Examples
+    --------
+    >>> format_number(12345.6), format_number(3.14159), format_number(-250.0)
+    ('12,346', '3.142', '-250')
+    """
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
+
+
+def _scaled_number(value: float, divisor: float) -> str:
+    """Return ``value / divisor``: one decimal when scaled (to Mt), else :func:`format_number`."""
     shown = value / divisor
     if divisor != 1.0:
         return f"{shown:,.1f}"
-    return f"{shown:,.0f}" if abs(shown) >= 100 else f"{shown:.4g}"
+    return format_number(shown)
 
 
 def _table(rows: list[list[str]], header: list[str], right: set[int]) -> list[str]:
@@ -133,7 +157,7 @@ def view_lines(view: View, dims: list[str]) -> list[str]:
             en = f"{english[link['source']]} {_ARROW} {english[link['target']]}"
             status = _UNCERTAIN_MARK if link["status"] == "uncertain" else link["status"]
             extra = [str(link[d]) for d in dims]
-            value = _number(link["value"], divisor)
+            value = _scaled_number(link["value"], divisor)
             rows.append([*extra, nl, value, shown_units, link["jrc_codes"], status])
             rows.append([*([""] * len(dims)), f"  {en}", "", "", "", ""])
         header = [*dims, "link (NL / EN)", "value", "units", "JRC codes", "status"]
@@ -156,7 +180,7 @@ def view_lines(view: View, dims: list[str]) -> list[str]:
         for row in frame.to_dict("records"):
             extra = [str(row[d]) for d in dims]
             base = [*extra, row["code"], variable_name(row["code"])]
-            base += [_number(row["value"], divisor), shown_units]
+            base += [_scaled_number(row["value"], divisor), shown_units]
             if frame is view.inside:
                 rows.append([*base, _where(pd.Series(row), dutch, english)])
             elif frame is view.out_of_scope:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from msa.errors import MassBalanceError, MsaError
+
+if TYPE_CHECKING:
+    from msa.figures.diagram import ColorBy
 
 app = typer.Typer(
     name="msa",
@@ -139,10 +142,6 @@ def _load_for_views(path: Path):  # -> msa.System
     return read_system(path)
 
 
-def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
-
-
 @app.command()
 def views(
     path: Annotated[Path, typer.Argument(help="An MSA model folder (msa.csv) or a System.")],
@@ -187,13 +186,14 @@ def indicators(
     year: Annotated[int | None, typer.Option(help="One year (default: all years).")] = None,
 ) -> None:
     """Print the indicator table (DMI, DMC, import reliance, EoL-RIR, CMUR, ...)."""
+    from msa.cli._view_text import format_number
     from msa.jrc_msa.indicators import indicator_table
 
     system = _load_for_views(path)
     table = indicator_table(system, year=year)
     shown = table.copy()
     shown["value"] = [
-        "n/a" if v != v else (f"{v:.4f}" if u == "1" else _fmt(v))
+        "n/a" if v != v else (f"{v:.4f}" if u == "1" else format_number(v))
         for v, u in zip(shown["value"], shown["units"].fillna(""), strict=True)
     ]
     shown["note"] = shown["note"].fillna("").str.slice(0, 90)
@@ -237,10 +237,9 @@ def sankey(
     from msa.figures.diagram import sankey as build
     from msa.figures.export import parse_formats, write_figure
 
-    views_known = {"jrc": None, "icer": "icer_national", "icer_national": "icer_national"}
-    views_known["pga"] = "pga"
-    if view not in views_known:
+    if view not in _SANKEY_VIEWS:
         raise ConfigError(f"unknown view {view!r}; use jrc, icer or pga")
+    view_name = _SANKEY_VIEWS[view]
     formats = parse_formats(format)  # checked before any work
     system = _load_for_views(path)
     years = [int(y) for y in system.years]
@@ -248,29 +247,30 @@ def sankey(
         raise DataError(
             f"{path}: year {year} is outside the data ({years[0]}-{years[-1]}); pick one of {years}"
         )
+    language = _language(lang)
     nodes, footnotes = None, ()
-    if views_known[view] is None:
-        links = links_from_system(system, year, lang=lang)  # type: ignore[arg-type]
+    if view_name is None:
+        links = links_from_system(system, year, lang=language)
     else:
         try:
             from msa import jrc_msa
         except ImportError as err:  # pragma: no cover - views ship with msa
             raise ConfigError(f"view {view!r} needs msa.views, which is missing") from err
-        made = getattr(jrc_msa, views_known[view])(system, year=year)
+        made = getattr(jrc_msa, view_name)(system, year=year)
         links = pd.concat([made.links, jrc_msa.scope_gaps(made)], ignore_index=True)
-        nodes, footnotes = made.nodes, made.footnotes_in(lang)
+        nodes, footnotes = made.nodes, made.footnotes_in(language)
         if "year" in links.columns:
             links = links[links["year"] == year]
     if links.empty or (links["value"] == 0).all():
         raise DataError(f"{path}: view {view!r} has no flows in {year}; nothing to draw")
-    chosen = color_by or ("stage" if view == "jrc" else "flow_type")
-    title = _sankey_title(system.name, views_known[view] or "jrc", year, lang)
+    chosen = _color_by(color_by or ("stage" if view == "jrc" else "flow_type"))
+    title = _sankey_title(system.name, view_name or "jrc", year, language)
     start = time.perf_counter()
     fig = build(
         links,
         nodes=nodes,
-        lang=lang,  # type: ignore[arg-type]
-        color_by=chosen,  # type: ignore[arg-type]
+        lang=language,
+        color_by=chosen,
         scale=scale,
         title=title,
         width=width,
@@ -285,6 +285,40 @@ def sankey(
         typer.echo(f"wrote {item}")
     units_per_px = fig.layout.meta["msa_sankey"]["units_per_px"]
     typer.echo(f"{len(written)} file(s) in {took:.1f} s; scale {units_per_px:.4g} per px")
+
+
+#: ``--view`` of ``msa sankey``: the view function of :mod:`msa.jrc_msa`; None draws the
+#: system's own flows.
+_SANKEY_VIEWS: dict[str, str | None] = {
+    "jrc": None,
+    "icer": "icer_national",
+    "icer_national": "icer_national",
+    "pga": "pga",
+}
+_LANGUAGES: dict[str, Literal["en", "nl"]] = {"en": "en", "nl": "nl"}
+_COLORS_BY: dict[str, ColorBy] = {
+    "stage": "stage",
+    "material": "material",
+    "flow_type": "flow_type",
+}
+
+
+def _language(lang: str) -> Literal["en", "nl"]:
+    """Return ``--lang`` as a label language; :class:`ConfigError` if it is not en or nl."""
+    from msa.errors import ConfigError
+
+    if lang not in _LANGUAGES:
+        raise ConfigError(f"lang must be 'en' or 'nl' (got {lang!r})")
+    return _LANGUAGES[lang]
+
+
+def _color_by(value: str) -> ColorBy:
+    """Return ``--color-by`` as the figures' colour meaning; :class:`ConfigError` if unknown."""
+    from msa.errors import ConfigError
+
+    if value not in _COLORS_BY:
+        raise ConfigError(f"color_by must be 'stage', 'material' or 'flow_type' (got {value!r})")
+    return _COLORS_BY[value]
 
 
 _VIEW_TITLES = {

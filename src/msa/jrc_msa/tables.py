@@ -1,19 +1,22 @@
 """MSA tables and the JRC reference tables: reading, validating and code handling.
 
-The private half of :mod:`msa.templates` (its public door): the bundled reference tables
-(``src/msa/data/jrc_*.csv``, ``view_*.csv``), JRC codes and folds, and the MSA table reader that
-names file, row, column and code for every problem.
+What the rest of :mod:`msa.jrc_msa` builds on: the bundled reference tables
+(``src/msa/data/jrc_*.csv``, ``view_*.csv``), JRC codes and folds, the chain's signed-sum
+expressions (:func:`parse_expression`, :func:`signed_sum`), and the MSA table reader that names
+file, row, column and code for every problem.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from msa.errors import ConfigError, DataError, ProvenanceError
 from msa.system.provenance import GRADES
@@ -99,7 +102,21 @@ def jrc_codes(frame: str = "jrc") -> tuple[str, ...]:
     return tuple(table.loc[table["frame"] == frame, "code"])
 
 
-def _variable_info() -> pd.DataFrame:
+def variable_info() -> pd.DataFrame:
+    """Return the JRC (and national-only) variables indexed by code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``jrc_variables.csv`` indexed by ``code``: ``role`` (e.g. ``total``), ``kind``
+        (``stock`` or ``flow``), ``signed`` (``"1"`` where a value may be negative), names and
+        the other columns, all as strings.
+
+    Examples
+    --------
+    >>> variable_info().at["E.1.1", "kind"]
+    'stock'
+    """
     return _read_reference("jrc_variables").set_index("code")
 
 
@@ -129,12 +146,66 @@ def split_codes(code: str, *, where: str = "code") -> tuple[str, ...]:
     return parts
 
 
-def _parse_expression(expression: str) -> list[tuple[int, str]]:
-    """Parse ``"B.1.1 + B.1.2 - B.1.3"`` into ``[(1, 'B.1.1'), (1, 'B.1.2'), (-1, 'B.1.3')]``."""
+def parse_expression(expression: str) -> list[tuple[int, str]]:
+    """Parse a signed sum of JRC codes, as the chain's edges and stock changes are written.
+
+    ``jrc_structure.csv`` gives each edge of the chain, and ``jrc_stocks.csv`` each stock
+    change, as codes joined by ``+`` or ``-`` (a leading sign is allowed); this returns its
+    terms. Codes are not checked against the known ones.
+
+    Parameters
+    ----------
+    expression : str
+        E.g. ``"B.1.1 + B.1.2 - B.1.3"`` or ``"- B.1.1 - B.1.2"``.
+
+    Returns
+    -------
+    list of (int, str)
+        ``(sign, code)`` per term in the order written; ``sign`` is ``1`` or ``-1``.
+
+    Raises
+    ------
+    ConfigError
+        If the expression holds no code.
+
+    Examples
+    --------
+    >>> parse_expression("B.1.1 + B.1.2 - B.1.3")
+    [(1, 'B.1.1'), (1, 'B.1.2'), (-1, 'B.1.3')]
+    """
     terms = [(-1 if sign == "-" else 1, code) for sign, code in _TERM.findall(expression)]
     if not terms:
         raise ConfigError(f"jrc_structure: cannot parse expression {expression!r}")
     return terms
+
+
+def signed_sum(variables: xr.DataArray, terms: Sequence[tuple[int, str]]) -> xr.DataArray:
+    """Return the value of a parsed expression: the signed sum of its variables.
+
+    Parameters
+    ----------
+    variables : xarray.DataArray
+        Variables with a ``code`` dim holding every code of ``terms``.
+    terms : sequence of (int, str)
+        ``(sign, code)`` pairs from :func:`parse_expression`; at least one.
+
+    Returns
+    -------
+    xarray.DataArray
+        The sum of ``sign * variables.sel(code=code)`` over the terms: the other dims of
+        ``variables``, no ``code`` dim.
+
+    Examples
+    --------
+    >>> v = xr.DataArray([10.0, 4.0], dims="code", coords={"code": ["C.1.1", "C.1.2"]})
+    >>> float(signed_sum(v, parse_expression("C.1.1 - C.1.2")))
+    6.0
+    """
+    parts = [sign * variables.sel(code=code, drop=True) for sign, code in terms]
+    total = 0 + parts[0]  # start from 0 as sum() does (a lone -0.0 comes out 0.0)
+    for part in parts[1:]:
+        total = total + part
+    return total
 
 
 # ----------------------------------------------------------------------------- MSA tables
@@ -228,7 +299,7 @@ def validate_msa_table(frame: pd.DataFrame, *, origin: str = "MSA table") -> pd.
             f"{at(i, 'grade')}: unknown grade {out['grade'].iloc[i]!r}; use one of {list(GRADES)}"
         )
     _check_duplicates(out, origin)
-    info = _variable_info()
+    info = variable_info()
     members = out["code"].str.split("+")
     is_stock = members.map(lambda ms: any(info.at[m, "kind"] == "stock" for m in ms))
     is_signed = members.map(lambda ms: all(info.at[m, "signed"] == "1" for m in ms))

@@ -33,6 +33,7 @@ nine raw materials*, methodology: variables A.1.1-G.1.5.
 from __future__ import annotations
 
 import functools
+import operator
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,13 +46,14 @@ from msa.errors import ConfigError, DataError, ProvenanceError
 from msa.jrc_msa.tables import (
     MASS_UNITS,
     MSA_COLUMNS,
-    _parse_expression,
-    _variable_info,
     jrc_codes,
+    parse_expression,
     read_msa_table,
     reference_table,
+    signed_sum,
     split_codes,
     validate_msa_table,
+    variable_info,
 )
 from msa.system.core import System
 from msa.system.mass_balance import balance, throughput
@@ -130,12 +132,7 @@ def variables_from_table(table: pd.DataFrame) -> xr.DataArray:
     """
     if "row" not in table.columns:
         table = validate_msa_table(table.astype(str))
-    coords = {
-        "time": sorted(int(y) for y in set(table["year"])),
-        "material": sorted(set(table["material"])),
-        "region": sorted(set(table["region"])),
-    }
-    values = _pivot(table, "value", coords).astype(float)
+    values = _pivot(table, "value", _coords(table)).astype(float)
     values.attrs["units"] = "t"
     values.name = "value"
     return values
@@ -187,46 +184,124 @@ def build_msa_system(
     >>> float(built.system.flow("Collection", "Recycling").sum())
     10.0
     """
+    table = _checked_table(table, missing, origin)
+    given = _table_variables(table)
+    covered = {m for key in given.codes for m in key.split("+")}
+    absent = [c for c in jrc_codes() if c not in covered]
+    if missing == "zero":
+        given, absent = _zero_filled(given, absent), []
+    else:
+        _check_complete(given.values, origin)
+    system = System(name, coords=_coords(table), sources=sources, attrs={"template": "jrc_msa"})
+    _add_processes(system)
+    _add_parameters(system, given)
+    skipped: list[dict[str, str]] = []
+    negative = _add_edges(system, given, skipped)
+    _add_stocks(system, given, skipped)
+    return MsaBuild(
+        system=system,
+        missing=tuple(absent),
+        skipped=pd.DataFrame(skipped, columns=["element", "missing_codes"]),
+        imbalance=stage_imbalance(system),
+        negative_edges=negative,
+    )
+
+
+@dataclass(frozen=True)
+class _Variables:
+    """The variables of an MSA table over ``code, time, material, region``, with provenance.
+
+    ``values`` is NaN, and ``source_ids`` and ``grades`` are ``""``, where the table gives no
+    value.
+    """
+
+    values: xr.DataArray
+    source_ids: xr.DataArray
+    grades: xr.DataArray
+
+    @property
+    def codes(self) -> set[str]:
+        """The codes (single or folded) given."""
+        return {str(c) for c in self.values["code"].values}
+
+
+def _coords(table: pd.DataFrame) -> dict[str, list]:
+    """Return the ``time``, ``material`` and ``region`` labels of a validated MSA table."""
+    return {
+        "time": sorted(int(y) for y in set(table["year"])),
+        "material": sorted(set(table["material"])),
+        "region": sorted(set(table["region"])),
+    }
+
+
+def _checked_table(table: pd.DataFrame, missing: str, origin: str) -> pd.DataFrame:
+    """Return ``table`` validated (unless it is already) after checking ``missing``.
+
+    Raises
+    ------
+    ConfigError
+        If ``missing`` is neither ``"report"`` nor ``"zero"``.
+    DataError
+        If the table is invalid (:func:`validate_msa_table`) or has no rows.
+    """
     if missing not in ("report", "zero"):
         raise ConfigError(f"missing must be 'report' or 'zero' (got {missing!r})")
     if "row" not in table.columns:
         table = validate_msa_table(table.astype(str), origin=origin)
     if table.empty:
         raise DataError(f"{origin}: the MSA table has no rows")
-    coords = {
-        "time": sorted(int(y) for y in set(table["year"])),
-        "material": sorted(set(table["material"])),
-        "region": sorted(set(table["region"])),
-    }
-    values = variables_from_table(table)
-    source_ids = _pivot(table, "source_id", coords).fillna("")
-    grades = _pivot(table, "grade", coords).fillna("")
-    given = set(values["code"].values)
-    covered = {m for key in given for m in key.split("+")}
-    absent = [c for c in jrc_codes() if c not in covered]
-    partial = [c for c in given if bool(values.sel(code=c).isnull().any())]
-    if missing == "zero":
-        hole = values.isnull()
-        filler = xr.DataArray(
-            np.zeros((len(absent), *values.shape[1:])),
-            dims=values.dims,
-            coords={**{d: values[d] for d in values.dims[1:]}, "code": absent},
-        )
-        fill_grade = xr.full_like(filler, "D", dtype=object)
-        values = xr.concat([values.fillna(0.0), filler], dim="code")
-        grades = xr.concat([grades.where(~hole, "D"), fill_grade], "code")
-        source_ids = xr.concat([source_ids, xr.full_like(filler, "", dtype=object)], "code")
-        absent = []
-    elif partial:
-        code = sorted(partial)[0]
-        hole = values.sel(code=code).isnull().stack(cell=("time", "material", "region"))
-        cell = hole["cell"].values[np.argmax(hole.values)]
-        raise DataError(
-            f"{origin}: code {code!r} is given for some cells but not for year {cell[0]}, "
-            f"material {cell[1]!r}, region {cell[2]!r}; add the row, or build with "
-            "missing='zero' to take absent values as 0"
-        )
-    system = System(name, coords=coords, sources=sources, attrs={"template": "jrc_msa"})
+    return table
+
+
+def _table_variables(table: pd.DataFrame) -> _Variables:
+    """Return the values, source ids and grades of a validated MSA table."""
+    coords = _coords(table)
+    return _Variables(
+        values=variables_from_table(table),
+        source_ids=_pivot(table, "source_id", coords).fillna(""),
+        grades=_pivot(table, "grade", coords).fillna(""),
+    )
+
+
+def _zero_filled(given: _Variables, absent: list[str]) -> _Variables:
+    """Return ``given`` with every hole and every ``absent`` code set to 0, grade D, no source."""
+    values, hole = given.values, given.values.isnull()
+    filler = xr.DataArray(
+        np.zeros((len(absent), *values.shape[1:])),
+        dims=values.dims,
+        coords={**{d: values[d] for d in values.dims[1:]}, "code": absent},
+    )
+    fill_grade = xr.full_like(filler, "D", dtype=object)
+    return _Variables(
+        values=xr.concat([values.fillna(0.0), filler], dim="code"),
+        source_ids=xr.concat([given.source_ids, xr.full_like(filler, "", dtype=object)], "code"),
+        grades=xr.concat([given.grades.where(~hole, "D"), fill_grade], "code"),
+    )
+
+
+def _check_complete(values: xr.DataArray, origin: str) -> None:
+    """Raise if a code is given for some cells (year, material, region) but not for all.
+
+    Raises
+    ------
+    DataError
+        Naming the first such code and a cell it lacks.
+    """
+    partial = [c for c in values["code"].values if bool(values.sel(code=c).isnull().any())]
+    if not partial:
+        return
+    code = sorted(partial)[0]
+    hole = values.sel(code=code).isnull().stack(cell=("time", "material", "region"))
+    cell = hole["cell"].values[np.argmax(hole.values)]
+    raise DataError(
+        f"{origin}: code {code!r} is given for some cells but not for year {cell[0]}, "
+        f"material {cell[1]!r}, region {cell[2]!r}; add the row, or build with "
+        "missing='zero' to take absent values as 0"
+    )
+
+
+def _add_processes(system: System) -> None:
+    """Add the processes of the chain (``jrc_processes.csv``)."""
     for row in reference_table("jrc_processes").itertuples():
         system.add_process(
             row.id,
@@ -235,42 +310,60 @@ def build_msa_system(
             label_en=row.label_en,
             label_nl=row.label_nl,
         )
-    info = _variable_info()
-    for code in values["code"].values:
+
+
+def _add_parameters(system: System, given: _Variables) -> None:
+    """Add every given variable as a parameter named by its code (``attrs["jrc_code"]``)."""
+    info = variable_info()
+    for code in given.values["code"].values:
         first = code.split("+")[0]
         system.add_parameter(
             code,
-            values.sel(code=code, drop=True),
+            given.values.sel(code=code, drop=True),
             units="t",
-            source_id=source_ids.sel(code=code, drop=True),
-            grade=grades.sel(code=code, drop=True),
+            source_id=given.source_ids.sel(code=code, drop=True),
+            grade=given.grades.sel(code=code, drop=True),
             attrs={
                 "jrc_code": code,
                 "role": info.at[first, "role"],
                 "kind": info.at[first, "kind"],
             },
         )
-    available = set(values["code"].values)
-    skipped: list[dict[str, str]] = []
+
+
+def _combine(
+    given: _Variables, expression: str, element: str, skipped: list[dict[str, str]]
+) -> tuple[xr.DataArray, xr.DataArray] | None:
+    """Return an expression's value and worst grade per cell.
+
+    None, with ``element`` and the lacking codes appended to ``skipped``, if a code of the
+    expression is not given (alone).
+    """
+    terms = parse_expression(expression)
+    available = given.codes
+    lacking = [c for _, c in terms if c not in available]
+    if lacking:
+        skipped.append({"element": element, "missing_codes": "+".join(lacking)})
+        return None
+    members = xr.concat([given.grades.sel(code=c, drop=True) for _, c in terms], dim="_term")
+    worst = worst_grade(members.transpose(..., "_term").values, axis=-1)
+    return signed_sum(given.values, terms), members.isel(_term=0, drop=True).copy(data=worst)
+
+
+def _add_edges(system: System, given: _Variables, skipped: list[dict[str, str]]) -> tuple[str, ...]:
+    """Add an edge per row of ``jrc_structure.csv`` whose codes are given.
+
+    An edge lacking a code is appended to ``skipped``. Returns the derived edges (with a minus
+    sign or a stage total) that come out negative somewhere.
+    """
+    info = variable_info()
     negative: list[str] = []
-
-    def combine(expression: str, element: str) -> tuple[xr.DataArray, xr.DataArray] | None:
-        terms = _parse_expression(expression)
-        lacking = [c for _, c in terms if c not in available]
-        if lacking:
-            skipped.append({"element": element, "missing_codes": "+".join(lacking)})
-            return None
-        total = sum(s * values.sel(code=c, drop=True) for s, c in terms)
-        members = xr.concat([grades.sel(code=c, drop=True) for _, c in terms], dim="_term")
-        worst = worst_grade(members.transpose(..., "_term").values, axis=-1)
-        return total, members.isel(_term=0, drop=True).copy(data=worst)
-
     for row in reference_table("jrc_structure").itertuples():
         element = f"{row.source} => {row.target}"
-        made = combine(row.expression, element)
+        made = _combine(given, row.expression, element, skipped)
         if made is None:
             continue
-        terms = _parse_expression(row.expression)
+        terms = parse_expression(row.expression)
         derived = any(s < 0 or info.at[c, "role"] == "total" for s, c in terms)
         value, grade = made
         attrs = {"jrc_expression": row.expression} if derived else {}
@@ -283,14 +376,22 @@ def build_msa_system(
             units="t",
             signed=derived or any(info.at[c, "signed"] == "1" for _, c in terms),
             jrc_code=None if derived else "+".join(c for _, c in terms),
-            source_id=_single_source(source_ids, [c for _, c in terms]),
+            source_id=_single_source(given.source_ids, [c for _, c in terms]),
             grade=grade,
             attrs=attrs,
         )
+    return tuple(negative)
+
+
+def _add_stocks(system: System, given: _Variables, skipped: list[dict[str, str]]) -> None:
+    """Add a stock per row of ``jrc_stocks.csv`` whose level and change codes are given.
+
+    A stock lacking a code is appended to ``skipped``.
+    """
     for row in reference_table("jrc_stocks").itertuples():
         element = f"stock {row.process}"
-        level = combine(row.stock_code, element)
-        change = combine(row.change_expression, element) if level is not None else None
+        level = _combine(given, row.stock_code, element, skipped)
+        change = None if level is None else _combine(given, row.change_expression, element, skipped)
         if level is None or change is None:
             continue
         system.add_stock(
@@ -298,17 +399,10 @@ def build_msa_system(
             level[0],
             stock_change=change[0],
             units="t",
-            source_id=source_ids.sel(code=row.stock_code, drop=True),
+            source_id=given.source_ids.sel(code=row.stock_code, drop=True),
             grade=level[1],
             attrs={"jrc_code": row.stock_code, "jrc_change": row.change_expression},
         )
-    return MsaBuild(
-        system=system,
-        missing=tuple(absent),
-        skipped=pd.DataFrame(skipped, columns=["element", "missing_codes"]),
-        imbalance=stage_imbalance(system),
-        negative_edges=tuple(negative),
-    )
 
 
 def _single_source(source_ids: xr.DataArray, codes: list[str]) -> xr.DataArray | str:
@@ -451,7 +545,7 @@ def jrc_variables(
                     f"{[where[k] for k in overlap]} without covering the same codes; tag "
                     "each code once"
                 )
-            if not _same(sum(found[k] for k in overlap), arr):
+            if not _same(functools.reduce(operator.add, (found[k] for k in overlap)), arr):
                 raise DataError(
                     f"system {system.name!r}: {label} carries jrc_code {key!r} with values "
                     f"differing from {[where[k] for k in overlap]}; tag one of them only"

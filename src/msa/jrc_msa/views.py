@@ -27,13 +27,20 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from msa.errors import ConfigError, DataError
-from msa.jrc_msa.tables import _parse_expression, jrc_codes, reference_table
+from msa.jrc_msa.tables import (
+    jrc_codes,
+    parse_expression,
+    reference_table,
+    signed_sum,
+    variable_info,
+)
 from msa.jrc_msa.template import jrc_variables
 from msa.system.core import System
 
@@ -91,37 +98,14 @@ class ViewMapping:
     nodes: pd.DataFrame
 
     def __post_init__(self) -> None:
-        where = f"view mapping {self.name!r}"
         for optional in ("flow_type", "note_nl"):
             if optional not in self.table.columns:
                 object.__setattr__(self, "table", self.table.assign(**{optional: ""}))
-        missing = [c for c in _MAP_COLUMNS if c not in self.table.columns]
-        if missing:
-            raise ConfigError(f"{where}: missing column(s) {missing}")
-        codes = self.table["code"]
-        dup = sorted(set(codes[codes.duplicated()]))
-        if dup:
-            raise ConfigError(f"{where}: code(s) {dup} mapped more than once")
-        absent = [c for c in jrc_codes("all") if c not in set(codes)]
-        if absent:
-            raise ConfigError(f"{where}: code(s) {absent} not mapped; map each (or out of scope)")
-        bad = sorted(set(self.table["status"]) - set(STATUSES))
-        if bad:
-            raise ConfigError(f"{where}: unknown status {bad}; use one of {list(STATUSES)}")
+        where = f"view mapping {self.name!r}"
+        _check_mapping_table(self.table, where)
         known = set(self.nodes["node"])
         for row in self.table.itertuples():
-            has_link = bool(row.source and row.target)
-            if row.status == "in scope" and not has_link:
-                raise ConfigError(f"{where}: code {row.code} is in scope without source/target")
-            if row.status == "inside a node" and not row.node:
-                raise ConfigError(f"{where}: code {row.code} is inside a node but names none")
-            if row.status == "uncertain" and not (has_link or row.node):
-                raise ConfigError(f"{where}: uncertain code {row.code} needs a tentative link/node")
-            for used in (row.source, row.target, row.node):
-                if used and used not in known:
-                    raise ConfigError(
-                        f"{where}: code {row.code} uses node {used!r}, not in the view's nodes"
-                    )
+            _check_mapping_row(row, known, where)
 
     @functools.cached_property
     def _by_code(self) -> dict[str, dict[str, str]]:
@@ -167,6 +151,52 @@ class ViewMapping:
             "the data do not split them",
             "flow_type": flow_type,
         }
+
+
+def _check_mapping_table(table: pd.DataFrame, where: str) -> None:
+    """Check a mapping's columns, that it maps every code once, and that its statuses are known.
+
+    Raises
+    ------
+    ConfigError
+        On a missing column, a code mapped twice or not at all, or an unknown status.
+    """
+    missing = [c for c in _MAP_COLUMNS if c not in table.columns]
+    if missing:
+        raise ConfigError(f"{where}: missing column(s) {missing}")
+    codes = table["code"]
+    dup = sorted(set(codes[codes.duplicated()]))
+    if dup:
+        raise ConfigError(f"{where}: code(s) {dup} mapped more than once")
+    absent = [c for c in jrc_codes("all") if c not in set(codes)]
+    if absent:
+        raise ConfigError(f"{where}: code(s) {absent} not mapped; map each (or out of scope)")
+    bad = sorted(set(table["status"]) - set(STATUSES))
+    if bad:
+        raise ConfigError(f"{where}: unknown status {bad}; use one of {list(STATUSES)}")
+
+
+def _check_mapping_row(row: Any, known: set[str], where: str) -> None:
+    """Check that one code's row places it as its status requires, on nodes of the view.
+
+    Raises
+    ------
+    ConfigError
+        If an in-scope code has no link, an inside code no node, an uncertain code neither, or
+        the row uses a node not in ``known``.
+    """
+    has_link = bool(row.source and row.target)
+    if row.status == "in scope" and not has_link:
+        raise ConfigError(f"{where}: code {row.code} is in scope without source/target")
+    if row.status == "inside a node" and not row.node:
+        raise ConfigError(f"{where}: code {row.code} is inside a node but names none")
+    if row.status == "uncertain" and not (has_link or row.node):
+        raise ConfigError(f"{where}: uncertain code {row.code} needs a tentative link/node")
+    for used in (row.source, row.target, row.node):
+        if used and used not in known:
+            raise ConfigError(
+                f"{where}: code {row.code} uses node {used!r}, not in the view's nodes"
+            )
 
 
 def load_mapping(view: str) -> ViewMapping:
@@ -411,16 +441,16 @@ def _derived_links(
     Only edges of ``jrc_structure.csv`` with a minus sign or a stage total are derived; the
     others are links of single variables already. An edge lacking a code is left out.
     """
-    info = reference_table("jrc_variables").set_index("code")
+    info = variable_info()
     keys = set(str(k) for k in variables["code"].values)
     rows = []
     for edge in reference_table("jrc_structure").itertuples():
-        terms = _parse_expression(edge.expression)
+        terms = parse_expression(edge.expression)
         if not any(s < 0 or info.at[c, "role"] == "total" for s, c in terms):
             continue
         if not all(c in keys for _, c in terms):
             continue
-        value = sum(s * variables.sel(code=c, drop=True) for s, c in terms)
+        value = signed_sum(variables, terms)
         frame = _long(value.expand_dims(code=["_"]), year).drop(columns="code")
         frame["source"], frame["target"] = edge.source, edge.target
         frame["status"] = "in scope"

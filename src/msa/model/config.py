@@ -297,6 +297,220 @@ def _check_keys(path: Path, where: str, got: Iterable[str], allowed: set[str]) -
         raise _fail(path, where, f"unknown key {unknown[0]!r}; allowed: {sorted(allowed)}")
 
 
+def _read_toml(path: Path) -> tuple[Path, dict[str, Any]]:
+    """Return the ``model.toml`` file of ``path`` (a folder or the file) and its parsed content.
+
+    Raises
+    ------
+    ConfigError
+        If the file does not exist or is not valid TOML.
+    """
+    file = path / "model.toml" if path.is_dir() else path
+    if not file.is_file():
+        raise ConfigError(f"{file}: model configuration not found (expected a model.toml)")
+    try:
+        return file, tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{file}: invalid TOML ({err})") from err
+
+
+def _check_sections(file: Path, raw: Mapping[str, Any]) -> None:
+    """Check the top-level sections: none unknown, ``[model]``, ``[dims]``, ``[parameters]`` given.
+
+    Raises
+    ------
+    ConfigError
+        On an unknown or a missing section.
+    """
+    _check_keys(file, "top level", raw, _TOP_KEYS)
+    for section in ("model", "dims", "parameters"):
+        if section not in raw:
+            raise _fail(file, "top level", f"missing section [{section}]")
+
+
+def _check_model(file: Path, model: Mapping[str, Any]) -> None:
+    """Check ``[model]``: known keys only, and ``name``, ``module``, ``sources`` non-empty strings.
+
+    Raises
+    ------
+    ConfigError
+        On an unknown key or a missing or empty required string.
+    """
+    _check_keys(file, "[model]", model, _MODEL_KEYS)
+    for key in ("name", "module", "sources"):
+        if not isinstance(model.get(key), str) or not model[key]:
+            raise _fail(file, f"[model] {key}", "a non-empty string is required")
+
+
+def _read_dims(file: Path, spec: Mapping[str, Any]) -> dict[str, tuple]:
+    """Return the labels of each dim of ``[dims]``; ``time`` is required.
+
+    Raises
+    ------
+    ConfigError
+        On a malformed ``time`` range, an empty or duplicated label list, or no ``time``.
+    """
+    dims: dict[str, tuple] = {}
+    for dim, labels in spec.items():
+        dims[dim] = _time_labels(file, labels) if dim == "time" else _dim_labels(file, dim, labels)
+    if "time" not in dims:
+        raise _fail(file, "[dims]", "time = { start, end } is required")
+    return dims
+
+
+def _time_labels(file: Path, spec: object) -> tuple[int, ...]:
+    """Return the years of ``time = { start = YEAR, end = YEAR }`` (both included)."""
+    if not isinstance(spec, dict) or set(spec) != {"start", "end"}:
+        raise _fail(file, "[dims] time", "give time = { start = YEAR, end = YEAR }")
+    start, end = spec["start"], spec["end"]
+    if not (isinstance(start, int) and isinstance(end, int) and start <= end):
+        raise _fail(file, "[dims] time", f"need integer start <= end (got {spec})")
+    return tuple(range(start, end + 1))
+
+
+def _dim_labels(file: Path, dim: str, spec: object) -> tuple[str, ...]:
+    """Return the labels of a non-time dim: a non-empty list without duplicates."""
+    if not isinstance(spec, list) or not spec:
+        raise _fail(file, f"[dims] {dim}", "give a non-empty list of labels")
+    if len(set(spec)) != len(spec):
+        raise _fail(file, f"[dims] {dim}", f"duplicate labels in {spec}")
+    return tuple(str(s) for s in spec)
+
+
+def _read_data(file: Path, data: Mapping[str, Any]) -> dict[str, str]:
+    """Return the ``[data]`` tables (name to path relative to the model folder).
+
+    Raises
+    ------
+    ConfigError
+        If a table's path is not a string.
+    """
+    for name, rel in data.items():
+        if not isinstance(rel, str):
+            raise _fail(file, f"[data] {name}", "give a path relative to the model folder")
+    return dict(data)
+
+
+def _read_parameters(file: Path, spec: Mapping[str, Any]) -> dict[str, Parameter]:
+    """Return the ``[parameters]``, each checked by :func:`_read_parameter`."""
+    return {name: _read_parameter(file, name, value) for name, value in spec.items()}
+
+
+def _read_parameter(file: Path, name: str, spec: object) -> Parameter:
+    """Return one parameter: a table with a value, known keys, a source id and a grade.
+
+    Raises
+    ------
+    ConfigError
+        If the value, source id or grade is missing, a key is unknown or the grade invalid.
+    """
+    where = f"[parameters] {name}"
+    if not isinstance(spec, dict) or "value" not in spec:
+        raise _fail(file, where, "give { value = ..., units, source_id, grade, note }")
+    _check_keys(file, where, spec, _PARAM_KEYS)
+    for key in ("source_id", "grade"):
+        if not spec.get(key):
+            raise _fail(file, where, f"{key} is required (every value needs provenance)")
+    try:
+        return Parameter(
+            name,
+            spec["value"],
+            units=str(spec.get("units", "")),
+            source_id=str(spec["source_id"]),
+            grade=str(spec["grade"]),
+            note=str(spec.get("note", "")),
+        )
+    except ProvenanceError as err:
+        raise ConfigError(f"{file}: {where}: {err}") from err
+
+
+def _read_scenarios(
+    file: Path, spec: Mapping[str, Any], params: Mapping[str, Parameter]
+) -> dict[str, Scenario]:
+    """Return the baseline and the ``[scenarios.NAME]`` tables, each checked against ``params``.
+
+    Raises
+    ------
+    ConfigError
+        On the reserved name ``all``, a scenario that is not a table or has an unknown key, a
+        baseline with overrides, or an override of an unknown parameter or of another type.
+    """
+    scenarios: dict[str, Scenario] = {BASELINE: Scenario(BASELINE, "no override")}
+    for name, table in spec.items():
+        where = f"[scenarios.{name}]"
+        if name == "all":
+            raise _fail(file, where, "'all' is reserved (it runs every scenario)")
+        if not isinstance(table, dict):
+            raise _fail(file, where, "must be a table")
+        _check_keys(file, where, table, _SCENARIO_KEYS)
+        overrides = table.get("set", {})
+        if name == BASELINE and overrides:
+            raise _fail(file, where, "the baseline must not override parameters")
+        _check_overrides(file, where, overrides, params)
+        scenarios[name] = Scenario(
+            name,
+            str(table.get("description", "")),
+            overrides,
+            source_id=str(table.get("source_id", "")),
+            grade=str(table.get("grade", "D")),
+        )
+    return scenarios
+
+
+def _check_overrides(
+    file: Path, where: str, overrides: Mapping[str, Any], params: Mapping[str, Parameter]
+) -> None:
+    """Check that a scenario overrides known parameters only, each with a value of its kind.
+
+    Raises
+    ------
+    ConfigError
+        On an unknown parameter or a value of another type than the baseline's.
+    """
+    for key, value in overrides.items():
+        if key not in params:
+            raise _fail(
+                file,
+                f"{where} set",
+                f"unknown scenario key {key!r}: not a parameter; known: {sorted(params)}",
+            )
+        base = params[key].value
+        if not _same_kind(base, value):
+            raise _fail(
+                file,
+                f"{where} set.{key}",
+                f"value {value!r} has type {type(value).__name__}, the baseline "
+                f"{base!r} is {type(base).__name__}",
+            )
+
+
+def _check_sources(config: ModelConfig) -> None:
+    """Check that every parameter's and scenario's source id is in the model's sources table.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first parameter or scenario with an unknown source id.
+    DataError, ProvenanceError
+        If the sources table is missing or malformed.
+    """
+    sources = config.sources()
+    for p in config.parameters.values():
+        if p.source_id not in sources.index:
+            raise _fail(
+                config.path,
+                f"[parameters] {p.name}",
+                f"source_id {p.source_id!r} is not in {config.sources_file}",
+            )
+    for scen in config.scenarios.values():
+        if scen.source_id and scen.source_id not in sources.index:
+            raise _fail(
+                config.path,
+                f"[scenarios.{scen.name}]",
+                f"source_id {scen.source_id!r} is not in {config.sources_file}",
+            )
+
+
 def load_config(path: str | Path) -> ModelConfig:
     """Read and validate a model configuration.
 
@@ -315,102 +529,14 @@ def load_config(path: str | Path) -> ModelConfig:
         Missing file, TOML syntax error, unknown section or key, a scenario overriding an
         unknown parameter or changing its type, bad dims. The message names the file and key.
     """
-    path = Path(path)
-    file = path / "model.toml" if path.is_dir() else path
-    if not file.is_file():
-        raise ConfigError(f"{file}: model configuration not found (expected a model.toml)")
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{file}: invalid TOML ({err})") from err
-    _check_keys(file, "top level", raw, _TOP_KEYS)
-    for section in ("model", "dims", "parameters"):
-        if section not in raw:
-            raise _fail(file, "top level", f"missing section [{section}]")
+    file, raw = _read_toml(Path(path))
+    _check_sections(file, raw)
     model = raw["model"]
-    _check_keys(file, "[model]", model, _MODEL_KEYS)
-    for key in ("name", "module", "sources"):
-        if not isinstance(model.get(key), str) or not model[key]:
-            raise _fail(file, f"[model] {key}", "a non-empty string is required")
-
-    dims: dict[str, tuple] = {}
-    for dim, spec in raw["dims"].items():
-        if dim == "time":
-            if not isinstance(spec, dict) or set(spec) != {"start", "end"}:
-                raise _fail(file, "[dims] time", "give time = { start = YEAR, end = YEAR }")
-            start, end = spec["start"], spec["end"]
-            if not (isinstance(start, int) and isinstance(end, int) and start <= end):
-                raise _fail(file, "[dims] time", f"need integer start <= end (got {spec})")
-            dims["time"] = tuple(range(start, end + 1))
-        else:
-            if not isinstance(spec, list) or not spec:
-                raise _fail(file, f"[dims] {dim}", "give a non-empty list of labels")
-            if len(set(spec)) != len(spec):
-                raise _fail(file, f"[dims] {dim}", f"duplicate labels in {spec}")
-            dims[dim] = tuple(str(s) for s in spec)
-    if "time" not in dims:
-        raise _fail(file, "[dims]", "time = { start, end } is required")
-
-    data = raw.get("data", {})
-    for name, rel in data.items():
-        if not isinstance(rel, str):
-            raise _fail(file, f"[data] {name}", "give a path relative to the model folder")
-
-    params: dict[str, Parameter] = {}
-    for name, spec in raw["parameters"].items():
-        where = f"[parameters] {name}"
-        if not isinstance(spec, dict) or "value" not in spec:
-            raise _fail(file, where, "give { value = ..., units, source_id, grade, note }")
-        _check_keys(file, where, spec, _PARAM_KEYS)
-        for key in ("source_id", "grade"):
-            if not spec.get(key):
-                raise _fail(file, where, f"{key} is required (every value needs provenance)")
-        try:
-            params[name] = Parameter(
-                name,
-                spec["value"],
-                units=str(spec.get("units", "")),
-                source_id=str(spec["source_id"]),
-                grade=str(spec["grade"]),
-                note=str(spec.get("note", "")),
-            )
-        except ProvenanceError as err:
-            raise ConfigError(f"{file}: {where}: {err}") from err
-
-    scenarios: dict[str, Scenario] = {BASELINE: Scenario(BASELINE, "no override")}
-    for name, spec in raw.get("scenarios", {}).items():
-        where = f"[scenarios.{name}]"
-        if name == "all":
-            raise _fail(file, where, "'all' is reserved (it runs every scenario)")
-        if not isinstance(spec, dict):
-            raise _fail(file, where, "must be a table")
-        _check_keys(file, where, spec, _SCENARIO_KEYS)
-        overrides = spec.get("set", {})
-        if name == BASELINE and overrides:
-            raise _fail(file, where, "the baseline must not override parameters")
-        for key, value in overrides.items():
-            if key not in params:
-                raise _fail(
-                    file,
-                    f"{where} set",
-                    f"unknown scenario key {key!r}: not a parameter; known: {sorted(params)}",
-                )
-            base = params[key].value
-            if not _same_kind(base, value):
-                raise _fail(
-                    file,
-                    f"{where} set.{key}",
-                    f"value {value!r} has type {type(value).__name__}, the baseline "
-                    f"{base!r} is {type(base).__name__}",
-                )
-        scenarios[name] = Scenario(
-            name,
-            str(spec.get("description", "")),
-            overrides,
-            source_id=str(spec.get("source_id", "")),
-            grade=str(spec.get("grade", "D")),
-        )
-
+    _check_model(file, model)
+    dims = _read_dims(file, raw["dims"])
+    data = _read_data(file, raw.get("data", {}))
+    params = _read_parameters(file, raw["parameters"])
+    scenarios = _read_scenarios(file, raw.get("scenarios", {}), params)
     config = ModelConfig(
         path=file,
         name=model["name"],
@@ -418,26 +544,12 @@ def load_config(path: str | Path) -> ModelConfig:
         module=model["module"],
         sources_file=model["sources"],
         dims=MappingProxyType(dims),
-        data=MappingProxyType(dict(data)),
+        data=MappingProxyType(data),
         parameters=MappingProxyType(params),
         scenarios=MappingProxyType(scenarios),
         outputs=MappingProxyType(dict(raw.get("outputs", {}))),
     )
-    sources = config.sources()
-    for p in params.values():
-        if p.source_id not in sources.index:
-            raise _fail(
-                file,
-                f"[parameters] {p.name}",
-                f"source_id {p.source_id!r} is not in {config.sources_file}",
-            )
-    for scen in scenarios.values():
-        if scen.source_id and scen.source_id not in sources.index:
-            raise _fail(
-                file,
-                f"[scenarios.{scen.name}]",
-                f"source_id {scen.source_id!r} is not in {config.sources_file}",
-            )
+    _check_sources(config)
     return config
 
 

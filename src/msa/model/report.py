@@ -226,7 +226,13 @@ def grade_summary(grades: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(out, orient="index")
 
 
-def _fmt(value: object, digits: int = 3) -> str:
+def _format_cell(value: object, digits: int = 3) -> str:
+    """Return the text of one report table cell.
+
+    None and non-finite floats are ``"n/a"``, ``pd.NA`` (a year never reached) ``"never"``,
+    booleans ``yes``/``no``; floats of magnitude ``10**digits`` or more are grouped whole
+    numbers, smaller ones have ``digits`` significant digits; anything else is ``str(value)``.
+    """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
     if value is pd.NA:
@@ -250,10 +256,10 @@ def _results_rows(results: pd.DataFrame) -> list[list[str]]:
                 str(r["indicator"]).replace("_", " "),
                 str(r["material"]),
                 "latest" if pd.isna(r["year"]) else str(int(r["year"])),
-                f"{r['comparison']} {_fmt(r['target'])}",
-                _fmt(r["value"]),
+                f"{r['comparison']} {_format_cell(r['target'])}",
+                _format_cell(r["value"]),
                 "**met**" if r["met"] else "not met",
-                ("+" if r["margin"] >= 0 else "") + _fmt(r["margin"])
+                ("+" if r["margin"] >= 0 else "") + _format_cell(r["margin"])
                 if math.isfinite(r["margin"])
                 else "n/a",
                 "never" if pd.isna(first) else str(int(first)),
@@ -321,7 +327,7 @@ def report_markdown(
 def _frame_md(frame: pd.DataFrame) -> str:
     header = [frame.index.name or "", *map(str, frame.columns)]
     rows = [
-        [str(i), *(_fmt(v, 4) for v in row)]
+        [str(i), *(_format_cell(v, 4) for v in row)]
         for i, row in zip(frame.index, frame.values, strict=True)
     ]
     return _md_table(header, rows)
@@ -335,7 +341,7 @@ def _frame_html(frame: pd.DataFrame) -> str:
         "<tr><th>"
         + html.escape(str(i))
         + "</th>"
-        + "".join(f"<td>{html.escape(_fmt(v, 4))}</td>" for v in row)
+        + "".join(f"<td>{html.escape(_format_cell(v, 4))}</td>" for v in row)
         + "</tr>"
         for i, row in zip(frame.index, frame.values, strict=True)
     )
