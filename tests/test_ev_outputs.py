@@ -1,7 +1,7 @@
 """The README's main job: `msa run models/ev_batteries_nl --out DIR --force` writes every output.
 
 One baseline run through the CLI for this module (a module-scoped fixture, ~20 s with images),
-checked against the list of issue 6, item 3: NetCDF, CSV tables, urban mine by material,
+checked against the outputs its README promises: NetCDF, CSV tables, urban mine by material,
 chemistry and cohort, demand and secondary supply by material, PGA Sankeys 2024/2030/2040/2050
 at one fixed scale (HTML, PNG, SVG), time-series plots, and the indicator report (Markdown and
 self-contained HTML) with met / margin / first year met for every policy target, plus the data
@@ -35,7 +35,7 @@ TABLES = {
     "pga_links": {"year", "source", "target", "value"},
     "pga_out_of_scope": {"code", "year", "value"},
 }
-#: Issue 6 item 3: the targets the report must state (target ids of data/targets.csv).
+#: The targets the report must state (target ids of data/targets.csv).
 TARGETS = (
     ["br_recycling_efficiency_2025", "br_recycling_efficiency_2030"]
     + [f"br_recovery_{m}_{y}" for m in ("Co", "Cu", "Ni", "Li") for y in (2027, 2031)]

@@ -905,7 +905,7 @@ def _figures(c: dict, scenario: str) -> dict:
 def _sankeys(
     system: msa.System, years: list[int], scenario: str
 ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """PGA Sankeys of ``years`` at one fixed scale, from :func:`msa.views.pga` of the system.
+    """PGA Sankeys of ``years`` at one fixed scale, from :func:`msa.pga` of the system.
 
     Returns the figures, the PGA links (summed over materials) and what the PGA view leaves
     out of scope (used-vehicle imports E.1.4 and recycling losses G.1.5).
@@ -949,7 +949,7 @@ NOTES = (
     "Recycled content is a national proxy: closed-loop secondary material recovered in the NL "
     "system over the material in new batteries registered in NL (the regulation measures it per "
     "battery model and plant, including pre-consumer scrap, which is out of scope here).",
-    "The PGA view (msa.views.pga) leaves used-vehicle imports (E.1.4) and recycling losses "
+    "The PGA view (msa.pga) leaves used-vehicle imports (E.1.4) and recycling losses "
     "(G.1.5) out of scope and shows exports of used vehicles (E.1.3) and closed-loop recycling "
     "(G.1.2, no closed-loop node in PGA) as unsettled mappings; second life and hibernation are "
     "inside its Stock node. The quantities left out are in tables/pga_out_of_scope.csv; the "

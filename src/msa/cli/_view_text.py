@@ -134,7 +134,7 @@ def view_lines(view: View, dims: list[str]) -> list[str]:
     Parameters
     ----------
     view : View
-        From :func:`msa.views.jrc`, :func:`~msa.views.icer_national` or :func:`~msa.views.pga`.
+        From :func:`msa.jrc`, :func:`msa.icer_national` or :func:`msa.pga`.
     dims : list of str
         Extra dims to show as columns (``material``/``region`` when the system has several).
 

@@ -255,7 +255,7 @@ def sankey(
         try:
             from msa import jrc_msa
         except ImportError as err:  # pragma: no cover - views ship with msa
-            raise ConfigError(f"view {view!r} needs msa.views, which is missing") from err
+            raise ConfigError(f"view {view!r} needs msa.jrc_msa, which is missing") from err
         made = getattr(jrc_msa, view_name)(system, year=year)
         links = pd.concat([made.links, jrc_msa.scope_gaps(made)], ignore_index=True)
         nodes, footnotes = made.nodes, made.footnotes_in(language)

@@ -1,6 +1,6 @@
 """What a view leaves out of each node, drawn as links to and from *Not in this view*.
 
-See :func:`scope_gaps`; re-exported by :mod:`msa.views`.
+See :func:`scope_gaps` (also :func:`msa.scope_gaps`).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def scope_gaps(view: View) -> pd.DataFrame:
     gaps["jrc_codes"] = ""
     gaps["status"] = "not in this view"
     gaps["flow_type"] = "scope"
-    gaps["note"] = "what the view leaves out of this node (msa.views.scope_gaps)"
+    gaps["note"] = "what the view leaves out of this node (msa.scope_gaps)"
     main = "en" if view.name == "jrc" else "nl"
     for suffix, lang in (("_label", main), ("_label_en", "en")):
         if f"source{suffix}" not in links.columns:

@@ -1,7 +1,7 @@
 r"""Policy indicators computed from a system's JRC MSA variables.
 
 Every indicator is a pure function of a :class:`msa.System` (or of its
-:func:`msa.templates.jrc_variables`) returning a DataArray over ``time`` (and ``material``,
+:func:`msa.jrc_variables`) returning a DataArray over ``time`` (and ``material``,
 ``region`` where the system has them). It needs certain JRC codes; if the system lacks one it
 raises :class:`msa.DataError` naming the indicator and the missing codes. A value folded over
 several codes (``"C.1.2+D.1.2"``) is used when all its codes are terms of the same sum, and

@@ -139,7 +139,7 @@ def split_codes(code: str, *, where: str = "code") -> tuple[str, ...]:
         if part not in known:
             raise DataError(
                 f"{where}: unknown JRC code {part!r}; use A.1.1 ... G.1.5 or the national-only "
-                "N.1-N.3 (msa.templates.jrc_codes('all')), several joined by '+'"
+                "N.1-N.3 (msa.jrc_msa.jrc_codes('all')), several joined by '+'"
             )
     if len(set(parts)) != len(parts):
         raise DataError(f"{where}: code {code!r} repeats a code")

@@ -285,7 +285,7 @@ def apply_view(
     year: int | None = None,
     strict: bool = False,
 ) -> View:
-    """Report a system (or its :func:`msa.templates.jrc_variables`) in a view.
+    """Report a system (or its :func:`msa.jrc_variables`) in a view.
 
     Parameters
     ----------

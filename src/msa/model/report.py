@@ -201,7 +201,7 @@ def grade_summary(grades: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     -------
     DataFrame
         Index: table names and ``all inputs``; columns ``n`` and the share of each grade in
-        :data:`msa.provenance.GRADES`.
+        :data:`msa.GRADES`.
 
     Examples
     --------

@@ -1,6 +1,6 @@
 """Run a model folder into an output folder, atomically; compare runs side by side.
 
-A model folder holds ``model.toml`` (see :mod:`msa.scenarios`), its data tables and a Python
+A model folder holds ``model.toml`` (see :mod:`msa.model.config`), its data tables and a Python
 file (``[model] module``) that defines ``run(config, scenario) -> ModelResult``, built only on
 msa's public API. :func:`run_model` runs one or more scenarios and writes, per scenario:
 
@@ -64,12 +64,12 @@ class ModelResult:
     tables : mapping of str to DataFrame
         Result tables, written as ``tables/<name>.csv``.
     indicators : DataFrame
-        Target results from :func:`msa.report.evaluate_targets`.
+        Target results from :func:`msa.evaluate_targets`.
     headline : DataFrame
         Key numbers, index = label, one column ``value`` (and ``units``); compared across
         scenarios by :func:`compare_runs`.
     quality : DataFrame
-        Data-quality summary from :func:`msa.report.grade_summary`.
+        Data-quality summary from :func:`msa.grade_summary`.
     figures : mapping of str to figure
         plotly or matplotlib figures, by file stem.
     report_figures : sequence of str
