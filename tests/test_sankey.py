@@ -17,7 +17,7 @@ from msa.figures import (
     series_scale,
 )
 from msa.figures.labels import FLOW_TYPES, STAGE_COLORS, format_value, rgba
-from msa.figures.layout import GHOST_PREFIX, _d3_layers, _node_values
+from msa.figures.layout import GHOST_PREFIX, layers, node_values
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +234,7 @@ def _d3_px_per_unit(fig) -> float:
             "value": trace.link.value,
         }
     )
-    totals = _node_values(ids, links).groupby(_d3_layers(ids, links)).sum()
+    totals = node_values(ids, links).groupby(layers(ids, links)).sum()
     assert trace.node.pad == 0
     return float((height / totals).min())
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from msa.errors import RenderError
 from msa.figures.diagram import sankey
-from msa.figures.layout import GHOST_PREFIX, _d3_layers, _node_values
+from msa.figures.layout import GHOST_PREFIX, layers, node_values
 
 NODES = [f"N{i}" for i in range(6)]
 
@@ -55,7 +55,7 @@ def test_mass_is_drawn_and_scale_exact(links, scale):
     looped = sum(shape.line.width * scale for shape in fig.layout.shapes)
     assert visible + looped == pytest.approx(links["value"].sum(), rel=1e-9)
     ids = fig.layout.meta["msa_sankey"]["nodes"]
-    totals = _node_values(ids, frame).groupby(_d3_layers(ids, frame)).sum()
+    totals = node_values(ids, frame).groupby(layers(ids, frame)).sum()
     m = fig.layout.margin
     height = fig.layout.height - m.t - m.b
     assert float((height / totals).min()) == pytest.approx(1 / scale, rel=1e-9)
@@ -73,7 +73,7 @@ def test_fit_to_page_nodes_stay_on_the_page(links):
     m = fig.layout.margin
     height = fig.layout.height - m.t - m.b
     frame = _trace_frame(fig)
-    values = _node_values(ids, frame)
+    values = node_values(ids, frame)
     for node, x, y in zip(ids, trace.node.x, trace.node.y, strict=True):
         if node.startswith(GHOST_PREFIX):
             continue

@@ -3,6 +3,7 @@
 * :mod:`~msa.figures.links` -- the links and nodes tables a Sankey is drawn from;
 * :mod:`~msa.figures.labels` -- colours, names in English and Dutch, number formats;
 * :mod:`~msa.figures.layout` -- columns, bands, node heights and recycling loops, in pixels;
+* :mod:`~msa.figures.plan` -- checks the input and lays one figure out, before plotly;
 * :mod:`~msa.figures.diagram` -- :func:`sankey`, the one builder for every view and model;
 * :mod:`~msa.figures.series` -- several years or scenarios at one scale;
 * :mod:`~msa.figures.export` -- :func:`write_figure` through one warm image server.

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ import pandas as pd
 from msa.figures.labels import format_value, text
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    from msa.figures.layout import Geometry, LayoutOptions
 
 __all__ = [
     "LabelBox",
@@ -51,7 +51,8 @@ PAD = 1.0
 
 
 @functools.lru_cache(maxsize=8)
-def _font(family: str):
+def _font(family: str) -> tuple[Any, Any]:
+    """Return matplotlib's ``ft2font`` module and the FreeType font of ``family``."""
     try:
         from matplotlib import font_manager, ft2font
     except ImportError as err:  # pragma: no cover - matplotlib is in the plot extra
@@ -304,7 +305,7 @@ def place_labels(
 
 def _shift_clear(box: LabelBox, others: list[LabelBox]) -> LabelBox:
     """Return ``box`` moved down or up (whichever is less) until it overlaps none of ``others``."""
-    best = None
+    trials = []
     for direction in (1, -1):
         trial = LabelBox(box.node, box.lines, box.x, box.y, box.side, box.width, box.height)
         for _ in range(len(others) + 1):
@@ -315,9 +316,8 @@ def _shift_clear(box: LabelBox, others: list[LabelBox]) -> LabelBox:
                 trial.y = max(o.bottom for o in clash) + 1 + PAD + trial.height / 2
             else:
                 trial.y = min(o.top for o in clash) - 1 - PAD - trial.height / 2
-        if best is None or abs(trial.y - box.y) < abs(best.y - box.y):
-            best = trial
-    return best
+        trials.append(trial)
+    return min(trials, key=lambda t: abs(t.y - box.y))  # a tie keeps the downward move
 
 
 def _overlap(a: LabelBox, b: LabelBox, gap: float = 1.0) -> bool:
@@ -335,8 +335,22 @@ def margins_needed(boxes: list[LabelBox], left: float, right: float) -> tuple[fl
     return float(np.maximum(left - lo, 0.0)), float(np.maximum(hi - right, 0.0))
 
 
-def label_boxes(geo, m, names, values, width, font_size, font_family, opt, slots) -> list:
-    """Label boxes of the real nodes, in figure px, clear of the nodes and loop legs."""
+def label_boxes(
+    geo: Geometry,
+    m: dict[str, float],
+    names: dict[str, str],
+    values: dict[str, str],
+    width: float,
+    font_size: float,
+    font_family: str,
+    opt: LayoutOptions,
+    slots: int,
+) -> list[LabelBox]:
+    """Label boxes of the real nodes, in figure px, clear of the nodes and loop legs.
+
+    ``m`` holds the figure margins (``l``, ``r``, ``t``, ``b``), ``width`` is the figure
+    width and ``slots`` the number of main-band columns plus one (sets the wrap width).
+    """
     gn = geo.nodes[~geo.nodes["ghost"]]
     spacing = 0.98 * geo.plot_width / max(slots - 1, 1)  # px between main columns
     x = {n: m["l"] + gx * geo.plot_width for n, gx in gn["x"].items()}
@@ -369,7 +383,7 @@ def label_boxes(geo, m, names, values, width, font_size, font_family, opt, slots
     )
 
 
-def covered_sides(geo) -> dict[str, set[str]]:
+def covered_sides(geo: Geometry) -> dict[str, set[str]]:
     """Sides of each node where its flows run: left (inflows) and right (outflows)."""
     drawn = geo.links[geo.links["value"] > 0]
     sides: dict[str, set[str]] = {n: set() for n in geo.nodes.index}
@@ -424,7 +438,11 @@ LABEL_BACKGROUND = "rgba(255,255,255,0.6)"
 
 
 def label_annotation(
-    box, m: dict, geo, font_size: int, covered: set[str] | None = None
+    box: LabelBox,
+    m: dict[str, float],
+    geo: Geometry,
+    font_size: float,
+    covered: set[str] | None = None,
 ) -> dict[str, object]:
     """Return a node label as a plotly annotation (paper coordinates of the plot area).
 

@@ -28,48 +28,25 @@ losses, disposal and stock additions), and optional ``stage`` and ``kind``. Rows
 within a column. Without one, the node table is derived from the links: JRC stage order, and
 boundary nodes that only send go to the top band, those that only receive to the bottom band.
 
-Layout, fixed scale and loops are explained in :mod:`msa._sankey_layout`; image export lives in
-:mod:`msa.export`.
+The figure is built in two steps: :func:`msa.figures.plan.plan_sankey` checks the input and
+lays the diagram out (a :class:`~msa.figures.plan.SankeyPlan`), then the functions below turn
+the plan into plotly objects: colours, the Sankey trace, loop strokes, legend, labels and note,
+page and meta. Layout, fixed scale and loops are explained in :mod:`msa.figures.layout`; image
+export lives in :mod:`msa.figures.export`.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from msa.errors import ConfigError, DataError
-from msa.figures._text import (
-    covered_sides,
-    label_annotation,
-    label_boxes,
-    line_height,
-    margins_needed,
-    node_texts,
-    note_lines,
-)
-from msa.figures.labels import (
-    FLOW_TYPES,
-    STAGE_COLORS,
-    colors_for,
-    display_units,
-    format_value,
-    rgba,
-    stage_name,
-    text,
-)
-from msa.figures.layout import LayoutOptions, layout
-from msa.figures.links import (
-    JRC_STAGES,
-    flow_types,
-    links_from_system,
-    merge_rows,
-    nodes_from_links,
-    prepare_nodes,
-    validate_links,
-)
+from msa.figures._text import covered_sides, label_annotation
+from msa.figures.labels import FLOW_TYPES, STAGE_COLORS, Lang, colors_for, rgba, stage_name, text
+from msa.figures.links import JRC_STAGES, links_from_system, nodes_from_links
+from msa.figures.plan import FONT, LEGEND_ROW, ColorBy, SankeyOptions, SankeyPlan, plan_sankey
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -77,14 +54,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "JRC_STAGES",
+    "ColorBy",
     "links_from_system",
     "nodes_from_links",
     "sankey",
 ]
 
-ColorBy = Literal["stage", "material", "flow_type"]
-_FONT = "DejaVu Sans"
-_LEGEND_ROW = 24  # px of a second legend row (node stages under the link colours)
+#: Colour of what must not show: ghost nodes and links, the ballast.
+_INVISIBLE = "rgba(0,0,0,0)"
+_TEXT_COLOR = "#1A1A1A"
 
 
 def _plotly() -> Any:
@@ -95,133 +73,19 @@ def _plotly() -> Any:
     return go
 
 
-def _check_lang(lang: str) -> None:
-    if lang not in ("en", "nl"):
-        raise ConfigError(f"lang must be 'en' or 'nl' (got {lang!r})")
-
-
 # ----------------------------------------------------------------------------- the builder
-def _plan(
-    links: pd.DataFrame,
-    nodes: pd.DataFrame | None,
-    *,
-    lang: str,
-    color_by: str,
-    scale: float | None,
-    title: str | None,
-    width: int,
-    height: int | None,
-    min_visible_px: float,
-    footnotes: tuple[str, ...] = (),
-    font_family: str = "DejaVu Sans",
-    font_size: int = 12,
-) -> SimpleNamespace:
-    """Check the input and lay the diagram out (everything but the plotly objects)."""
-    _check_lang(lang)
-    if color_by not in ("stage", "material", "flow_type"):
-        raise ConfigError(f"color_by must be 'stage', 'material' or 'flow_type' (got {color_by!r})")
-    if scale is not None and not (np.isfinite(scale) and scale > 0):
-        raise ConfigError(f"scale must be a positive number of units per px (got {scale!r})")
-    links = validate_links(links)
-    units = str(links["units"].iloc[0])
-    links, table = prepare_nodes(links, nodes, lang)
-    links["flow_type"] = flow_types(links, table)
-    if color_by == "material" and "material" not in links.columns:
-        raise DataError("color_by='material' needs a 'material' column in the links table")
-    links = merge_rows(links, by_material=color_by == "material")
-    drawn = links[links["value"] > 0]
-    if drawn.empty:
-        raise DataError("links table: every value is 0; there is nothing to draw")
-    used = [n for n in table.index if n in set(drawn["source"]) | set(drawn["target"])]
-    opt = LayoutOptions()
-    status = links.get("status", pd.Series("", index=links.index)).fillna("").astype(str)
-    uncertain = drawn[status.reindex(drawn.index).str.contains("uncertain|\\?", regex=True)]
-    zero = links[links["value"] == 0]
-    largest = max(
-        drawn.groupby("source")["value"].sum().max(), drawn.groupby("target")["value"].sum().max()
-    )
-    shown, per = display_units(units, float(largest))
-    names, values = node_texts(table, drawn, used, shown, lang, per)
-    note_size = max(font_size - 2, 8)
-
-    def place(lines: int, right: float):
-        top = (74 if title else 46) + (_LEGEND_ROW if color_by != "stage" else 0)
-        m = {"l": 12, "r": right, "t": top, "b": 14 + line_px * lines}
-        plot_h = (height or (0 if scale else 620)) - m["t"] - m["b"]
-        geo = layout(
-            table.loc[used, ["column", "band"]],
-            drawn[["source", "target", "value"]],
-            plot_width=width - m["l"] - m["r"],
-            plot_height=plot_h if plot_h > 0 else None,
-            ky=None if scale is None else 1.0 / scale,
-            options=opt,
-        )
-        return m, geo
-
-    # Lay out, then grow the right margin until every label fits and the note's line count is
-    # stable (the thin-flow list depends on the scale, the scale on the margins).
-    line_px = int(np.ceil(line_height(note_size)))
-    main = table.loc[used, "band"].eq("main")
-    slots = max(int(table.loc[used][main]["column"].nunique()), 1) + 1
-    right, lines, notes = 12.0, 0, []
-    for _ in range(6):
-        m, geo = place(lines, right)
-        thin = drawn[drawn["value"] * geo.ky < min_visible_px]
-        notes = note_lines(
-            table,
-            shown,
-            lang,
-            thin,
-            zero,
-            uncertain,
-            scale,
-            footnotes,
-            width - 24,
-            note_size,
-            min_visible_px,
-            per,
-        )
-        boxes = label_boxes(geo, m, names, values, width, font_size, font_family, opt, slots)
-        over = margins_needed(boxes, 4.0, width - 4.0)[1]
-        if len(notes) == lines and over <= 0.5:
-            break
-        lines, right = len(notes), min(right + over + 1.0, 0.4 * width)
-
-    return SimpleNamespace(
-        links=links,
-        table=table,
-        drawn=drawn,
-        used=used,
-        units=units,
-        uncertain=uncertain,
-        zero=zero,
-        thin=thin,
-        margin=m,
-        geo=geo,
-        options=opt,
-        labels=boxes,
-        names=names,
-        values=values,
-        notes=notes,
-        note_size=note_size,
-        shown_units=shown,
-        per=per,
-        height=int(round(geo.plot_height + m["t"] + m["b"])),
-    )
-
-
 def sankey(
     links: pd.DataFrame,
     *,
     nodes: pd.DataFrame | None = None,
-    lang: Literal["en", "nl"] = "en",
+    lang: Lang = "en",
     color_by: ColorBy = "stage",
     scale: float | None = None,
     title: str | None = None,
     width: int = 1100,
     height: int | None = None,
     min_visible_px: float = 0.5,
-    font_family: str = _FONT,
+    font_family: str = FONT,
     font_size: int = 12,
     footnotes: str | list[str] | tuple[str, ...] = (),
 ) -> go.Figure:
@@ -257,7 +121,7 @@ def sankey(
     font_family, font_size :
         Font of all text; set explicitly so images are the same on every machine.
     footnotes : str or sequence of str
-        Extra lines for the note under the figure, e.g. :attr:`msa.views.View.footnotes`
+        Extra lines for the note under the figure, e.g. :attr:`msa.jrc_msa.views.View.footnotes`
         (where a view departs from the agreed mapping).
 
     Returns
@@ -274,10 +138,7 @@ def sankey(
     1.0
     """
     go = _plotly()
-    footnotes = (footnotes,) if isinstance(footnotes, str) else tuple(footnotes)
-    plan = _plan(
-        links,
-        nodes,
+    options = SankeyOptions.checked(
         lang=lang,
         color_by=color_by,
         scale=scale,
@@ -289,118 +150,184 @@ def sankey(
         font_family=font_family,
         font_size=font_size,
     )
-    links, table, drawn, used, units = plan.links, plan.table, plan.drawn, plan.used, plan.units
-    uncertain, zero, thin, m, geo, opt = (
-        plan.uncertain,
-        plan.zero,
-        plan.thin,
-        plan.margin,
-        plan.geo,
-        plan.options,
+    plan = plan_sankey(links, nodes, options)
+    stage_of = _node_stages(plan.table)
+    colours = _colours(plan, stage_of)
+    legend, legends = _legend(go, plan, colours.legend)
+    fig = go.Figure([_sankey_trace(go, plan, stage_of, colours.links), *legend])
+    fig.update_layout(
+        **_page(plan),
+        showlegend=bool(legend),
+        **legends,
+        shapes=_loop_shapes(plan, colours.links),
+        annotations=_annotations(plan),
+        meta={"msa_sankey": _meta(plan)},
     )
+    return fig
 
-    def label(n: str) -> str:
-        return str(table.at[n, "label"])
 
-    # Colours: links carry the chosen meaning; node bars always show their stage (grey
-    # outside the chain), so a figure coloured by flow type still reads along the chain.
-    stage_of = {n: st if st in JRC_STAGES else None for n, st in table["stage"].items()}
-    shown = {stage_of[n] for n in used}
+# ----------------------------------------------------------------------------- colours
+@dataclass(frozen=True)
+class _Colours:
+    """What colour means in one figure.
+
+    Attributes
+    ----------
+    links : Series
+        ``rgba(...)`` colour of each row of the plan's links (same index).
+    legend : dict
+        Legend groups in order: group title to {entry name: ``#RRGGBB``}.
+    """
+
+    links: pd.Series
+    legend: dict[str, dict[str, str]]
+
+
+def _node_stages(table: pd.DataFrame) -> dict[str, str | None]:
+    """JRC stage of each node of the node table; None outside the chain."""
+    return {n: st if st in JRC_STAGES else None for n, st in table["stage"].items()}
+
+
+def _colours(plan: SankeyPlan, stage_of: dict[str, str | None]) -> _Colours:
+    """Colour the links by the plan's ``color_by``, and list what each colour means.
+
+    Links carry the chosen meaning; node bars always show their stage (grey outside the
+    chain), so a figure coloured by flow type still reads along the chain. What a view leaves
+    out of a node is pale grey in every colouring.
+    """
+    links, lang = plan.links, plan.options.lang
+    shown = {stage_of[n] for n in plan.used}
     stages = {stage_name(st, lang): STAGE_COLORS[st] for st in [*JRC_STAGES, None] if st in shown}
-    if color_by == "stage":
+    if plan.options.color_by == "stage":
         link_base = [
             STAGE_COLORS[stage_of[s] or stage_of[t]]
             for s, t in zip(links["source"], links["target"], strict=True)
         ]
         groups = {text("stage", lang): stages}
-        if drawn["flow_type"].eq("scope").any():
+        if plan.drawn["flow_type"].eq("scope").any():
             stages[text("scope", lang)] = FLOW_TYPES["scope"]
-    elif color_by == "material":
+    elif plan.options.color_by == "material":
         palette = colors_for(links["material"].astype(str))
         link_base = [palette[v] for v in links["material"].astype(str)]
         groups = {text("material", lang): palette, text("node_stage", lang): stages}
     else:
+        drawn_types = set(plan.drawn["flow_type"])
         link_base = [FLOW_TYPES[f] for f in links["flow_type"]]
-        kinds = {text(f, lang): c for f, c in FLOW_TYPES.items() if f in set(drawn["flow_type"])}
+        kinds = {text(f, lang): c for f, c in FLOW_TYPES.items() if f in drawn_types}
         groups = {text("flow_type", lang): kinds, text("node_stage", lang): stages}
-    # What a view leaves out of a node is pale grey in every colouring.
     link_base = [
         FLOW_TYPES["scope"] if f == "scope" else c
         for f, c in zip(links["flow_type"], link_base, strict=True)
     ]
-    link_color = pd.Series([rgba(c, 0.5) for c in link_base], index=links.index)
-
-    # Nodes as plotly sees them; their labels are annotations (placed in _plan).
-    gn = geo.nodes
-    index = {n: i for i, n in enumerate(gn.index)}
-    names, values = plan.names, plan.values
-    node_colors = [
-        "rgba(0,0,0,0)" if ghost else STAGE_COLORS[stage_of[n]]
-        for n, ghost in zip(gn.index, gn["ghost"], strict=True)
-    ]
-    node_hover = [
-        "" if ghost else f"{names[n]}: {values[n]}"
-        for n, ghost in zip(gn.index, gn["ghost"], strict=True)
-    ]
-    gl = geo.links
-    link_hover = []
-    for row in gl.itertuples():
-        if row.link == -1:
-            link_hover.append("")
-            continue
-        src = links.at[row.link, "source"]
-        tgt = links.at[row.link, "target"]
-        parts = [
-            f"{label(src)} → {label(tgt)}",
-            format_value(row.value / plan.per, plan.shown_units, lang),
-        ]
-        for extra in ("material", "jrc_codes", "status"):
-            if extra in links.columns and pd.notna(links.at[row.link, extra]):
-                if str(links.at[row.link, extra]):
-                    parts.append(f"{extra}: {links.at[row.link, extra]}")
-        link_hover.append("<br>".join(parts))
-    trace = go.Sankey(
-        arrangement="fixed",
-        node={
-            "label": [""] * len(gn),
-            "x": np.maximum(gn["x"].to_numpy(), 1e-6).tolist(),
-            "y": np.maximum(gn["y"].to_numpy(), 1e-6).tolist(),
-            "color": node_colors,
-            "pad": 0,
-            "thickness": opt.node_thickness,
-            "line": {"width": 0},
-            "customdata": node_hover,
-            "hovertemplate": "%{customdata}<extra></extra>",
-        },
-        link={
-            "source": [index[s] for s in gl["source"]],
-            "target": [index[t] for t in gl["target"]],
-            "value": gl["value"].tolist(),
-            "color": [
-                "rgba(0,0,0,0)"
-                if i == -1 or gn.at[a, "ghost"] or gn.at[b, "ghost"]
-                else link_color[i]
-                for i, a, b in zip(gl["link"], gl["source"], gl["target"], strict=True)
-            ],
-            "customdata": link_hover,
-            "hovertemplate": "%{customdata}<extra></extra>",
-            "sort": "input",
-        },
-        textfont={"family": font_family, "size": font_size, "color": "#1A1A1A"},
+    return _Colours(
+        links=pd.Series([rgba(c, 0.5) for c in link_base], index=links.index), legend=groups
     )
-    shapes = [
+
+
+# ----------------------------------------------------------------------------- the trace
+def _sankey_trace(
+    go: Any, plan: SankeyPlan, stage_of: dict[str, str | None], link_color: pd.Series
+) -> Any:
+    """Return the ``go.Sankey`` trace: nodes at fixed positions, links in input order.
+
+    Node labels are empty here; they are annotations (see :func:`_annotations`).
+    """
+    options = plan.options
+    return go.Sankey(
+        arrangement="fixed",
+        node=_trace_nodes(plan, stage_of),
+        link=_trace_links(plan, link_color),
+        textfont={"family": options.font_family, "size": options.font_size, "color": _TEXT_COLOR},
+    )
+
+
+def _trace_nodes(plan: SankeyPlan, stage_of: dict[str, str | None]) -> dict[str, object]:
+    """Return the trace's nodes: stage colour and hover text, ghosts invisible."""
+    gn = plan.geo.nodes
+    ghost = gn["ghost"]
+    return {
+        "label": [""] * len(gn),
+        "x": np.maximum(gn["x"].to_numpy(), 1e-6).tolist(),
+        "y": np.maximum(gn["y"].to_numpy(), 1e-6).tolist(),
+        "color": [
+            _INVISIBLE if g else STAGE_COLORS[stage_of[n]]
+            for n, g in zip(gn.index, ghost, strict=True)
+        ],
+        "pad": 0,
+        "thickness": plan.spacing.node_thickness,
+        "line": {"width": 0},
+        "customdata": [
+            "" if g else f"{plan.names[n]}: {plan.values[n]}"
+            for n, g in zip(gn.index, ghost, strict=True)
+        ],
+        "hovertemplate": "%{customdata}<extra></extra>",
+    }
+
+
+def _trace_links(plan: SankeyPlan, link_color: pd.Series) -> dict[str, object]:
+    """Return the trace's links (plotly's graph, ghosts and ballast included) with hover."""
+    gn, gl = plan.geo.nodes, plan.geo.links
+    index = {n: i for i, n in enumerate(gn.index)}
+    return {
+        "source": [index[s] for s in gl["source"]],
+        "target": [index[t] for t in gl["target"]],
+        "value": gl["value"].tolist(),
+        "color": [
+            _INVISIBLE if i == -1 or gn.at[a, "ghost"] or gn.at[b, "ghost"] else link_color[i]
+            for i, a, b in zip(gl["link"], gl["source"], gl["target"], strict=True)
+        ],
+        "customdata": [
+            _link_hover(plan, i, v) for i, v in zip(gl["link"], gl["value"], strict=True)
+        ],
+        "hovertemplate": "%{customdata}<extra></extra>",
+        "sort": "input",
+    }
+
+
+def _link_hover(plan: SankeyPlan, link: Any, value: float) -> str:
+    """Hover text of a drawn link: its ends, value, and material, JRC codes and status if any.
+
+    ``link`` is the row of the plan's links it draws (-1 for the ballast: no hover).
+    """
+    if link == -1:
+        return ""
+    links = plan.links
+    src, tgt = links.at[link, "source"], links.at[link, "target"]
+    parts = [f"{plan.label(src)} → {plan.label(tgt)}", plan.quantity(value)]
+    for extra in ("material", "jrc_codes", "status"):
+        if extra in links.columns and pd.notna(links.at[link, extra]):
+            if str(links.at[link, extra]):
+                parts.append(f"{extra}: {links.at[link, extra]}")
+    return "<br>".join(parts)
+
+
+def _loop_shapes(plan: SankeyPlan, link_color: pd.Series) -> list[dict[str, object]]:
+    """Recycling loops as stroked paths under the diagram, each as wide as its flow."""
+    return [
         {
             "type": "path",
             "path": loop["path"],
             "xref": "paper",
             "yref": "paper",
             "line": {"color": link_color[loop["link"]], "width": loop["width"]},
-            "fillcolor": "rgba(0,0,0,0)",
+            "fillcolor": _INVISIBLE,
             "layer": "below",
         }
-        for loop in geo.loops
+        for loop in plan.geo.loops
     ]
-    legend = [
+
+
+# ----------------------------------------------------------------------------- legend
+def _legend(
+    go: Any, plan: SankeyPlan, groups: dict[str, dict[str, str]]
+) -> tuple[list[Any], dict[str, dict[str, object]]]:
+    """Return the legend entries (marker-only traces) and the layout of each legend.
+
+    The first group (what link colour means) is ``legend``; a second (node stages) is
+    ``legend2``, one row below it.
+    """
+    size = plan.options.font_size
+    entries = [
         go.Scatter(
             x=[None],
             y=[None],
@@ -411,40 +338,34 @@ def sankey(
             showlegend=True,
             hoverinfo="skip",
         )
-        for k, entries in enumerate(groups.values())
-        for name, c in entries.items()
+        for k, group in enumerate(groups.values())
+        for name, c in group.items()
     ]
-    legends = {
+    raise_first = LEGEND_ROW / plan.geo.plot_height if len(groups) > 1 else 0
+    legends: dict[str, dict[str, object]] = {
         "legend" if k == 0 else "legend2": {
             "orientation": "h",
             "x": 0,
             "xanchor": "left",
-            "y": 1 + (_LEGEND_ROW / geo.plot_height if k == 0 and len(groups) > 1 else 0),
+            "y": 1 + (raise_first if k == 0 else 0),
             "yanchor": "bottom",
             "yref": "paper",
-            "font": {"size": font_size},
-            "title": {"text": f"{group}:", "side": "left", "font": {"size": font_size}},
+            "font": {"size": size},
+            "title": {"text": f"{title}:", "side": "left", "font": {"size": size}},
         }
-        for k, group in enumerate(groups)
+        for k, title in enumerate(groups)
     }
+    return entries, legends
 
-    # Lists for the figure's meta (the note itself was wrapped in _plan).
-    def listing(frame: pd.DataFrame) -> list[str]:
-        return [
-            f"{label(s)} \u2192 {label(t)} {format_value(v / plan.per, plan.shown_units, lang)}"
-            for s, t, v in zip(frame["source"], frame["target"], frame["value"], strict=True)
-            if s in table.index and t in table.index
-        ]
 
-    thin_items, uncertain_items = listing(thin), listing(uncertain)
-    zero_items = [
-        f"{table.at[s, 'label'] if s in table.index else s} \u2192 "
-        f"{table.at[t, 'label'] if t in table.index else t}"
-        for s, t in zip(zero["source"], zero["target"], strict=True)
-    ]
-    sides = covered_sides(geo)
+# ----------------------------------------------------------------------------- text
+def _annotations(plan: SankeyPlan) -> list[dict[str, object]]:
+    """Node labels (placed by the plan) and the note under the figure, as annotations."""
+    sides = covered_sides(plan.geo)
+    size = plan.options.font_size
     annotations = [
-        label_annotation(box, m, geo, font_size, sides.get(box.node)) for box in plan.labels
+        label_annotation(box, plan.margin, plan.geo, size, sides.get(box.node))
+        for box in plan.labels
     ]
     if plan.notes:
         annotations.append(
@@ -463,45 +384,68 @@ def sankey(
                 "name": "note",
             }
         )
-    fig = go.Figure([trace, *legend])
-    fig.update_layout(
-        width=width,
-        height=plan.height,
-        margin={**m, "pad": 0, "autoexpand": False},
-        title={
-            "text": title,
-            "x": 0.01,
-            "xanchor": "left",
-            "y": 1,
-            "yref": "container",
-            "yanchor": "top",
-            "pad": {"t": 14},
-            "font": {"size": font_size + 4},
-        }
-        if title
-        else None,
-        font={"family": font_family, "size": font_size, "color": "#1A1A1A"},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        showlegend=bool(legend),
-        **legends,
-        shapes=shapes,
-        annotations=annotations,
-        meta={
-            "msa_sankey": {
-                "units": units,
-                "units_per_px": 1.0 / geo.ky,
-                "nodes": [str(n) for n in gn.index],
-                "plot_height": geo.plot_height,
-                "thin_flows": thin_items,
-                "zero_flows": zero_items,
-                "uncertain_flows": uncertain_items,
-                "labels": {b.node: b.text for b in plan.labels},
-                "color_by": color_by,
-                "lang": lang,
-            }
-        },
-    )
-    return fig
+    return annotations
+
+
+def _listing(plan: SankeyPlan, frame: pd.DataFrame) -> list[str]:
+    """List ``"A → B 12 t"`` for each row of ``frame`` whose ends are in the node table."""
+    table = plan.table
+    return [
+        f"{plan.label(s)} \u2192 {plan.label(t)} {plan.quantity(v)}"
+        for s, t, v in zip(frame["source"], frame["target"], frame["value"], strict=True)
+        if s in table.index and t in table.index
+    ]
+
+
+def _zero_listing(plan: SankeyPlan) -> list[str]:
+    """List ``"A → B"`` for each flow of 0 (an end outside the node table by its id)."""
+    table = plan.table
+    return [
+        f"{table.at[s, 'label'] if s in table.index else s} \u2192 "
+        f"{table.at[t, 'label'] if t in table.index else t}"
+        for s, t in zip(plan.zero["source"], plan.zero["target"], strict=True)
+    ]
+
+
+# ----------------------------------------------------------------------------- page, meta
+def _page(plan: SankeyPlan) -> dict[str, object]:
+    """Size, margins, title, font and background of the figure (no axes)."""
+    options = plan.options
+    title = {
+        "text": options.title,
+        "x": 0.01,
+        "xanchor": "left",
+        "y": 1,
+        "yref": "container",
+        "yanchor": "top",
+        "pad": {"t": 14},
+        "font": {"size": options.font_size + 4},
+    }
+    return {
+        "width": options.width,
+        "height": plan.height,
+        "margin": {**plan.margin, "pad": 0, "autoexpand": False},
+        "title": title if options.title else None,
+        "font": {"family": options.font_family, "size": options.font_size, "color": _TEXT_COLOR},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+    }
+
+
+def _meta(plan: SankeyPlan) -> dict[str, object]:
+    """Return what the figure records in ``layout.meta["msa_sankey"]``: scale, nodes, lists."""
+    geo = plan.geo
+    return {
+        "units": plan.units,
+        "units_per_px": 1.0 / geo.ky,
+        "nodes": [str(n) for n in geo.nodes.index],
+        "plot_height": geo.plot_height,
+        "thin_flows": _listing(plan, plan.thin),
+        "zero_flows": _zero_listing(plan),
+        "uncertain_flows": _listing(plan, plan.uncertain),
+        "labels": {b.node: b.text for b in plan.labels},
+        "color_by": plan.options.color_by,
+        "lang": plan.options.lang,
+    }

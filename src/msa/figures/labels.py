@@ -9,16 +9,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Literal
+
+from msa.errors import ConfigError
 
 __all__ = [
     "FLOW_TYPES",
+    "LANGS",
     "STAGE_COLORS",
+    "Lang",
+    "checked_lang",
     "colors_for",
     "display_units",
     "format_value",
     "rgba",
     "text",
 ]
+
+#: A language of the figures' words and number format.
+Lang = Literal["en", "nl"]
+#: Every :data:`Lang`, in the order error messages name them.
+LANGS: tuple[Lang, ...] = ("en", "nl")
 
 #: Colour of each JRC stage (Tol muted); ``None`` is for nodes without a stage (boundaries).
 STAGE_COLORS: dict[str | None, str] = {
@@ -33,7 +44,7 @@ STAGE_COLORS: dict[str | None, str] = {
 }
 #: Colour of each flow type (Tol vibrant, chosen apart from the stage colours of the nodes:
 #: blue primary, teal secondary, red loss, grey trade across the boundary, orange stock change;
-#: pale grey for what a view leaves out of a node, msa.views.scope_gaps).
+#: pale grey for what a view leaves out of a node, msa.jrc_msa.scope_gaps).
 FLOW_TYPES: dict[str, str] = {
     "primary": "#0077BB",
     "secondary": "#009988",
@@ -84,6 +95,35 @@ _STAGE_NL = {
     "Collection": "Inzameling",
     "Recycling": "Recycling",
 }
+
+
+def checked_lang(lang: str) -> Lang:
+    """Return ``lang`` as a :data:`Lang` after checking it is one.
+
+    Parameters
+    ----------
+    lang : str
+        A language code from the caller (a keyword argument, a CLI option).
+
+    Returns
+    -------
+    Lang
+        The same code, narrowed for the type checker.
+
+    Raises
+    ------
+    ConfigError
+        ``lang`` is not ``"en"`` or ``"nl"``.
+
+    Examples
+    --------
+    >>> checked_lang("nl")
+    'nl'
+    """
+    for known in LANGS:
+        if lang == known:
+            return known
+    raise ConfigError(f"lang must be 'en' or 'nl' (got {lang!r})")
 
 
 def text(key: str, lang: str) -> str:

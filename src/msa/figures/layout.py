@@ -22,14 +22,24 @@ All lengths here are pixels of the plot area (figure minus margins), y downwards
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
 
 from msa.errors import RenderError
 
-__all__ = ["Geometry", "LayoutOptions", "layout"]
+__all__ = [
+    "GHOST_PREFIX",
+    "Geometry",
+    "LayoutOptions",
+    "LoopGeometry",
+    "layers",
+    "layout",
+    "node_values",
+]
 
 #: Prefix of ghost node ids (loop ends and ballast), which the figure never labels.
 GHOST_PREFIX = "__msa_ghost__:"
@@ -48,6 +58,31 @@ class LayoutOptions:
     x_margin_right: float = 0.01
 
 
+class LoopGeometry(TypedDict):
+    """One recycling loop of a :class:`Geometry`, in px of the plot area (y down).
+
+    The stroke leaves its source at ``(x_s, y_s)``, turns down at ``leg_s``, runs back left
+    along ``lane`` under the diagram, turns up at ``leg_t`` and enters its target at
+    ``(x_t, y_t)``; ``radius`` rounds the corners. ``path`` is that route as an SVG path in
+    paper coordinates. The last five keys are filled by :func:`layout` once the legs and lanes
+    of all loops are known; every loop of a :class:`Geometry` has them.
+    """
+
+    link: Hashable  # row id of the looped flow in the input links
+    source: str
+    target: str
+    width: float  # stroke width: the flow's value times ky
+    x_s: float
+    y_s: float
+    x_t: float
+    y_t: float
+    leg_s: NotRequired[float]
+    leg_t: NotRequired[float]
+    radius: NotRequired[float]
+    lane: NotRequired[float]
+    path: NotRequired[str]
+
+
 @dataclass
 class Geometry:
     """The result of :func:`layout`: everything needed to draw the figure.
@@ -56,7 +91,8 @@ class Geometry:
     (centre, as fractions of the plot area, y downwards), ``height`` (px), ``value``, ``ghost``
     (bool) and ``layer`` (d3's layer). ``links`` has ``source``, ``target`` (node ids), ``value``,
     ``link`` (index of the originating row of the input links, -1 for ballast). ``loops`` holds
-    one dict per recycling loop with the path (in paper coordinates) and the stroke width.
+    one :class:`LoopGeometry` per recycling loop, outermost first, with the path (in paper
+    coordinates) and the stroke width.
     """
 
     ky: float
@@ -64,7 +100,7 @@ class Geometry:
     plot_height: float
     nodes: pd.DataFrame
     links: pd.DataFrame
-    loops: list[dict[str, object]] = field(default_factory=list)
+    loops: list[LoopGeometry] = field(default_factory=list)
 
     @property
     def units_per_px(self) -> float:
@@ -72,36 +108,37 @@ class Geometry:
         return 1.0 / self.ky
 
 
-def _slots(nodes: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
-    """Horizontal slot of every node: stage column for the main band, +-0.5 for the bands."""
-    column = nodes["column"].astype(float)
-    band = nodes["band"]
-    slot = column.where(band.eq("main"))
-    # Outer nodes take their slot from neighbours already placed: main nodes first, then
-    # outer nodes fed by outer nodes (Disposal -> Landfill), as far as the chain goes.
-    for _ in range(len(nodes)):
-        todo = slot.isna() & band.ne("main")
-        if not todo.any():
-            break
-        progressed = False
-        for node in nodes.index[todo]:
-            if band[node] == "top":
-                cols = slot.reindex(links.loc[links["source"] == node, "target"]).dropna()
-                value = cols.min() - 0.5 if len(cols) else np.nan
-            else:
-                cols = slot.reindex(links.loc[links["target"] == node, "source"]).dropna()
-                value = cols.max() + 0.5 if len(cols) else np.nan
-            if np.isfinite(value):
-                slot[node], progressed = value, True
-        if not progressed:
-            break
-    # Outer nodes with no placed neighbour keep their own column, shifted half a slot.
-    shift = np.where(band.eq("top"), -0.5, 0.5)
-    return slot.fillna(column + shift)
+# ----------------------------------------------------------------------------- d3's view
+def layers(node_ids: list[str], links: pd.DataFrame) -> pd.Series:
+    """Return the layer d3-sankey gives each node (``computeNodeDepths`` + ``sankeyJustify``).
 
+    A node's layer is its longest path from a source; nodes without outflows (sinks) move to
+    the last layer. d3 fits its scale per layer (see :func:`node_values`), so this is what
+    the ballast of :func:`layout` and the tests replicate.
 
-def _d3_layers(node_ids: list[str], links: pd.DataFrame) -> pd.Series:
-    """Replicate d3-sankey's layer assignment (``computeNodeDepths`` + ``sankeyJustify``)."""
+    Parameters
+    ----------
+    node_ids : list of str
+        Every node of the graph plotly gets (real and ghost).
+    links : DataFrame
+        ``source`` and ``target`` node ids; the graph must be acyclic.
+
+    Returns
+    -------
+    Series
+        The layer (int, from 0) of each node, indexed by node id in the order of ``node_ids``.
+
+    Raises
+    ------
+    RenderError
+        The graph still has a cycle (an internal error: :func:`layout` cuts the loops).
+
+    Examples
+    --------
+    >>> links = pd.DataFrame({"source": ["A", "B", "A"], "target": ["B", "C", "D"]})
+    >>> layers(["A", "B", "C", "D"], links).to_dict()
+    {'A': 0, 'B': 1, 'C': 2, 'D': 2}
+    """
     succ: dict[str, set[str]] = {n: set() for n in node_ids}
     has_out = dict.fromkeys(node_ids, False)
     for s, t in zip(links["source"], links["target"], strict=True):
@@ -122,32 +159,36 @@ def _d3_layers(node_ids: list[str], links: pd.DataFrame) -> pd.Series:
     return pd.Series({n: depth[n] if has_out[n] else n_layers - 1 for n in node_ids})
 
 
-def _node_values(node_ids: list[str], links: pd.DataFrame) -> pd.Series:
-    """d3's node value: max(sum of inflows, sum of outflows)."""
+def node_values(node_ids: list[str], links: pd.DataFrame) -> pd.Series:
+    """Return d3-sankey's value of each node: the larger of its inflow and outflow totals.
+
+    d3 sizes a node by this value, and with node padding 0 its scale is
+    ``min over layers (plot height / sum of node values in the layer)``.
+
+    Parameters
+    ----------
+    node_ids : list of str
+        The nodes to value; a node without links gets 0.
+    links : DataFrame
+        ``source``, ``target`` (node ids) and ``value``.
+
+    Returns
+    -------
+    Series
+        The value of each node, indexed by node id in the order of ``node_ids``.
+
+    Examples
+    --------
+    >>> links = pd.DataFrame({"source": ["A", "B"], "target": ["B", "C"], "value": [5.0, 3.0]})
+    >>> node_values(["A", "B", "C"], links).to_dict()
+    {'A': 5.0, 'B': 5.0, 'C': 3.0}
+    """
     out = links.groupby("source")["value"].sum().reindex(node_ids, fill_value=0.0)
     inn = links.groupby("target")["value"].sum().reindex(node_ids, fill_value=0.0)
     return np.maximum(out, inn)
 
 
-def _stack_heights(slot: pd.Series, value: pd.Series, band: pd.Series, pad: float):
-    """Return f(ky) -> {band: height needed}, the tallest slot of each band."""
-    groups = {
-        b: [
-            (value[idx].to_numpy(), len(idx))
-            for _, idx in slot[band == b].groupby(slot).groups.items()
-        ]
-        for b in ("top", "main", "bottom")
-    }
-
-    def heights(ky: float) -> dict[str, float]:
-        return {
-            b: max((ky * v.sum() + (n - 1) * pad for v, n in g), default=0.0)
-            for b, g in groups.items()
-        }
-
-    return heights
-
-
+# ----------------------------------------------------------------------------- the layout
 def layout(
     nodes: pd.DataFrame,
     links: pd.DataFrame,
@@ -180,27 +221,109 @@ def layout(
     """
     opt = options or LayoutOptions()
     node_ids = list(nodes.index)
-    band = nodes["band"]
     slot = _slots(nodes, links)
-    # Back-edges: main-band links that do not go strictly rightwards become loops.
+    fwd, loops = _split_loops(links, slot, nodes["band"])
+    # Values as d3 sees them: loop flows still leave their source and enter their target.
+    value = node_values(node_ids, links)
+    graph_links, ghosts = _plotly_graph(fwd, loops)
+    all_ids = node_ids + [g for pair in ghosts for g in pair]
+    layer_totals = node_values(all_ids, graph_links).groupby(layers(all_ids, graph_links)).sum()
+    room = _room(nodes, slot, value, loops, float(layer_totals.max()), plot_width, opt)
+    ky, height = _scale(room, ky, plot_width, plot_height, float(value.max()))
+
+    hgt = value * ky
+    band_h = room.heights(ky)
+
+    def stack(order: list[str]) -> pd.Series:
+        return _stack(order, nodes, slot, hgt, band_h, opt)
+
+    y = _reduce_crossings(nodes, slot, fwd, stack, opt.barycentre_sweeps)
+    x = _columns_x(slot, room.beside(ky), plot_width, room.inner_width, opt)
+    rows = [
+        {"node": n, "x": x[n], "y": y[n], "height": hgt[n], "value": value[n], "ghost": False}
+        for n in node_ids
+    ]
+    ghost_rows, loop_geoms = _loop_ends(loops, fwd, ghosts, x, y, hgt, ky, opt)
+    if loop_geoms:
+        _loop_legs(loop_geoms, opt)
+        _loop_lanes(loop_geoms, _diagram_bottom(band_h, opt) + opt.band_gap, opt)
+        for geom in loop_geoms:
+            geom["path"] = _loop_path(geom, plot_width, height)
+    geo_nodes = pd.DataFrame(rows + ghost_rows).set_index("node")
+    geo_nodes, graph_links = _add_ballast(
+        geo_nodes, graph_links, layer_totals, height=height, ky=ky, plot_width=plot_width
+    )
+    geo_nodes["layer"] = layers(list(geo_nodes.index), graph_links)
+    graph_links = _stacking_order(geo_nodes, graph_links, ghosts)
+    geo_nodes["x"] = geo_nodes["x"] / plot_width
+    geo_nodes["y"] = geo_nodes["y"] / height
+    geo_nodes["ghost"] = geo_nodes["ghost"].astype(bool)
+    return Geometry(
+        ky=float(ky),
+        plot_width=float(plot_width),
+        plot_height=float(height),
+        nodes=geo_nodes,
+        links=graph_links,
+        loops=loop_geoms,
+    )
+
+
+# ----------------------------------------------------------------------------- columns, loops
+def _slots(nodes: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
+    """Horizontal slot of every node: stage column for the main band, +-0.5 for the bands."""
+    column = nodes["column"].astype(float)
+    band = nodes["band"]
+    slot = column.where(band.eq("main"))
+    # Outer nodes take their slot from neighbours already placed: main nodes first, then
+    # outer nodes fed by outer nodes (Disposal -> Landfill), as far as the chain goes.
+    for _ in range(len(nodes)):
+        todo = slot.isna() & band.ne("main")
+        if not todo.any():
+            break
+        progressed = False
+        for node in nodes.index[todo]:
+            if band[node] == "top":
+                cols = slot.reindex(links.loc[links["source"] == node, "target"]).dropna()
+                value = cols.min() - 0.5 if len(cols) else np.nan
+            else:
+                cols = slot.reindex(links.loc[links["target"] == node, "source"]).dropna()
+                value = cols.max() + 0.5 if len(cols) else np.nan
+            if np.isfinite(value):
+                slot[node], progressed = value, True
+        if not progressed:
+            break
+    # Outer nodes with no placed neighbour keep their own column, shifted half a slot.
+    shift = np.where(band.eq("top"), -0.5, 0.5)
+    return slot.fillna(column + shift)
+
+
+def _split_loops(
+    links: pd.DataFrame, slot: pd.Series, band: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split the links into forward links and loops (with their ``span`` in slots).
+
+    Back-edges, main-band links that do not go strictly rightwards, become loops. They come
+    outermost first: the widest span, then the largest value. The outer loop leaves its
+    source higher, turns down further out and runs back in the lowest lane, so loops nest
+    without crossing each other.
+    """
     s_slot = slot.reindex(links["source"]).to_numpy()
     t_slot = slot.reindex(links["target"]).to_numpy()
     is_loop = (t_slot <= s_slot) & (band.reindex(links["source"]).to_numpy() != "top")
     is_loop &= band.reindex(links["target"]).to_numpy() != "bottom"
-    fwd = links[~is_loop]
-    # Outermost loop first: the widest span, then the largest value. The outer loop leaves its
-    # source higher, turns down further out and runs back in the lowest lane, so loops nest
-    # without crossing each other.
     loops = links[is_loop].assign(span=s_slot[is_loop] - t_slot[is_loop])
-    loops = loops.sort_values(["span", "value"], ascending=False)
+    return links[~is_loop], loops.sort_values(["span", "value"], ascending=False)
 
-    # Values as d3 sees them: loop flows still leave their source and enter their target.
-    value = _node_values(node_ids, links)
-    heights = _stack_heights(slot, value, band, opt.node_pad)
-    loop_values = loops["value"].to_numpy()
 
-    # The graph plotly gets: forward links, each loop cut into two ghost links, and (maybe) a
-    # ballast link. Its d3 layer totals do not depend on the scale.
+def _plotly_graph(
+    fwd: pd.DataFrame, loops: pd.DataFrame
+) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Return the links plotly gets, and the (out, in) ghost node ids of each loop.
+
+    Forward links stay; each loop is cut into ``source => ghost-out`` and
+    ``ghost-in => target``. The graph is acyclic, and its d3 layer totals do not depend on the
+    scale. (:func:`_add_ballast` may add one more link.)
+    """
     graph_links = [
         {"source": s, "target": t, "value": v, "link": i}
         for i, s, t, v in zip(fwd.index, fwd["source"], fwd["target"], fwd["value"], strict=True)
@@ -213,84 +336,181 @@ def layout(
             {"source": lk["source"], "target": g_out, "value": lk["value"], "link": i},
             {"source": g_in, "target": lk["target"], "value": lk["value"], "link": i},
         ]
-    geo_links = pd.DataFrame(graph_links, columns=["source", "target", "value", "link"])
-    all_ids = node_ids + [g for pair in ghosts for g in pair]
-    layer_totals = _node_values(all_ids, geo_links).groupby(_d3_layers(all_ids, geo_links)).sum()
-    max_layer = float(layer_totals.max())
+    return pd.DataFrame(graph_links, columns=["source", "target", "value", "link"]), ghosts
 
-    def needed(k: float) -> float:
-        h = heights(k)
+
+# ----------------------------------------------------------------------------- the scale
+def _stack_heights(
+    slot: pd.Series, value: pd.Series, band: pd.Series, pad: float
+) -> Callable[[float], dict[str, float]]:
+    """Return f(ky) -> {band: height needed}, the tallest slot of each band."""
+    groups = {
+        b: [
+            (value[idx].to_numpy(), len(idx))
+            for _, idx in slot[band == b].groupby(slot).groups.items()
+        ]
+        for b in ("top", "main", "bottom")
+    }
+
+    def heights(ky: float) -> dict[str, float]:
+        return {
+            b: max((ky * v.sum() + (n - 1) * pad for v, n in g), default=0.0)
+            for b, g in groups.items()
+        }
+
+    return heights
+
+
+@dataclass(frozen=True)
+class _Room:
+    """The room the diagram needs at a scale ``k`` (px per unit): height, and beside it."""
+
+    heights: Callable[[float], dict[str, float]]  # band -> height of its tallest slot
+    loop_values: np.ndarray  # value of every loop
+    outer_left: np.ndarray  # values of the loops entering the first slot
+    outer_right: np.ndarray  # values of the loops leaving the last slot
+    max_layer: float  # the largest d3 layer total
+    inner_width: float  # plot width between the x margins, less a node's thickness
+    opt: LayoutOptions
+
+    def needed(self, k: float) -> float:
+        """Height (px) of the bands, their gaps and the loop lanes; at least d3's own fit."""
+        opt = self.opt
+        h = self.heights(k)
         parts = [v for v in h.values() if v > 0]
         total = sum(parts) + opt.band_gap * max(len(parts) - 1, 0)
-        if len(loop_values):
-            total += opt.band_gap + float(np.sum(k * loop_values + opt.loop_gap))
-        return max(total, k * max_layer)
+        if len(self.loop_values):
+            total += opt.band_gap + float(np.sum(k * self.loop_values + opt.loop_gap))
+        return max(total, k * self.max_layer)
 
-    # Room beside the diagram for the legs of loops leaving the last column or entering the
-    # first; it grows with the scale, so fitting must respect it too.
-    smin, smax = float(slot.min()), float(slot.max())
-    leg = 2 * opt.loop_gap + 8.0
-    outer_right = loops["value"].to_numpy()[slot[loops["source"]].to_numpy() == smax]
-    outer_left = loops["value"].to_numpy()[slot[loops["target"]].to_numpy() == smin]
-    inner_width = plot_width * (1 - opt.x_margin_left - opt.x_margin_right) - opt.node_thickness
-
-    def rooms(k: float) -> tuple[float, float]:
+    def beside(self, k: float) -> tuple[float, float]:
+        """Room (px) left and right of the diagram for the legs of loops at the edges."""
+        leg = 2 * self.opt.loop_gap + 8.0
         return (
-            float(np.sum(k * outer_left + leg)),
-            float(np.sum(k * outer_right + leg)),
+            float(np.sum(k * self.outer_left + leg)),
+            float(np.sum(k * self.outer_right + leg)),
         )
 
-    def fits(k: float) -> bool:
-        return needed(k) <= plot_height and sum(rooms(k)) <= 0.75 * inner_width
+    def fits(self, k: float, plot_height: float) -> bool:
+        """Return whether the diagram fits the plot area at scale ``k``."""
+        return self.needed(k) <= plot_height and sum(self.beside(k)) <= 0.75 * self.inner_width
 
-    if ky is None:
-        if plot_height is None:
-            raise RenderError("internal: give a plot height or a scale")
-        if not fits(0.0):
-            raise RenderError(
-                f"the Sankey needs {needed(0.0):.0f} px of height and {sum(rooms(0.0)):.0f} px "
-                f"of loop room for its gaps alone, but the plot area is {plot_width:.0f} x "
-                f"{plot_height:.0f} px; give a larger height/width or fewer nodes"
-            )
-        lo, hi = 0.0, plot_height / max(float(value.max()), 1e-300)
-        for _ in range(200):
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if fits(mid) else (lo, mid)
-        ky = lo
-        height = float(plot_height)
-    else:
-        # Whole pixels: the figure height is an integer, and d3 fits to it.
-        height = float(np.ceil(max(needed(ky), float(plot_height or 0.0)) - 1e-9))
 
-    # Vertical positions (px, y down) of the real nodes.
-    hgt = value * ky
-    band_h = heights(ky)
-    top0 = 0.0
+def _room(
+    nodes: pd.DataFrame,
+    slot: pd.Series,
+    value: pd.Series,
+    loops: pd.DataFrame,
+    max_layer: float,
+    plot_width: float,
+    opt: LayoutOptions,
+) -> _Room:
+    """Measure what the diagram needs: band stacks, loop lanes and the legs at the edges.
+
+    The room beside the diagram for loops leaving the last column or entering the first grows
+    with the scale, so fitting must respect it too.
+    """
+    smin, smax = float(slot.min()), float(slot.max())
+    return _Room(
+        heights=_stack_heights(slot, value, nodes["band"], opt.node_pad),
+        loop_values=loops["value"].to_numpy(),
+        outer_left=loops["value"].to_numpy()[slot[loops["target"]].to_numpy() == smin],
+        outer_right=loops["value"].to_numpy()[slot[loops["source"]].to_numpy() == smax],
+        max_layer=max_layer,
+        inner_width=plot_width * (1 - opt.x_margin_left - opt.x_margin_right) - opt.node_thickness,
+        opt=opt,
+    )
+
+
+def _scale(
+    room: _Room, ky: float | None, plot_width: float, plot_height: float | None, largest: float
+) -> tuple[float, float]:
+    """Return the scale (px per unit) and the plot height (px).
+
+    A given ``ky`` is kept and the height follows the data (at least ``plot_height``, whole
+    pixels: the figure height is an integer, and d3 fits to it). Otherwise the largest scale
+    at which the diagram fits ``plot_height`` is found by bisection.
+    """
+    if ky is not None:
+        return ky, float(np.ceil(max(room.needed(ky), float(plot_height or 0.0)) - 1e-9))
+    if plot_height is None:
+        raise RenderError("internal: give a plot height or a scale")
+    if not room.fits(0.0, plot_height):
+        raise RenderError(
+            f"the Sankey needs {room.needed(0.0):.0f} px of height and "
+            f"{sum(room.beside(0.0)):.0f} px of loop room for its gaps alone, but the plot area "
+            f"is {plot_width:.0f} x {plot_height:.0f} px; give a larger height/width or fewer nodes"
+        )
+    lo, hi = 0.0, plot_height / max(largest, 1e-300)
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if room.fits(mid, plot_height) else (lo, mid)
+    return lo, float(plot_height)
+
+
+# ----------------------------------------------------------------------------- positions
+def _band_starts(band_h: dict[str, float], opt: LayoutOptions) -> dict[str, float]:
+    """Top y (px) of the main and bottom bands (the top band starts at 0)."""
     main0 = band_h["top"] + (opt.band_gap if band_h["top"] > 0 else 0.0)
     bottom0 = main0 + band_h["main"] + (opt.band_gap if band_h["bottom"] > 0 else 0.0)
+    return {"top": 0.0, "main": main0, "bottom": bottom0}
 
-    def stacked(order: list[str]) -> pd.Series:
-        """Centre y of each node, stacking each band's slot in ``order``."""
-        y = pd.Series(0.0, index=node_ids)
-        ranked = nodes.loc[order]
-        for (b, _), idx in ranked.groupby([band[order], slot[order]], sort=False).groups.items():
-            h = hgt[idx].to_numpy()
-            offsets = np.concatenate([[0.0], np.cumsum(h + opt.node_pad)[:-1]])
-            stack = h.sum() + opt.node_pad * (len(h) - 1)
-            start = {"top": top0 + band_h["top"] - stack, "main": main0, "bottom": bottom0}[b]
-            y[idx] = start + offsets + h / 2
-        return y
 
-    # Fewer crossings: within each slot, order nodes by the barycentre (value-weighted mean y)
-    # of their neighbours, one slot at a time, sweeping left to right and back (Sugiyama's
-    # layer-by-layer heuristic); bands stay apart and ties keep the table's order.
-    order = list(node_ids)
-    y = stacked(order)
+def _diagram_bottom(band_h: dict[str, float], opt: LayoutOptions) -> float:
+    """Lowest y (px) of the bands: of the bottom band, else of the main band."""
+    start = _band_starts(band_h, opt)
+    if band_h["bottom"] > 0:
+        return start["bottom"] + band_h["bottom"]
+    return start["main"] + band_h["main"]
+
+
+def _stack(
+    order: list[str],
+    nodes: pd.DataFrame,
+    slot: pd.Series,
+    hgt: pd.Series,
+    band_h: dict[str, float],
+    opt: LayoutOptions,
+) -> pd.Series:
+    """Centre y (px) of each node, stacking each band's slot in ``order``.
+
+    Main and bottom bands stack down from their start; the top band ends at its height, so
+    imports sit just above the chain.
+    """
+    start = _band_starts(band_h, opt)
+    band = nodes["band"]
+    y = pd.Series(0.0, index=list(nodes.index))
+    ranked = nodes.loc[order]
+    for (b, _), idx in ranked.groupby([band[order], slot[order]], sort=False).groups.items():
+        h = hgt[idx].to_numpy()
+        offsets = np.concatenate([[0.0], np.cumsum(h + opt.node_pad)[:-1]])
+        stack = h.sum() + opt.node_pad * (len(h) - 1)
+        first = start["top"] + band_h["top"] - stack if b == "top" else start[b]
+        y[idx] = first + offsets + h / 2
+    return y
+
+
+def _reduce_crossings(
+    nodes: pd.DataFrame,
+    slot: pd.Series,
+    fwd: pd.DataFrame,
+    stack: Callable[[list[str]], pd.Series],
+    sweeps: int,
+) -> pd.Series:
+    """Return the centre y of each node after ordering the slots for fewer crossings.
+
+    Within each slot, nodes are ordered by the barycentre (value-weighted mean y) of their
+    neighbours, one slot at a time, sweeping left to right and back (Sugiyama's
+    layer-by-layer heuristic); ``stack`` turns an order into y. Bands stay apart and ties keep
+    the table's order.
+    """
+    order = list(nodes.index)
+    y = stack(order)
     ends = np.concatenate([fwd["source"].to_numpy(), fwd["target"].to_numpy()])
     others = np.concatenate([fwd["target"].to_numpy(), fwd["source"].to_numpy()])
     weight = np.concatenate([fwd["value"].to_numpy(), fwd["value"].to_numpy()])
     columns = sorted(set(slot))
-    for sweep in range(opt.barycentre_sweeps):
+    for sweep in range(sweeps):
         changed = False
         for column in columns if sweep % 2 == 0 else columns[::-1]:
             members = [n for n in order if slot[n] == column]
@@ -306,148 +526,112 @@ def layout(
                 spots = [k for k, n in enumerate(order) if slot[n] == column]
                 for k, n in zip(spots, new, strict=True):
                     order[k] = n
-                y, changed = stacked(order), True
+                y, changed = stack(order), True
         if not changed:
             break
+    return y
 
-    # x: slots spread over the width, keeping the node thickness inside the plot area and room
-    # for the legs of loops that leave the last column or enter the first.
-    left_room, right_room = rooms(ky)
+
+def _columns_x(
+    slot: pd.Series,
+    beside: tuple[float, float],
+    plot_width: float,
+    inner_width: float,
+    opt: LayoutOptions,
+) -> pd.Series:
+    """Centre x (px) of each node: slots spread over the width.
+
+    The node thickness stays inside the plot area, with ``beside`` (left, right) px of room
+    for the legs of loops that leave the last column or enter the first.
+    """
+    left_room, right_room = beside
     xl = opt.x_margin_left * plot_width + opt.node_thickness / 2 + left_room
     xr = (1 - opt.x_margin_right) * plot_width - opt.node_thickness / 2 - right_room
-    if sum(rooms(ky)) > 0.75 * inner_width:
+    if sum(beside) > 0.75 * inner_width:
         raise RenderError(
             f"the recycling loops need {left_room + right_room:.0f} px beside the diagram; "
             f"give a larger width (now {plot_width:.0f} px of plot area) or a coarser scale"
         )
+    smin, smax = float(slot.min()), float(slot.max())
     px_per_slot = (xr - xl) / max(smax - smin, 1e-9)
-    x = xl + (slot - smin) * px_per_slot
-
-    rows = [
-        {"node": n, "x": x[n], "y": y[n], "height": hgt[n], "value": value[n], "ghost": False}
-        for n in node_ids
-    ]
-    loop_geoms = _loops(loops, fwd, ghosts, x, y, hgt, ky, opt, rows)
-    if loop_geoms:
-        lane = opt.band_gap + (
-            bottom0 + band_h["bottom"] if band_h["bottom"] > 0 else main0 + band_h["main"]
-        )
-        for geom in reversed(loop_geoms):  # innermost lane first, just under the diagram
-            geom["lane"] = lane + geom["width"] / 2
-            lane += geom["width"] + opt.loop_gap
-        for geom in loop_geoms:
-            geom["path"] = _loop_path(geom, plot_width, height)
-    geo_nodes = pd.DataFrame(rows).set_index("node")
-
-    # Impose ky on d3: pad 0, so d3's ky = min over layers (H / layer total); a ballast link in
-    # d3's first and last layers brings the binding total to exactly H / ky. Every other layer
-    # total is at most H / ky because needed() covers k * max_layer.
-    target_total = height / ky
-    ballast = target_total - max(layer_totals.iloc[0], layer_totals.iloc[-1])
-    if ballast > 1e-9 * target_total:
-        for g in (f"{GHOST_PREFIX}ballast-source", f"{GHOST_PREFIX}ballast-target"):
-            geo_nodes.loc[g] = {
-                "x": -10 * plot_width,
-                "y": -10 * height,
-                "height": ballast * ky,
-                "value": ballast,
-                "ghost": True,
-            }
-        ballast_link = {
-            "source": f"{GHOST_PREFIX}ballast-source",
-            "target": f"{GHOST_PREFIX}ballast-target",
-            "value": ballast,
-            "link": -1,
-        }
-        geo_links = pd.concat([pd.DataFrame([ballast_link]), geo_links], ignore_index=True)
-    geo_nodes["layer"] = _d3_layers(list(geo_nodes.index), geo_links)
-    # Stacking at each node follows input order (link.sort="input"): sort by source y then
-    # target y, so out-links leave in the order of their targets and in-links arrive in the
-    # order of their sources; the ballast stays first (drawn underneath).
-    rank = {g: 1e12 + k for k, pair in enumerate(ghosts) for g in pair}
-    y_key = geo_nodes["y"].where(~geo_nodes.index.isin(list(rank)), pd.Series(rank))
-    key_s = y_key.reindex(geo_links["source"]).to_numpy()
-    key_t = y_key.reindex(geo_links["target"]).to_numpy()
-    order = np.lexsort((key_t, key_s, geo_links["link"].to_numpy() != -1))
-    geo_links = geo_links.iloc[order].reset_index(drop=True)
-    geo_nodes["x"] = geo_nodes["x"] / plot_width
-    geo_nodes["y"] = geo_nodes["y"] / height
-    geo_nodes["ghost"] = geo_nodes["ghost"].astype(bool)
-    return Geometry(
-        ky=float(ky),
-        plot_width=float(plot_width),
-        plot_height=float(height),
-        nodes=geo_nodes,
-        links=geo_links,
-        loops=loop_geoms,
-    )
+    return xl + (slot - smin) * px_per_slot
 
 
-def _loops(loops, fwd, ghosts, x, y, hgt, ky, opt, rows) -> list[dict[str, object]]:
-    """Place the ghost nodes of each loop and the vertical legs of its stroke (px).
+# ----------------------------------------------------------------------------- loops
+def _loop_ends(
+    loops: pd.DataFrame,
+    fwd: pd.DataFrame,
+    ghosts: list[tuple[str, str]],
+    x: pd.Series,
+    y: pd.Series,
+    hgt: pd.Series,
+    ky: float,
+    opt: LayoutOptions,
+) -> tuple[list[dict[str, object]], list[LoopGeometry]]:
+    """Place the ghost nodes of each loop and where its stroke leaves and enters (px).
 
     A loop leaves the bottom of its source's outflows and enters the bottom of its target's
     inflows (d3 stacks links from the node top in input order, and the ghost links come last).
+    Returns the ghost nodes' rows (as the real nodes' rows of :func:`layout`) and the loops.
     """
     half = opt.node_thickness / 2
     out_fill = fwd.groupby("source")["value"].sum() * ky
     in_fill = fwd.groupby("target")["value"].sum() * ky
     used_out: dict[str, float] = {}
     used_in: dict[str, float] = {}
-    # Vertical legs, nested: the innermost loop of a node turns closest to it.
-    leg_out: dict[str, float] = {}
-    leg_in: dict[str, float] = {}
-    geoms: list[dict[str, object]] = []
+    rows: list[dict[str, object]] = []
+    geoms: list[LoopGeometry] = []
     for (g_out, g_in), (i, lk) in zip(ghosts, loops.iterrows(), strict=True):
         src, tgt, w = lk["source"], lk["target"], lk["value"] * ky
         y_s = y[src] - hgt[src] / 2 + out_fill.get(src, 0.0) + used_out.get(src, 0.0) + w / 2
         y_t = y[tgt] - hgt[tgt] / 2 + in_fill.get(tgt, 0.0) + used_in.get(tgt, 0.0) + w / 2
         used_out[src] = used_out.get(src, 0.0) + w
         used_in[tgt] = used_in.get(tgt, 0.0) + w
-        rows.append(
-            {
-                "node": g_out,
-                "x": x[src] + 2 * half,
-                "y": y_s,
-                "height": w,
-                "value": lk["value"],
-                "ghost": True,
-            }
-        )
-        rows.append(
-            {
-                "node": g_in,
-                "x": x[tgt] - 2 * half,
-                "y": y_t,
-                "height": w,
-                "value": lk["value"],
-                "ghost": True,
-            }
-        )
+        for node, gx, gy in ((g_out, x[src] + 2 * half, y_s), (g_in, x[tgt] - 2 * half, y_t)):
+            rows.append(
+                {"node": node, "x": gx, "y": gy, "height": w, "value": lk["value"], "ghost": True}
+            )
         geoms.append(
-            {
-                "link": i,
-                "source": src,
-                "target": tgt,
-                "width": w,
-                "y_s": y_s,
-                "y_t": y_t,
-                "x_s": x[src] + half,
-                "x_t": x[tgt] - half,
-            }
+            LoopGeometry(
+                link=i,
+                source=src,
+                target=tgt,
+                width=w,
+                y_s=y_s,
+                y_t=y_t,
+                x_s=x[src] + half,
+                x_t=x[tgt] - half,
+            )
         )
-    # Legs: process from the innermost (last) loop outwards at each node.
+    return rows, geoms
+
+
+def _loop_legs(geoms: list[LoopGeometry], opt: LayoutOptions) -> None:
+    """Set the vertical legs (``leg_s``, ``leg_t``) and corner ``radius`` of every loop.
+
+    Legs nest: at each node the innermost (last) loop turns closest to it, the next one a
+    loop gap further out.
+    """
+    leg_out: dict[str, float] = {}
+    leg_in: dict[str, float] = {}
     for geom in reversed(geoms):
         w, r = geom["width"], geom["width"] / 2 + 4.0
         src, tgt = geom["source"], geom["target"]
         xs = max(geom["x_s"] + r + 2.0, leg_out.get(src, -np.inf) + opt.loop_gap + w / 2)
         xt = min(geom["x_t"] - r - 2.0, leg_in.get(tgt, np.inf) - opt.loop_gap - w / 2)
         leg_out[src], leg_in[tgt] = xs + w / 2, xt - w / 2
-        geom.update(leg_s=xs, leg_t=xt, radius=r)
-    return geoms
+        geom["leg_s"], geom["leg_t"], geom["radius"] = xs, xt, r
 
 
-def _loop_path(geom: dict[str, object], width: float, height: float) -> str:
+def _loop_lanes(geoms: list[LoopGeometry], top: float, opt: LayoutOptions) -> None:
+    """Set the ``lane`` (centre y, px) of every loop: innermost first, from ``top`` down."""
+    lane = top
+    for geom in reversed(geoms):  # innermost lane first, just under the diagram
+        geom["lane"] = lane + geom["width"] / 2
+        lane += geom["width"] + opt.loop_gap
+
+
+def _loop_path(geom: LoopGeometry, width: float, height: float) -> str:
     """SVG path (paper coordinates) of a loop: right, down, back left under the diagram, up."""
     xs, xt, r = geom["leg_s"], geom["leg_t"], geom["radius"]
     ys, yt, lane = geom["y_s"], geom["y_t"], geom["lane"]
@@ -461,3 +645,59 @@ def _loop_path(geom: dict[str, object], width: float, height: float) -> str:
         f"L{pt(xt + r, lane)} Q{pt(xt, lane)} {pt(xt, lane - r)} "
         f"L{pt(xt, yt + r)} Q{pt(xt, yt)} {pt(xt + r, yt)} L{pt(geom['x_t'], yt)}"
     )
+
+
+# ----------------------------------------------------------------------------- plotly's graph
+def _add_ballast(
+    nodes: pd.DataFrame,
+    links: pd.DataFrame,
+    layer_totals: pd.Series,
+    *,
+    height: float,
+    ky: float,
+    plot_width: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Impose ``ky`` on d3 with an invisible, off-canvas ballast link where one is needed.
+
+    With node padding 0, d3's ky is ``min over layers (H / layer total)``; a ballast link in
+    d3's first and last layers brings the binding total to exactly ``H / ky``. Every other layer
+    total is at most ``H / ky`` because the fitted height covers ``ky`` times the largest layer.
+    Returns the nodes (extended in place by the two ballast ends) and the links, ballast first.
+    """
+    target_total = height / ky
+    ballast = target_total - max(layer_totals.iloc[0], layer_totals.iloc[-1])
+    if ballast <= 1e-9 * target_total:
+        return nodes, links
+    for g in (f"{GHOST_PREFIX}ballast-source", f"{GHOST_PREFIX}ballast-target"):
+        nodes.loc[g] = {
+            "x": -10 * plot_width,
+            "y": -10 * height,
+            "height": ballast * ky,
+            "value": ballast,
+            "ghost": True,
+        }
+    ballast_link = {
+        "source": f"{GHOST_PREFIX}ballast-source",
+        "target": f"{GHOST_PREFIX}ballast-target",
+        "value": ballast,
+        "link": -1,
+    }
+    return nodes, pd.concat([pd.DataFrame([ballast_link]), links], ignore_index=True)
+
+
+def _stacking_order(
+    nodes: pd.DataFrame, links: pd.DataFrame, ghosts: list[tuple[str, str]]
+) -> pd.DataFrame:
+    """Sort the links so that d3's stacking at each node follows the nodes' y.
+
+    Stacking at each node follows input order (``link.sort="input"``): sort by source y then
+    target y, so out-links leave in the order of their targets and in-links arrive in the
+    order of their sources; loop ghosts rank last and the ballast stays first (drawn
+    underneath).
+    """
+    rank = {g: 1e12 + k for k, pair in enumerate(ghosts) for g in pair}
+    y_key = nodes["y"].where(~nodes.index.isin(list(rank)), pd.Series(rank))
+    key_s = y_key.reindex(links["source"]).to_numpy()
+    key_t = y_key.reindex(links["target"]).to_numpy()
+    order = np.lexsort((key_t, key_s, links["link"].to_numpy() != -1))
+    return links.iloc[order].reset_index(drop=True)

@@ -1,24 +1,26 @@
 """Links and node tables of the Sankey builder: validation, columns, bands, flow types.
 
-The schema is documented in :mod:`msa.sankey`.
+The schema is documented in :mod:`msa.figures.diagram`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from msa.errors import ConfigError, DataError, DimensionError
-from msa.figures.labels import FLOW_TYPES, text
+from msa.errors import DataError, DimensionError
+from msa.figures.labels import FLOW_TYPES, LANGS, Lang, checked_lang, text
 from msa.jrc_msa.gaps import SCOPE_NODE
 from msa.messages import plain
 
 if TYPE_CHECKING:  # pragma: no cover
-    from msa.system.core import System
+    import xarray as xr
+
+    from msa.system.core import Process, System
 
 __all__ = [
     "JRC_STAGES",
@@ -81,7 +83,7 @@ def validate_links(links: pd.DataFrame, *, where: str = "links table") -> pd.Dat
     return out
 
 
-def nodes_from_links(links: pd.DataFrame, *, lang: Literal["en", "nl"] = "en") -> pd.DataFrame:
+def nodes_from_links(links: pd.DataFrame, *, lang: Lang = "en") -> pd.DataFrame:
     """Derive a node table (order, band, label, stage, kind) from a links table.
 
     Main-band columns follow the JRC stage order when every main node has a stage, otherwise
@@ -180,7 +182,7 @@ def _back_edges(graph: nx.DiGraph, roots: Iterable[str]) -> list[tuple[str, str]
 
 
 def prepare_nodes(
-    links: pd.DataFrame, nodes: pd.DataFrame | None, lang: str
+    links: pd.DataFrame, nodes: pd.DataFrame | None, lang: Lang
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (links, nodes) with boundary nodes split and columns/bands/labels resolved."""
     derived = nodes_from_links(links, lang=lang).set_index("node")
@@ -250,7 +252,7 @@ def _split_scope_node(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Give each node its own *Not in this view* copy, drawn next to it.
 
-    What a view leaves out of a node (:func:`msa.views.scope_gaps`) is a statement about that
+    What a view leaves out of a node (:func:`msa.jrc_msa.scope_gaps`) is a statement about that
     node, so the outside is not one far node that gap links cross the diagram to reach: the
     gap leaving a node goes to a copy in the bottom band just after it, the gap arriving comes
     from a copy in the top band just before it. The copies keep the plain label.
@@ -318,7 +320,7 @@ def flow_types(links: pd.DataFrame, nodes: pd.DataFrame) -> pd.Series:
 
 
 def links_from_system(
-    system: System, year: int, *, lang: Literal["en", "nl"] = "en", by: str | None = None
+    system: System, year: int, *, lang: Lang = "en", by: str | None = None
 ) -> pd.DataFrame:
     """Make a links table from a System's flows and stock changes for one year.
 
@@ -353,8 +355,18 @@ def links_from_system(
        source  value flow_type
     22    Use  221.0     stock
     """
-    if lang not in ("en", "nl"):
-        raise ConfigError(f"lang must be 'en' or 'nl' (got {lang!r})")
+    lang = checked_lang(lang)
+    _check_request(system, year, by)
+    links = pd.DataFrame(_flow_rows(system, int(year), by))
+    stock_rows = links["flow_type"].eq("stock")
+    links = links[~stock_rows | (links["value"] > 0)].reset_index(drop=True)
+    links = _describe_ends(links, system.processes, lang)
+    links["year"] = int(year)
+    return links
+
+
+def _check_request(system: System, year: int, by: str | None) -> None:
+    """Refuse a year outside the system's data or a ``by`` dim the system does not have."""
     years = [int(y) for y in system.years]
     if int(year) not in years:
         raise DataError(
@@ -363,24 +375,20 @@ def links_from_system(
         )
     if by is not None and by not in system.dims:
         raise DimensionError(f"system {system.name!r} has no dim {by!r} (dims {system.dims})")
-    procs = system.processes
+
+
+def _flow_rows(system: System, year: int, by: str | None) -> list[dict[str, object]]:
+    """Rows of the links table: every flow, then the stock change of each passing stock.
+
+    A stock process that passes material on (it has inflows and outflows) gets its addition
+    as a flow into ``"<id> stock"`` and its depletion as a flow out of it; rows of 0 are kept
+    here and dropped by the caller.
+    """
     rows: list[dict[str, object]] = []
-
-    def add(source: str, target: str, da, units: str, ftype: str | None, codes: str) -> None:
-        da = da.sel(time=int(year))
-        keep = [by] if by is not None and by in da.dims else []
-        da = da.sum([d for d in da.dims if d not in keep])
-        items = da[by].values if keep else [None]
-        for item, value in zip(items, np.atleast_1d(da.values), strict=True):
-            row = {"source": source, "target": target, "value": float(value), "units": units}
-            if by is not None:
-                row[by] = "all" if item is None else str(item)
-            row.update(flow_type=ftype, jrc_codes=codes)
-            rows.append(row)
-
     for da in system.flows.values():
         a = da.attrs
-        add(a["source"], a["target"], da, a["units"], a.get("flow_type"), a.get("jrc_code", ""))
+        ftype, codes = a.get("flow_type"), a.get("jrc_code", "")
+        rows += _rows(a["source"], a["target"], da, a["units"], ftype, codes, year=year, by=by)
     ends = [(da.attrs["source"], da.attrs["target"]) for da in system.flows.values()]
     passes = {s for s, _ in ends} & {t for _, t in ends}
     for pid, ds in system.stocks.items():
@@ -388,27 +396,67 @@ def links_from_system(
             continue
         change = ds["stock_change"]
         units = ds.attrs.get("units", "t")
-        add(pid, f"{pid} stock", change.clip(min=0), units, "stock", "")
-        add(f"{pid} stock", pid, (-change).clip(min=0), units, "stock", "")
-    links = pd.DataFrame(rows)
-    stock_rows = links["flow_type"].eq("stock")
-    links = links[~stock_rows | (links["value"] > 0)].reset_index(drop=True)
+        rows += _rows(pid, f"{pid} stock", change.clip(min=0), units, "stock", "", year=year, by=by)
+        rows += _rows(
+            f"{pid} stock", pid, (-change).clip(min=0), units, "stock", "", year=year, by=by
+        )
+    return rows
 
-    def describe(node: str, lang: str) -> tuple[str, str | None, str]:
-        if node in procs:
-            p = procs[node]
+
+def _rows(
+    source: str,
+    target: str,
+    da: xr.DataArray,
+    units: str,
+    ftype: str | None,
+    codes: str,
+    *,
+    year: int,
+    by: str | None,
+) -> list[dict[str, object]]:
+    """Rows of one flow in ``year``: summed over every dim but ``by``, one row per ``by`` item."""
+    da = da.sel(time=int(year))
+    keep = [by] if by is not None and by in da.dims else []
+    da = da.sum([d for d in da.dims if d not in keep])
+    items = da[by].values if keep else [None]
+    rows: list[dict[str, object]] = []
+    for item, value in zip(items, np.atleast_1d(da.values), strict=True):
+        row: dict[str, object] = {
+            "source": source,
+            "target": target,
+            "value": float(value),
+            "units": units,
+        }
+        if by is not None:
+            row[by] = "all" if item is None else str(item)
+        row.update(flow_type=ftype, jrc_codes=codes)
+        rows.append(row)
+    return rows
+
+
+def _describe_ends(links: pd.DataFrame, processes: dict[str, Process], lang: Lang) -> pd.DataFrame:
+    """Add label, stage and kind of each end (``source_label``, ``stage_source``, ...).
+
+    Labels come in ``lang`` and, as ``source_label_en`` / ``source_label_nl`` (and target),
+    in both languages. A ``"<id> stock"`` node is the stock of process ``<id>``. Adds the
+    columns to ``links`` and returns it.
+    """
+
+    def describe(node: str, lang: Lang) -> tuple[str, str | None, str]:
+        if node in processes:
+            p = processes[node]
             return p.label(lang), p.stage, p.kind
         pid = node.removesuffix(" stock")
-        return text("stock_of", lang).format(procs[pid].label(lang)), procs[pid].stage, "stock"
+        p = processes[pid]
+        return text("stock_of", lang).format(p.label(lang)), p.stage, "stock"
 
     for end in ("source", "target"):
         info = links[end].map(lambda n: describe(n, lang))
         links[f"{end}_label"] = info.str[0]
         links[f"stage_{end}"] = info.str[1]
         links[f"kind_{end}"] = info.str[2]
-        for other in ("en", "nl"):
+        for other in LANGS:
             links[f"{end}_label_{other}"] = links[end].map(lambda n, o=other: describe(n, o)[0])
-    links["year"] = int(year)
     return links
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from msa.errors import ConfigError, DataError
-from msa.figures.diagram import ColorBy, _plan, sankey
+from msa.figures.diagram import sankey
+from msa.figures.labels import Lang
 from msa.figures.links import links_from_system
+from msa.figures.plan import ColorBy, SankeyOptions, SankeyPlan, plan_sankey
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -22,9 +24,10 @@ __all__ = ["sankey_series", "series_scale"]
 def _tables(
     source: System | Mapping[Hashable, pd.DataFrame],
     years: Iterable[int] | None,
-    lang: str,
+    lang: Lang,
     by: str | None,
 ) -> dict[Hashable, pd.DataFrame]:
+    """Return the links tables to draw: the given mapping, or one per year of a System."""
     if isinstance(source, Mapping):
         if years is not None:
             raise ConfigError("years= applies to a System; a mapping of tables is drawn as given")
@@ -44,23 +47,15 @@ def series_scale(tables: Mapping[Hashable, pd.DataFrame], **kwargs: Any) -> floa
     return max(_series_plan(t, None, kwargs).geo.units_per_px for t in tables.values())
 
 
-def _series_plan(table: pd.DataFrame, scale: float | None, kwargs: Mapping[str, Any]):
-    """Lay out one table as :func:`sankey` would with ``kwargs`` (no plotly figure)."""
-    keys = ("nodes", "lang", "color_by", "title", "width", "height", "min_visible_px", "footnotes")
-    defaults = {
-        "nodes": None,
-        "lang": "en",
-        "color_by": "stage",
-        "title": None,
-        "width": 1100,
-        "height": None,
-        "min_visible_px": 0.5,
-        "footnotes": (),
-    }
-    options = {k: kwargs.get(k, defaults[k]) for k in keys}
-    notes = options["footnotes"]
-    options["footnotes"] = (notes,) if isinstance(notes, str) else tuple(notes)
-    return _plan(table, options.pop("nodes"), scale=scale, **options)
+def _series_plan(table: pd.DataFrame, scale: float | None, kwargs: Mapping[str, Any]) -> SankeyPlan:
+    """Lay out one table as :func:`sankey` would with ``kwargs`` (no plotly figure).
+
+    Only the options named below reach the plan (defaults those of :func:`sankey`); the
+    fonts stay at their defaults.
+    """
+    keys = ("lang", "color_by", "title", "width", "height", "min_visible_px", "footnotes")
+    options = SankeyOptions.checked(scale=scale, **{k: kwargs[k] for k in keys if k in kwargs})
+    return plan_sankey(table, kwargs.get("nodes"), options)
 
 
 def sankey_series(
@@ -70,7 +65,7 @@ def sankey_series(
     scale: float | None = None,
     title: str | None = None,
     same_height: bool = True,
-    lang: Literal["en", "nl"] = "en",
+    lang: Lang = "en",
     color_by: ColorBy = "stage",
     **kwargs: Any,
 ) -> dict[Hashable, go.Figure]:

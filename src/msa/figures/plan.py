@@ -1,0 +1,408 @@
+"""Plan a Sankey: check the input, resolve the tables and lay the diagram out, without plotly.
+
+:func:`plan_sankey` returns a :class:`SankeyPlan`, everything :func:`msa.figures.diagram.sankey`
+draws; :mod:`msa.figures.series` plans several tables to find their common scale and height
+before drawing any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from msa.errors import ConfigError, DataError
+from msa.figures._text import (
+    LabelBox,
+    label_boxes,
+    line_height,
+    margins_needed,
+    node_texts,
+    note_lines,
+)
+from msa.figures.labels import Lang, checked_lang, display_units, format_value
+from msa.figures.layout import Geometry, LayoutOptions, layout
+from msa.figures.links import flow_types, merge_rows, prepare_nodes, validate_links
+
+__all__ = [
+    "COLOR_BY",
+    "FONT",
+    "LEGEND_ROW",
+    "ColorBy",
+    "SankeyOptions",
+    "SankeyPlan",
+    "plan_sankey",
+]
+
+#: The one meaning colour carries in a figure.
+ColorBy = Literal["stage", "material", "flow_type"]
+#: Every :data:`ColorBy`.
+COLOR_BY: tuple[ColorBy, ...] = ("stage", "material", "flow_type")
+
+#: Font of every figure unless asked otherwise; set explicitly so images match on every machine.
+FONT = "DejaVu Sans"
+#: px of a second legend row (node stages under the link colours).
+LEGEND_ROW = 24
+
+
+@dataclass(frozen=True)
+class SankeyOptions:
+    """The reader-facing choices of one figure, checked (see :func:`msa.figures.sankey`).
+
+    Build it with :meth:`checked`, which validates and narrows the caller's values; the
+    defaults are those of :func:`~msa.figures.sankey`.
+
+    Attributes
+    ----------
+    lang : {"en", "nl"}
+        Language of labels, number format and notes.
+    color_by : {"stage", "material", "flow_type"}
+        The one meaning link colour carries.
+    scale : float or None
+        Fixed scale in data units per px; None fits the diagram to ``height``.
+    title : str or None
+        Figure title.
+    width : int
+        Figure width in px.
+    height : int or None
+        Figure height in px (620 when fitting and None); with ``scale`` a minimum.
+    min_visible_px : float
+        Flows drawn thinner than this are listed in the note.
+    footnotes : tuple of str
+        Extra lines for the note under the figure.
+    font_family : str
+        Font of all text.
+    font_size : int
+        Font size of labels and legend, in px (title +4, note -2, at least 8).
+    """
+
+    lang: Lang = "en"
+    color_by: ColorBy = "stage"
+    scale: float | None = None
+    title: str | None = None
+    width: int = 1100
+    height: int | None = None
+    min_visible_px: float = 0.5
+    footnotes: tuple[str, ...] = ()
+    font_family: str = FONT
+    font_size: int = 12
+
+    @classmethod
+    def checked(
+        cls,
+        *,
+        lang: str = "en",
+        color_by: str = "stage",
+        scale: float | None = None,
+        title: str | None = None,
+        width: int = 1100,
+        height: int | None = None,
+        min_visible_px: float = 0.5,
+        footnotes: str | Iterable[str] = (),
+        font_family: str = FONT,
+        font_size: int = 12,
+    ) -> SankeyOptions:
+        """Check the choices and return them as :class:`SankeyOptions`.
+
+        Parameters
+        ----------
+        lang, color_by, scale, title, width, height, min_visible_px, font_family, font_size
+            As the attributes; ``lang`` and ``color_by`` are checked and narrowed.
+        footnotes : str or sequence of str
+            One line or several.
+
+        Returns
+        -------
+        SankeyOptions
+
+        Raises
+        ------
+        ConfigError
+            An unknown ``lang`` or ``color_by``, or a ``scale`` that is not a positive number.
+        """
+        known_lang = checked_lang(lang)
+        known_color_by = _checked_color_by(color_by)
+        if scale is not None and not (np.isfinite(scale) and scale > 0):
+            raise ConfigError(f"scale must be a positive number of units per px (got {scale!r})")
+        return cls(
+            lang=known_lang,
+            color_by=known_color_by,
+            scale=scale,
+            title=title,
+            width=width,
+            height=height,
+            min_visible_px=min_visible_px,
+            footnotes=(footnotes,) if isinstance(footnotes, str) else tuple(footnotes),
+            font_family=font_family,
+            font_size=font_size,
+        )
+
+
+def _checked_color_by(color_by: str) -> ColorBy:
+    """Return ``color_by`` as a :data:`ColorBy`, or raise :class:`~msa.errors.ConfigError`."""
+    for known in COLOR_BY:
+        if color_by == known:
+            return known
+    raise ConfigError(f"color_by must be 'stage', 'material' or 'flow_type' (got {color_by!r})")
+
+
+@dataclass(frozen=True)
+class SankeyPlan:
+    """Everything a Sankey figure shows, decided before any plotly object is made.
+
+    Attributes
+    ----------
+    options : SankeyOptions
+        The checked choices the plan was made for.
+    links : DataFrame
+        The links table as drawn: validated, boundary and scope nodes split, ``flow_type``
+        filled in, rows that draw as one band merged. Zero rows are kept.
+    table : DataFrame
+        The node table, indexed by node id: ``label``, ``stage``, ``kind``, ``band``,
+        ``order`` and ``column``.
+    drawn : DataFrame
+        The rows of ``links`` with a value above 0.
+    used : list of str
+        Ids of the nodes a drawn flow touches, in node-table order.
+    units : str
+        The unit of the links table.
+    shown_units : str
+        The unit values are shown in (``Mt`` for large national tonnages, else ``units``).
+    per : float
+        Divisor from ``units`` to ``shown_units``.
+    uncertain : DataFrame
+        Drawn rows whose mapping is not settled (``status`` with ``?`` or ``uncertain``).
+    zero : DataFrame
+        Rows of 0 (not drawn, listed in the note).
+    thin : DataFrame
+        Drawn rows thinner than ``options.min_visible_px`` at the final scale.
+    geo : Geometry
+        Node positions, plotly's graph (with ghosts and ballast), loops and the scale.
+    spacing : LayoutOptions
+        Node thickness, padding and gaps of the layout.
+    margin : dict of str to float
+        Figure margins in px: ``l``, ``r`` (grown until every label fits), ``t``, ``b``
+        (holds the note).
+    height : int
+        Figure height in px: plot area plus top and bottom margins.
+    labels : list of LabelBox
+        The placed node labels, in figure px.
+    names : dict of str to str
+        Display name of each used node.
+    values : dict of str to str
+        Value line of each used node (e.g. ``"221 t"``, ``"+12 t"``).
+    notes : list of str
+        Lines of the note under the figure, wrapped to the figure width.
+    note_size : int
+        Font size of the note in px.
+    """
+
+    options: SankeyOptions
+    links: pd.DataFrame
+    table: pd.DataFrame
+    drawn: pd.DataFrame
+    used: list[str]
+    units: str
+    shown_units: str
+    per: float
+    uncertain: pd.DataFrame
+    zero: pd.DataFrame
+    thin: pd.DataFrame
+    geo: Geometry
+    spacing: LayoutOptions
+    margin: dict[str, float]
+    height: int
+    labels: list[LabelBox]
+    names: dict[str, str]
+    values: dict[str, str]
+    notes: list[str]
+    note_size: int
+
+    def label(self, node: str) -> str:
+        """Return the display name of ``node`` (a node of :attr:`table`)."""
+        return str(self.table.at[node, "label"])
+
+    def quantity(self, value: float) -> str:
+        """Format ``value`` (in :attr:`units`) as shown: in :attr:`shown_units`, in the language."""
+        return format_value(value / self.per, self.shown_units, self.options.lang)
+
+
+def plan_sankey(
+    links: pd.DataFrame, nodes: pd.DataFrame | None, options: SankeyOptions
+) -> SankeyPlan:
+    """Check the input and lay the diagram out: everything but the plotly objects.
+
+    Parameters
+    ----------
+    links : DataFrame
+        The links table (see :mod:`msa.figures.diagram`).
+    nodes : DataFrame, optional
+        Node table fixing order, band and names.
+    options : SankeyOptions
+        The figure's choices.
+
+    Returns
+    -------
+    SankeyPlan
+
+    Raises
+    ------
+    DataError
+        An invalid links or node table, ``color_by="material"`` without a ``material``
+        column, or nothing to draw.
+    RenderError
+        The diagram does not fit the figure (see :func:`~msa.figures.layout.layout`).
+    """
+    links, table, units = _resolve_tables(links, nodes, options)
+    drawn = links[links["value"] > 0]
+    if drawn.empty:
+        raise DataError("links table: every value is 0; there is nothing to draw")
+    used = [n for n in table.index if n in set(drawn["source"]) | set(drawn["target"])]
+    status = links.get("status", pd.Series("", index=links.index)).fillna("").astype(str)
+    uncertain = drawn[status.reindex(drawn.index).str.contains("uncertain|\\?", regex=True)]
+    zero = links[links["value"] == 0]
+    largest = max(
+        drawn.groupby("source")["value"].sum().max(), drawn.groupby("target")["value"].sum().max()
+    )
+    shown, per = display_units(units, float(largest))
+    names, values = node_texts(table, drawn, used, shown, options.lang, per)
+    note_size = max(options.font_size - 2, 8)
+    spacing = LayoutOptions()
+
+    def notes_for(thin: pd.DataFrame) -> list[str]:
+        return note_lines(
+            table,
+            shown,
+            options.lang,
+            thin,
+            zero,
+            uncertain,
+            options.scale,
+            options.footnotes,
+            options.width - 24,
+            note_size,
+            options.min_visible_px,
+            per,
+        )
+
+    page = _fit_page(table, drawn, used, names, values, options, spacing, notes_for, note_size)
+    margin, geo, thin, notes, boxes = page
+    return SankeyPlan(
+        options=options,
+        links=links,
+        table=table,
+        drawn=drawn,
+        used=used,
+        units=units,
+        shown_units=shown,
+        per=per,
+        uncertain=uncertain,
+        zero=zero,
+        thin=thin,
+        geo=geo,
+        spacing=spacing,
+        margin=margin,
+        height=int(round(geo.plot_height + margin["t"] + margin["b"])),
+        labels=boxes,
+        names=names,
+        values=values,
+        notes=notes,
+        note_size=note_size,
+    )
+
+
+def _resolve_tables(
+    links: pd.DataFrame, nodes: pd.DataFrame | None, options: SankeyOptions
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Return the links as drawn, the node table and the unit.
+
+    The links are validated, their nodes resolved (split boundary and scope nodes, columns,
+    bands, labels), flow types filled in, and rows that draw as one band merged.
+    """
+    links = validate_links(links)
+    units = str(links["units"].iloc[0])
+    links, table = prepare_nodes(links, nodes, options.lang)
+    links["flow_type"] = flow_types(links, table)
+    if options.color_by == "material" and "material" not in links.columns:
+        raise DataError("color_by='material' needs a 'material' column in the links table")
+    links = merge_rows(links, by_material=options.color_by == "material")
+    return links, table, units
+
+
+def _fit_page(
+    table: pd.DataFrame,
+    drawn: pd.DataFrame,
+    used: list[str],
+    names: dict[str, str],
+    values: dict[str, str],
+    options: SankeyOptions,
+    spacing: LayoutOptions,
+    notes_for: Callable[[pd.DataFrame], list[str]],
+    note_size: int,
+) -> tuple[dict[str, float], Geometry, pd.DataFrame, list[str], list[LabelBox]]:
+    """Lay out until the labels fit and the note's line count is stable.
+
+    The right margin grows until every label fits (up to 40 % of the width), the bottom
+    margin holds the note; the thin-flow list depends on the scale, the scale on the
+    margins, so this repeats (at most six times) until both settle.
+
+    Returns
+    -------
+    margin, geo, thin, notes, labels
+        Margins (px), the layout, the flows too thin to see, the note lines and the label
+        boxes of the last round.
+    """
+    line_px = int(np.ceil(line_height(note_size)))
+    main = table.loc[used, "band"].eq("main")
+    slots = max(int(table.loc[used][main]["column"].nunique()), 1) + 1
+    right, lines, notes = 12.0, 0, []
+    for _ in range(6):
+        margin = _margins(options, right, line_px * lines)
+        geo = _lay_out(table, drawn, used, margin, options, spacing)
+        thin = drawn[drawn["value"] * geo.ky < options.min_visible_px]
+        notes = notes_for(thin)
+        boxes = label_boxes(
+            geo,
+            margin,
+            names,
+            values,
+            options.width,
+            options.font_size,
+            options.font_family,
+            spacing,
+            slots,
+        )
+        over = margins_needed(boxes, 4.0, options.width - 4.0)[1]
+        if len(notes) == lines and over <= 0.5:
+            break
+        lines, right = len(notes), min(right + over + 1.0, 0.4 * options.width)
+    return margin, geo, thin, notes, boxes
+
+
+def _margins(options: SankeyOptions, right: float, note_px: int) -> dict[str, float]:
+    """Figure margins (px): room for the title and legend on top, the note below."""
+    top = (74 if options.title else 46) + (LEGEND_ROW if options.color_by != "stage" else 0)
+    return {"l": 12, "r": right, "t": top, "b": 14 + note_px}
+
+
+def _lay_out(
+    table: pd.DataFrame,
+    drawn: pd.DataFrame,
+    used: list[str],
+    margin: dict[str, float],
+    options: SankeyOptions,
+    spacing: LayoutOptions,
+) -> Geometry:
+    """Lay the drawn flows out in the plot area the margins leave."""
+    plot_h = (options.height or (0 if options.scale else 620)) - margin["t"] - margin["b"]
+    return layout(
+        table.loc[used, ["column", "band"]],
+        drawn[["source", "target", "value"]],
+        plot_width=options.width - margin["l"] - margin["r"],
+        plot_height=plot_h if plot_h > 0 else None,
+        ky=None if options.scale is None else 1.0 / options.scale,
+        options=spacing,
+    )
