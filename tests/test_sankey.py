@@ -211,6 +211,23 @@ def test_derived_columns_without_stages():
     assert len(fig.layout.shapes) == 1  # Scrap -> Smelter runs back as a loop
 
 
+@pytest.mark.parametrize("column", ["status", "material"])
+def test_rows_with_a_missing_status_or_material_are_drawn(column):
+    """A row whose status or material is missing is drawn, not dropped when rows are merged."""
+    links = _chain(
+        {("Mine", "Smelter"): 5.0, ("Smelter", "Factory"): 3.0, ("Smelter", "Dump"): 2.0}
+    )
+    links[column] = pd.Series(["in scope" if column == "status" else "Co", None, None], dtype="str")
+    fig = sankey(links, color_by="material" if column == "material" else "stage")
+    link, names = fig.data[0].link, fig.layout.meta["msa_sankey"]["nodes"]
+    real = [
+        v
+        for s, t, v in zip(link.source, link.target, link.value, strict=True)
+        if not (names[s].startswith(GHOST_PREFIX) or names[t].startswith(GHOST_PREFIX))
+    ]
+    assert sorted(real) == [2.0, 3.0, 5.0]
+
+
 def test_boundary_that_sends_and_receives_is_split():
     """A boundary node with inflows and outflows is drawn as a top and a bottom node."""
     links = _chain({("World", "Factory"): 5, ("Factory", "World"): 3, ("Factory", "Use"): 2})

@@ -472,16 +472,21 @@ def merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
     keys += [c for c in ("status",) if c in links.columns]
     keys += ["material"] if by_material else []
     links = _orient_stock_rows(links)
-    filled = links.assign(**{k: links[k].fillna("") for k in keys if links[k].dtype == object})
+    # Fill missing keys in every text column (object or pandas' str dtype) and keep NaN groups:
+    # a row without a status or material is drawn, never dropped by groupby.
+    text_keys = [k for k in keys if not pd.api.types.is_numeric_dtype(links[k])]
+    filled = links.assign(**{k: links[k].fillna("") for k in text_keys})
     rules: dict[str, object] = {"value": "sum"}
     for col in links.columns:
         if col in keys or col == "value":
             continue
         if col in ("jrc_codes", "note", "material", "region"):
-            rules[col] = lambda v: ", ".join(dict.fromkeys(str(x) for x in v if str(x)))
+            rules[col] = lambda v: ", ".join(
+                dict.fromkeys(str(x) for x in v if pd.notna(x) and str(x))
+            )
         else:
             rules[col] = "first"
-    out = filled.groupby(keys, sort=False, as_index=False).agg(rules)
+    out = filled.groupby(keys, sort=False, as_index=False, dropna=False).agg(rules)
     out = _swap_ends(out, out["value"] < 0)
     out["value"] = out["value"].abs()
     return out[[c for c in links.columns if c in out.columns]]
