@@ -1,4 +1,4 @@
-"""Unit tests of msa.lifetimes and the survival matrix (msa._survival)."""
+"""Unit tests of msa.stocks.lifetimes and the survival matrix (msa.stocks.survival)."""
 
 from __future__ import annotations
 

@@ -27,18 +27,18 @@ def _scalar(da: xr.DataArray | None, **sel: object) -> float:
 
 
 def _s(lifetime, age, factor, cohort, series, cache):
-    """S(age) of one cohort and series, from scalar parameters (one scipy call per value)."""
+    """S(age) of one cohort and series, from scalar parameters (one scipy call per value).
+
+    The cohort's lifetime is rebuilt from its scalar parameters (cached); ``survival`` with
+    ``factor`` multiplies its time scale, as the lifetime factors do.
+    """
     if isinstance(lifetime, msa.EmpiricalLifetime):
         curve = lifetime.survival_table
         return 1.0 if age < 0 else float(np.interp(age / factor, curve.age.values, curve.values))
     if cohort not in cache:
-        cache[cohort] = {
-            n: _scalar(p, cohort=cohort, **series) for n, p in lifetime.parameters.items()
-        }
-    params = dict(cache[cohort])
-    for name in lifetime._scaled:
-        params[name] *= factor
-    return float(lifetime._sf(np.float64(age), **{k: np.float64(v) for k, v in params.items()}))
+        params = {n: _scalar(p, cohort=cohort, **series) for n, p in lifetime.parameters.items()}
+        cache[cohort] = type(lifetime)(**params)
+    return float(cache[cohort].survival(age, factor=factor))
 
 
 def loop_sf(lifetime, years, cohorts, inflow_at="middle", n_pts=1, series=None):

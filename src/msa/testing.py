@@ -48,6 +48,12 @@ def assert_balanced(
 
 
 def _differences(a: System, b: System) -> list[str]:
+    """Every difference between ``a`` and ``b``: their structure first, then their contents."""
+    return [*_structure_differences(a, b), *_content_differences(a, b)]
+
+
+def _structure_differences(a: System, b: System) -> list[str]:
+    """Differences of name, attrs, dims and coordinates, processes and the sources table."""
     out: list[str] = []
     if a.name != b.name:
         out.append(f"name: {a.name!r} != {b.name!r}")
@@ -66,6 +72,12 @@ def _differences(a: System, b: System) -> list[str]:
         pd.testing.assert_frame_equal(a.sources, b.sources, check_dtype=False)
     except AssertionError as err:
         out.append(f"sources table: {err}")
+    return out
+
+
+def _content_differences(a: System, b: System) -> list[str]:
+    """Differences of the flows, stocks, parameters and provenance (names, values, attrs)."""
+    out: list[str] = []
     groups = (
         ("flow", a.flows, b.flows),
         ("stock", a.stocks, b.stocks),

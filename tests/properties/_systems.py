@@ -40,17 +40,7 @@ def balanced_systems(
     stock change. Labels, stages, sources, grades and system attrs vary too. ``materials``:
     True always gives a ``material`` dim, False never, None either.
     """
-    first = draw(st.integers(1990, 2030))
-    years = list(range(first, first + draw(st.integers(1, 4))))
-    items = st.lists(st.sampled_from(MATERIALS), min_size=1, max_size=3, unique=True)
-    if materials is None:
-        items = st.one_of(st.none(), items)
-    elif not materials:
-        items = st.none()
-    materials = draw(items)
-    coords: dict[str, list[object]] = {"time": years}
-    if materials:
-        coords["material"] = list(materials)
+    coords = _coords(draw, materials)
     shape = tuple(len(v) for v in coords.values())
     n_sources = draw(st.integers(1, 3))
     sources = [
@@ -61,23 +51,7 @@ def balanced_systems(
     attrs = draw(st.dictionaries(st.sampled_from(["scenario", "note", "seed"]), attr_values))
     system = System(draw(WORDS), coords=coords, sources=sources, attrs=attrs)
     n = draw(st.integers(1, max_processes))
-    ids = draw(
-        st.lists(
-            WORDS.filter(lambda t: t not in ("Source", "Sink", "Store")),
-            min_size=n,
-            max_size=n,
-            unique=True,
-        )
-    )
-    for pid in ids:
-        system.add_process(
-            pid,
-            stage=draw(st.one_of(st.none(), st.sampled_from(STAGES))),
-            label_en=draw(st.one_of(st.none(), WORDS)),
-            label_nl=draw(st.one_of(st.none(), WORDS)),
-        )
-    system.add_process("Source", kind="boundary", label_nl="Bron")
-    system.add_process("Sink", kind="boundary")
+    ids = _add_processes(draw, system, n)
     pairs = [(a, b) for a in range(n) for b in range(n) if a != b]
     edges = (
         draw(st.lists(st.sampled_from(pairs), unique=True, max_size=len(pairs))) if pairs else []
@@ -132,3 +106,44 @@ def balanced_systems(
     if draw(st.booleans()):
         system.add_parameter("share", draw(st.floats(0, 1)), units="1", source_id="s0", grade="D")
     return system
+
+
+def _coords(draw: st.DrawFn, materials: bool | None) -> dict[str, list[object]]:
+    """Draw the coordinates: 1-4 consecutive years and, as ``materials`` asks, materials."""
+    first = draw(st.integers(1990, 2030))
+    years = list(range(first, first + draw(st.integers(1, 4))))
+    items = st.lists(st.sampled_from(MATERIALS), min_size=1, max_size=3, unique=True)
+    if materials is None:
+        items = st.one_of(st.none(), items)
+    elif not materials:
+        items = st.none()
+    drawn = draw(items)
+    coords: dict[str, list[object]] = {"time": years}
+    if drawn:
+        coords["material"] = list(drawn)
+    return coords
+
+
+def _add_processes(draw: st.DrawFn, system: System, n: int) -> list[str]:
+    """Add ``n`` transformations with drawn ids, stages and labels, then Source and Sink.
+
+    Returns the ids of the transformations.
+    """
+    ids = draw(
+        st.lists(
+            WORDS.filter(lambda t: t not in ("Source", "Sink", "Store")),
+            min_size=n,
+            max_size=n,
+            unique=True,
+        )
+    )
+    for pid in ids:
+        system.add_process(
+            pid,
+            stage=draw(st.one_of(st.none(), st.sampled_from(STAGES))),
+            label_en=draw(st.one_of(st.none(), WORDS)),
+            label_nl=draw(st.one_of(st.none(), WORDS)),
+        )
+    system.add_process("Source", kind="boundary", label_nl="Bron")
+    system.add_process("Sink", kind="boundary")
+    return ids

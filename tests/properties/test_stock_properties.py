@@ -16,6 +16,22 @@ FIRST = 2010
 @st.composite
 def lifetimes(draw, n_t: int, timing: tuple[str, int] | None = None) -> msa.Lifetime:
     """Any msa lifetime with plausible parameters, optionally with factors."""
+    lifetime = _distribution(draw)
+    factors = _factors(draw, n_t)
+    if factors:
+        lifetime = lifetime.with_factors(**factors)
+    if timing is not None:
+        years = np.arange(FIRST, FIRST + n_t)
+        sf = msa.survival_matrix(lifetime, years, inflow_at=timing[0], n_pts_per_interval=timing[1])
+        diag = np.diagonal(sf.values)
+        if diag.min() < 0.3:
+            # Forward substitution divides by sf[t, t]; keep the round trip well conditioned.
+            lifetime = msa.WeibullLifetime(2.0, 10.0)
+    return lifetime
+
+
+def _distribution(draw) -> msa.Lifetime:
+    """Draw a kind of lifetime distribution and plausible parameters for it (no factors)."""
     kind = draw(
         st.sampled_from(
             [
@@ -56,6 +72,11 @@ def lifetimes(draw, n_t: int, timing: tuple[str, int] | None = None) -> msa.Life
         lifetime = msa.EmpiricalLifetime(
             xr.DataArray(curve, dims="age", coords={"age": [0, 1, 3, 6, 10, 15]})
         )
+    return lifetime
+
+
+def _factors(draw, n_t: int) -> dict[str, xr.DataArray]:
+    """Draw none, either or both lifetime change factors over ``n_t`` years from FIRST."""
     years = np.arange(FIRST, FIRST + n_t)
     factors = {}
     if draw(st.booleans()):
@@ -64,15 +85,7 @@ def lifetimes(draw, n_t: int, timing: tuple[str, int] | None = None) -> msa.Life
     if draw(st.booleans()):
         values = draw(arrays(float, n_t, elements=st.floats(0.5, 2.0)))
         factors["factor_by_year"] = xr.DataArray(values, dims="time", coords={"time": years})
-    if factors:
-        lifetime = lifetime.with_factors(**factors)
-    if timing is not None:
-        sf = msa.survival_matrix(lifetime, years, inflow_at=timing[0], n_pts_per_interval=timing[1])
-        diag = np.diagonal(sf.values)
-        if diag.min() < 0.3:
-            # Forward substitution divides by sf[t, t]; keep the round trip well conditioned.
-            lifetime = msa.WeibullLifetime(2.0, 10.0)
-    return lifetime
+    return factors
 
 
 @st.composite

@@ -7,7 +7,8 @@
 * :mod:`~msa.stocks.engine` -- :func:`inflow_driven`, :func:`stock_driven` and :func:`chain`,
   vectorised over every other dim.
 
-This package imports nothing from the rest of msa but :mod:`msa.errors`.
+This package imports nothing from the rest of msa but :mod:`msa.errors` and
+:mod:`msa.messages`.
 """
 
 from msa.stocks.engine import chain, inflow_driven, stock_driven

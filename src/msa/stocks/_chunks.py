@@ -9,7 +9,7 @@ copied into outputs allocated once, so the peak is the output plus one chunk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -19,13 +19,13 @@ from msa.stocks._params import conform
 from msa.stocks.lifetimes import EmpiricalLifetime, Lifetime
 
 
-def _chunked(
+def chunked(
     model: Callable[..., xr.Dataset],
     values: xr.DataArray,
     lifetime: Lifetime,
     initial: xr.DataArray | None,
     by_cohort: bool,
-    kwargs: dict[str, object],
+    kwargs: Mapping[str, object],
     budget: int,
 ) -> xr.Dataset | None:
     """Run a model in chunks along the lifetime's largest dim, or return None.
@@ -38,9 +38,9 @@ def _chunked(
     """
     if not isinstance(values, xr.DataArray) or "time" not in values.dims:
         return None
-    labels: dict[str, np.ndarray] = {}
-    for arr in (*lifetime.parameters.values(), lifetime.factor_by_cohort, lifetime.factor_by_year):
-        for dim in [] if arr is None else arr.dims:
+    labels: dict[Hashable, np.ndarray] = {}
+    for arr in (*lifetime.parameters.values(), *lifetime.factors.values()):
+        for dim in arr.dims:
             if dim not in ("time", "cohort", "age") and dim not in labels:
                 source = values if dim in values.dims else arr
                 labels[dim] = np.asarray(source[dim].values)
@@ -52,7 +52,7 @@ def _chunked(
     if size <= budget:
         return None
     dim = max(labels, key=lambda d: len(labels[d]))
-    chunk_bytes = budget
+    chunk_bytes: float = budget
     if by_cohort:
         # A chunk's own run holds about four arrays the size of its survival matrices (sf,
         # outflow shares, its cohort arrays): keep that well under half the returned arrays.
@@ -79,16 +79,16 @@ def _chunked(
     return out
 
 
-def _stack(parts: Iterator[xr.Dataset], dim: str, labels: np.ndarray) -> xr.Dataset:
+def _stack(parts: Iterator[xr.Dataset], dim: Hashable, labels: np.ndarray) -> xr.Dataset:
     """Join the chunk results along ``dim``, holding one chunk's result at a time.
 
     The output arrays are allocated once (from the first chunk's layout) and each chunk is
     copied into its slice, so the peak is the output plus one chunk (``xr.concat`` would hold
     every chunk and the output: twice the cohort arrays).
     """
-    arrays: dict[str, np.ndarray] = {}
-    layout: dict[str, tuple[tuple[str, ...], dict]] = {}
-    coords: dict[str, np.ndarray] = {}
+    arrays: dict[Hashable, np.ndarray] = {}
+    layout: dict[Hashable, tuple[tuple[Hashable, ...], dict]] = {}
+    coords: dict[Hashable, np.ndarray] = {}
     attrs: dict = {}
     start = 0
     for part in parts:
@@ -109,18 +109,15 @@ def _stack(parts: Iterator[xr.Dataset], dim: str, labels: np.ndarray) -> xr.Data
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
-def _select(lifetime: Lifetime, dim: str, chunk: np.ndarray) -> Lifetime:
+def _select(lifetime: Lifetime, dim: Hashable, chunk: np.ndarray) -> Lifetime:
     """Return ``lifetime`` with every parameter and factor restricted to ``chunk`` of ``dim``."""
 
-    def pick(arr: xr.DataArray | None, name: str) -> xr.DataArray | None:
-        if arr is None or dim not in arr.dims:
+    def pick(arr: xr.DataArray, name: str) -> xr.DataArray:
+        if dim not in arr.dims:
             return arr
         return conform(arr, {dim: chunk}, lifetime, name)
 
-    factors = {
-        "factor_by_cohort": pick(lifetime.factor_by_cohort, "factor_by_cohort"),
-        "factor_by_year": pick(lifetime.factor_by_year, "factor_by_year"),
-    }
+    factors = {name: pick(f, name) for name, f in lifetime.factors.items()}
     params = {name: pick(p, name) for name, p in lifetime.parameters.items()}
     if isinstance(lifetime, EmpiricalLifetime):
         return EmpiricalLifetime(params["survival_curve"], **factors)

@@ -7,6 +7,8 @@ dims of the input, flattened, so one matrix product or triangular solve covers e
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -14,10 +16,10 @@ import xarray as xr
 from msa.errors import DataError, DimensionError, StockModelError
 from msa.messages import locate, plain
 from msa.stocks.lifetimes import Lifetime
-from msa.stocks.survival import _check_years, _survival
+from msa.stocks.survival import check_years, survival_and_anchor
 
 
-class _Frame:
+class Frame:
     """The numpy layout of one stock model run: batch dims, time, cohort, columns."""
 
     def __init__(
@@ -37,7 +39,7 @@ class _Frame:
             raise DimensionError(f"{what} must not have a 'cohort' dim")
         if "time" not in values.coords:
             raise DimensionError(f"{what}: the 'time' dim needs coordinate labels (years)")
-        self.years = _check_years(values["time"].values, f"{what} time")
+        self.years = check_years(values["time"].values, f"{what} time")
         _check_data(values, what)
         self.units = values.attrs.get("units")
         self.other = [d for d in values.dims if d != "time"]
@@ -49,7 +51,9 @@ class _Frame:
             hist = initial["cohort"].values.astype(np.int64)
         self.n_hist = len(hist)
         self.cohorts = np.concatenate([hist, self.years])
-        sf, anchor = _survival(lifetime, self.years, self.cohorts, inflow_at, n_pts, coords)
+        sf, anchor = survival_and_anchor(
+            lifetime, self.years, self.cohorts, inflow_at, n_pts, coords
+        )
         if initial is not None and anchor is not None:
             bad = (initial > 0) & (anchor == 0)
             if bool(bad.any()):
@@ -96,7 +100,7 @@ class _Frame:
         )
         return order, arr.transpose([dims.index(d) for d in order])
 
-    def coordinates(self) -> dict[str, np.ndarray]:
+    def coordinates(self) -> dict[Hashable, np.ndarray]:
         """Coordinate labels of every output dim."""
         coords = {d: np.asarray(v.values) for d, v in self.coords.items()}
         coords["time"] = self.years
@@ -110,6 +114,7 @@ class _Frame:
         return xr.DataArray(data, dims=dims, coords=coords)
 
     def initial_total(self) -> np.ndarray:
+        """Return the initial stock summed over cohorts, (*batch, columns); 0 without one."""
         if self.initial is None:
             return np.zeros(1)
         return self.initial.sum(axis=-2)
@@ -187,8 +192,8 @@ def _outflow_share(sf: np.ndarray, n_h: int) -> np.ndarray:
     return np.maximum(pdf, 0.0, out=pdf)
 
 
-def _cohort_arrays(
-    frame: _Frame, x: np.ndarray, rows: np.ndarray | None = None
+def cohort_arrays(
+    frame: Frame, x: np.ndarray, rows: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (stock_by_cohort, outflow_by_cohort) as (*batch, time, cohort, columns).
 
@@ -221,7 +226,7 @@ def _cohort_arrays(
     return sb, ob
 
 
-def _dataset(frame: _Frame, inflow, stock, outflow, by_cohort, sb, ob, extra, attrs) -> xr.Dataset:
+def dataset(frame: Frame, inflow, stock, outflow, by_cohort, sb, ob, extra, attrs) -> xr.Dataset:
     """Assemble the result; ``outflow`` None means inflow - stock change."""
     before = frame.initial_total()[..., None, :]
     before = np.broadcast_to(before, (*stock.shape[:-2], 1, stock.shape[-1]))
@@ -243,7 +248,7 @@ def _dataset(frame: _Frame, inflow, stock, outflow, by_cohort, sb, ob, extra, at
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
-def _pair(a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+def pair(a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
     """Broadcast ``a`` and ``b`` on every axis but the second last (to concatenate on it)."""
     lead = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     cols = max(a.shape[-1], b.shape[-1])
@@ -253,7 +258,8 @@ def _pair(a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
     ]
 
 
-def _attrs(mode: str, lifetime: Lifetime, inflow_at: str, n_pts: int) -> dict[str, object]:
+def run_attrs(mode: str, lifetime: Lifetime, inflow_at: str, n_pts: int) -> dict[str, object]:
+    """Return the attrs of a stock model result: mode, lifetime, inflow timing, points."""
     return {
         "stock_model": mode,
         "lifetime": repr(lifetime),

@@ -1,13 +1,14 @@
 """Validation and alignment of lifetime parameters (xarray in, checked numpy out).
 
-Private helpers of :mod:`msa.lifetimes`: they turn a parameter into a float DataArray, refuse
+Private to :mod:`msa.stocks`: these helpers turn a parameter into a float DataArray, refuse
 non-finite or out-of-range values with a :class:`msa.LifetimeError` naming the coordinates, and
 select the labels a stock model needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ _RULES = {
 }
 
 
-def _as_param(owner: str, name: str, value: object, rule: str | None) -> xr.DataArray:
+def as_param(owner: str, name: str, value: object, rule: str | None) -> xr.DataArray:
     """Return ``value`` as a float DataArray, validated by ``rule``; raise LifetimeError."""
     if isinstance(value, xr.DataArray):
         da = value.astype(float)
@@ -52,7 +53,7 @@ def _as_param(owner: str, name: str, value: object, rule: str | None) -> xr.Data
     return da
 
 
-def _aligned(values: xr.DataArray | np.ndarray | float, dims: tuple[str, ...]) -> np.ndarray:
+def aligned(values: xr.DataArray | np.ndarray | float, dims: tuple[Hashable, ...]) -> np.ndarray:
     """Return the data of ``values`` as an array over ``dims`` (size 1 where a dim is absent)."""
     if not isinstance(values, xr.DataArray):
         return np.asarray(values, dtype=float)
@@ -63,9 +64,12 @@ def _aligned(values: xr.DataArray | np.ndarray | float, dims: tuple[str, ...]) -
 
 
 def conform(
-    values: xr.DataArray, coords: Mapping[str, object], lifetime: object, name: str
+    values: xr.DataArray, coords: Mapping[Any, object], lifetime: object, name: str
 ) -> xr.DataArray:
     """Select the labels of ``coords`` from ``values`` for the dims they share.
+
+    ``coords`` maps dim names to labels: a dict, or the ``coords`` of a DataArray (whose keys
+    are typed ``Hashable``, hence the ``Any`` key type, as xarray's own ``coords`` arguments).
 
     Raises
     ------

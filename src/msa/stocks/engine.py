@@ -34,8 +34,8 @@ import xarray as xr
 
 from msa.errors import ConfigError, StockModelError
 from msa.messages import locate, plain
-from msa.stocks._chunks import _chunked
-from msa.stocks._frame import _attrs, _cohort_arrays, _dataset, _Frame, _pair
+from msa.stocks._chunks import chunked
+from msa.stocks._frame import Frame, cohort_arrays, dataset, pair, run_attrs
 from msa.stocks.lifetimes import Lifetime, ParamLike
 from msa.stocks.survival import InflowAt, quadrature, survival_matrix
 
@@ -126,24 +126,24 @@ def inflow_driven(
     """
     kwargs = {"inflow_at": inflow_at, "n_pts_per_interval": n_pts_per_interval}
     budget = SF_CHUNK_BYTES_COHORT if by_cohort else SF_CHUNK_BYTES
-    chunked = _chunked(
+    in_chunks = chunked(
         inflow_driven, inflow, lifetime, initial_stock_by_cohort, by_cohort, kwargs, budget
     )
-    if chunked is not None:
-        return chunked
-    frame = _Frame(
+    if in_chunks is not None:
+        return in_chunks
+    frame = Frame(
         inflow, lifetime, initial_stock_by_cohort, inflow_at, n_pts_per_interval, "inflow"
     )
     x = frame.values
     if frame.initial is not None:
-        x = np.concatenate(_pair(frame.initial, x), axis=-2)
+        x = np.concatenate(pair(frame.initial, x), axis=-2)
     stock = np.matmul(frame.sf, x)
     outflow = np.matmul(frame.pdf, x)
     sb = ob = None
     if by_cohort:
-        sb, ob = _cohort_arrays(frame, x)
-    attrs = _attrs("inflow-driven", lifetime, inflow_at, n_pts_per_interval)
-    return _dataset(frame, frame.values, stock, outflow, by_cohort, sb, ob, {}, attrs)
+        sb, ob = cohort_arrays(frame, x)
+    attrs = run_attrs("inflow-driven", lifetime, inflow_at, n_pts_per_interval)
+    return dataset(frame, frame.values, stock, outflow, by_cohort, sb, ob, {}, attrs)
 
 
 def stock_driven(
@@ -218,12 +218,12 @@ def stock_driven(
         "negative_inflow": negative_inflow,
     }
     budget = SF_CHUNK_BYTES_COHORT if by_cohort else SF_CHUNK_BYTES
-    chunked = _chunked(
+    in_chunks = chunked(
         stock_driven, stock, lifetime, initial_stock_by_cohort, by_cohort, kwargs, budget
     )
-    if chunked is not None:
-        return chunked
-    frame = _Frame(stock, lifetime, initial_stock_by_cohort, inflow_at, n_pts_per_interval, "stock")
+    if in_chunks is not None:
+        return in_chunks
+    frame = Frame(stock, lifetime, initial_stock_by_cohort, inflow_at, n_pts_per_interval, "stock")
     n_t, n_h = len(frame.years), frame.n_hist
     target = frame.values
     tol = RTOL * np.max(np.abs(target), axis=-2, keepdims=True)
@@ -252,18 +252,18 @@ def stock_driven(
             )
     x = inflow
     if frame.initial is not None:
-        x = np.concatenate(_pair(frame.initial, inflow), axis=-2)
+        x = np.concatenate(pair(frame.initial, inflow), axis=-2)
     sb = ob = None
     if by_cohort:
-        sb, ob = _cohort_arrays(frame, x, rows)
+        sb, ob = cohort_arrays(frame, x, rows)
     extra = {} if correction is None else {"outflow_correction": correction}
-    attrs = _attrs("stock-driven", lifetime, inflow_at, n_pts_per_interval)
+    attrs = run_attrs("stock-driven", lifetime, inflow_at, n_pts_per_interval)
     attrs["negative_inflow"] = negative_inflow
     stock_out = np.broadcast_to(target, inflow.shape)
     # Outflow as the sum of the cohorts' outflows (never negative for non-negative inflows);
     # with the correction the cohorts were rescaled, so it is inflow - stock change there.
     outflow = None if correction is not None else np.matmul(frame.pdf, x)
-    return _dataset(frame, inflow, stock_out, outflow, by_cohort, sb, ob, extra, attrs)
+    return dataset(frame, inflow, stock_out, outflow, by_cohort, sb, ob, extra, attrs)
 
 
 def _solve(sf: np.ndarray, rhs: np.ndarray) -> np.ndarray:
@@ -289,7 +289,7 @@ def _solve(sf: np.ndarray, rhs: np.ndarray) -> np.ndarray:
 
 
 def _forward(
-    frame: _Frame, target: np.ndarray, tol: np.ndarray, mode: str, by_cohort: bool
+    frame: Frame, target: np.ndarray, tol: np.ndarray, mode: str, by_cohort: bool
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Forward substitution year by year, vectorised over cohorts and series.
 
@@ -314,7 +314,7 @@ def _forward(
         weights = sf_b[..., i, :col]
         remaining = np.einsum("...c,...cm->...m", weights, x[..., :col, :])
         need = target[..., i, :] - remaining
-        if correct:
+        if correction is not None:
             over = need < 0
             if over.any():
                 keep = np.where(over, target[..., i, :] / np.where(over, remaining, 1.0), 1.0)

@@ -27,8 +27,9 @@ lifetimes in dynamic stock models. Journal of Industrial Ecology. doi:10.1111/ji
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
-from typing import ClassVar, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,7 @@ import xarray as xr
 
 from msa.errors import LifetimeError
 from msa.messages import locate, plain
-from msa.stocks._params import _aligned, _as_param, conform
+from msa.stocks._params import aligned, as_param, conform
 
 __all__ = [
     "EmpiricalLifetime",
@@ -80,11 +81,18 @@ class Lifetime:
     _scaled: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
-        owner = type(self).__name__
         if type(self) is Lifetime:
             raise TypeError("Lifetime is the base class; use e.g. msa.WeibullLifetime")
+        owner = type(self).__name__
+        self._validate_parameters(owner)
+        self._validate_factors(owner)
+        self._align_parameter_labels(owner)
+        self._check()
+
+    def _validate_parameters(self, owner: str) -> None:
+        """Store every parameter as a validated float DataArray (by ``cohort``, never ``time``)."""
         for name, rule in self._params.items():
-            da = _as_param(owner, name, getattr(self, name), rule)
+            da = as_param(owner, name, getattr(self, name), rule)
             if "time" in da.dims:
                 raise LifetimeError(
                     f"{owner}: {name} has a 'time' dim; lifetime parameters vary by 'cohort' "
@@ -92,6 +100,9 @@ class Lifetime:
                     "change that also affects cohorts already in use"
                 )
             object.__setattr__(self, name, da)
+
+    def _validate_factors(self, owner: str) -> None:
+        """Store each factor given as a positive DataArray over its own dim, not the other's."""
         for name, dim, other in (
             ("factor_by_cohort", "cohort", "time"),
             ("factor_by_year", "time", "cohort"),
@@ -99,13 +110,19 @@ class Lifetime:
             value = getattr(self, name)
             if value is None:
                 continue
-            da = _as_param(owner, name, value, "positive")
+            da = as_param(owner, name, value, "positive")
             if other in da.dims:
                 raise LifetimeError(
                     f"{owner}: {name} must not have a {other!r} dim (it varies by {dim!r})"
                 )
             object.__setattr__(self, name, da)
-        labels: dict[str, pd.Index] = {}
+
+    def _align_parameter_labels(self, owner: str) -> None:
+        """Order the labels of a dim the parameters share as the first parameter has them.
+
+        Raises LifetimeError if the parameters hold different label sets on a shared dim.
+        """
+        labels: dict[Hashable, pd.Index] = {}
         for name in self._params:
             da = getattr(self, name)
             reorder = {}
@@ -124,7 +141,6 @@ class Lifetime:
                     reorder[dim] = labels[dim]
             if reorder:
                 object.__setattr__(self, name, da.sel(reorder))
-        self._check()
 
     def _check(self) -> None:
         """Check constraints between parameters (subclasses may extend)."""
@@ -166,20 +182,29 @@ class Lifetime:
         return {name: getattr(self, name) for name in self._params}
 
     @property
-    def dims(self) -> tuple[str, ...]:
+    def factors(self) -> dict[str, xr.DataArray]:
+        """The lifetime change factors given, as DataArrays, by name (none if neither is given).
+
+        Examples
+        --------
+        >>> list(WeibullLifetime(shape=2.0, scale=10.0, factor_by_year=1.1).factors)
+        ['factor_by_year']
+        """
+        given = {name: getattr(self, name) for name in ("factor_by_cohort", "factor_by_year")}
+        return {name: value for name, value in given.items() if value is not None}
+
+    @property
+    def dims(self) -> tuple[Hashable, ...]:
         """Every dim the parameters and factors use (``cohort``, ``time`` included)."""
-        arrays = [*self.parameters.values(), self.factor_by_cohort, self.factor_by_year]
-        out: list[str] = []
-        for arr in arrays:
-            if arr is None:
-                continue
+        out: list[Hashable] = []
+        for arr in (*self.parameters.values(), *self.factors.values()):
             out.extend(d for d in arr.dims if d not in out and d != "age")
         return tuple(out)
 
     @property
     def varies_by_cohort(self) -> bool:
         """True if a parameter or ``factor_by_cohort`` has a ``cohort`` dim."""
-        arrays = [*self.parameters.values(), self.factor_by_cohort]
+        arrays = [*self.parameters.values(), self.factors.get("factor_by_cohort")]
         return any(a is not None and "cohort" in a.dims for a in arrays)
 
     # ------------------------------------------------------------------ evaluation
@@ -230,13 +255,17 @@ class Lifetime:
         coords = {}
         for arr in (age, *params.values()):
             coords.update({d: arr[d] for d in arr.dims if d in arr.coords and d in dims_t})
-        x = _aligned(age, dims_t)
-        arrays = {n: _aligned(p, dims_t) for n, p in params.items()}
+        x = aligned(age, dims_t)
+        arrays = {n: aligned(p, dims_t) for n, p in params.items()}
         shape = np.broadcast_shapes(x.shape, *(a.shape for a in arrays.values()))
         out = np.broadcast_to(self._sf(x, **arrays), shape)
         return xr.DataArray(out, dims=dims_t, coords=coords)
 
-    def _sf(self, x: np.ndarray, **params: np.ndarray) -> np.ndarray:  # pragma: no cover
+    def _sf(self, x: np.ndarray, *args: Any, **params: Any) -> np.ndarray:  # pragma: no cover
+        """Evaluate S at ages ``x`` from the parameters as arrays, by name (each subclass).
+
+        Typed ``*args: Any, **params: Any`` so that every subclass may name its own parameters.
+        """
         raise NotImplementedError(f"{type(self).__name__} is abstract; use a subclass")
 
 
@@ -398,8 +427,8 @@ class GammaLifetime(Lifetime):
     def from_mean_std(cls, mean: ParamLike, std: ParamLike, **factors: ParamLike) -> GammaLifetime:
         """Make a gamma lifetime from its mean m and std s: k = (m/s)², θ = s²/m."""
         owner = cls.__name__
-        m = _as_param(owner, "mean", mean, "positive")
-        s = _as_param(owner, "std", std, "positive")
+        m = as_param(owner, "mean", mean, "positive")
+        s = as_param(owner, "std", std, "positive")
         return cls(shape=(m / s) ** 2, scale=s * s / m, **factors)
 
     def _sf(self, x: np.ndarray, shape: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -517,8 +546,8 @@ class EmpiricalLifetime(Lifetime):
         other = [d for d in curve.dims if d != "_knot"]
         dims = list(age.dims) + [d for d in other if d not in age.dims]
         dims_t = tuple(dims)
-        x = _aligned(age, dims_t)
-        values = _aligned(curve, (*dims_t, "_knot"))
+        x = aligned(age, dims_t)
+        values = aligned(curve, (*dims_t, "_knot"))
         idx = np.clip(np.searchsorted(knots, x, side="right") - 1, 0, max(len(knots) - 2, 0))
         shape = np.broadcast_shapes(x.shape, values.shape[:-1])
         values = np.broadcast_to(values, (*shape, values.shape[-1]))

@@ -33,7 +33,10 @@ survival given they were in stock at the end of the year before the first model 
 
 from __future__ import annotations
 
-from typing import Literal
+import operator
+from collections.abc import Mapping
+from functools import reduce
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -91,7 +94,31 @@ def quadrature(inflow_at: str = "middle", n_pts_per_interval: int = 1) -> tuple[
     return (nodes + 1.0) / 2.0, weights / 2.0
 
 
-def _check_years(years: np.ndarray, what: str = "time") -> np.ndarray:
+def check_years(years: np.ndarray, what: str = "time") -> np.ndarray:
+    """Return ``years`` as a 1-D integer array of consecutive years (an annual grid).
+
+    Parameters
+    ----------
+    years : numpy.ndarray
+        Year labels: integers, or floats holding whole numbers.
+    what : str
+        What the years label, for messages (e.g. ``"inflow time"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        The years, as given if of an integer dtype, else as int64.
+
+    Raises
+    ------
+    DimensionError
+        If ``years`` is empty, not 1-D, holds a non-integer year or is not consecutive.
+
+    Examples
+    --------
+    >>> check_years(np.array([2020.0, 2021.0]))
+    array([2020, 2021])
+    """
     years = np.asarray(years)
     if years.ndim != 1 or len(years) == 0:
         raise DimensionError(f"{what} must be a non-empty 1-D sequence of years")
@@ -115,7 +142,7 @@ def survival_matrix(
     cohort: np.ndarray | list[int] | None = None,
     inflow_at: InflowAt = "middle",
     n_pts_per_interval: int = 1,
-    coords: dict[str, object] | None = None,
+    coords: Mapping[str, object] | None = None,
 ) -> xr.DataArray:
     r"""Return the survival matrix ``sf[t, c]`` of ``lifetime`` over years ``time``.
 
@@ -142,7 +169,8 @@ def survival_matrix(
 
     Notes
     -----
-    See the module docstring of ``msa._survival`` and docs/lifetimes.md for the formula.
+    See the module docstring of :mod:`msa.stocks.survival` and docs/lifetimes.md for the
+    formula.
 
     Examples
     --------
@@ -153,28 +181,53 @@ def survival_matrix(
            [1., 1., 0.],
            [0., 1., 1.]])
     """
-    years = _check_years(time.values if isinstance(time, xr.DataArray) else np.asarray(time))
+    years = check_years(time.values if isinstance(time, xr.DataArray) else np.asarray(time))
     cohorts = years if cohort is None else np.asarray(cohort, dtype=np.int64)
     if len(np.unique(cohorts)) != len(cohorts):
         raise DimensionError(f"cohort labels must be unique (got {cohorts.tolist()[:10]})")
     if (cohorts > years[-1]).any():
         raise DimensionError(f"cohort {int(cohorts.max())} is after the last year {int(years[-1])}")
-    sf, _ = _survival(lifetime, years, cohorts, inflow_at, n_pts_per_interval, coords or {})
+    sf, _ = survival_and_anchor(
+        lifetime, years, cohorts, inflow_at, n_pts_per_interval, coords or {}
+    )
     return sf
 
 
-def _survival(
+def survival_and_anchor(
     lifetime: Lifetime,
     years: np.ndarray,
     cohorts: np.ndarray,
     inflow_at: str,
     n_pts: int,
-    coords: dict[str, object],
+    coords: Mapping[Any, object],
 ) -> tuple[xr.DataArray, xr.DataArray | None]:
-    """Return (sf over time x cohort x lifetime dims, anchor of the historic cohorts or None).
+    """Return the survival matrix and the survival of the historic cohorts before the first year.
 
-    ``anchor[c]`` is the unconditional survival of historic cohort ``c`` at the end of the
-    year before the first model year; historic columns of ``sf`` are conditional on it.
+    The stock models need both: :func:`survival_matrix` returns the first only.
+
+    Parameters
+    ----------
+    lifetime : Lifetime
+        The distribution, with its optional factors by cohort and by year.
+    years : numpy.ndarray
+        Consecutive integer years, as :func:`check_years` returns them.
+    cohorts : numpy.ndarray
+        Unique integer cohort labels, none after the last year.
+    inflow_at : {"start", "middle", "end"}
+        When the inflow enters within its year (see :func:`quadrature`).
+    n_pts : int
+        Quadrature points over the inflow year (see :func:`quadrature`).
+    coords : mapping
+        Labels of the lifetime's other dims, by dim (``time`` and ``cohort`` are ignored).
+
+    Returns
+    -------
+    sf : xarray.DataArray
+        Over (``time``, ``cohort``, the lifetime's other dims).
+    anchor : xarray.DataArray or None
+        ``anchor[c]``, the unconditional survival of historic cohort ``c`` at the end of the
+        year before the first model year, on which the historic columns of ``sf`` are
+        conditional; None without historic cohorts.
     """
     if not isinstance(lifetime, Lifetime):
         raise LifetimeError(
@@ -189,11 +242,12 @@ def _survival(
     year_factor = _factor(lifetime, "factor_by_year", "time", years, other)
 
     def weighted(age: xr.DataArray, factor: xr.DataArray | None) -> xr.DataArray:
-        total = None
-        for p, w in zip(points, weights, strict=True):
-            term = w * lifetime._evaluate(age + (1.0 - p), factor)
-            total = term if total is None else total + term
-        return total
+        # The terms summed in order, one at a time (each may be a large array).
+        terms = (
+            w * lifetime._evaluate(age + (1.0 - p), factor)
+            for p, w in zip(points, weights, strict=True)
+        )
+        return reduce(operator.add, terms)
 
     anchor = None
     if year_factor is None and not lifetime.varies_by_cohort:
@@ -217,11 +271,11 @@ def _survival(
         # transposed layout) from the curve with a 0 appended for the cells above the diagonal.
         padded = np.concatenate([s_age.values, np.zeros((*s_age.shape[:-1], 1))], axis=-1)
         data = np.take(padded, np.where(age_tc >= 0, age_tc, len(ages)), axis=-1)
-        coords = {d: s_age[d].values for d in lead if d in s_age.coords}
+        labels = {d: s_age[d].values for d in lead if d in s_age.coords}
         sf = xr.DataArray(
             data,
             dims=(*lead, "time", "cohort"),
-            coords={**coords, "time": years, "cohort": cohorts},
+            coords={**labels, "time": years, "cohort": cohorts},
         )
         if len(historic):
             anchor = s_age.isel(
@@ -277,9 +331,10 @@ def _scalar_parameters(lifetime: Lifetime) -> dict[str, np.ndarray] | None:
 
 
 def _factor(
-    lifetime: Lifetime, name: str, dim: str, labels: np.ndarray, other: dict[str, object]
+    lifetime: Lifetime, name: str, dim: str, labels: np.ndarray, other: Mapping[Any, object]
 ) -> xr.DataArray | None:
-    value = getattr(lifetime, name)
+    """Return factor ``name`` with the labels the run needs (``labels`` of ``dim``), or None."""
+    value = lifetime.factors.get(name)
     if value is None:
         return None
     if dim not in value.dims:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,7 @@ import xarray as xr
 
 from msa.errors import DataError, MsaWarning, OutputExistsError
 from msa.system.core import System
-from msa.system.tables import _PROCESS_COLUMNS, _PROCESS_OPTIONAL, TABLES
+from msa.system.tables import PROCESS_COLUMNS, PROCESS_OPTIONAL, TABLES
 
 
 def _long(
@@ -96,12 +97,17 @@ def _drop_empty_clo(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _warn_lost(where: str, attrs: dict[str, object], kept: tuple[str, ...]) -> None:
+    """Warn that the attrs of ``where`` other than ``kept`` do not fit the tables.
+
+    Called from a table builder called by :func:`write_tables`: the warning names the
+    caller of :func:`msa.io.to_tables` (stacklevel: here, builder, write_tables, to_tables).
+    """
     lost = sorted(k for k in attrs if k not in kept)
     if lost:
         warnings.warn(
             f"{where}: attrs {lost} are not written to tables (NetCDF keeps them)",
             MsaWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
 
 
@@ -109,6 +115,40 @@ def write_tables(system: System, folder: str | os.PathLike[str], *, overwrite: b
     """Write ``system`` as CSV tables (or an .xlsx workbook) that :func:`read_tables` reads."""
     folder = Path(folder)
     workbook = folder.suffix.lower() == ".xlsx"
+    _refuse_overwrite(folder, workbook=workbook, overwrite=overwrite)
+    # The table builders warn about what does not fit; each is called from here, so that
+    # their warnings name the caller of to_tables.
+    tables: dict[str, pd.DataFrame] = {
+        "system": _system_table(system),
+        "processes": _processes_table(system),
+        "sources": system.sources.reset_index()[
+            ["source_id", *[c for c in system.sources.columns if c != "source_id"]]
+        ],
+        "dims": pd.DataFrame(
+            [(d, item) for d, index in system.coords.items() for item in index],
+            columns=["dim", "item"],
+        ),
+    }
+    optional = {
+        "flows": _flows_table(system),
+        "stocks": _stocks_table(system),
+        "parameters": _parameters_table(system),
+    }
+    tables.update({name: frame for name, frame in optional.items() if frame is not None})
+    _blank_missing(tables)
+    if workbook:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        _atomic(folder, lambda tmp: _write_workbook(tmp, tables))
+        return folder
+    _write_csv_tables(folder, tables)
+    return folder
+
+
+def _refuse_overwrite(folder: Path, *, workbook: bool, overwrite: bool) -> None:
+    """Raise OutputExistsError if writing would replace a file or tables not to be replaced.
+
+    A workbook also needs openpyxl (DataError without it).
+    """
     if workbook:
         _check_openpyxl(folder)
         if folder.exists() and not overwrite:
@@ -125,18 +165,25 @@ def write_tables(system: System, folder: str | os.PathLike[str], *, overwrite: b
             f"{folder}: already holds {', '.join(f'{n}.csv' for n in present)}; pass "
             "overwrite=True (or --force) to replace them"
         )
-    tables: dict[str, pd.DataFrame] = {}
+
+
+def _system_table(system: System) -> pd.DataFrame:
+    """Return the ``system`` table: the name and every attr as text (warning for non-text)."""
     attrs = {"name": system.name}
     for key, val in system.attrs.items():
         if not isinstance(val, str):
             warnings.warn(
                 f"system attr {key!r} ({type(val).__name__}) is written to system.csv as text",
                 MsaWarning,
-                stacklevel=3,
+                stacklevel=4,  # here, write_tables, to_tables, its caller
             )
         attrs[str(key)] = str(val)
-    tables["system"] = pd.DataFrame({"key": list(attrs), "value": list(attrs.values())})
-    tables["processes"] = pd.DataFrame(
+    return pd.DataFrame({"key": list(attrs), "value": list(attrs.values())})
+
+
+def _processes_table(system: System) -> pd.DataFrame:
+    """Return the ``processes`` table: id, kind, stage and labels of every process."""
+    return pd.DataFrame(
         [
             {
                 "id": p.id,
@@ -147,22 +194,27 @@ def write_tables(system: System, folder: str | os.PathLike[str], *, overwrite: b
             }
             for p in system.processes.values()
         ],
-        columns=[*_PROCESS_COLUMNS, *_PROCESS_OPTIONAL],
+        columns=[*PROCESS_COLUMNS, *PROCESS_OPTIONAL],
     )
-    tables["sources"] = system.sources.reset_index()[
-        ["source_id", *[c for c in system.sources.columns if c != "source_id"]]
-    ]
-    tables["dims"] = pd.DataFrame(
-        [(d, item) for d, index in system.coords.items() for item in index],
-        columns=["dim", "item"],
-    )
+
+
+def _flows_table(system: System) -> pd.DataFrame | None:
+    """Return the ``flows`` table (``signed`` only if a flow is signed); None without flows."""
     flows = flows_frame(system).drop(columns="flow")
     for name, da in system.flows.items():
         _warn_lost(f"flow {name!r}", da.attrs, ("source", "target", "units", "signed", "jrc_code"))
-    if not flows.empty:
-        if not flows["signed"].any():
-            flows = flows.drop(columns="signed")
-        tables["flows"] = flows
+    if flows.empty:
+        return None
+    if not flows["signed"].any():
+        flows = flows.drop(columns="signed")
+    return flows
+
+
+def _stocks_table(system: System) -> pd.DataFrame | None:
+    """Return the ``stocks`` table (levels, changes, provenance); None without stocks.
+
+    Variables other than ``stock`` and ``stock_change`` do not fit: a warning names them.
+    """
     stocks = []
     for pid, ds in system.stocks.items():
         _warn_lost(f"stock of {pid!r}", ds.attrs, ("process", "units"))
@@ -172,30 +224,36 @@ def write_tables(system: System, folder: str | os.PathLike[str], *, overwrite: b
                 f"stock of {pid!r}: variables {extra} are not written to tables (NetCDF keeps "
                 "them)",
                 MsaWarning,
-                stacklevel=3,
+                stacklevel=4,  # here, write_tables, to_tables, its caller
             )
         for var, key in (("stock", f"stock {pid}"), ("stock_change", f"stock_change {pid}")):
             # systems built before stock changes had their own provenance share the levels'
             prov = system.provenance.get(key, system.provenance[f"stock {pid}"])
             stocks.append(_long(ds[var], prov, system.dims, {"process": pid, "variable": var}))
-    if stocks:
-        tables["stocks"] = _drop_empty_clo(pd.concat(stocks, ignore_index=True))
+    return _drop_empty_clo(pd.concat(stocks, ignore_index=True)) if stocks else None
+
+
+def _parameters_table(system: System) -> pd.DataFrame | None:
+    """Return the ``parameters`` table, or None without parameters."""
     params = [
         _long(da, system.provenance[f"parameter {name}"], system.dims, {"name": name})
         for name, da in system.parameters.items()
     ]
     for name, da in system.parameters.items():
         _warn_lost(f"parameter {name!r}", da.attrs, ("units",))
-    if params:
-        tables["parameters"] = _drop_empty_clo(pd.concat(params, ignore_index=True))
+    return _drop_empty_clo(pd.concat(params, ignore_index=True)) if params else None
+
+
+def _blank_missing(tables: dict[str, pd.DataFrame]) -> None:
+    """Write a missing value (None) in a text column as an empty cell, in place."""
     for frame in tables.values():
         for col in frame.columns:
             if frame[col].dtype == object:
                 frame[col] = frame[col].map(lambda v: "" if v is None else v)
-    if workbook:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        _atomic(folder, lambda tmp: _write_workbook(tmp, tables))
-        return folder
+
+
+def _write_csv_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Write one CSV file per table; remove a stale optional table the system does not have."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in TABLES:
         target = folder / f"{name}.csv"
@@ -203,8 +261,12 @@ def write_tables(system: System, folder: str | os.PathLike[str], *, overwrite: b
             if target.exists():
                 target.unlink()  # a stale optional table would be read back
             continue
-        _atomic(target, lambda tmp, frame=tables[name]: frame.to_csv(tmp, index=False))
-    return folder
+        _atomic(target, partial(_write_csv, tables[name]))
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` to ``path`` as CSV, without the index."""
+    frame.to_csv(path, index=False)
 
 
 def _check_openpyxl(path: Path) -> None:

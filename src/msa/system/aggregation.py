@@ -81,26 +81,11 @@ def aggregate_system(
     """
     source, target = concordance.source, concordance.target
     where = f"aggregate_system {system.name!r} along {source!r} -> {target!r}"
-    if source not in system.dims:
-        raise DimensionError(f"{where}: the system has no {source!r} dim (dims: {system.dims})")
-    if target in system.dims:
-        raise DimensionError(f"{where}: the system already has a {target!r} dim")
-    items = list(system.coords[source])
-    unmapped = [i for i in items if i not in concordance.mapping]
-    if unmapped:
-        raise DimensionError(
-            f"{where}: unmapped {source} item(s) {unmapped[:10]}; add them to the concordance "
-            "(data are never dropped)"
-        )
+    items = _source_items(system, concordance, where)
     matrix = concordance.matrix().sel({source: items})
     reached = [t for t in concordance.target_items if bool((matrix.sel({target: t}) > 0).any())]
     members = {t: [s for s in items if concordance.mapping[s].get(t, 0.0) > 0] for t in reached}
-    intensive = [n for n, p in system.parameters.items() if source in p.dims]
-    if intensive and not drop_parameters:
-        raise DimensionError(
-            f"{where}: parameter(s) {intensive} have the {source!r} dim and cannot be summed; "
-            "pass drop_parameters=True and add them back aggregated with your own weights"
-        )
+    _check_parameters(system, source, where, drop_parameters=drop_parameters)
     coords = {(target if d == source else d): list(i) for d, i in system.coords.items()}
     coords[target] = reached
     out = System(system.name, coords=coords, sources=system.sources, attrs=system.attrs)
@@ -136,7 +121,7 @@ def aggregate_system(
         change_prov = (
             prov(change_key, ds["stock_change"]) if change_key in system.provenance else {}
         )
-        extra = {k: values(v) for k, v in ds.data_vars.items() if k not in _LEVEL_AND_CHANGE}
+        extra = {str(k): values(v) for k, v in ds.data_vars.items() if k not in _LEVEL_AND_CHANGE}
         attrs = {k: v for k, v in ds.attrs.items() if k not in ("process", "units")}
         out.add_stock(
             pid,
@@ -155,6 +140,37 @@ def aggregate_system(
         attrs = {k: v for k, v in da.attrs.items() if k != "units"}
         out.add_parameter(name, da, units=da.attrs["units"], attrs=attrs, **prov(key, da))
     return out
+
+
+def _source_items(system: System, concordance: Concordance, where: str) -> list[str]:
+    """Return the items of the source dim (all mapped, so text), checking the system fits.
+
+    Raises DimensionError if the system lacks the source dim, already has the target dim or
+    has a source item the concordance does not map.
+    """
+    source, target = concordance.source, concordance.target
+    if source not in system.dims:
+        raise DimensionError(f"{where}: the system has no {source!r} dim (dims: {system.dims})")
+    if target in system.dims:
+        raise DimensionError(f"{where}: the system already has a {target!r} dim")
+    items = list(system.coords[source])
+    unmapped = [i for i in items if i not in concordance.mapping]
+    if unmapped:
+        raise DimensionError(
+            f"{where}: unmapped {source} item(s) {unmapped[:10]}; add them to the concordance "
+            "(data are never dropped)"
+        )
+    return items
+
+
+def _check_parameters(system: System, source: str, where: str, *, drop_parameters: bool) -> None:
+    """Refuse parameters over the source dim (not summable) unless they are to be dropped."""
+    intensive = [n for n, p in system.parameters.items() if source in p.dims]
+    if intensive and not drop_parameters:
+        raise DimensionError(
+            f"{where}: parameter(s) {intensive} have the {source!r} dim and cannot be summed; "
+            "pass drop_parameters=True and add them back aggregated with your own weights"
+        )
 
 
 def _combined(

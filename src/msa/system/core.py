@@ -271,7 +271,7 @@ class System:
             if dim not in values.coords:
                 raise DimensionError(f"{where}: dim {dim!r} has no coordinate labels")
             have = pd.Index(values[dim].values)
-            want = self._coords[dim]
+            want = self._coords[str(dim)]  # a system dim (checked above), so text
             extra = have.difference(want)
             if len(extra):
                 raise DimensionError(

@@ -16,6 +16,7 @@ and load with :func:`msa.load_classification`, :func:`msa.load_concordance` and
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -41,20 +42,53 @@ SHARE_TOLERANCE = 1e-9
 
 def _check_items(items: Iterable[object], where: str) -> tuple[str, ...]:
     """Return ``items`` as a tuple of non-empty, unique strings or raise DimensionError."""
-    out = tuple(items)
-    bad = [i for i in out if not isinstance(i, str) or not i.strip()]
+    given = tuple(items)
+    bad = [i for i in given if not isinstance(i, str) or not i.strip()]
     if bad:
         raise DimensionError(f"{where}: items must be non-empty strings (got {bad[:5]})")
-    if not out:
+    if not given:
         raise DimensionError(f"{where}: has no items")
-    seen: set[str] = set()
-    dup = sorted({i for i in out if i in seen or seen.add(i)})
+    out = tuple(i for i in given if isinstance(i, str))  # all of them (checked above)
+    dup = sorted(i for i, n in Counter(out).items() if n > 1)
     if dup:
         raise DimensionError(f"{where}: duplicate items {dup}")
     return out
 
 
-@dataclass(frozen=True, repr=False)
+def _check_labels(
+    labels: Mapping[str, str] | None, known: set[str], lang: str, where: str
+) -> Mapping[str, str]:
+    """Return ``labels`` as a read-only mapping of text, or raise naming unknown items."""
+    labels = labels or {}
+    unknown = sorted(set(labels) - known)
+    if unknown:
+        raise DimensionError(f"{where}: {lang} labels for unknown items {unknown}")
+    return MappingProxyType({k: str(v) for k, v in labels.items()})
+
+
+def _attribute_table(
+    attributes: pd.DataFrame | Mapping[str, Mapping[str, object]] | None,
+    name: str,
+    items: tuple[str, ...],
+    where: str,
+) -> pd.DataFrame:
+    """Return the item attributes as a DataFrame indexed by ``items``, with nullable dtypes."""
+    if attributes is None:
+        table = pd.DataFrame(index=pd.Index(items, name=name))
+    elif isinstance(attributes, pd.DataFrame):
+        table = attributes.copy()
+    else:
+        table = pd.DataFrame.from_dict({k: dict(v) for k, v in attributes.items()}, orient="index")
+    if table.index.has_duplicates:
+        dup = sorted(set(table.index[table.index.duplicated()]))
+        raise DimensionError(f"{where}: duplicate attribute rows {dup}")
+    unknown = sorted(set(map(str, table.index)) - set(items))
+    if unknown:
+        raise DimensionError(f"{where}: attributes for unknown items {unknown}")
+    return table.reindex(pd.Index(items, name=name)).convert_dtypes()
+
+
+@dataclass(frozen=True, repr=False, init=False)
 class Classification:
     """The named item list of one dimension, with labels and item attributes.
 
@@ -89,45 +123,34 @@ class Classification:
     ['Li', 'Fe']
     """
 
+    # The fields hold the validated values (the constructor takes wider input types).
     name: str
     items: tuple[str, ...]
-    labels_en: Mapping[str, str] | None = None
-    labels_nl: Mapping[str, str] | None = None
-    attributes: pd.DataFrame | Mapping[str, Mapping[str, object]] | None = field(
-        default=None, compare=False
-    )
-    description: str = field(default="", compare=False)
+    labels_en: Mapping[str, str]
+    labels_nl: Mapping[str, str]
+    attributes: pd.DataFrame = field(compare=False)
+    description: str = field(compare=False)
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise DimensionError(f"classification name must be a non-empty string ({self.name!r})")
-        where = f"classification {self.name!r}"
-        items = _check_items(self.items, where)
-        object.__setattr__(self, "items", items)
-        known = set(items)
-        for lang in ("en", "nl"):
-            labels = getattr(self, f"labels_{lang}") or {}
-            unknown = sorted(set(labels) - known)
-            if unknown:
-                raise DimensionError(f"{where}: {lang} labels for unknown items {unknown}")
-            object.__setattr__(
-                self, f"labels_{lang}", MappingProxyType({k: str(v) for k, v in labels.items()})
-            )
-        attrs = self.attributes
-        if attrs is None:
-            table = pd.DataFrame(index=pd.Index(items, name=self.name))
-        elif isinstance(attrs, pd.DataFrame):
-            table = attrs.copy()
-        else:
-            table = pd.DataFrame.from_dict({k: dict(v) for k, v in attrs.items()}, orient="index")
-        if table.index.has_duplicates:
-            dup = sorted(set(table.index[table.index.duplicated()]))
-            raise DimensionError(f"{where}: duplicate attribute rows {dup}")
-        unknown = sorted(set(map(str, table.index)) - known)
-        if unknown:
-            raise DimensionError(f"{where}: attributes for unknown items {unknown}")
-        table = table.reindex(pd.Index(items, name=self.name)).convert_dtypes()
-        object.__setattr__(self, "attributes", table)
+    def __init__(
+        self,
+        name: str,
+        items: tuple[str, ...],
+        labels_en: Mapping[str, str] | None = None,
+        labels_nl: Mapping[str, str] | None = None,
+        attributes: pd.DataFrame | Mapping[str, Mapping[str, object]] | None = None,
+        description: str = "",
+    ) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise DimensionError(f"classification name must be a non-empty string ({name!r})")
+        where = f"classification {name!r}"
+        checked = _check_items(items, where)
+        known = set(checked)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "items", checked)
+        object.__setattr__(self, "labels_en", _check_labels(labels_en, known, "en", where))
+        object.__setattr__(self, "labels_nl", _check_labels(labels_nl, known, "nl", where))
+        object.__setattr__(self, "attributes", _attribute_table(attributes, name, checked, where))
+        object.__setattr__(self, "description", description)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -233,7 +256,7 @@ def _normalise_mapping(
     return out
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, init=False)
 class Concordance:
     """A mapping of the items of dimension ``source`` onto the items of dimension ``target``.
 
@@ -260,41 +283,52 @@ class Concordance:
     True
     """
 
+    # The fields hold the validated values (the constructor takes wider input types):
+    # ``mapping`` as shares by target item, the item lists always given.
     source: str
     target: str
-    mapping: Mapping[str, str | Mapping[str, float]]
-    source_items: tuple[str, ...] | None = None
-    target_items: tuple[str, ...] | None = None
+    mapping: Mapping[str, Mapping[str, float]]
+    source_items: tuple[str, ...]
+    target_items: tuple[str, ...]
 
-    def __post_init__(self) -> None:
-        for dim in (self.source, self.target):
+    def __init__(
+        self,
+        source: str,
+        target: str,
+        mapping: Mapping[str, str | Mapping[str, float]],
+        source_items: tuple[str, ...] | None = None,
+        target_items: tuple[str, ...] | None = None,
+    ) -> None:
+        for dim in (source, target):
             if not isinstance(dim, str) or not dim.strip():
                 raise DimensionError(f"concordance dims must be non-empty strings (got {dim!r})")
-        where = f"concordance {self.source!r} -> {self.target!r}"
-        if self.source == self.target:
+        where = f"concordance {source!r} -> {target!r}"
+        if source == target:
             raise DimensionError(f"{where}: source and target dims must differ")
-        shares = _normalise_mapping(self.mapping, where)
-        if self.source_items is None:
+        shares = _normalise_mapping(mapping, where)
+        if source_items is None:
             sources = _check_items(shares, where)
         else:
-            sources = _check_items(self.source_items, f"{where} source items")
+            sources = _check_items(source_items, f"{where} source items")
             unmapped = [s for s in sources if s not in shares]
             if unmapped:
                 raise DimensionError(
-                    f"{where}: unmapped {self.source} item(s) {unmapped}; map every item"
+                    f"{where}: unmapped {source} item(s) {unmapped}; map every item"
                 )
             extra = sorted(set(shares) - set(sources))
             if extra:
                 raise DimensionError(f"{where}: mapping has unknown source items {extra}")
         appear = list(dict.fromkeys(t for split in shares.values() for t in split))
-        if self.target_items is None:
+        if target_items is None:
             targets = _check_items(appear, where)
         else:
-            targets = _check_items(self.target_items, f"{where} target items")
+            targets = _check_items(target_items, f"{where} target items")
             extra = [t for t in appear if t not in set(targets)]
             if extra:
                 raise DimensionError(f"{where}: mapping has unknown target items {extra}")
         frozen = {s: MappingProxyType(split) for s, split in shares.items()}
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "target", target)
         object.__setattr__(self, "mapping", MappingProxyType(frozen))
         object.__setattr__(self, "source_items", sources)
         object.__setattr__(self, "target_items", targets)

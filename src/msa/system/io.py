@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -192,7 +193,27 @@ def read_netcdf(path: str | os.PathLike[str]) -> System:
         raise DataError(f"{path}: damaged msa metadata ({err!r})") from err
 
 
+class _Provenance(TypedDict):
+    """The provenance arrays of one quantity as stored in the file (None where absent)."""
+
+    source_id: xr.DataArray | None
+    grade: xr.DataArray | None
+    clo_grade: xr.DataArray | None
+
+
 def _from_dataset(ds: xr.Dataset) -> System:
+    """Rebuild the System that :func:`write_netcdf` encoded as ``ds``."""
+    system = _skeleton(ds)
+    prov, order = _provenance(ds)
+    _add_flows(system, ds, prov)
+    _add_stocks(system, ds, prov)
+    _add_parameters(system, ds, prov)
+    _restore_provenance(system, prov, order)
+    return system
+
+
+def _skeleton(ds: xr.Dataset) -> System:
+    """Return the System with its name, coords, sources, attrs and processes, no quantities."""
     dims = json.loads(ds.attrs["msa_dims"])
     coords = {}
     for dim in dims:
@@ -208,27 +229,43 @@ def _from_dataset(ds: xr.Dataset) -> System:
     )
     for rec in json.loads(ds.attrs["msa_processes"]):
         system.add_process(Process(**rec))
+    return system
 
-    def role(name: str) -> list[tuple[str, xr.DataArray]]:
-        found = [(str(k), v) for k, v in ds.data_vars.items() if v.attrs.get("msa_role") == name]
-        return sorted(
-            found,
-            key=lambda kv: (int(kv[1].attrs["msa_index"]), int(kv[1].attrs.get("msa_order", 0))),
-        )
 
+def _by_role(ds: xr.Dataset, role: str) -> list[xr.DataArray]:
+    """Return the variables of ``ds`` with ``role`` (flow, stock ...) in the order written."""
+    found = [v for v in ds.data_vars.values() if v.attrs.get("msa_role") == role]
+    return sorted(
+        found,
+        key=lambda v: (int(v.attrs["msa_index"]), int(v.attrs.get("msa_order", 0))),
+    )
+
+
+def _provenance(ds: xr.Dataset) -> tuple[dict[str, dict[str, xr.DataArray]], list[str]]:
+    """Return the provenance fields by quantity key, and the keys in the file's order."""
     prov: dict[str, dict[str, xr.DataArray]] = {}
     order: list[str] = []
-    for _, arr in role("provenance"):
+    for arr in _by_role(ds, "provenance"):
         key = str(arr.attrs["msa_key"])
         if key not in prov:
             order.append(key)
         prov.setdefault(key, {})[str(arr.attrs["msa_field"])] = _strings(_with_attrs(arr, {}))
+    return prov, order
 
-    def given(key: str) -> dict[str, xr.DataArray | None]:
-        fields = prov.get(key, {})
-        return {f: fields.get(f) for f in ("source_id", "grade", "clo_grade")}
 
-    for _, arr in role("flow"):
+def _given(prov: dict[str, dict[str, xr.DataArray]], key: str) -> _Provenance:
+    """Return the provenance arrays the file gives for quantity ``key``."""
+    fields = prov.get(key, {})
+    return {
+        "source_id": fields.get("source_id"),
+        "grade": fields.get("grade"),
+        "clo_grade": fields.get("clo_grade"),
+    }
+
+
+def _add_flows(system: System, ds: xr.Dataset, prov: dict[str, dict[str, xr.DataArray]]) -> None:
+    """Add the flows of the file, with their attrs and provenance."""
+    for arr in _by_role(ds, "flow"):
         attrs = json.loads(arr.attrs["msa_attrs"])
         rest = {k: v for k, v in attrs.items() if k not in ("source", "target", "signed")}
         system.add_flow(
@@ -238,11 +275,15 @@ def _from_dataset(ds: xr.Dataset) -> System:
             units=str(attrs["units"]),
             signed=bool(attrs.get("signed", 0)),
             attrs=rest,
-            **given(str(arr.attrs["msa_name"])),
+            **_given(prov, str(arr.attrs["msa_name"])),
         )
+
+
+def _add_stocks(system: System, ds: xr.Dataset, prov: dict[str, dict[str, xr.DataArray]]) -> None:
+    """Add the stocks of the file: variables with their original dims, attrs, provenance."""
     stocks: dict[str, dict[str, xr.DataArray]] = {}
     stock_attrs: dict[str, dict[str, object]] = {}
-    for _, arr in role("stock"):
+    for arr in _by_role(ds, "stock"):
         pid = str(arr.attrs["msa_process"])
         original = _with_attrs(arr, json.loads(arr.attrs["msa_attrs"]))
         names = json.loads(arr.attrs["msa_dims"])
@@ -253,6 +294,7 @@ def _from_dataset(ds: xr.Dataset) -> System:
         ds_attrs = stock_attrs[pid]
         units = str(ds_attrs.pop("units"))
         ds_attrs.pop("process", None)
+        change = _given(prov, f"stock_change {pid}")
         system.add_stock(
             pid,
             parts.pop("stock"),
@@ -260,16 +302,34 @@ def _from_dataset(ds: xr.Dataset) -> System:
             units=units,
             extra=parts or None,
             attrs=ds_attrs,
-            **given(f"stock {pid}"),
-            **{f"change_{k}": v for k, v in given(f"stock_change {pid}").items()},
+            **_given(prov, f"stock {pid}"),
+            change_source_id=change["source_id"],
+            change_grade=change["grade"],
+            change_clo_grade=change["clo_grade"],
         )
-    for _, arr in role("parameter"):
+
+
+def _add_parameters(
+    system: System, ds: xr.Dataset, prov: dict[str, dict[str, xr.DataArray]]
+) -> None:
+    """Add the parameters of the file, with their attrs and provenance."""
+    for arr in _by_role(ds, "parameter"):
         attrs = json.loads(arr.attrs["msa_attrs"])
         units = attrs.pop("units")
         name = str(arr.attrs["msa_name"])
         system.add_parameter(
-            name, _with_attrs(arr, {}), units=units, attrs=attrs, **given(f"parameter {name}")
+            name,
+            _with_attrs(arr, {}),
+            units=units,
+            attrs=attrs,
+            **_given(prov, f"parameter {name}"),
         )
+
+
+def _restore_provenance(
+    system: System, prov: dict[str, dict[str, xr.DataArray]], order: list[str]
+) -> None:
+    """Keep provenance no quantity claimed, and put the keys in the file's order."""
     for key in order:
         if key not in system.provenance:
             system.provenance[key] = xr.Dataset(prov[key])
@@ -278,4 +338,3 @@ def _from_dataset(ds: xr.Dataset) -> System:
         **{key: system.provenance[key] for key in order},
         **{k: v for k, v in system.provenance.items() if k not in order},
     }
-    return system

@@ -185,9 +185,9 @@ def offenders(
         if not bad.any():
             continue
         for idx in np.argwhere(bad):
-            sel = dict(zip(r.dims, idx, strict=True))
-            coords = {d: plain(r[d].values[i]) for d, i in sel.items()}
-            year = int(coords.pop("time"))
+            cell = dict(zip(r.dims, idx, strict=True))
+            year = int(r["time"].values[cell.pop("time")])
+            coords = {str(d): plain(r[d].values[i]) for d, i in cell.items()}
             rv = float(r.values[tuple(idx)])
             tv = float(tp.values[tuple(idx)])
             score = abs(rv) / tv if tv else np.inf
@@ -244,5 +244,6 @@ def check_balance(
         f"(rtol={rtol:g}, atol={atol:g}): {lines}{more}. Flows of {worst.process!r}: "
         f"{', '.join(flows) or 'none'}"
     )
+    # MassBalanceError (msa.errors) declares no offenders attribute: set on this instance
     err.offenders = found  # type: ignore[attr-defined]
     raise err

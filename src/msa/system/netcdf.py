@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,7 +57,10 @@ def _coord_values(index: pd.Index) -> np.ndarray:
 
 def _to_dataset(system: System) -> xr.Dataset:
     """Encode ``system`` as one Dataset with NetCDF-safe variable names and JSON metadata."""
-    coords = {d: (d, _coord_values(i)) for d, i in system.coords.items()}
+    # keyed by dim: the system's, then the renamed dims of stock variables (Hashable in xarray)
+    coords: dict[Hashable, tuple[Hashable, np.ndarray]] = {
+        d: (d, _coord_values(i)) for d, i in system.coords.items()
+    }
     data: dict[str, xr.Variable] = {}
     role_of: dict[str, str] = {}
 

@@ -110,14 +110,7 @@ def make_sources(
     >>> list(src.index)
     ['jrc2020']
     """
-    if records is None:
-        frame = pd.DataFrame(columns=list(SOURCE_FIELDS))
-    elif isinstance(records, pd.DataFrame):
-        frame = records.copy()
-    else:
-        frame = pd.DataFrame(list(records))
-    if frame.index.name == "source_id":
-        frame = frame.reset_index()
+    frame = _sources_frame(records)
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
         raise ProvenanceError(
@@ -126,6 +119,31 @@ def make_sources(
     frame = frame.astype(object).where(frame.notna(), "").astype(str)
     for col in frame.columns:
         frame[col] = frame[col].str.strip()
+    _check_source_rows(frame, origin)
+    for col in SOURCE_FIELDS:
+        if col not in frame.columns:
+            frame[col] = ""
+    return frame.set_index("source_id")
+
+
+def _sources_frame(records: pd.DataFrame | Iterable[Mapping[str, object]] | None) -> pd.DataFrame:
+    """Return the sources as a new DataFrame with ``source_id`` as a column (not the index)."""
+    if records is None:
+        frame = pd.DataFrame(columns=list(SOURCE_FIELDS))
+    elif isinstance(records, pd.DataFrame):
+        frame = records.copy()
+    else:
+        frame = pd.DataFrame(list(records))
+    if frame.index.name == "source_id":
+        frame = frame.reset_index()
+    return frame
+
+
+def _check_source_rows(frame: pd.DataFrame, origin: str) -> None:
+    """Raise ProvenanceError for an empty or duplicate source id or an empty title.
+
+    Rows are numbered as in the file (row 1 is the header).
+    """
     for i, sid in enumerate(frame["source_id"]):
         if not sid:
             raise ProvenanceError(f"{origin}: row {i + 2}: empty source_id")
@@ -136,10 +154,6 @@ def make_sources(
     for i, (sid, title) in enumerate(zip(frame["source_id"], frame["title"], strict=True)):
         if not title:
             raise ProvenanceError(f"{origin}: row {i + 2}: source {sid!r} has an empty title")
-    for col in SOURCE_FIELDS:
-        if col not in frame.columns:
-            frame[col] = ""
-    return frame.set_index("source_id")
 
 
 def validate_grades(grades: np.ndarray, *, where: str, allowed: tuple[str, ...] = GRADES) -> None:

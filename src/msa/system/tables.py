@@ -63,8 +63,10 @@ _OPTIONAL = {
     "stocks": ("clo_grade",),
     "parameters": ("clo_grade",),
 }
-_PROCESS_COLUMNS = ("id", "kind")
-_PROCESS_OPTIONAL = ("stage", "label_en", "label_nl")
+#: The required columns of the processes table.
+PROCESS_COLUMNS: tuple[str, ...] = ("id", "kind")
+#: The optional columns of the processes table.
+PROCESS_OPTIONAL: tuple[str, ...] = ("stage", "label_en", "label_nl")
 
 
 # ----------------------------------------------------------------------------- cell checks
@@ -250,9 +252,36 @@ class _Quantities:
 
         The CLO grade is None when no row of the quantity gives one (it is optional).
         """
+        dims = self._dims_given(group, what, require_time=require_time)
+        _check_one_unit(self.table, group, what)
+        order = [d for d in coords if d in dims]
+        _check_no_duplicates(self.table, group, order, what)
+        layout = _layout(self.table, group, order, coords, what)
+        shape = [len(coords[d]) for d in order]
+        out: list[xr.DataArray] = []
+        clo = bool((group["clo_grade"] != "").any())
+        for col in (column, "source_id", "grade", *(["clo_grade"] if clo else [])):
+            data = group[col].to_numpy(dtype=float if col == column else object)
+            if layout is not None:
+                full, positions = layout
+                arranged = np.empty(len(full), dtype=data.dtype)
+                arranged[positions] = data
+                data = arranged.reshape(shape)
+            else:
+                data = data.reshape(())
+            if out:  # share the coordinates: building indexes is the costly part
+                out.append(out[0].copy(deep=False, data=data))
+            else:
+                out.append(xr.DataArray(data, dims=order, coords={d: coords[d] for d in order}))
+        return out[0], out[1], out[2], (out[3] if clo else None)
+
+    def _dims_given(self, group: pd.DataFrame, what: str, *, require_time: bool) -> list[str]:
+        """Return the dims the rows of one quantity give: each in every row or in none.
+
+        Raises DimensionError for a dim some rows give and others leave empty, or for a
+        missing year where the quantity needs one.
+        """
         table = self.table
-        rows = group["_row"]
-        span = f"rows {rows.min()}-{rows.max()}" if len(group) > 1 else f"row {rows.min()}"
         dims = []
         for dim in self.dims:
             empty = group[dim] == (-1 if dim in _INTEGER_DIMS else "")
@@ -267,58 +296,66 @@ class _Quantities:
             dims.append(dim)
         if require_time and "time" not in dims:
             raise DimensionError(
-                f"{table.at(int(rows.iloc[0]), 'time')}: {what} needs a year in every row"
+                f"{table.at(int(group['_row'].iloc[0]), 'time')}: {what} needs a year in every row"
             )
-        units = group["units"].unique()
-        if len(units) > 1:
-            other = group[group["units"] != units[0]].iloc[0]
-            raise DataError(
-                f"{table.at(int(other['_row']), 'units')}: units {other['units']!r} differ from "
-                f"{units[0]!r} in row {int(group['_row'].iloc[0])} of {what}; one quantity has "
-                "one unit (convert the values)"
-            )
-        order = [d for d in coords if d in dims]
-        later = group.duplicated(subset=order, keep="first") if order else rows.duplicated()
-        if not order and len(group) > 1:
-            later.iloc[1] = True
-        if later.any():
-            second = group[later].iloc[0]
-            same = (group[order] == second[order]).all(axis=1) if order else rows > 0
-            first = group[same].iloc[0]
-            at = ", ".join(f"{d}={plain(second[d])!r}" for d in order)
-            raise DataError(
-                f"{table.label}: rows {int(first['_row'])} and {int(second['_row'])}: duplicate "
-                f"value for {what}" + (f" at {at}" if at else "") + "; give each value once"
-            )
-        full = (
-            pd.MultiIndex.from_product([coords[d] for d in order], names=order) if order else None
+        return dims
+
+
+def _check_one_unit(table: Table, group: pd.DataFrame, what: str) -> None:
+    """Raise DataError if the rows of one quantity give different units."""
+    units = group["units"].unique()
+    if len(units) > 1:
+        other = group[group["units"] != units[0]].iloc[0]
+        raise DataError(
+            f"{table.at(int(other['_row']), 'units')}: units {other['units']!r} differ from "
+            f"{units[0]!r} in row {int(group['_row'].iloc[0])} of {what}; one quantity has "
+            "one unit (convert the values)"
         )
-        if full is not None:
-            index = pd.MultiIndex.from_frame(group[order])
-            if len(group) < len(full):
-                missing = full.difference(index)[0]
-                at = ", ".join(f"{d}={plain(m)!r}" for d, m in zip(order, missing, strict=True))
-                raise DimensionError(
-                    f"{table.label}: {what} ({span}) has no row for {at}; give a row for every "
-                    "combination of its dims (0 where there is nothing)"
-                )
-            positions = full.get_indexer(index)
-        shape = [len(coords[d]) for d in order]
-        out: list[xr.DataArray] = []
-        clo = bool((group["clo_grade"] != "").any())
-        for col in (column, "source_id", "grade", *(["clo_grade"] if clo else [])):
-            data = group[col].to_numpy(dtype=float if col == column else object)
-            if full is not None:
-                arranged = np.empty(len(full), dtype=data.dtype)
-                arranged[positions] = data
-                data = arranged.reshape(shape)
-            else:
-                data = data.reshape(())
-            if out:  # share the coordinates: building indexes is the costly part
-                out.append(out[0].copy(deep=False, data=data))
-            else:
-                out.append(xr.DataArray(data, dims=order, coords={d: coords[d] for d in order}))
-        return out[0], out[1], out[2], (out[3] if clo else None)
+
+
+def _check_no_duplicates(table: Table, group: pd.DataFrame, order: list[str], what: str) -> None:
+    """Raise DataError naming two rows that give a value for the same cell of a quantity."""
+    rows = group["_row"]
+    later = group.duplicated(subset=order, keep="first") if order else rows.duplicated()
+    if not order and len(group) > 1:
+        later.iloc[1] = True
+    if later.any():
+        second = group[later].iloc[0]
+        same = (group[order] == second[order]).all(axis=1) if order else rows > 0
+        first = group[same].iloc[0]
+        at = ", ".join(f"{d}={plain(second[d])!r}" for d in order)
+        raise DataError(
+            f"{table.label}: rows {int(first['_row'])} and {int(second['_row'])}: duplicate "
+            f"value for {what}" + (f" at {at}" if at else "") + "; give each value once"
+        )
+
+
+def _layout(
+    table: Table,
+    group: pd.DataFrame,
+    order: list[str],
+    coords: dict[str, pd.Index],
+    what: str,
+) -> tuple[pd.MultiIndex, np.ndarray] | None:
+    """Return every cell of a quantity over ``order`` and the position of each row's cell.
+
+    None for a quantity without dims (one value). Raises DimensionError naming a cell that no
+    row gives.
+    """
+    if not order:
+        return None
+    full = pd.MultiIndex.from_product([coords[d] for d in order], names=order)
+    index = pd.MultiIndex.from_frame(group[order])
+    if len(group) < len(full):
+        rows = group["_row"]
+        span = f"rows {rows.min()}-{rows.max()}" if len(group) > 1 else f"row {rows.min()}"
+        missing = full.difference(index)[0]
+        at = ", ".join(f"{d}={plain(m)!r}" for d, m in zip(order, missing, strict=True))
+        raise DimensionError(
+            f"{table.label}: {what} ({span}) has no row for {at}; give a row for every "
+            "combination of its dims (0 where there is nothing)"
+        )
+    return full, full.get_indexer(index)
 
 
 @contextmanager
@@ -413,15 +450,15 @@ def _read_system_table(store: Folder | Workbook, default: str) -> tuple[str, dic
 
 
 def _read_processes(table: Table) -> list[Process]:
-    _require_columns(table, _PROCESS_COLUMNS, "processes")
+    _require_columns(table, PROCESS_COLUMNS, "processes")
     frame = table.frame
-    extra = [c for c in frame.columns if c not in (*_PROCESS_COLUMNS, *_PROCESS_OPTIONAL, "_row")]
+    extra = [c for c in frame.columns if c not in (*PROCESS_COLUMNS, *PROCESS_OPTIONAL, "_row")]
     if extra:
         raise DataError(
             f"{table.label}: unknown column(s) {extra}; processes.csv has columns "
-            f"{list(_PROCESS_COLUMNS + _PROCESS_OPTIONAL)}"
+            f"{list(PROCESS_COLUMNS + PROCESS_OPTIONAL)}"
         )
-    _require_cells(table, frame, _PROCESS_COLUMNS, "every process needs an id and a kind")
+    _require_cells(table, frame, PROCESS_COLUMNS, "every process needs an id and a kind")
     out = []
     seen: dict[str, int] = {}
     for rec in frame.to_dict("records"):
