@@ -162,6 +162,17 @@ def test_bad_options(links21):
         sankey(links21, color_by="material")
 
 
+def test_a_height_too_small_for_title_and_notes_is_named():
+    """A height that leaves no plot area names the height and the fix, not an internal error."""
+    with pytest.raises(RenderError, match=r"height=60 px leaves no room .* give a larger height"):
+        sankey(links21_small(), height=60)
+
+
+def links21_small() -> pd.DataFrame:
+    """Return a two-link chain, enough to lay out."""
+    return _chain({("Mine", "Smelter"): 5.0, ("Smelter", "Factory"): 5.0})
+
+
 # ----------------------------------------------------------------------------- layout
 def test_stages_left_to_right_and_bands(links21):
     """Stages run left to right in JRC order; imports above, losses/exports/stock below."""

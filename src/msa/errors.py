@@ -45,7 +45,20 @@ class ProvenanceError(DataError):
 
 
 class MassBalanceError(MsaError, ArithmeticError):
-    """A process does not balance within the tolerance."""
+    """A process does not balance within the tolerance.
+
+    Attributes
+    ----------
+    offenders : list
+        Every failing cell, worst first (:class:`msa.system.mass_balance.Offender` records), when
+        raised by :func:`msa.check_balance`; empty otherwise.
+    """
+
+    offenders: list[object]
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.offenders = []
 
 
 class LifetimeError(MsaError, ValueError):

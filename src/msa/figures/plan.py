@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from msa.errors import ConfigError, DataError
+from msa.errors import ConfigError, DataError, RenderError
 from msa.figures._text import (
     LabelBox,
     label_boxes,
@@ -398,6 +398,11 @@ def _lay_out(
 ) -> Geometry:
     """Lay the drawn flows out in the plot area the margins leave."""
     plot_h = (options.height or (0 if options.scale else 620)) - margin["t"] - margin["b"]
+    if plot_h <= 0 and options.scale is None:
+        raise RenderError(
+            f"height={options.height} px leaves no room for the diagram: the title, legend and "
+            f"notes take {margin['t'] + margin['b']:.0f} px; give a larger height or a scale"
+        )
     return layout(
         table.loc[used, ["column", "band"]],
         drawn[["source", "target", "value"]],

@@ -11,7 +11,7 @@ Owns the data model and everything that reads, writes, checks or regroups a Syst
   CSV tables (or Excel workbook) and the NetCDF file a System is read from and written to;
 * :mod:`~msa.system.example` -- the small balanced example used in docs and tests.
 
-This package imports nothing from the rest of msa but :mod:`msa.errors`.
+This package imports nothing from the rest of msa but :mod:`msa.errors` and :mod:`msa.messages`.
 """
 
 from msa.system.aggregation import aggregate_system

@@ -1,6 +1,6 @@
-"""Write a :class:`msa.System` as the folder of CSV tables that :mod:`msa._tables` reads.
+"""Write a :class:`msa.System` as the folder of CSV tables that :mod:`msa.system.tables` reads.
 
-The layout is documented in ``docs/tables.md``; the public door is :func:`msa.io.to_tables`.
+The layout is documented in ``docs/tables.md``; the public door is :func:`msa.to_tables`.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def _long(
 
 
 def flows_frame(system: System) -> pd.DataFrame:
-    """All flows as one long DataFrame (see :func:`msa.io.to_frame`)."""
+    """All flows as one long DataFrame (see :func:`msa.to_frame`)."""
     parts = []
     for name, da in system.flows.items():
         part = _long(
@@ -100,7 +100,7 @@ def _warn_lost(where: str, attrs: dict[str, object], kept: tuple[str, ...]) -> N
     """Warn that the attrs of ``where`` other than ``kept`` do not fit the tables.
 
     Called from a table builder called by :func:`write_tables`: the warning names the
-    caller of :func:`msa.io.to_tables` (stacklevel: here, builder, write_tables, to_tables).
+    caller of :func:`msa.to_tables` (stacklevel: here, builder, write_tables, to_tables).
     """
     lost = sorted(k for k in attrs if k not in kept)
     if lost:

@@ -2,7 +2,7 @@ r"""Aggregate a whole System along a concordance (material -> material type, che
 
 :func:`aggregate_system` maps every flow and stock of a :class:`msa.System` that has the
 concordance's source dim onto its target dim with :func:`msa.aggregate`, and combines the
-provenance of the members of each target item with :func:`msa.provenance.combine_provenance`.
+provenance of the members of each target item with :func:`msa.system.provenance.combine_provenance`.
 Because every source item's shares sum to one, every process balance is a linear combination of
 the original balances, so a balanced system stays balanced (up to float rounding).
 """
@@ -61,7 +61,7 @@ def aggregate_system(
     Provenance of a target cell combines its members (source items with a share > 0): the
     members' source id when they all share one, else ``""`` (several sources); the worst
     member grade, an ungraded member counting as worse than D (see
-    :func:`msa.provenance.combine_provenance`). An optional CLO grade combines the same way
+    :func:`msa.system.provenance.combine_provenance`). An optional CLO grade combines the same way
     (worst of A-F).
 
     Examples

@@ -126,7 +126,7 @@ class System:
         The coordinates of every dimension the system uses. ``time`` (integer years) is
         required; other names follow the vocabulary (``material``, ``region``, ``chemistry`` ...).
     sources : DataFrame or iterable of mappings, optional
-        The sources table (see :func:`msa.provenance.make_sources`).
+        The sources table (see :func:`msa.make_sources`).
     attrs : mapping, optional
         Free metadata (scenario, description ...), kept in the NetCDF file.
 
@@ -432,7 +432,7 @@ class System:
             change is derived from it. Both omitted: the stock values' provenance is used.
             Stored as ``provenance["stock_change <process>"]``; a derived change combines the
             provenance of the two levels it is the difference of (see
-            :func:`msa.provenance.combine_provenance`).
+            :func:`msa.system.provenance.combine_provenance`).
         clo_grade, change_clo_grade : str or DataArray, optional
             Optional CLO reliability grades A-F of the stock values and of the stock change
             (or initial stock), as ``grade`` and ``change_grade``.

@@ -11,7 +11,7 @@ along a concordance and preserves its total; :func:`disaggregate` goes back with
 Tables are read from CSV by :func:`msa.read_classification` and :func:`msa.read_concordance`;
 the classifications and concordances the library ships live in ``msa/data/classifications/``
 and load with :func:`msa.load_classification`, :func:`msa.load_concordance` and
-:func:`msa.load_hierarchy` (module ``msa._dims_io``).
+:func:`msa.load_hierarchy` (module :mod:`msa.system.dim_tables`).
 """
 
 from __future__ import annotations

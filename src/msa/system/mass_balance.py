@@ -244,6 +244,5 @@ def check_balance(
         f"(rtol={rtol:g}, atol={atol:g}): {lines}{more}. Flows of {worst.process!r}: "
         f"{', '.join(flows) or 'none'}"
     )
-    # MassBalanceError (msa.errors) declares no offenders attribute: set on this instance
-    err.offenders = found  # type: ignore[attr-defined]
+    err.offenders = list(found)
     raise err
