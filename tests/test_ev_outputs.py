@@ -59,14 +59,15 @@ def ev_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("no chromium for static images (apt-get install chromium)")
     out = tmp_path_factory.mktemp("ev_main") / "ev"
     out.mkdir()
-    (out / "stale.txt").write_text("an earlier run", encoding="utf-8")
+    (out / "report.md").write_text("an earlier run", encoding="utf-8")
+    (out / "manifest.json").write_text('{"msa_version": "0", "scenario": "old", "inputs": {}}')
     assert main(["run", str(EV), "--out", str(out), "--force"]) == 0
     return out
 
 
 def test_force_replaces_the_earlier_output(ev_out: Path) -> None:
     """--force replaces a non-empty output folder atomically: nothing of the old one is left."""
-    assert not (ev_out / "stale.txt").exists()
+    assert "an earlier run" not in (ev_out / "report.md").read_text(encoding="utf-8")
     assert not [p for p in ev_out.parent.iterdir() if p.name.startswith(".")]
 
 

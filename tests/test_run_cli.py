@@ -139,11 +139,16 @@ def test_run_refuses_existing_output_without_force(tiny: Path, tmp_path: Path) -
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
+    for force in (False, True):
+        with pytest.raises(msa.OutputExistsError, match=r"holds 'keep.txt', which msa did not"):
+            msa.run_model(tiny, out, force=force)
+    assert (out / "keep.txt").read_text() == "mine"
+    (out / "keep.txt").unlink()
+    msa.run_model(tiny, out)
     with pytest.raises(msa.OutputExistsError, match=r"exists and is not empty; pass --force"):
         msa.run_model(tiny, out)
-    assert (out / "keep.txt").read_text() == "mine"
-    msa.run_model(tiny, out, force=True)
-    assert not (out / "keep.txt").exists() and (out / "report.md").is_file()
+    msa.run_model(tiny, out, scenarios=["double"], force=True)
+    assert (out / "report.md").is_file()
     assert _leftovers(tmp_path) == []
 
 
@@ -273,4 +278,4 @@ def test_cli_existing_output(tiny: Path, tmp_path: Path, capsys) -> None:
     out.mkdir()
     (out / "x").write_text("x")
     line = _cli_error(["run", str(tiny), "--out", str(out)], capsys)
-    assert "pass --force to replace it" in line
+    assert "holds 'x', which msa did not write" in line

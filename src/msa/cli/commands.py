@@ -338,16 +338,27 @@ def _sankey_title(name: str, view: str, year: int, lang: str) -> str:
 @app.command()
 def run(
     model: Annotated[Path, typer.Argument(help="Model folder (holding model.toml).")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder (written atomically).")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Output folder (written atomically), outside the model folder."),
+    ],
     scenario: Annotated[
         list[str] | None,
         typer.Option("--scenario", "-s", help="Scenario name; repeat, or 'all'."),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace an existing non-empty output folder.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace an existing output folder of an earlier msa run (nothing else).",
+        ),
     ] = False,
 ) -> None:
-    """Run a model: NetCDF, CSV tables, Sankeys, plots, indicator report, data quality."""
+    """Run a model: NetCDF, CSV tables, Sankeys, plots, indicator report, data quality.
+
+    An --out that is, holds or lies inside the model folder is refused, as is (even with
+    --force) a non-empty --out holding anything but an earlier msa run.
+    """
     import time
 
     from msa.model.run import run_model

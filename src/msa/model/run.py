@@ -12,8 +12,20 @@ msa's public API. :func:`run_model` runs one or more scenarios and writes, per s
 - ``manifest.json``: msa version, scenario, parameters and SHA-256 of every input file.
 
 The output is written into a temporary folder beside the target and renamed into place at the
-end, so a crash never leaves a half-written result; an existing non-empty output folder is
-never replaced unless ``force=True``.
+end, so a crash never leaves a half-written result.
+
+What :func:`run_model` refuses, before it computes or writes anything (so the model folder and
+any existing output stay byte-identical and no temporary folder is left):
+
+- an output folder that is, contains or lies inside the model folder, with or without
+  ``force`` (:class:`msa.ConfigError`; paths are compared resolved: symlinks, ``..``,
+  relative and absolute);
+- an output path that exists and is not a folder (:class:`msa.OutputExistsError`);
+- an existing non-empty output folder without ``force`` (:class:`msa.OutputExistsError`);
+- with ``force``, any non-empty output folder msa did not write: ``force`` replaces only an
+  msa run folder (a ``manifest.json`` written by msa, beside nothing but the files listed
+  above) or a folder whose every entry is such a run folder (the one-subfolder-per-scenario
+  layout). The message names the folder and its first foreign entry.
 """
 
 from __future__ import annotations
@@ -51,6 +63,20 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 _MANIFEST = "manifest.json"
+# the entries write_result puts into a run folder: the only ones --force may replace
+_RUN_ENTRIES = frozenset(
+    {
+        "system.nc",
+        "tables",
+        "indicators.csv",
+        "headline.csv",
+        "quality.csv",
+        "figures",
+        "report.md",
+        "report.html",
+        _MANIFEST,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -114,18 +140,131 @@ def _is_nonempty_dir(path: Path) -> bool:
     return path.exists() and (not path.is_dir() or any(path.iterdir()))
 
 
+def _model_folder(model: str | Path) -> Path | None:
+    """Return the folder of a model given as its folder or its ``model.toml`` (None if absent)."""
+    path = Path(model)
+    if not path.exists():
+        return None  # load_model names the missing model.toml
+    return path if path.is_dir() else path.parent
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _overlap(out: Path, model: Path) -> str | None:
+    """How ``out`` overlaps the model folder: ``"is"``, ``"inside"``, ``"contains"`` or None.
+
+    Compares resolved paths (symlinks, ``..``, relative or absolute) and, for the parts that
+    exist, the files themselves (a case-insensitive or bind-mounted path resolves elsewhere).
+    """
+    o, m = out.resolve(), model.resolve()
+    if o == m or _same_file(o, m):
+        return "is"
+    if o.is_relative_to(m) or any(_same_file(p, m) for p in o.parents if p.exists()):
+        return "inside"
+    if m.is_relative_to(o) or (o.exists() and any(_same_file(p, o) for p in m.parents)):
+        return "contains"
+    return None
+
+
+def _is_msa_manifest(path: Path) -> bool:
+    """Whether ``path`` is a ``manifest.json`` as :func:`write_result` writes it."""
+    if not path.is_file() or path.is_symlink():
+        return False
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(manifest, dict) and {"msa_version", "scenario", "inputs"} <= set(manifest)
+
+
+def _foreign_in_run(folder: Path) -> str | None:
+    """Return the first entry of run folder ``folder`` msa did not write, or None.
+
+    A ``manifest.json`` msa did not write (not JSON, other keys) is foreign itself.
+    """
+    if not _is_msa_manifest(folder / _MANIFEST):
+        return _MANIFEST
+    return next((e.name for e in sorted(folder.iterdir()) if e.name not in _RUN_ENTRIES), None)
+
+
+def _foreign_entry(folder: Path) -> str | None:
+    """Return the first entry of a non-empty ``folder`` that stops ``force`` replacing it.
+
+    None if ``folder`` is an msa run folder, or holds nothing but msa run folders (one per
+    scenario); else the path (relative to ``folder``) of the first entry, in sorted order,
+    msa did not write.
+    """
+    if (folder / _MANIFEST).exists():
+        return _foreign_in_run(folder)
+    for entry in sorted(folder.iterdir()):
+        if entry.is_symlink() or not entry.is_dir() or not (entry / _MANIFEST).exists():
+            return entry.name
+        inner = _foreign_in_run(entry)
+        if inner is not None:
+            return f"{entry.name}/{inner}"
+    return None
+
+
+def _check_output(out: Path, *, force: bool, model: Path | None = None) -> None:
+    """Refuse an output path ``run_model`` must not write to; see the module docstring.
+
+    Raises
+    ------
+    ConfigError
+        If ``out`` is, contains or lies inside the ``model`` folder.
+    OutputExistsError
+        If ``out`` is not a folder, or is a non-empty folder and ``force`` is False or it
+        holds anything msa did not write as a run.
+    """
+    if model is not None:
+        how = _overlap(out, model)
+        if how is not None:
+            shown = f"{out} ({out.resolve()})" if out.resolve() != out else str(out)
+            where = {
+                "is": "is the model folder",
+                "inside": "is inside the model folder",
+                "contains": "contains the model folder",
+            }[how]
+            raise ConfigError(
+                f"output folder {shown} {where} {model.resolve()}: choose an output folder "
+                "outside the model (msa never writes into or replaces a model folder)"
+            )
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise OutputExistsError(
+            f"output path {out} exists and is not a folder: remove it or choose another --out"
+        )
+    if not _is_nonempty_dir(out):
+        return
+    foreign = _foreign_entry(out)
+    if foreign is not None:
+        raise OutputExistsError(
+            f"output folder {out} holds {foreign!r}, which msa did not write; --force "
+            "replaces only an earlier msa run: choose another output folder or empty it"
+        )
+    if not force:
+        raise OutputExistsError(
+            f"output folder {out} exists and is not empty; pass --force to replace it"
+        )
+
+
 @contextlib.contextmanager
 def _staging(out: Path, *, force: bool) -> Iterator[Path]:
-    """Yield a temporary folder beside ``out``; move it to ``out`` if the block succeeds."""
+    """Yield a temporary folder beside ``out``; move it to ``out`` if the block succeeds.
+
+    ``out`` is checked again before it is replaced (it may have changed during the run):
+    :func:`_check_output` decides, so ``force`` replaces only an msa run folder.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         yield tmp
+        _check_output(out, force=force)
         if _is_nonempty_dir(out):
-            if not force:
-                raise OutputExistsError(
-                    f"{out} appeared while the run was writing; pass --force to replace it"
-                )
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
             os.replace(out, old / out.name)
             os.replace(tmp, out)
@@ -154,27 +293,38 @@ def run_model(
         The model folder (or its ``model.toml``).
     out : str or Path
         Output folder. One scenario writes into ``out`` itself; several (or ``all``) write
-        one subfolder per scenario.
+        one subfolder per scenario. It must lie outside the model folder: an ``out`` that is,
+        contains or lies inside the model folder is refused (compared as resolved paths).
     scenarios : sequence of str, optional
         Scenario names; none means ``baseline``; ``["all"]`` means every scenario.
     force : bool
-        Replace an existing non-empty ``out``. Without it, an existing non-empty folder is an
-        :class:`msa.OutputExistsError` raised before any computation.
+        Replace an existing non-empty ``out``, but only if msa wrote it: an msa run folder
+        (``manifest.json`` written by msa) or a folder of such run folders, one per scenario.
+        Without it, any existing non-empty folder is refused.
 
     Returns
     -------
     list of Path
         The folder of each scenario's results.
+
+    Raises
+    ------
+    ConfigError
+        If ``out`` is, contains or lies inside the model folder (with or without ``force``).
+    OutputExistsError
+        If ``out`` is not a folder; or is non-empty and ``force`` is False; or is non-empty
+        and holds anything msa did not write as a run (even with ``force``).
+
+    Every refusal comes before any computation and writes nothing: the model folder and an
+    existing ``out`` stay as they were, and no temporary folder is left beside ``out``.
     """
     out = Path(out)
-    if _is_nonempty_dir(out) and not force:
-        raise OutputExistsError(
-            f"output folder {out} exists and is not empty; pass --force to replace it"
-        )
+    _check_output(out, force=force, model=_model_folder(model))
     config, module = load_model(model)
     names = config.resolve_scenarios(scenarios)
     nested = len(names) > 1 or bool(scenarios and "all" in scenarios)
-    with _staging(out, force=force) as tmp:
+    # stage beside the real folder: a symlinked --out is written through, not replaced
+    with _staging(out.resolve(), force=force) as tmp:
         for name in names:
             start = time.perf_counter()
             result = module.run(config, name)
