@@ -336,6 +336,20 @@ def _sankey_title(name: str, view: str, year: int, lang: str) -> str:
 
 # --- run and compare (models) -------------------------------------------------------------
 @app.command()
+def new(
+    folder: Annotated[Path, typer.Argument(help="New model folder (must not exist or be empty).")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Model name; default the folder's name.")
+    ] = None,
+) -> None:
+    """Write a small, commented model that runs and balances: the start of a new model."""
+    from msa.model.template import new_model
+
+    written = new_model(folder, name=name)
+    typer.echo(f"wrote {written}; run it with: msa run {written} --out <output folder>")
+
+
+@app.command()
 def run(
     model: Annotated[Path, typer.Argument(help="Model folder (holding model.toml).")],
     out: Annotated[

@@ -1,12 +1,18 @@
 """Models: a model folder's definition, its scenarios, runs, reports and comparisons.
 
-* :mod:`~msa.model.config` -- ``model.toml``: dims, data tables, parameters with source and
-  grade, named scenarios; validation of the data tables;
+* :mod:`~msa.model.definition` -- a declared model (``model.toml`` with processes, flows,
+  stocks, data, parameters, scenarios, outputs), validated up front (:mod:`~msa.model.checks`);
+* :mod:`~msa.model.build` -- a declared model built into a balanced System, every value's
+  provenance tracked from its inputs (:mod:`~msa.model.tracked`, :mod:`~msa.model.inputs`,
+  :mod:`~msa.model.units`); :mod:`~msa.model.outputs` its standard outputs;
+* :mod:`~msa.model.template` -- :func:`new_model`, the start of a new model;
+* :mod:`~msa.model.config` -- ``model.toml`` of a model whose ``model.py`` computes it;
 * :mod:`~msa.model.run` -- :func:`run_model`: a model folder to an output folder, written
   atomically; :func:`compare_runs` across scenarios;
 * :mod:`~msa.model.report` -- targets met or missed, grade summaries, Markdown and HTML reports.
 """
 
+from msa.model.build import Built, build_model
 from msa.model.config import (
     BASELINE,
     ModelConfig,
@@ -16,6 +22,7 @@ from msa.model.config import (
     load_config,
     table_to_dataarray,
 )
+from msa.model.definition import ModelDefinition, load_definition
 from msa.model.report import (
     evaluate_target,
     evaluate_targets,
@@ -31,9 +38,14 @@ from msa.model.run import (
     write_comparison,
     write_result,
 )
+from msa.model.template import new_model
 
 __all__ = [
     "BASELINE",
+    "Built",
+    "ModelDefinition",
+    "build_model",
+    "load_definition",
     "ModelConfig",
     "ModelResult",
     "Parameter",
@@ -45,6 +57,7 @@ __all__ = [
     "grade_summary",
     "load_config",
     "load_model",
+    "new_model",
     "report_html",
     "report_markdown",
     "run_model",

@@ -39,8 +39,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -48,12 +48,16 @@ from typing import Any
 import pandas as pd
 
 from msa.errors import ConfigError, DataError, OutputExistsError
+from msa.model.build import build_model
 from msa.model.config import ModelConfig, load_config
+from msa.model.definition import ModelDefinition, is_declared_model, load_definition
+from msa.model.outputs import model_result
 from msa.model.report import report_html, report_markdown
-from msa.system.core import System
+from msa.model.result import ModelResult
 
 __all__ = [
     "ModelResult",
+    "RunInfo",
     "compare_runs",
     "load_model",
     "run_model",
@@ -77,41 +81,6 @@ _RUN_ENTRIES = frozenset(
         _MANIFEST,
     }
 )
-
-
-@dataclass(frozen=True)
-class ModelResult:
-    """Everything a model run produces for one scenario.
-
-    Parameters
-    ----------
-    system : System
-        The balanced system (saved as NetCDF).
-    tables : mapping of str to DataFrame
-        Result tables, written as ``tables/<name>.csv``.
-    indicators : DataFrame
-        Target results from :func:`msa.evaluate_targets`.
-    headline : DataFrame
-        Key numbers, index = label, one column ``value`` (and ``units``); compared across
-        scenarios by :func:`compare_runs`.
-    quality : DataFrame
-        Data-quality summary from :func:`msa.grade_summary`.
-    figures : mapping of str to figure
-        plotly or matplotlib figures, by file stem.
-    report_figures : sequence of str
-        Figure stems whose PNG is shown in the report.
-    notes : sequence of str
-        Paragraphs for the report (definitions, caveats).
-    """
-
-    system: System
-    tables: Mapping[str, pd.DataFrame]
-    indicators: pd.DataFrame
-    headline: pd.DataFrame
-    quality: pd.DataFrame
-    figures: Mapping[str, Any] = field(default_factory=dict)
-    report_figures: Sequence[str] = ()
-    notes: Sequence[str] = ()
 
 
 def load_model(model: str | Path) -> tuple[ModelConfig, ModuleType]:
@@ -320,18 +289,41 @@ def run_model(
     """
     out = Path(out)
     _check_output(out, force=force, model=_model_folder(model))
-    config, module = load_model(model)
-    names = config.resolve_scenarios(scenarios)
+    compute, names = _scenario_runner(model, scenarios)
     nested = len(names) > 1 or bool(scenarios and "all" in scenarios)
     # stage beside the real folder: a symlinked --out is written through, not replaced
     with _staging(out.resolve(), force=force) as tmp:
         for name in names:
             start = time.perf_counter()
-            result = module.run(config, name)
+            result, info = compute(name)
             target = tmp / name if nested else tmp
-            write_result(result, target, config=config, scenario=name)
+            write_result(result, target, info=info)
             log.info("scenario %s done in %.1f s", name, time.perf_counter() - start)
     return [out / n for n in names] if nested else [out]
+
+
+def _scenario_runner(
+    model: str | Path, scenarios: Sequence[str] | None
+) -> tuple[Callable[[str], tuple[ModelResult, RunInfo]], list[str]]:
+    """Return a function that runs one scenario of ``model``, and the scenarios to run.
+
+    A declared model (``[processes]`` and ``[flows]`` in ``model.toml``) is built by msa; a
+    model whose ``model.py`` defines ``run(config, scenario)`` runs that function.
+    """
+    if is_declared_model(model):
+        definition = load_definition(model)
+
+        def declared(name: str) -> tuple[ModelResult, RunInfo]:
+            built = build_model(definition, name)
+            return model_result(built), RunInfo.of_definition(definition, name, built.parameters)
+
+        return declared, definition.scenario_names(list(scenarios or []))
+    config, module = load_model(model)
+
+    def coded(name: str) -> tuple[ModelResult, RunInfo]:
+        return module.run(config, name), RunInfo.of_config(config, name)
+
+    return coded, config.resolve_scenarios(scenarios)
 
 
 def _sha256(path: Path) -> str:
@@ -358,13 +350,85 @@ def _write_figure(fig: Any, stem: Path) -> list[Path]:
     raise DataError(f"figure {stem.name!r}: not a plotly or matplotlib figure ({type(fig)})")
 
 
+@dataclass(frozen=True)
+class RunInfo:
+    """What the manifest and report say about a run: model, scenario and inputs.
+
+    Attributes
+    ----------
+    model, title : str
+        The model's name and title.
+    scenario, description : str
+        The scenario run and what it assumes.
+    parameters : mapping
+        The parameter values of the scenario.
+    folder : Path
+        The model folder; ``inputs`` are files in it.
+    inputs : sequence of Path
+        Every input file, hashed (SHA-256) into the manifest.
+    """
+
+    model: str
+    title: str
+    scenario: str
+    description: str
+    parameters: Mapping[str, Any]
+    folder: Path
+    inputs: Sequence[Path]
+
+    @classmethod
+    def of_config(cls, config: ModelConfig, scenario: str) -> RunInfo:
+        """Describe a run of a model whose ``model.py`` computes it."""
+        inputs = [config.path, config.folder / config.sources_file, config.folder / config.module]
+        inputs += [config.folder / rel for rel in config.data.values()]
+        return cls(
+            model=config.name,
+            title=config.title,
+            scenario=scenario,
+            description=config.scenarios[scenario].description,
+            parameters=config.values_for(scenario),
+            folder=config.folder,
+            inputs=inputs,
+        )
+
+    @classmethod
+    def of_definition(
+        cls, d: ModelDefinition, scenario: str, parameters: Mapping[str, Any]
+    ) -> RunInfo:
+        """Describe a run of a declared model."""
+        spec = d.scenario(scenario)
+        files = [d.path, d.folder / d.info.sources]
+        files += [d.folder / spec.data.get(n, t.file) for n, t in d.data.items()]
+        files += [d.folder / d.info.module] if d.info.module else []
+        files += [d.folder / d.outputs.targets] if d.outputs.targets else []
+        return cls(
+            model=d.name,
+            title=d.title,
+            scenario=scenario,
+            description=spec.description,
+            parameters=dict(parameters),
+            folder=d.folder,
+            inputs=list(dict.fromkeys(files)),
+        )
+
+
 def write_result(
-    result: ModelResult, folder: str | Path, *, config: ModelConfig, scenario: str
+    result: ModelResult,
+    folder: str | Path,
+    *,
+    config: ModelConfig | None = None,
+    scenario: str | None = None,
+    info: RunInfo | None = None,
 ) -> Path:
     """Write one scenario's :class:`ModelResult` into ``folder`` (created; must be new).
 
-    See the module docstring for the files written.
+    See the module docstring for the files written. Describe the run by ``info``, or by the
+    ``config`` and ``scenario`` of a model whose ``model.py`` computes it.
     """
+    if info is None:
+        if config is None or scenario is None:
+            raise ConfigError("write_result: give info, or config and scenario")
+        info = RunInfo.of_config(config, scenario)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if any(folder.iterdir()):
@@ -382,7 +446,7 @@ def write_result(
     written: dict[str, list[str]] = {}
     for name, fig in result.figures.items():
         written[name] = [str(p.relative_to(folder)) for p in _write_figure(fig, figures / name)]
-    title = f"{config.title}: scenario {scenario}"
+    title = f"{info.title}: scenario {info.scenario}"
     images = [f"figures/{n}.png" for n in result.report_figures]
     md = report_markdown(
         result.indicators,
@@ -404,15 +468,13 @@ def write_result(
     (folder / "report.html").write_text(page, encoding="utf-8")
     from msa.system.provenance import msa_version
 
-    inputs = [config.path, config.folder / config.sources_file, config.folder / config.module]
-    inputs += [config.folder / rel for rel in config.data.values()]
     manifest = {
         "msa_version": msa_version(),
-        "model": config.name,
-        "scenario": scenario,
-        "description": config.scenarios[scenario].description,
-        "parameters": config.values_for(scenario),
-        "inputs": {str(p.relative_to(config.folder)): _sha256(p) for p in inputs},
+        "model": info.model,
+        "scenario": info.scenario,
+        "description": info.description,
+        "parameters": dict(info.parameters),
+        "inputs": {str(p.relative_to(info.folder)): _sha256(p) for p in info.inputs},
         "figures": written,
     }
     (folder / _MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), "utf-8")

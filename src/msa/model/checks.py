@@ -1,0 +1,332 @@
+"""Checks of a model declaration that a schema cannot make: how its parts refer to each other.
+
+Run by :func:`msa.model.definition.load_definition` after the schema: every flow joins two
+declared processes, every name used is declared, every flow is computed exactly once, stocks
+and their outflows fit together, and no flow depends on itself except through a stock. Each
+problem is one :class:`msa.ConfigError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+from msa.errors import ConfigError
+from msa.model.units import registry
+
+if TYPE_CHECKING:
+    from msa.model.definition import FlowSpec, ModelDefinition, StockSpec
+
+__all__ = ["check_definition", "flow_dependencies", "names_in"]
+
+_ARROW = " => "
+_TERM = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$")
+
+
+def names_in(expression: str, *, where: str) -> list[str]:
+    """Return the names (and numbers) multiplied in ``expression`` (``"a * b * 0.5"``).
+
+    Raises
+    ------
+    msa.ConfigError
+        If the expression is not a product of names and numbers.
+
+    Examples
+    --------
+    >>> names_in("capacity * panel_mass * 1e-3", where="x")
+    ['capacity', 'panel_mass', '1e-3']
+    """
+    terms = expression.split("*")
+    names = []
+    for term in terms:
+        match = _TERM.match(term)
+        if not match:
+            raise ConfigError(
+                f"{where}: {expression!r} is not a product of table names, parameter names and "
+                "numbers joined by '*'"
+            )
+        names.append(match.group(1))
+    return names
+
+
+def _is_number(term: str) -> bool:
+    return term[0].isdigit()
+
+
+def check_definition(d: ModelDefinition) -> None:
+    """Check how the parts of a validated declaration refer to each other.
+
+    Raises
+    ------
+    msa.ConfigError
+        On the first problem, naming the file and the key.
+    """
+    _check_dims_and_data(d)
+    _check_processes_and_flows(d)
+    _check_stocks(d)
+    for name, flow in d.flows.items():
+        _check_flow_names(d, name, flow)
+    _check_outputs(d)
+    _check_scenarios(d)
+    _check_no_cycle(d)
+
+
+def _fail(d: ModelDefinition, key: str, message: str) -> ConfigError:
+    return ConfigError(f"{d.path}: {key}: {message}")
+
+
+def _flow_key(name: str) -> str:
+    return f'[flows."{name}"]'
+
+
+def _check_dims_and_data(d: ModelDefinition) -> None:
+    """Every data table names declared dims and parseable units; its file exists."""
+    for name, spec in d.data.items():
+        key = f"[data.{name}]"
+        for dim in spec.dims:
+            if dim not in d.coords:
+                raise _fail(d, f"{key} dims", f"unknown dim {dim!r}; declared: {list(d.coords)}")
+        if spec.sums_to_one is not None and spec.sums_to_one not in spec.dims:
+            raise _fail(d, f"{key} sums_to_one", f"{spec.sums_to_one!r} is not one of its dims")
+        if spec.interpolate == "linear" and "time" not in spec.dims:
+            raise _fail(d, f"{key} interpolate", "linear interpolation needs the time dim")
+        if not (d.folder / spec.file).is_file():
+            raise _fail(d, f"{key} file", f"{spec.file!r} not found in {d.folder}")
+        _check_units(d, f"{key} units", spec.units)
+    for name, param in d.parameters.items():
+        _check_units(d, f"[parameters] {name} units", param.units)
+
+
+def _check_units(d: ModelDefinition, key: str, units: str) -> None:
+    if units.strip() in ("", "1", "-"):
+        return
+    try:
+        registry().Unit(units)
+    except Exception as err:  # pint raises several unrelated classes for a bad string
+        raise _fail(d, key, f"unknown units {units!r} ({type(err).__name__})") from err
+
+
+def _check_processes_and_flows(d: ModelDefinition) -> None:
+    """Flows join two declared processes; every process is joined; one remainder per process."""
+    remainders: dict[str, str] = {}
+    for name, flow in d.flows.items():
+        source = _check_flow_ends(d, name, flow)
+        if flow.remainder:
+            if source in remainders:
+                raise _fail(
+                    d,
+                    _flow_key(name),
+                    f"process {source!r} already has a remainder flow ({remainders[source]!r})",
+                )
+            remainders[source] = name
+    touched = {end for name in d.flows for end in d.ends(name)}
+    for pid, process in d.processes.items():
+        if pid not in touched:
+            raise _fail(d, f"[processes.{pid}]", "no flow enters or leaves this process")
+        ins = [f for f in d.flows if f.endswith(_ARROW + pid)]
+        outs = [f for f in d.flows if f.startswith(pid + _ARROW)]
+        if process.kind == "transformation" and (not ins or not outs):
+            raise _fail(
+                d,
+                f"[processes.{pid}]",
+                "a transformation needs flows in and out (make it a boundary or a stock)",
+            )
+
+
+def _check_flow_ends(d: ModelDefinition, name: str, flow: FlowSpec) -> str:
+    """Check a flow's name, ends, dims and units; return its source process."""
+    parts = name.split(_ARROW)
+    if len(parts) != 2 or not all(p.strip() == p and p for p in parts):
+        raise _fail(d, _flow_key(name), "name a flow 'source => target'")
+    source, target = parts
+    for end in (source, target):
+        if end not in d.processes:
+            raise _fail(d, _flow_key(name), f"unknown process {end!r}; declare it in [processes]")
+    if source == target:
+        raise _fail(d, _flow_key(name), "a flow must join two different processes")
+    for dim in flow.dims or ():
+        if dim not in d.coords:
+            raise _fail(d, f"{_flow_key(name)} dims", f"unknown dim {dim!r}")
+    _check_units(d, f"{_flow_key(name)} units", flow.units)
+    return source
+
+
+def _check_stocks(d: ModelDefinition) -> None:
+    """Stocks belong to stock processes; a stock's outflow leaves it and is computed by it."""
+    for pid, stock in d.stocks.items():
+        _check_stock(d, pid, stock)
+    for pid, process in d.processes.items():
+        outs = [f for f in d.flows if f.startswith(pid + _ARROW)]
+        others = [f for f in outs if d.flows[f].way is None]
+        if process.kind == "stock" and pid not in d.stocks and others:
+            raise _fail(
+                d,
+                f"[processes.{pid}]",
+                f"stock process {pid!r} has an outflow ({others[0]!r}) but no [stocks.{pid}] "
+                "lifetime; declare one (an accumulating stock has no outflow)",
+            )
+    stock_outflows = {s.outflow for s in d.stocks.values()}
+    for name, flow in d.flows.items():
+        if flow.way is None and name not in stock_outflows:
+            raise _fail(
+                d,
+                _flow_key(name),
+                "nothing computes this flow: give value, share, remainder or function, or make "
+                "it the outflow of a stock",
+            )
+
+
+def _check_stock(d: ModelDefinition, pid: str, stock: StockSpec) -> None:
+    """One ``[stocks.<pid>]`` entry: a stock process, its outflow, its lifetime's names."""
+    key = f"[stocks.{pid}]"
+    if pid not in d.processes:
+        raise _fail(d, key, f"unknown process {pid!r}")
+    if d.processes[pid].kind != "stock":
+        raise _fail(d, key, f"process {pid!r} is a {d.processes[pid].kind}, not a stock")
+    if stock.outflow not in d.flows:
+        raise _fail(d, f"{key} outflow", f"{stock.outflow!r} is not a declared flow")
+    if not stock.outflow.startswith(pid + _ARROW):
+        raise _fail(d, f"{key} outflow", f"{stock.outflow!r} does not leave {pid!r}")
+    way = d.flows[stock.outflow].way
+    if way is not None:
+        raise _fail(
+            d,
+            f"{_flow_key(stock.outflow)} {way}",
+            f"this flow is the outflow of stock {pid!r}, which computes it; remove the key",
+        )
+    life = stock.lifetime
+    factors = {
+        "cohort_factor": life.cohort_factor,
+        "cohort_factor_from": life.cohort_factor_from,
+        "year_factor": life.year_factor,
+        "year_factor_from": life.year_factor_from,
+    }
+    for param, value in {**life.parameters, **factors}.items():
+        if isinstance(value, str) and value not in d.parameters:
+            raise _fail(d, f"{key} lifetime.{param}", f"{value!r} is not a declared parameter")
+    if not any(f.endswith(_ARROW + pid) for f in d.flows):
+        raise _fail(d, key, f"no flow enters stock {pid!r}")
+
+
+def _check_flow_names(d: ModelDefinition, name: str, flow: FlowSpec) -> None:
+    """Every table, parameter, flow and function a flow names is declared."""
+    key = _flow_key(name)
+    known = set(d.data) | set(d.parameters)
+    if flow.value is not None:
+        for term in names_in(flow.value, where=f"{d.path}: {key} value"):
+            if not _is_number(term) and term not in known:
+                raise _fail(d, f"{key} value", f"{term!r} is not a declared table or parameter")
+    if isinstance(flow.share, str):
+        if flow.share not in known:
+            raise _fail(d, f"{key} share", f"{flow.share!r} is not a declared table or parameter")
+    if flow.of is not None and flow.of not in d.flows:
+        raise _fail(d, f"{key} of", f"{flow.of!r} is not a declared flow")
+    source, _ = d.ends(name)
+    if (flow.share is not None and flow.of is None) or flow.remainder:
+        if not any(f.endswith(_ARROW + source) for f in d.flows):
+            raise _fail(
+                d,
+                key,
+                f"process {source!r} has no inflow to take a share or remainder of; give 'of' "
+                "or a value",
+            )
+    if flow.function is not None:
+        _check_function(d, key, flow)
+
+
+def _check_function(d: ModelDefinition, key: str, flow: FlowSpec) -> None:
+    """Check that a function flow has a module and that everything it needs is declared."""
+    if d.info.module is None:
+        raise _fail(d, f"{key} function", "names a function but [model] declares no module")
+    for need in flow.needs:
+        if need not in d.data and need not in d.parameters and need not in d.flows:
+            raise _fail(d, f"{key} needs", f"{need!r} is not a declared table, parameter or flow")
+
+
+def _check_outputs(d: ModelDefinition) -> None:
+    years = d.coords["time"]
+    for year in d.outputs.sankey_years:
+        if year not in years:
+            raise _fail(d, "[outputs] sankey_years", f"{year} is outside {years[0]}-{years[-1]}")
+    if d.outputs.targets is not None and not (d.folder / d.outputs.targets).is_file():
+        raise _fail(d, "[outputs] targets", f"{d.outputs.targets!r} not found in {d.folder}")
+    for name, indicator in d.outputs.indicators.items():
+        key = f"[outputs.indicators.{name}]"
+        for item in (*indicator.numerator, *indicator.denominator):
+            if item not in d.flows and not _is_stock_item(d, item):
+                raise _fail(d, key, f"{item!r} is neither a flow nor 'stock <process>'")
+        if indicator.by is not None and indicator.by not in d.coords:
+            raise _fail(d, f"{key} by", f"unknown dim {indicator.by!r}")
+    for item in d.outputs.headline:
+        if item not in d.flows and not _is_stock_item(d, item):
+            raise _fail(
+                d, "[outputs] headline", f"{item!r} is neither a flow nor 'stock <process>'"
+            )
+
+
+def _is_stock_item(d: ModelDefinition, item: str) -> bool:
+    """Whether ``item`` is ``"stock <process>"`` of a stock process."""
+    process = item.removeprefix("stock ")
+    return (
+        item.startswith("stock ")
+        and d.processes.get(process) is not None
+        and (d.processes[process].kind == "stock")
+    )
+
+
+def _check_scenarios(d: ModelDefinition) -> None:
+    for name, scenario in d.scenarios.items():
+        key = f"[scenarios.{name}]"
+        for param in scenario.set:
+            if param not in d.parameters:
+                raise _fail(d, f"{key} set", f"{param!r} is not a declared parameter")
+        for table, file in scenario.data.items():
+            if table not in d.data:
+                raise _fail(d, f"{key} data", f"{table!r} is not a declared table")
+            if not (d.folder / file).is_file():
+                raise _fail(d, f"{key} data.{table}", f"{file!r} not found in {d.folder}")
+
+
+def flow_dependencies(d: ModelDefinition) -> nx.DiGraph:
+    """Return the graph of flows, an edge from each flow to every flow computed from it.
+
+    A share or remainder depends on the inflows of its source process (a remainder also on
+    the process's other outflows; a share with ``of`` on that flow only); a stock's outflow on
+    the stock's inflows; a function on the flows it ``needs``.
+    """
+    graph = nx.DiGraph()
+    graph.add_nodes_from(d.flows)
+    stock_of = {s.outflow: pid for pid, s in d.stocks.items()}
+    for name, flow in d.flows.items():
+        source, _ = d.ends(name)
+        inflows = [f for f in d.flows if f.endswith(_ARROW + source)]
+        needs: list[str] = []
+        if name in stock_of:
+            needs = inflows
+        elif flow.share is not None:
+            needs = [flow.of] if flow.of is not None else inflows
+        elif flow.remainder:
+            outs = [f for f in d.flows if f.startswith(source + _ARROW) and f != name]
+            needs = inflows + outs
+        elif flow.function is not None:
+            needs = [n for n in flow.needs if n in d.flows]
+        graph.add_edges_from((need, name) for need in needs)
+    return graph
+
+
+def _check_no_cycle(d: ModelDefinition) -> None:
+    """No flow depends on itself: a loop must pass a stock or be cut by a value."""
+    graph = flow_dependencies(d)
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return
+    flows = " -> ".join(f"'{a}'" for a, _ in cycle) + f" -> '{cycle[0][0]}'"
+    raise _fail(
+        d,
+        "[flows]",
+        f"these flows depend on each other in a loop: {flows}; give one of them a value (or "
+        "route the loop through a stock or a boundary)",
+    )

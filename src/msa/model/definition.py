@@ -1,0 +1,486 @@
+"""A declared model: ``model.toml`` names the processes, flows, stocks, data and parameters.
+
+The library reads the declaration, validates it up front (unknown keys, wrong types, values out
+of bounds, flows between unknown processes, names used but not declared, a flow nothing
+computes), then builds the System (:mod:`msa.model.build`). A ``model.py`` is optional and holds
+only the functions the declaration names. Every problem is one :class:`msa.ConfigError` naming
+the file and the key (``model.toml: [flows."Use => Waste"] share: ...``).
+
+The sections (every key is documented in docs/model_definition.md):
+
+``[model]``
+    ``name``, ``title``, ``sources`` (the sources table), optional ``module`` (``model.py``).
+``[dims]``
+    ``time = { start, end }`` and the labels of every other dim.
+``[data.<name>]``
+    A table: ``file``, ``dims`` (its dim columns; ``time`` is read from a ``year`` column),
+    ``units`` (rows in other convertible units are converted), ``interpolate`` (``"linear"``
+    fills the years between given ones and holds the end values), ``sums_to_one`` (a dim over
+    which the values are shares that add to 1).
+``[parameters]``
+    ``name = { value, units, source_id, grade, clo_grade, note, bounds, uncertainty }``.
+``[processes.<id>]``
+    ``kind`` (transformation, stock, boundary), ``stage`` (JRC stage), ``label_en``,
+    ``label_nl``.
+``[flows."<source> => <target>"]``
+    ``units``, ``flow_type``, ``jrc_code`` and exactly one way the value comes about:
+    ``value`` (a product of tables and parameters, ``"capacity * panel_mass"``), ``share`` (a
+    table or parameter times the source process's total inflow, or times the flow named in
+    ``of``), ``remainder = true`` (what the source process has left), or ``function`` (a
+    function of ``model.py`` with its ``needs`` and result ``dims``). A stock's outflow is
+    declared in ``[stocks]``.
+``[stocks.<process>]``
+    ``lifetime = { distribution, <parameter> = name or number ... }``, ``outflow`` (the flow
+    that carries what leaves the stock), ``inflow_at``.
+``[outputs]``
+    ``sankey_years``, ``indicators`` (ratios of flows), ``targets`` (a CSV file of policy
+    targets on those indicators), ``headline`` (flows and stocks to report).
+``[scenarios.<name>]``
+    ``description``, ``set`` (parameter overrides), ``data`` (table files replaced).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from msa.errors import ConfigError
+from msa.model.checks import check_definition
+
+__all__ = [
+    "BASELINE",
+    "DataSpec",
+    "FlowSpec",
+    "IndicatorSpec",
+    "LifetimeSpec",
+    "ModelDefinition",
+    "ParameterSpec",
+    "ProcessSpec",
+    "ScenarioSpec",
+    "StockSpec",
+    "is_declared_model",
+    "load_definition",
+]
+
+#: The scenario every model has: the declared values without overrides.
+BASELINE = "baseline"
+STAGES = (
+    "Exploration",
+    "Extraction",
+    "Processing",
+    "Manufacture",
+    "Use",
+    "Collection",
+    "Recycling",
+)
+FLOW_TYPES = ("primary", "secondary", "loss", "trade", "stock")
+DISTRIBUTIONS = {
+    "fixed": ("mean",),
+    "normal": ("mean", "std"),
+    "truncated_normal": ("mean", "std"),
+    "folded_normal": ("mean", "std"),
+    "lognormal": ("mean", "std"),
+    "weibull": ("shape", "scale"),
+    "gamma": ("shape", "scale"),
+    "exponential": ("mean",),
+}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ARROW = " => "
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class ModelInfo(_Spec):
+    """``[model]``: the model's name, title, sources table and optional module."""
+
+    name: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    sources: str = Field(min_length=1)
+    module: str | None = None
+    description: str = ""
+
+
+class DataSpec(_Spec):
+    """``[data.<name>]``: a table of values with its dims, units and filling rule."""
+
+    file: str = Field(min_length=1)
+    dims: tuple[str, ...] = ()
+    units: str
+    interpolate: Literal["none", "linear"] = "none"
+    sums_to_one: str | None = None
+    nonnegative: bool = True
+
+
+class ParameterSpec(_Spec):
+    """``[parameters] name = {...}``: a scalar value (or a list of labels) with its provenance."""
+
+    value: float | int | str | bool | list[str]
+    units: str = ""
+    source_id: str = Field(min_length=1)
+    grade: Literal["A", "B", "C", "D"]
+    clo_grade: Literal["A", "B", "C", "D", "E", "F"] | None = None
+    note: str = ""
+    bounds: tuple[float, float] | None = None
+    uncertainty: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _within_bounds(self) -> ParameterSpec:
+        if self.bounds is not None:
+            low, high = self.bounds
+            if low > high:
+                raise ValueError(f"bounds {list(self.bounds)} must be [low, high]")
+            if not isinstance(self.value, int | float) or isinstance(self.value, bool):
+                raise ValueError("bounds need a numeric value")
+            if not low <= self.value <= high:
+                raise ValueError(f"value {self.value} is outside its bounds {list(self.bounds)}")
+        return self
+
+
+class ProcessSpec(_Spec):
+    """``[processes.<id>]``: kind, JRC stage and labels of a process."""
+
+    kind: Literal["transformation", "stock", "boundary"] = "transformation"
+    stage: Literal[STAGES] | None = None  # type: ignore[valid-type]  # a tuple of literals
+    label_en: str | None = None
+    label_nl: str | None = None
+
+
+class FlowSpec(_Spec):
+    """``[flows."A => B"]``: how a flow's value comes about, its units and its meaning."""
+
+    units: str = "t"
+    flow_type: Literal[FLOW_TYPES] | None = None  # type: ignore[valid-type]  # tuple of literals
+    jrc_code: str | None = None
+    value: str | None = None
+    share: str | float | None = None
+    of: str | None = None
+    remainder: bool = False
+    function: str | None = None
+    needs: tuple[str, ...] = ()
+    dims: tuple[str, ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> FlowSpec:
+        ways = [
+            k
+            for k, given in (
+                ("value", self.value is not None),
+                ("share", self.share is not None),
+                ("remainder", self.remainder),
+                ("function", self.function is not None),
+            )
+            if given
+        ]
+        if len(ways) > 1:
+            raise ValueError(f"give one of value, share, remainder, function (got {ways})")
+        if self.of is not None and self.share is None:
+            raise ValueError("'of' needs 'share'")
+        if self.function is not None and self.dims is None:
+            raise ValueError("a function flow must declare the dims of its result (dims = [...])")
+        if self.needs and self.function is None:
+            raise ValueError("'needs' is for function flows only")
+        return self
+
+    @property
+    def way(self) -> str | None:
+        """How the value comes about: value, share, remainder, function, or None (stock)."""
+        if self.value is not None:
+            return "value"
+        if self.share is not None:
+            return "share"
+        if self.remainder:
+            return "remainder"
+        if self.function is not None:
+            return "function"
+        return None
+
+
+class LifetimeSpec(_Spec):
+    """A stock's lifetime: a distribution, its parameters and optional lifetime factors.
+
+    Parameters and factors are numbers or names of ``[parameters]``. ``cohort_factor``
+    multiplies the lifetime of cohorts entering from ``cohort_factor_from`` (design);
+    ``year_factor`` that of every cohort in use from ``year_factor_from`` (maintenance).
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    distribution: Literal[tuple(DISTRIBUTIONS)]  # type: ignore[valid-type]  # tuple of literals
+    cohort_factor: float | str | None = None
+    cohort_factor_from: int | str | None = None
+    year_factor: float | str | None = None
+    year_factor_from: int | str | None = None
+
+    @model_validator(mode="after")
+    def _factor_pairs(self) -> LifetimeSpec:
+        for kind in ("cohort", "year"):
+            factor = getattr(self, f"{kind}_factor")
+            start = getattr(self, f"{kind}_factor_from")
+            if (factor is None) != (start is None):
+                raise ValueError(f"give both {kind}_factor and {kind}_factor_from, or neither")
+        return self
+
+    @model_validator(mode="after")
+    def _parameters(self) -> LifetimeSpec:
+        need = set(DISTRIBUTIONS[self.distribution])
+        given = set(self.model_extra or {})
+        if given - need:
+            raise ValueError(
+                f"unknown key {sorted(given - need)[0]!r} for a {self.distribution} lifetime; "
+                f"give {sorted(need)}"
+            )
+        if need - given:
+            raise ValueError(f"a {self.distribution} lifetime needs {sorted(need - given)}")
+        for key, value in (self.model_extra or {}).items():
+            if not isinstance(value, int | float | str) or isinstance(value, bool):
+                raise ValueError(f"{key} must be a number or a parameter name (got {value!r})")
+        return self
+
+    @property
+    def parameters(self) -> dict[str, float | str]:
+        """The distribution's parameters: numbers or names of ``[parameters]``."""
+        return dict(self.model_extra or {})
+
+
+class StockSpec(_Spec):
+    """``[stocks.<process>]``: the lifetime of what enters the stock and where it leaves to."""
+
+    lifetime: LifetimeSpec
+    outflow: str
+    inflow_at: Literal["start", "middle", "end"] = "middle"
+
+
+class IndicatorSpec(_Spec):
+    """``[outputs.indicators.<name>]``: a ratio of sums of flows (and stocks), per year.
+
+    ``by`` keeps one dim (e.g. ``material``) so a target can name one of its labels.
+    """
+
+    numerator: tuple[str, ...] = Field(min_length=1)
+    denominator: tuple[str, ...] = Field(min_length=1)
+    by: str | None = None
+
+
+class OutputsSpec(_Spec):
+    """``[outputs]``: Sankey years, indicators, policy targets and headline numbers."""
+
+    sankey_years: tuple[int, ...] = ()
+    targets: str | None = None
+    headline: tuple[str, ...] = ()
+    indicators: dict[str, IndicatorSpec] = Field(default_factory=dict)
+
+
+class ScenarioSpec(_Spec):
+    """``[scenarios.<name>]``: named overrides of parameters and data tables."""
+
+    description: str = ""
+    set: dict[str, float | int | str | bool | list[str]] = Field(default_factory=dict)
+    data: dict[str, str] = Field(default_factory=dict)
+    source_id: str | None = None
+    grade: Literal["A", "B", "C", "D"] = "D"
+
+
+class _Root(_Spec):
+    model: ModelInfo
+    dims: dict[str, Any]
+    data: dict[str, DataSpec] = Field(default_factory=dict)
+    parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
+    processes: dict[str, ProcessSpec]
+    flows: dict[str, FlowSpec]
+    stocks: dict[str, StockSpec] = Field(default_factory=dict)
+    outputs: OutputsSpec = Field(default_factory=OutputsSpec)
+    scenarios: dict[str, ScenarioSpec] = Field(default_factory=dict)
+
+    @field_validator("dims")
+    @classmethod
+    def _dims(cls, dims: dict[str, Any]) -> dict[str, Any]:
+        if "time" not in dims:
+            raise ValueError("time = { start = YEAR, end = YEAR } is required")
+        return dims
+
+
+class ModelDefinition(BaseModel):
+    """A validated model declaration and the folder it was read from.
+
+    Attributes
+    ----------
+    path : Path
+        The ``model.toml`` file.
+    coords : dict
+        Labels of every dim (``time``: the years).
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    path: Path
+    info: ModelInfo
+    coords: dict[str, tuple[Any, ...]]
+    data: dict[str, DataSpec]
+    parameters: dict[str, ParameterSpec]
+    processes: dict[str, ProcessSpec]
+    flows: dict[str, FlowSpec]
+    stocks: dict[str, StockSpec]
+    outputs: OutputsSpec
+    scenarios: dict[str, ScenarioSpec]
+
+    @property
+    def folder(self) -> Path:
+        """The model folder."""
+        return self.path.parent
+
+    @property
+    def name(self) -> str:
+        """The model's name."""
+        return self.info.name
+
+    @property
+    def title(self) -> str:
+        """The model's title."""
+        return self.info.title
+
+    def ends(self, flow: str) -> tuple[str, str]:
+        """Return the source and target process of ``flow``."""
+        source, target = flow.split(_ARROW)
+        return source, target
+
+    def scenario(self, name: str) -> ScenarioSpec:
+        """Return scenario ``name`` (``baseline`` always exists).
+
+        Raises
+        ------
+        msa.ConfigError
+            If the model declares no such scenario.
+        """
+        if name == BASELINE and BASELINE not in self.scenarios:
+            return ScenarioSpec(description="the declared values")
+        if name not in self.scenarios:
+            known = ", ".join(dict.fromkeys([BASELINE, *self.scenarios]))
+            raise ConfigError(f"{self.path}: unknown scenario {name!r}; known: {known} (or 'all')")
+        return self.scenarios[name]
+
+    def scenario_names(self, asked: list[str] | None) -> list[str]:
+        """Return the scenarios to run: ``baseline`` if none asked, every one for ``all``."""
+        every = list(dict.fromkeys([BASELINE, *self.scenarios]))
+        if not asked:
+            return [BASELINE]
+        if "all" in asked:
+            return every
+        for name in asked:
+            self.scenario(name)
+        return list(dict.fromkeys(asked))
+
+
+def is_declared_model(path: str | Path) -> bool:
+    """Return whether ``path`` (a folder or its ``model.toml``) declares processes and flows."""
+    file = Path(path)
+    file = file / "model.toml" if file.is_dir() else file
+    if not file.is_file():
+        return False
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return False
+    return "processes" in raw or "flows" in raw
+
+
+def load_definition(path: str | Path) -> ModelDefinition:
+    """Read and validate a declared model (a folder or its ``model.toml``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The model folder or its ``model.toml``.
+
+    Returns
+    -------
+    ModelDefinition
+
+    Raises
+    ------
+    msa.ConfigError
+        On the first problem, naming the file and the key: a missing file, invalid TOML, an
+        unknown key, a wrong type, a value outside its bounds, a flow between undeclared
+        processes, a name used but not declared, a flow nothing computes.
+    """
+    file = Path(path)
+    file = file / "model.toml" if file.is_dir() else file
+    if not file.is_file():
+        raise ConfigError(f"{file}: model definition not found (expected a model.toml)")
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{file}: invalid TOML ({err})") from err
+    try:
+        root = _Root.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(f"{file}: {_first_error(err)}") from None
+    definition = ModelDefinition(
+        path=file,
+        info=root.model,
+        coords=_coords(file, root.dims),
+        data=root.data,
+        parameters=root.parameters,
+        processes=root.processes,
+        flows=root.flows,
+        stocks=root.stocks,
+        outputs=root.outputs,
+        scenarios=root.scenarios,
+    )
+    check_definition(definition)
+    return definition
+
+
+def _first_error(err: ValidationError) -> str:
+    """One line for pydantic's first error: the TOML key path, then what is wrong."""
+    first = err.errors()[0]
+    loc = [str(p) for p in first["loc"]]
+    key = _key_path(loc)
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = f"unknown key {loc[-1]!r}"
+        key = _key_path(loc[:-1]) or "top level"
+    elif first["type"] == "missing":
+        message = f"missing key {loc[-1]!r}"
+        key = _key_path(loc[:-1]) or "top level"
+    elif "input" in first and first["type"] not in ("value_error", "assertion_error"):
+        message += f" (got {first['input']!r})"
+    return f"{key}: {message}" if key else message
+
+
+def _key_path(loc: list[str]) -> str:
+    """``["flows", "A => B", "share"]`` as ``[flows."A => B"] share``."""
+    if not loc:
+        return ""
+    section, rest = loc[0], loc[1:]
+    if section in ("model", "outputs", "dims") or not rest:
+        return f"[{section}]" + (" " + ".".join(rest) if rest else "")
+    name = rest[0] if _NAME.match(rest[0]) else f'"{rest[0]}"'
+    tail = [p for p in rest[1:] if not p.isdigit() and p not in ("function-after",)]
+    return f"[{section}.{name}]" + (" " + ".".join(tail) if tail else "")
+
+
+def _coords(file: Path, dims: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
+    """Labels of every dim; ``time`` from ``{ start, end }`` (both years included)."""
+    coords: dict[str, tuple[Any, ...]] = {}
+    for dim, spec in dims.items():
+        if dim == "time":
+            if not isinstance(spec, dict) or set(spec) != {"start", "end"}:
+                raise ConfigError(
+                    f"{file}: [dims] time: give time = {{ start = YEAR, end = YEAR }}"
+                )
+            start, end = spec["start"], spec["end"]
+            if not (isinstance(start, int) and isinstance(end, int) and start <= end):
+                raise ConfigError(f"{file}: [dims] time: need integer start <= end (got {spec})")
+            coords["time"] = tuple(range(start, end + 1))
+            continue
+        if not isinstance(spec, list) or not spec:
+            raise ConfigError(f"{file}: [dims] {dim}: give a non-empty list of labels")
+        if len(set(map(str, spec))) != len(spec):
+            raise ConfigError(f"{file}: [dims] {dim}: duplicate labels in {spec}")
+        coords[dim] = tuple(str(s) for s in spec)
+    return coords

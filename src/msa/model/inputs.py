@@ -1,0 +1,324 @@
+"""Read a declared model's data tables and parameters into tracked values, checked row by row.
+
+A data table is a CSV file with one row per value: its dim columns (``year`` for ``time``),
+``value``, ``units``, ``source_id``, ``grade`` and optionally ``note`` and ``clo_grade``. Every
+problem names the file, the row (the line number in the file) and the column: an unknown label,
+a duplicate, a missing combination, a value that is not a finite number, units that cannot be
+converted to the declared ones, an unknown source id, a grade outside A-D, shares that do not
+add to 1. Rows in other but convertible units are converted (``Wh/vehicle`` to
+``kWh/vehicle``). With ``interpolate = "linear"`` the years between two given years are
+interpolated and the years before the first and after the last hold the end value; a filled
+cell is graded no better than B (the JRC grade for consistent inter- and extrapolation) and no
+better than the cells it was filled from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from msa.errors import ConfigError, DataError, ProvenanceError
+from msa.messages import plain
+from msa.model.definition import DataSpec, ModelDefinition, ParameterSpec, ScenarioSpec
+from msa.model.tracked import Tracked, rank_of_grade
+from msa.model.units import conversion_factor
+from msa.system.provenance import GRADES, make_sources
+
+__all__ = ["read_data", "read_parameters", "read_sources"]
+
+_VALUE_COLUMNS = ("value", "units", "source_id", "grade")
+_B = GRADES.index("B")
+
+
+def read_sources(d: ModelDefinition) -> pd.DataFrame:
+    """Read and validate the model's sources table (``[model] sources``)."""
+    path = d.folder / d.info.sources
+    frame = _read_csv(path)
+    return make_sources(frame, origin=str(path))
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV as text cells; a semicolon-separated (Dutch Excel) file is named as such."""
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise DataError(f"{path}: cannot read as a comma-separated table ({err})") from err
+    if len(frame.columns) == 1 and ";" in frame.columns[0]:
+        raise DataError(
+            f"{path}: the header is separated by ';' (a Dutch Excel export?); save the table as "
+            "comma-separated CSV with '.' as the decimal mark"
+        )
+    frame.columns = [c.strip() for c in frame.columns]
+    return frame
+
+
+def read_parameters(
+    d: ModelDefinition, scenario: ScenarioSpec
+) -> tuple[dict[str, Tracked], dict[str, Any]]:
+    """Return every parameter as a tracked scalar and as its plain value, with overrides.
+
+    A scenario's ``set`` replaces a value; the override carries the scenario's grade and
+    source id (the declared source when it names none). Numeric overrides must respect the
+    declared bounds.
+    """
+    tracked: dict[str, Tracked] = {}
+    values: dict[str, Any] = {}
+    for name, spec in d.parameters.items():
+        value, grade, source = spec.value, spec.grade, spec.source_id
+        if name in scenario.set:
+            value = scenario.set[name]
+            grade, source = scenario.grade, scenario.source_id or spec.source_id
+            _check_override(d, name, spec, value)
+        values[name] = value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            tracked[name] = Tracked.scalar(float(value), spec.units, grade, source)
+    return tracked, values
+
+
+def _check_override(d: ModelDefinition, name: str, spec: ParameterSpec, value: object) -> None:
+    numeric = isinstance(spec.value, int | float) and not isinstance(spec.value, bool)
+    if numeric and not (isinstance(value, int | float) and not isinstance(value, bool)):
+        raise ConfigError(f"{d.path}: [scenarios] set.{name}: a number is required, got {value!r}")
+    if spec.bounds is not None and isinstance(value, int | float):
+        low, high = spec.bounds
+        if not low <= value <= high:
+            raise ConfigError(
+                f"{d.path}: [scenarios] set.{name}: {value} is outside the bounds "
+                f"{list(spec.bounds)} of parameter {name!r}"
+            )
+
+
+def read_data(
+    d: ModelDefinition, scenario: ScenarioSpec, sources: pd.DataFrame
+) -> dict[str, Tracked]:
+    """Read every declared table (a scenario may swap a table's file) into tracked values."""
+    out = {}
+    for name, spec in d.data.items():
+        path = d.folder / scenario.data.get(name, spec.file)
+        out[name] = read_table(path, spec, d.coords, sources, name=name)
+    return out
+
+
+def read_table(
+    path: Path,
+    spec: DataSpec,
+    coords: Mapping[str, tuple[Any, ...]],
+    sources: pd.DataFrame,
+    *,
+    name: str,
+) -> Tracked:
+    """Read one table into a :class:`Tracked` over its declared dims (see module docstring)."""
+    frame = _read_csv(path)
+    columns = [("year" if d == "time" and "year" in frame.columns else d) for d in spec.dims]
+    missing = [c for c in (*columns, *_VALUE_COLUMNS) if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {missing} (table {name!r})")
+    if frame.empty:
+        raise DataError(f"{path}: no rows (table {name!r})")
+    lines = np.arange(2, len(frame) + 2)
+    labels = {
+        dim: _labels(path, frame, col, dim, coords[dim], lines)
+        for dim, col in zip(spec.dims, columns, strict=True)
+    }
+    values = _values(path, frame, spec, lines)
+    grades = _grades(path, frame, sources, lines)
+    _no_duplicates(path, labels, lines)
+    return _assemble(path, spec, coords, labels, values, grades, frame["source_id"], lines)
+
+
+def _labels(
+    path: Path,
+    frame: pd.DataFrame,
+    column: str,
+    dim: str,
+    allowed: tuple[Any, ...],
+    lines: np.ndarray,
+) -> np.ndarray:
+    """Return one dim column as the model's labels (years as int); unknown labels fail."""
+    cells = frame[column].str.strip()
+    if dim == "time":
+        years = pd.to_numeric(cells, errors="coerce")
+        bad = years.isna().to_numpy() | (years != years.round()).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"{path}: row {lines[i]}, column {column!r}: {cells.iloc[i]!r} is not a year"
+            )
+        out = years.astype(int).to_numpy()
+    else:
+        out = cells.to_numpy(dtype=object)
+    unknown = ~pd.Series(out).isin(list(allowed)).to_numpy()
+    if unknown.any():
+        i = int(np.flatnonzero(unknown)[0])
+        shown = f"{allowed[0]}-{allowed[-1]}" if dim == "time" else sorted(map(str, allowed))
+        raise DataError(
+            f"{path}: row {lines[i]}, column {column!r}: {plain(out[i])!r} is not a {dim} of the "
+            f"model ({shown}); add it to [dims] or fix the row"
+        )
+    return out
+
+
+def _values(path: Path, frame: pd.DataFrame, spec: DataSpec, lines: np.ndarray) -> np.ndarray:
+    """Return the values in the declared units: finite, non-negative unless allowed."""
+    numbers = pd.to_numeric(frame["value"].str.strip(), errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(numbers)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        hint = " (a decimal comma? use '.')" if "," in frame["value"].iloc[i] else ""
+        raise DataError(
+            f"{path}: row {lines[i]}, column 'value': {frame['value'].iloc[i]!r} is not a finite "
+            f"number{hint}"
+        )
+    factors = {}
+    for units in frame["units"].unique():
+        rows = np.flatnonzero((frame["units"] == units).to_numpy())
+        factors[units] = conversion_factor(
+            str(units), spec.units, where=f"{path}: row {lines[rows[0]]}, column 'units'"
+        )
+    numbers = numbers * frame["units"].map(factors).to_numpy(dtype=float)
+    if spec.nonnegative and (numbers < 0).any():
+        i = int(np.flatnonzero(numbers < 0)[0])
+        raise DataError(
+            f"{path}: row {lines[i]}, column 'value': negative value {numbers[i]!r}; this table "
+            "takes values >= 0 (nonnegative = false allows negative ones)"
+        )
+    return numbers
+
+
+def _grades(
+    path: Path, frame: pd.DataFrame, sources: pd.DataFrame, lines: np.ndarray
+) -> np.ndarray:
+    """Each row's grade; its source id must be in the sources table."""
+    ids = frame["source_id"].str.strip()
+    unknown = ~ids.isin(sources.index).to_numpy()
+    if unknown.any():
+        i = int(np.flatnonzero(unknown)[0])
+        raise ProvenanceError(
+            f"{path}: row {lines[i]}, column 'source_id': {ids.iloc[i]!r} is not in the sources "
+            "table; every value needs a known source id"
+        )
+    grades = frame["grade"].str.strip()
+    bad = ~grades.isin(GRADES).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ProvenanceError(
+            f"{path}: row {lines[i]}, column 'grade': {grades.iloc[i]!r} is not one of "
+            f"{list(GRADES)}"
+        )
+    return grades.to_numpy(dtype=object)
+
+
+def _no_duplicates(path: Path, labels: Mapping[str, np.ndarray], lines: np.ndarray) -> None:
+    if not labels:
+        if len(lines) > 1:
+            raise DataError(f"{path}: row {lines[1]}: a table without dims holds one row only")
+        return
+    keys = pd.DataFrame(labels)
+    dup = keys.duplicated(keep=False).to_numpy()
+    if dup.any():
+        rows = lines[dup]
+        at = ", ".join(f"{k}={plain(v)!r}" for k, v in keys.iloc[np.flatnonzero(dup)[0]].items())
+        raise DataError(f"{path}: rows {rows[0]} and {rows[1]} both give {at}")
+
+
+def _assemble(
+    path: Path,
+    spec: DataSpec,
+    coords: Mapping[str, tuple[Any, ...]],
+    labels: Mapping[str, np.ndarray],
+    values: np.ndarray,
+    grades: np.ndarray,
+    source_ids: pd.Series,
+    lines: np.ndarray,
+) -> Tracked:
+    """Place the rows on the full grid of the table's dims; fill or refuse the gaps."""
+    dims = list(spec.dims)
+    if not dims:
+        return Tracked.scalar(values[0], spec.units, grades[0], str(source_ids.iloc[0]).strip())
+    shape = tuple(len(coords[d]) for d in dims)
+    index = tuple(
+        pd.Index(list(coords[d])).get_indexer(labels[d]) for d in dims
+    )  # every label is known
+    value = np.full(shape, np.nan)
+    rank = np.full(shape, -1, dtype=np.int8)
+    source = np.full(shape, "", dtype=object)
+    value[index] = values
+    rank[index] = rank_of_grade(xr.DataArray(grades)).values
+    source[index] = source_ids.str.strip().to_numpy(dtype=object)
+    grid = {d: list(coords[d]) for d in dims}
+    tracked = Tracked(
+        xr.DataArray(value, coords=grid, dims=dims),
+        spec.units,
+        xr.DataArray(rank, coords=grid, dims=dims),
+        xr.DataArray(source, coords=grid, dims=dims),
+    )
+    if spec.interpolate == "linear":
+        tracked = _interpolate(path, tracked)
+    _complete(path, tracked)
+    if spec.sums_to_one is not None:
+        _sums_to_one(path, tracked, spec.sums_to_one)
+    return tracked
+
+
+def _interpolate(path: Path, t: Tracked) -> Tracked:
+    """Fill missing years linearly between given ones; hold the first and last given value."""
+    value = t.value.transpose("time", ...)
+    rank = t.rank.transpose("time", ...)
+    source = t.source.transpose("time", ...)
+    years = np.asarray(value["time"].values, dtype=float)
+    v = value.values.reshape(len(years), -1).copy()
+    r = rank.values.reshape(len(years), -1).copy()
+    s = source.values.reshape(len(years), -1).copy()
+    for j in range(v.shape[1]):
+        given = np.flatnonzero(~np.isnan(v[:, j]))
+        if len(given) == 0:
+            continue
+        gaps = np.flatnonzero(np.isnan(v[:, j]))
+        v[gaps, j] = np.interp(years[gaps], years[given], v[given, j])
+        after = np.clip(np.searchsorted(given, gaps), 0, len(given) - 1)
+        before = np.clip(after - 1, 0, len(given) - 1)
+        lo, hi = given[before], given[after]
+        r[gaps, j] = np.maximum(np.maximum(r[lo, j], r[hi, j]), _B)
+        s[gaps, j] = np.where(s[lo, j] == s[hi, j], s[lo, j], "")
+    shaped = value.shape
+    return Tracked(
+        value.copy(data=v.reshape(shaped)).transpose(*t.value.dims),
+        t.units,
+        rank.copy(data=r.reshape(shaped)).transpose(*t.value.dims),
+        source.copy(data=s.reshape(shaped)).transpose(*t.value.dims),
+    )
+
+
+def _complete(path: Path, t: Tracked) -> None:
+    """Every cell of the grid must be given (or filled): name the first missing one."""
+    missing = np.isnan(t.value.values)
+    if missing.any():
+        at = np.argwhere(missing)[0]
+        cell = ", ".join(
+            f"{d}={plain(t.value[d].values[i])!r}" for d, i in zip(t.value.dims, at, strict=True)
+        )
+        raise DataError(
+            f"{path}: no row for {cell} ({int(missing.sum())} combination(s) missing); give "
+            'every combination of the table\'s dims, or interpolate = "linear" over time'
+        )
+
+
+def _sums_to_one(path: Path, t: Tracked, dim: str) -> None:
+    total = t.value.sum(dim)
+    bad = np.abs(total.values - 1.0) > 1e-6
+    if bad.any():
+        at = np.argwhere(bad)[0] if total.ndim else ()
+        cell = ", ".join(
+            f"{d}={plain(total[d].values[i])!r}" for d, i in zip(total.dims, at, strict=True)
+        )
+        raise DataError(
+            f"{path}: the shares over {dim!r} add to {float(total.values[tuple(at)]):.6g}, not 1"
+            + (f", at {cell}" if cell else "")
+        )

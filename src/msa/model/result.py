@@ -1,0 +1,48 @@
+"""What a model run produces for one scenario, before it is written to an output folder."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from msa.system.core import System
+
+__all__ = ["ModelResult"]
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """Everything a model run produces for one scenario.
+
+    Parameters
+    ----------
+    system : System
+        The balanced system (saved as NetCDF).
+    tables : mapping of str to DataFrame
+        Result tables, written as ``tables/<name>.csv``.
+    indicators : DataFrame
+        Target results from :func:`msa.evaluate_targets`.
+    headline : DataFrame
+        Key numbers, index = label, one column ``value`` (and ``units``); compared across
+        scenarios by :func:`compare_runs`.
+    quality : DataFrame
+        Data-quality summary from :func:`msa.grade_summary`.
+    figures : mapping of str to figure
+        plotly or matplotlib figures, by file stem.
+    report_figures : sequence of str
+        Figure stems whose PNG is shown in the report.
+    notes : sequence of str
+        Paragraphs for the report (definitions, caveats).
+    """
+
+    system: System
+    tables: Mapping[str, pd.DataFrame]
+    indicators: pd.DataFrame
+    headline: pd.DataFrame
+    quality: pd.DataFrame
+    figures: Mapping[str, Any] = field(default_factory=dict)
+    report_figures: Sequence[str] = ()
+    notes: Sequence[str] = ()
