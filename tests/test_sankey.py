@@ -95,6 +95,25 @@ def test_pure_stocks_are_labelled_with_their_change(example, links21):
     assert len(shown) == len(set(shown))
 
 
+def test_a_depleting_passing_stock_is_not_labelled_as_a_net_addition():
+    """A passing stock that shrinks: no '+' net on its node, the depletion on its stock node."""
+    years = [2020, 2021]
+    s = msa.System("shrink", coords={"time": years}, sources=[{"source_id": "x", "title": "x"}])
+    s.add_process("Market", kind="boundary")
+    s.add_process("Use", kind="stock", stage="Use")
+    s.add_process("Waste", kind="boundary")
+    flow = xr.DataArray([10.0, 10.0], coords={"time": years}, dims="time")
+    s.add_flow("Market", "Use", flow, units="t", source_id="x", grade="A")
+    s.add_flow("Use", "Waste", flow + 5.0, units="t", source_id="x", grade="A")
+    level = xr.DataArray([100.0, 95.0], coords={"time": years}, dims="time")
+    s.add_stock("Use", level, stock_change=level * 0 - 5.0, units="t", source_id="x", grade="A")
+    labels = _labels(sankey(links_from_system(s, 2021)))
+    use = next(label for label in labels if label.startswith("Use<br>"))
+    assert "net" not in use, use
+    stock = next(label for label in labels if label.startswith("Stock: Use<br>"))
+    assert stock.endswith("\u22125 t (depletion)"), stock
+
+
 def test_links_from_system_keeps_by_dim(example):
     """by='material' keeps one row per material, summing to the total."""
     by = links_from_system(example, 2021, by="material")

@@ -133,7 +133,11 @@ def node_texts(
         .sum()
         .sub(drawn[is_stock].groupby("source")["value"].sum(), fill_value=0.0)
     )
+    # a passing stock process whose change is drawn to or from its own "<id> stock" node
+    # shows the change on that node, not as its own net (a depletion is not an addition)
+    own_node = {n for n in used if f"{n} stock" in stocky}
     keepers = set(table.index[table["kind"].eq("stock")]) - set(drawn.loc[is_stock, "source"])
+    keepers -= own_node
     names, values = {}, {}
     for n in used:
         value = format_value(float(carried[n]) / per, units, lang)
