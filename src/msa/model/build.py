@@ -9,10 +9,11 @@ source id of every computed cell come from what it was computed from (:mod:`msa.
 flow declared by     value and provenance
 ===================  ======================================================================
 ``value = "a * b"``  the product of tables and parameters, converted to the flow's units
-``share = "s"``      ``s`` (a table or parameter in [0, 1]) times the source process's total
-                     inflow, or times the flow named in ``of``
-``remainder``        the source process's total inflow minus its other outflows; negative
-                     is an error naming the process and year (the shares take too much)
+``share = "s"``      ``s`` (a table or parameter in [0, 1], ``%`` converted) times the source
+                     process's total inflow, or times the flow named in ``of``
+``remainder``        the source process's total inflow minus its other outflows (over the
+                     dims they share); negative is an error naming the process and year (the
+                     shares take too much)
 ``function = "f"``   ``f(inputs)`` of ``model.py``; provenance from the flows, tables and
                      parameters it ``needs``
 stock ``outflow``    the stock model (:func:`msa.inflow_driven`) of the stock's inflow with its
@@ -25,6 +26,7 @@ A stock process without ``[stocks]`` entry and without outflows accumulates (lan
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType, ModuleType
@@ -40,7 +42,7 @@ from msa.messages import plain
 from msa.model.checks import flow_dependencies, names_in
 from msa.model.definition import LifetimeSpec, ModelDefinition, StockSpec
 from msa.model.inputs import read_data, read_parameters, read_sources
-from msa.model.tracked import Tracked, worst_rank
+from msa.model.tracked import Tracked
 from msa.model.units import conversion_factor, is_dimensionless, product_units
 from msa.stocks.engine import inflow_driven
 from msa.stocks.lifetimes import (
@@ -144,7 +146,12 @@ def load_module(d: ModelDefinition) -> ModuleType | None:
     if spec is None or spec.loader is None:  # pragma: no cover - only for odd file systems
         raise ConfigError(f"{file}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    writes_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True  # no __pycache__ in the model folder: msa never writes there
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
     for name, flow in d.flows.items():
         if flow.function is not None and not callable(getattr(module, flow.function, None)):
             raise ConfigError(
@@ -180,7 +187,7 @@ def build_model(d: ModelDefinition, scenario: str = "baseline") -> Built:
     """
     spec = d.scenario(scenario)
     sources = read_sources(d)
-    tracked_params, values = read_parameters(d, spec)
+    tracked_params, values = read_parameters(d, spec, sources)
     data = read_data(d, spec, sources)
     module = load_module(d)
     state = _State(d, scenario, data, tracked_params, values, module)
@@ -297,6 +304,7 @@ class _State:
                 raise ConfigError(
                     f"{where}: {spec.share!r} has units {share.units!r}; a share is 1"
                 )
+            share = share.scaled(conversion_factor(share.units, "1", where=where), "1")  # %
         _in_unit_interval(share.value, f"{where} ({spec.share!r})")
         factor = conversion_factor(base.units, spec.units, where=where)
         return share.times(base, base.units).scaled(factor, spec.units)
@@ -306,6 +314,9 @@ class _State:
         spec = self.d.flows[name]
         total = self.total_inflow(source)
         others = [f for f in self.d.flows if f.startswith(source + _ARROW) and f != name]
+        # an outflow over fewer dims (summed over material) is taken from the summed inflow
+        common = set(total.value.dims).intersection(*(self.flows[f].value.dims for f in others))
+        total = total.summed_to(common)
         rest = total
         for other in others:
             flow = self.flows[other]
@@ -342,15 +353,10 @@ class _State:
         if not needs:
             rank = xr.zeros_like(value, dtype=np.int8) + 3  # an unsourced result: grade D
             return Tracked(value, spec.units, rank, xr.full_like(value, "", dtype=object))
-        result = Tracked(value, spec.units, xr.DataArray(np.int8(0)), needs[0].source)
+        first = needs[0].summed_to(value.dims).source
+        result = Tracked(value, spec.units, xr.DataArray(np.int8(0)), first)
         for need in needs:
-            reduced = need.summed_to(value.dims)
-            result = Tracked(
-                value,
-                spec.units,
-                worst_rank(result.rank, reduced.rank),
-                result.source,
-            )
+            result = result.rests_on(need)
         return result
 
     def _need(self, name: str) -> Tracked:
@@ -371,13 +377,8 @@ class _State:
         )
         self.stocks[pid] = ds
         accumulated = inflow.over_time()
-        for grade in life_grades:
-            accumulated = Tracked(
-                accumulated.value,
-                accumulated.units,
-                worst_rank(accumulated.rank, grade.rank),
-                accumulated.source,
-            )
+        for grade in life_grades:  # grade and source id of the lifetime parameters too
+            accumulated = accumulated.rests_on(grade)
         self.stock_tracked[pid] = accumulated
         spec = self.d.flows[name]
         factor = conversion_factor(inflow.units, spec.units, where=self.key(name))
@@ -391,8 +392,13 @@ class _State:
             if isinstance(value, str):
                 if value not in self.params:
                     raise ConfigError(f"{where}.{key}: {value!r} is not a numeric parameter")
-                grades.append(self.params[value])
-                return float(self.params[value].value)
+                number = float(self.params[value].value)
+                units = self.params[value].units
+                if not is_dimensionless(units, where=f"{where}.{key}"):  # a time: in years
+                    number *= conversion_factor(units, "yr", where=f"{where}.{key}")
+                if not (key.endswith("_factor") and number == 1.0):
+                    grades.append(self.params[value])  # a factor of 1 changes nothing
+                return number
             return float(value)  # type: ignore[arg-type]  # checked: not None here
 
         params = {k: number(v, k) for k, v in spec.parameters.items()}

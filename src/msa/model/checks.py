@@ -1,9 +1,10 @@
 """Checks of a model declaration that a schema cannot make: how its parts refer to each other.
 
 Run by :func:`msa.model.definition.load_definition` after the schema: every flow joins two
-declared processes, every name used is declared, every flow is computed exactly once, stocks
-and their outflows fit together, and no flow depends on itself except through a stock. Each
-problem is one :class:`msa.ConfigError` naming the file and the key.
+declared processes, every name used is declared (a parameter used as a number holds one), every
+flow is computed exactly once, stocks and their outflows fit together, scenario overrides fit
+the type and bounds of their parameters, and no flow depends on itself except through a stock.
+Each problem is one :class:`msa.ConfigError` naming the file and the key.
 """
 
 from __future__ import annotations
@@ -53,6 +54,17 @@ def names_in(expression: str, *, where: str) -> list[str]:
 
 def _is_number(term: str) -> bool:
     return term[0].isdigit()
+
+
+def _numeric(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_numeric_parameter(d: ModelDefinition, key: str, name: str) -> None:
+    """Refuse a parameter used as a number (in a product, a share, a lifetime) holding none."""
+    param = d.parameters.get(name)
+    if param is not None and not _numeric(param.value):
+        raise _fail(d, key, f"parameter {name!r} is not a number (got {param.value!r})")
 
 
 def check_definition(d: ModelDefinition) -> None:
@@ -109,7 +121,7 @@ def _check_units(d: ModelDefinition, key: str, units: str) -> None:
 
 
 def _check_processes_and_flows(d: ModelDefinition) -> None:
-    """Flows join two declared processes; every process is joined; one remainder per process."""
+    """Flows join declared processes; every process is joined, in one unit; one remainder each."""
     remainders: dict[str, str] = {}
     for name, flow in d.flows.items():
         source = _check_flow_ends(d, name, flow)
@@ -133,6 +145,17 @@ def _check_processes_and_flows(d: ModelDefinition) -> None:
                 f"[processes.{pid}]",
                 "a transformation needs flows in and out (make it a boundary or a stock)",
             )
+        if process.kind != "boundary":  # a process balances in one unit (msa.check_balance)
+            given = [d.flows[f].units for f in ins + outs]
+            usual = max(given, key=given.count)  # blame the odd one out
+            for member, units in zip(ins + outs, given, strict=True):
+                if units != usual:
+                    raise _fail(
+                        d,
+                        f"{_flow_key(member)} units",
+                        f"{units!r} differs from {usual!r} of the other flows of process "
+                        f"{pid!r}; give every flow of a process the same units",
+                    )
 
 
 def _check_flow_ends(d: ModelDefinition, name: str, flow: FlowSpec) -> str:
@@ -206,6 +229,8 @@ def _check_stock(d: ModelDefinition, pid: str, stock: StockSpec) -> None:
     for param, value in {**life.parameters, **factors}.items():
         if isinstance(value, str) and value not in d.parameters:
             raise _fail(d, f"{key} lifetime.{param}", f"{value!r} is not a declared parameter")
+        if isinstance(value, str):
+            _check_numeric_parameter(d, f"{key} lifetime.{param}", value)
     if not any(f.endswith(_ARROW + pid) for f in d.flows):
         raise _fail(d, key, f"no flow enters stock {pid!r}")
 
@@ -218,9 +243,11 @@ def _check_flow_names(d: ModelDefinition, name: str, flow: FlowSpec) -> None:
         for term in names_in(flow.value, where=f"{d.path}: {key} value"):
             if not _is_number(term) and term not in known:
                 raise _fail(d, f"{key} value", f"{term!r} is not a declared table or parameter")
+            _check_numeric_parameter(d, f"{key} value", term)
     if isinstance(flow.share, str):
         if flow.share not in known:
             raise _fail(d, f"{key} share", f"{flow.share!r} is not a declared table or parameter")
+        _check_numeric_parameter(d, f"{key} share", flow.share)
     if flow.of is not None and flow.of not in d.flows:
         raise _fail(d, f"{key} of", f"{flow.of!r} is not a declared flow")
     source, _ = d.ends(name)
@@ -279,9 +306,21 @@ def _is_stock_item(d: ModelDefinition, item: str) -> bool:
 def _check_scenarios(d: ModelDefinition) -> None:
     for name, scenario in d.scenarios.items():
         key = f"[scenarios.{name}]"
-        for param in scenario.set:
+        for param, value in scenario.set.items():
             if param not in d.parameters:
                 raise _fail(d, f"{key} set", f"{param!r} is not a declared parameter")
+            declared = d.parameters[param]
+            if _numeric(declared.value) and not _numeric(value):
+                raise _fail(d, f"{key} set.{param}", f"a number is required (got {value!r})")
+            if declared.bounds is not None and _numeric(value):
+                low, high = declared.bounds
+                if not low <= value <= high:  # type: ignore[operator]  # numeric: checked
+                    raise _fail(
+                        d,
+                        f"{key} set.{param}",
+                        f"{value} is outside the bounds {list(declared.bounds)} of parameter "
+                        f"{param!r}",
+                    )
         for table, file in scenario.data.items():
             if table not in d.data:
                 raise _fail(d, f"{key} data", f"{table!r} is not a declared table")

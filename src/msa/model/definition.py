@@ -45,9 +45,20 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from msa.errors import ConfigError
 from msa.model.checks import check_definition
@@ -93,6 +104,19 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ARROW = " => "
 
 
+def _not_bool(value: object) -> object:
+    """Refuse a TOML boolean where a name or a number is meant (pydantic reads true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"give a name or a number, not {str(value).lower()}")
+    return value
+
+
+#: A table or parameter name, or a number; never a boolean.
+_NameOrNumber = Annotated[str | float, BeforeValidator(_not_bool)]
+#: A parameter name, or a whole number (a year); never a boolean.
+_NameOrYear = Annotated[int | str, BeforeValidator(_not_bool)]
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
@@ -115,7 +139,7 @@ class DataSpec(_Spec):
     units: str
     interpolate: Literal["none", "linear"] = "none"
     sums_to_one: str | None = None
-    nonnegative: bool = True
+    nonnegative: StrictBool = True
 
 
 class ParameterSpec(_Spec):
@@ -127,7 +151,7 @@ class ParameterSpec(_Spec):
     grade: Literal["A", "B", "C", "D"]
     clo_grade: Literal["A", "B", "C", "D", "E", "F"] | None = None
     note: str = ""
-    bounds: tuple[float, float] | None = None
+    bounds: tuple[StrictFloat, StrictFloat] | None = None
     uncertainty: dict[str, Any] | None = None
 
     @model_validator(mode="after")
@@ -159,9 +183,9 @@ class FlowSpec(_Spec):
     flow_type: Literal[FLOW_TYPES] | None = None  # type: ignore[valid-type]  # tuple of literals
     jrc_code: str | None = None
     value: str | None = None
-    share: str | float | None = None
+    share: _NameOrNumber | None = None
     of: str | None = None
-    remainder: bool = False
+    remainder: StrictBool = False
     function: str | None = None
     needs: tuple[str, ...] = ()
     dims: tuple[str, ...] | None = None
@@ -212,10 +236,10 @@ class LifetimeSpec(_Spec):
 
     model_config = ConfigDict(extra="allow", frozen=True)
     distribution: Literal[tuple(DISTRIBUTIONS)]  # type: ignore[valid-type]  # tuple of literals
-    cohort_factor: float | str | None = None
-    cohort_factor_from: int | str | None = None
-    year_factor: float | str | None = None
-    year_factor_from: int | str | None = None
+    cohort_factor: _NameOrNumber | None = None
+    cohort_factor_from: _NameOrYear | None = None
+    year_factor: _NameOrNumber | None = None
+    year_factor_from: _NameOrYear | None = None
 
     @model_validator(mode="after")
     def _factor_pairs(self) -> LifetimeSpec:
@@ -260,17 +284,21 @@ class IndicatorSpec(_Spec):
     """``[outputs.indicators.<name>]``: a ratio of sums of flows (and stocks), per year.
 
     ``by`` keeps one dim (e.g. ``material``) so a target can name one of its labels.
+    ``denominator_mean_of_previous = N`` divides by the mean of the denominator over the N
+    years before (the WEEE collection rate on the average put on the market in the three
+    preceding years); NaN in the first N years.
     """
 
     numerator: tuple[str, ...] = Field(min_length=1)
     denominator: tuple[str, ...] = Field(min_length=1)
     by: str | None = None
+    denominator_mean_of_previous: int | None = Field(default=None, ge=1)
 
 
 class OutputsSpec(_Spec):
     """``[outputs]``: Sankey years, indicators, policy targets and headline numbers."""
 
-    sankey_years: tuple[int, ...] = ()
+    sankey_years: tuple[StrictInt, ...] = ()
     targets: str | None = None
     headline: tuple[str, ...] = ()
     indicators: dict[str, IndicatorSpec] = Field(default_factory=dict)
@@ -458,7 +486,8 @@ def _key_path(loc: list[str]) -> str:
         return ""
     section, rest = loc[0], loc[1:]
     if section in ("model", "outputs", "dims") or not rest:
-        return f"[{section}]" + (" " + ".".join(rest) if rest else "")
+        keys = [p for p in rest if not p.isdigit()]  # a list's index is not a TOML key
+        return f"[{section}]" + (" " + ".".join(keys) if keys else "")
     name = rest[0] if _NAME.match(rest[0]) else f'"{rest[0]}"'
     tail = [p for p in rest[1:] if not p.isdigit() and p not in ("function-after",)]
     return f"[{section}.{name}]" + (" " + ".".join(tail) if tail else "")

@@ -60,18 +60,23 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def read_parameters(
-    d: ModelDefinition, scenario: ScenarioSpec
+    d: ModelDefinition, scenario: ScenarioSpec, sources: pd.DataFrame | None = None
 ) -> tuple[dict[str, Tracked], dict[str, Any]]:
     """Return every parameter as a tracked scalar and as its plain value, with overrides.
 
     A scenario's ``set`` replaces a value; the override carries the scenario's grade and
     source id (the declared source when it names none). Numeric overrides must respect the
-    declared bounds.
+    declared bounds. With ``sources``, every declared source id must be in it.
     """
     tracked: dict[str, Tracked] = {}
     values: dict[str, Any] = {}
     for name, spec in d.parameters.items():
         value, grade, source = spec.value, spec.grade, spec.source_id
+        if sources is not None and source not in sources.index:
+            raise ProvenanceError(
+                f"{d.path}: [parameters] {name} source_id: {source!r} is not in the sources "
+                "table; every value needs a known source id"
+            )
         if name in scenario.set:
             value = scenario.set[name]
             grade, source = scenario.grade, scenario.source_id or spec.source_id
@@ -179,9 +184,11 @@ def _values(path: Path, frame: pd.DataFrame, spec: DataSpec, lines: np.ndarray) 
     factors = {}
     for units in frame["units"].unique():
         rows = np.flatnonzero((frame["units"] == units).to_numpy())
-        factors[units] = conversion_factor(
-            str(units), spec.units, where=f"{path}: row {lines[rows[0]]}, column 'units'"
-        )
+        where = f"{path}: row {lines[rows[0]]}, column 'units'"
+        try:
+            factors[units] = conversion_factor(str(units), spec.units, where=where)
+        except ConfigError as err:  # the row is at fault, not the declaration (checked before)
+            raise DataError(str(err)) from err
     numbers = numbers * frame["units"].map(factors).to_numpy(dtype=float)
     if spec.nonnegative and (numbers < 0).any():
         i = int(np.flatnonzero(numbers < 0)[0])
@@ -283,7 +290,7 @@ def _interpolate(path: Path, t: Tracked) -> Tracked:
         gaps = np.flatnonzero(np.isnan(v[:, j]))
         v[gaps, j] = np.interp(years[gaps], years[given], v[given, j])
         after = np.clip(np.searchsorted(given, gaps), 0, len(given) - 1)
-        before = np.clip(after - 1, 0, len(given) - 1)
+        before = np.where(gaps > given[-1], after, np.clip(after - 1, 0, len(given) - 1))
         lo, hi = given[before], given[after]
         r[gaps, j] = np.maximum(np.maximum(r[lo, j], r[hi, j]), _B)
         s[gaps, j] = np.where(s[lo, j] == s[hi, j], s[lo, j], "")

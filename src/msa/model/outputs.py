@@ -95,6 +95,9 @@ def indicator_series(built: Built) -> dict[tuple[str, str], pd.Series]:
             return sum(p.sum([x for x in p.dims if x not in keep]) for p in parts)  # type: ignore[return-value]
 
         num, den = total(spec.numerator), total(spec.denominator)
+        if spec.denominator_mean_of_previous:
+            lag = spec.denominator_mean_of_previous
+            den = den.rolling(time=lag).mean().shift(time=1)
         ratio = (num / den.where(den != 0)).transpose(*[k for k in keep if k in num.dims])
         if spec.by and spec.by in ratio.dims:
             for label in ratio[spec.by].values:

@@ -102,6 +102,21 @@ class Tracked:
             _same_source(self.source, other.source),
         )
 
+    def rests_on(self, other: Tracked) -> Tracked:
+        """Return this value, its provenance joined with ``other``'s summed down to its dims.
+
+        For a value computed from ``other`` outside tracked arithmetic (a ``model.py``
+        function, a lifetime parameter): the rank is the worse of the two, the source id the
+        shared one or ``""``.
+        """
+        reduced = other.summed_to(self.value.dims)
+        return Tracked(
+            self.value,
+            self.units,
+            worst_rank(self.rank, reduced.rank),
+            _same_source(self.source, reduced.source),
+        )
+
     def summed_to(self, dims: Iterable[Hashable]) -> Tracked:
         """Return the value summed down to ``dims``: the rank is the worst of the summed cells."""
         keep = set(dims)
