@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
@@ -414,3 +415,49 @@ def test_footnotes_in_dutch_and_english(example):
     assert en.startswith("Deviation from the agreed mapping: Bijlage 4 puts E.1.7 + E.1.8")
     with pytest.raises(ConfigError, match=r"lang must be 'en' or 'nl' \(got 'fr'\)"):
         view.footnotes_in("fr")
+
+
+# ----------------------------------------------------------------------------- untagged systems
+def _untagged_system() -> msa.System:
+    """Return a System of two processes and one flow without a jrc_code."""
+    coords = {"time": [2020, 2021]}
+    system = msa.System("untagged", coords=coords)
+    system.add_process("A", kind="boundary")
+    system.add_process("B", kind="boundary")
+    flow = xr.DataArray([1.0, 2.0], dims="time", coords=coords)
+    system.add_flow("A", "B", flow, units="t", source_id="", grade="D")
+    return system
+
+
+@pytest.mark.parametrize("view_func", [jrc, icer_national, pga])
+@pytest.mark.parametrize("year", [None, 2021])
+def test_view_of_a_system_without_jrc_codes_is_one_clear_error(view_func, year):
+    """No jrc_code anywhere: a ConfigError naming the System and how to tag, no traceback."""
+    with pytest.raises(ConfigError) as info:
+        view_func(_untagged_system(), year=year)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("system 'untagged' has no flow, stock or parameter with a jrc_code")
+    assert f"view {view_func.__name__!r}" in message
+    assert 'jrc_code = "..."' in message and "model.toml" in message
+
+
+def test_view_of_variables_without_codes_is_one_clear_error():
+    """An empty variables DataArray is refused the same way."""
+    empty = xr.DataArray(
+        np.zeros((0, 1)), dims=("code", "time"), coords={"code": [], "time": [2020]}
+    ).assign_attrs(units="t")
+    with pytest.raises(ConfigError, match="the variables hold no JRC code"):
+        pga(empty)
+
+
+def test_cli_views_of_a_system_without_jrc_codes(tmp_path, capsys):
+    """`msa views` of such a System prints that one line and exits 2."""
+    path = tmp_path / "untagged.nc"
+    _untagged_system().to_netcdf(str(path))
+    assert main(["views", str(path), "--year", "2021"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("msa: error: system 'untagged' has no flow, stock or parameter")

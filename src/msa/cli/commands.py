@@ -44,22 +44,46 @@ def _root(
     """Material system analysis toolkit."""
 
 
+# --- what check, views, indicators and sankey read -----------------------------------------
+#: PATH of check, views, indicators and sankey: see :mod:`msa.cli._inputs`.
+_Input = Annotated[
+    Path,
+    typer.Argument(
+        help="A model folder (declared, model.py or MSA tables), a run output, a NetCDF file "
+        "or a folder of tables.",
+    ),
+]
+#: --scenario of check, views, indicators and sankey.
+_Scenario = Annotated[
+    str | None,
+    typer.Option(
+        "--scenario",
+        "-s",
+        help="The scenario to build or run (a model folder; default baseline) or to read (a "
+        "folder of scenario runs).",
+    ),
+]
+
+
 # --- check (foundation) -----------------------------------------------------------------
-def _check_report(path: Path, rtol: float, atol: float) -> tuple[list[str], bool]:
+def _check_report(
+    path: Path, rtol: float, atol: float, scenario: str | None = None
+) -> tuple[list[str], bool]:
     """Return the lines of the balance report of the system at ``path`` and whether it balances."""
     import numpy as np
 
+    from msa.cli._inputs import resolve
     from msa.errors import ConfigError
-    from msa.system.io import read_system
     from msa.system.mass_balance import balance, offenders, throughput
 
     if not (rtol >= 0 and atol >= 0):
         raise ConfigError(f"tolerances must be >= 0 (got --rtol {rtol}, --atol {atol})")
-    system = read_system(path)
+    got = resolve(path, scenario=scenario)
+    system = got.system
     dims = ", ".join(f"{d} ({len(i)})" for d, i in system.coords.items())
     kinds = [p.kind for p in system.processes.values()]
     lines = [
-        f"system {system.name!r} from {path}",
+        f"system {system.name!r} from {path} ({got.what})",
         f"dims: {dims}",
         f"{len(kinds)} processes ({kinds.count('boundary')} boundary), {len(system.flows)} flows, "
         f"{len(system.stocks)} stocks, {len(system.parameters)} parameters",
@@ -97,20 +121,20 @@ def _check_report(path: Path, rtol: float, atol: float) -> tuple[list[str], bool
 
 @app.command()
 def check(
-    path: Annotated[
-        Path, typer.Argument(help="A NetCDF file, a folder of CSV tables or an .xlsx workbook.")
-    ],
+    path: _Input,
     rtol: Annotated[
         float, typer.Option(help="Relative tolerance, as a share of each process's throughput.")
     ] = 1e-9,
     atol: Annotated[float, typer.Option(help="Absolute tolerance, in the flows' units.")] = 0.0,
+    scenario: _Scenario = None,
 ) -> None:
     """Check the mass balance of a system: exit 0 if balanced, 2 if not or on bad input.
 
-    The report goes to stdout; an imbalance also ends with one error line on stderr naming
-    the worst process, year and coordinates.
+    PATH may be a model folder (built, or run, first), a run output, a NetCDF file, a folder
+    of tables or an .xlsx workbook. The report goes to stdout; an imbalance also ends with one
+    error line on stderr naming the worst process, year and coordinates.
     """
-    lines, ok = _check_report(path, rtol, atol)
+    lines, ok = _check_report(path, rtol, atol, scenario)
     typer.echo("\n".join(lines))
     if not ok:
         worst = next(line for line in lines if line.startswith("  - "))
@@ -118,44 +142,32 @@ def check(
 
 
 # --- views and indicators (JRC / ICER / PGA) ----------------------------------------------
-def _load_for_views(path: Path):  # -> msa.System
-    """Build an MSA model folder (``msa.csv`` or model.toml kind "msa"), else read a System."""
-    import tomllib
+def _load_for_views(path: Path, scenario: str | None = None):  # -> msa.System
+    """Return the System at ``path``: a model folder of any kind, a run output or a System."""
+    from msa.cli._inputs import resolve
 
-    from msa.errors import ConfigError, DataError
-
-    if not path.exists():
-        raise DataError(f"{path}: no such file or folder")
-    toml = path / "model.toml"
-    kind = ""
-    if path.is_dir() and toml.is_file():
-        try:
-            kind = str(tomllib.loads(toml.read_text(encoding="utf-8")).get("kind", ""))
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"{toml}: {err}") from err
-    if path.is_dir() and ((path / "msa.csv").is_file() or kind == "msa"):
-        from msa.jrc_msa.template import read_msa_model
-
-        return read_msa_model(path).system
-    from msa.system.io import read_system
-
-    return read_system(path)
+    return resolve(path, scenario=scenario).system
 
 
 @app.command()
 def views(
-    path: Annotated[Path, typer.Argument(help="An MSA model folder (msa.csv) or a System.")],
+    path: _Input,
     year: Annotated[int, typer.Option(help="The year to report.")],
     out: Annotated[
         Path | None, typer.Option(help="Also write each view's tables as CSV into this folder.")
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing CSV files in --out.")] = False,
+    scenario: _Scenario = None,
 ) -> None:
-    """Print the JRC, ICER national and PGA views: links, out-of-scope and uncertain variables."""
+    """Print the JRC, ICER national and PGA views: links, out-of-scope and uncertain variables.
+
+    The views place JRC MSA variables: the System's flows (or parameters, stocks) need a
+    jrc_code, as an MSA-table model's have.
+    """
     from msa.errors import OutputExistsError
     from msa.jrc_msa import views as views_
 
-    system = _load_for_views(path)
+    system = _load_for_views(path, scenario)
     made = [f(system, year=year) for f in (views_.jrc, views_.icer_national, views_.pga)]
     tables = ("links", "out_of_scope", "uncertain", "inside", "nodes")
     if out is not None:
@@ -182,14 +194,15 @@ def views(
 
 @app.command()
 def indicators(
-    path: Annotated[Path, typer.Argument(help="An MSA model folder (msa.csv) or a System.")],
+    path: _Input,
     year: Annotated[int | None, typer.Option(help="One year (default: all years).")] = None,
+    scenario: _Scenario = None,
 ) -> None:
     """Print the indicator table (DMI, DMC, import reliance, EoL-RIR, CMUR, ...)."""
     from msa.cli._view_text import format_number
     from msa.jrc_msa.indicators import indicator_table
 
-    system = _load_for_views(path)
+    system = _load_for_views(path, scenario)
     table = indicator_table(system, year=year)
     shown = table.copy()
     shown["value"] = [
@@ -205,7 +218,7 @@ def indicators(
 # --- sankey -------------------------------------------------------------------------------
 @app.command()
 def sankey(
-    path: Annotated[Path, typer.Argument(help="A System (NetCDF or table folder) or MSA model.")],
+    path: _Input,
     year: Annotated[int, typer.Option(help="The year to draw.")],
     out: Annotated[Path, typer.Option(help="Folder for the figure files.")],
     view: Annotated[
@@ -226,6 +239,7 @@ def sankey(
     height: Annotated[int | None, typer.Option(help="Figure height in px (fit mode).")] = None,
     png_scale: Annotated[float, typer.Option(help="PNG pixel density (2 = 192 dpi).")] = 2.0,
     force: Annotated[bool, typer.Option(help="Overwrite existing figure files.")] = False,
+    scenario: _Scenario = None,
 ) -> None:
     """Draw a publication Sankey of one year in one view: HTML, PNG, SVG and/or PDF."""
     import time
@@ -241,7 +255,7 @@ def sankey(
         raise ConfigError(f"unknown view {view!r}; use jrc, icer or pga")
     view_name = _SANKEY_VIEWS[view]
     formats = parse_formats(format)  # checked before any work
-    system = _load_for_views(path)
+    system = _load_for_views(path, scenario)
     years = [int(y) for y in system.years]
     if year not in years:
         raise DataError(
@@ -367,21 +381,55 @@ def run(
             help="Replace an existing output folder of an earlier msa run (nothing else).",
         ),
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Show no progress (only what was written).")
+    ] = False,
 ) -> None:
     """Run a model: NetCDF, CSV tables, Sankeys, plots, indicator report, data quality.
 
     An --out that is, holds or lies inside the model folder is refused, as is (even with
     --force) a non-empty --out holding anything but an earlier msa run.
+
+    Progress goes to stderr: a live display on a terminal, else one line per step (e.g.
+    "msa: baseline: build 0.6 s"); --quiet silences it.
     """
     import time
 
+    from msa.cli._progress import RunProgress
     from msa.model.run import run_model
 
+    _need_model_folder(model)
     start = time.perf_counter()
-    folders = run_model(model, out, scenarios=scenario, force=force)
+    with RunProgress(quiet=quiet) as progress:
+        folders = run_model(model, out, scenarios=scenario, force=force, progress=progress)
     for folder in folders:
         typer.echo(f"wrote {folder}")
     typer.echo(f"done in {time.perf_counter() - start:.1f} s")
+
+
+def _need_model_folder(path: Path) -> None:
+    """Refuse, in one line, a PATH ``msa run`` cannot run: what it is and what reads it."""
+    from msa.errors import ConfigError, DataError
+
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    if path.is_file() and path.name == "model.toml":
+        return
+    if path.is_dir() and (path / "model.toml").is_file():
+        return
+    what = (
+        "a run output"
+        if path.is_dir()
+        and ((path / "manifest.json").is_file() or any(path.glob("*/manifest.json")))
+        else "a folder without model.toml"
+        if path.is_dir()
+        else "a file"
+    )
+    raise ConfigError(
+        f"{path} is not a model folder ({what}): msa run needs a folder with model.toml "
+        "(msa new makes one); msa check, views, indicators and sankey read run outputs, "
+        "NetCDF files and folders of tables"
+    )
 
 
 @app.command()

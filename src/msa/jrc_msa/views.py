@@ -302,8 +302,18 @@ def apply_view(
     Returns
     -------
     View
+
+    Raises
+    ------
+    ConfigError
+        If the system holds no JRC variable at all (no parameter, flow or stock carries a
+        ``jrc_code``): a view has nothing to place.
+    DataError
+        With ``strict``, if some JRC code is missing.
     """
     variables = jrc_variables(system) if isinstance(system, System) else system
+    if variables.sizes.get("code", 0) == 0:
+        raise ConfigError(_untagged(system, mapping.name))
     units = str(variables.attrs.get("units", "t"))
     keys = [str(k) for k in variables["code"].values]
     covered = {m for k in keys for m in k.split("+")}
@@ -337,6 +347,21 @@ def apply_view(
         nodes=mapping.nodes,
         footnotes=_footnotes(alloc),
         footnotes_nl=_footnotes(alloc, _dutch_notes(mapping)),
+    )
+
+
+def _untagged(system: System | xr.DataArray, view: str) -> str:
+    """Return the one-line message for a view of a system holding no JRC variable."""
+    if not isinstance(system, System):
+        return (
+            f"view {view!r}: the variables hold no JRC code (the 'code' dim is empty or absent); "
+            "a view places JRC MSA variables"
+        )
+    return (
+        f"system {system.name!r} has no flow, stock or parameter with a jrc_code, so view "
+        f"{view!r} has nothing to place: give each flow its JRC MSA variable (in a declared "
+        'model\'s model.toml: jrc_code = "..." on the flow; in Python: '
+        'add_flow(..., jrc_code="..."))'
     )
 
 

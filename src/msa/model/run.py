@@ -31,6 +31,7 @@ any existing output stay byte-identical and no temporary folder is left):
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import json
@@ -66,6 +67,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+#: What :func:`run_model` calls as a run goes: ``progress(scenario, step)``.
+Progress = Callable[[str, str], None]
+#: The steps of one scenario, in order, as :func:`run_model` reports them to ``progress``
+#: (a model whose ``model.py`` computes it has no ``"outputs"`` step of its own).
+STEPS: tuple[str, ...] = ("build", "outputs", "writing", "figures", "report")
 _MANIFEST = "manifest.json"
 # the entries write_result puts into a run folder: the only ones --force may replace
 _RUN_ENTRIES = frozenset(
@@ -253,6 +259,7 @@ def run_model(
     *,
     scenarios: Sequence[str] | None = None,
     force: bool = False,
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Run a model for one or more scenarios and write the results under ``out``.
 
@@ -270,6 +277,13 @@ def run_model(
         Replace an existing non-empty ``out``, but only if msa wrote it: an msa run folder
         (``manifest.json`` written by msa) or a folder of such run folders, one per scenario.
         Without it, any existing non-empty folder is refused.
+    progress : callable, optional
+        Called as ``progress(scenario, step)`` as the run goes: first with step ``"queued"``
+        once for every scenario to run (so the caller knows how many), then, per scenario,
+        as each step begins (:data:`STEPS`: ``"build"``, ``"outputs"`` for a declared
+        model, ``"writing"``, ``"figures"``, ``"report"``) and ``"done"`` when its folder is
+        complete. msa prints nothing itself; the ``msa run`` command shows these. An error
+        in a step propagates as without ``progress``.
 
     Returns
     -------
@@ -289,38 +303,50 @@ def run_model(
     """
     out = Path(out)
     _check_output(out, force=force, model=_model_folder(model))
-    compute, names = _scenario_runner(model, scenarios)
+    report = progress or _no_progress
+    compute, names = _scenario_runner(model, scenarios, report)
     nested = len(names) > 1 or bool(scenarios and "all" in scenarios)
+    for name in names:
+        report(name, "queued")
     # stage beside the real folder: a symlinked --out is written through, not replaced
     with _staging(out.resolve(), force=force) as tmp:
         for name in names:
             start = time.perf_counter()
             result, info = compute(name)
             target = tmp / name if nested else tmp
-            write_result(result, target, info=info)
+            _write_result(result, target, info, functools.partial(report, name))
+            report(name, "done")
             log.info("scenario %s done in %.1f s", name, time.perf_counter() - start)
     return [out / n for n in names] if nested else [out]
 
 
+def _no_progress(scenario: str, step: str) -> None:
+    """Ignore the progress of a run nobody watches."""
+
+
 def _scenario_runner(
-    model: str | Path, scenarios: Sequence[str] | None
+    model: str | Path, scenarios: Sequence[str] | None, progress: Progress = _no_progress
 ) -> tuple[Callable[[str], tuple[ModelResult, RunInfo]], list[str]]:
     """Return a function that runs one scenario of ``model``, and the scenarios to run.
 
     A declared model (``[processes]`` and ``[flows]`` in ``model.toml``) is built by msa; a
-    model whose ``model.py`` defines ``run(config, scenario)`` runs that function.
+    model whose ``model.py`` defines ``run(config, scenario)`` runs that function (one
+    ``"build"`` step: the model computes its outputs itself).
     """
     if is_declared_model(model):
         definition = load_definition(model)
 
         def declared(name: str) -> tuple[ModelResult, RunInfo]:
+            progress(name, "build")
             built = build_model(definition, name)
+            progress(name, "outputs")
             return model_result(built), RunInfo.of_definition(definition, name, built.parameters)
 
         return declared, definition.scenario_names(list(scenarios or []))
     config, module = load_model(model)
 
     def coded(name: str) -> tuple[ModelResult, RunInfo]:
+        progress(name, "build")
         return module.run(config, name), RunInfo.of_config(config, name)
 
     return coded, config.resolve_scenarios(scenarios)
@@ -429,7 +455,14 @@ def write_result(
         if config is None or scenario is None:
             raise ConfigError("write_result: give info, or config and scenario")
         info = RunInfo.of_config(config, scenario)
-    folder = Path(folder)
+    return _write_result(result, Path(folder), info, lambda step: None)
+
+
+def _write_result(
+    result: ModelResult, folder: Path, info: RunInfo, step: Callable[[str], None]
+) -> Path:
+    """Write ``result`` as :func:`write_result` does, calling ``step`` as each step begins."""
+    step("writing")
     folder.mkdir(parents=True, exist_ok=True)
     if any(folder.iterdir()):
         raise OutputExistsError(f"{folder} is not empty")
@@ -441,11 +474,13 @@ def write_result(
     result.indicators.to_csv(folder / "indicators.csv", index=False)
     result.headline.to_csv(folder / "headline.csv")
     result.quality.to_csv(folder / "quality.csv")
+    step("figures")
     figures = folder / "figures"
     figures.mkdir()
     written: dict[str, list[str]] = {}
     for name, fig in result.figures.items():
         written[name] = [str(p.relative_to(folder)) for p in _write_figure(fig, figures / name)]
+    step("report")
     title = f"{info.title}: scenario {info.scenario}"
     images = [f"figures/{n}.png" for n in result.report_figures]
     md = report_markdown(
