@@ -1,37 +1,96 @@
-"""Tests of the EV traction battery model of the Netherlands (models/ev_batteries_nl)."""
+"""Tests of the EV traction battery model of the Netherlands (models/ev_batteries_nl).
+
+The model is declared (model.toml, with the functions of model.py): each scenario is built by
+:func:`msa.build_model`; :func:`_quantities` names its flows and stocks as the tests use them.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import msa
+from msa.model import Built
+from msa.model.definition import ModelDefinition
+from msa.model.inputs import read_sources
+from msa.model.outputs import indicator_series, model_result
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "ev_batteries_nl"
 SCENARIOS = ["baseline", "high_lfp", "lifetime_extension", "high_collection", "low_export"]
+USE = "Vehicles in use"
+NEW = "Battery manufacture => Vehicles in use"
+IMPORTED = "Used-vehicle imports => Vehicles in use"
+
+
+def _by_material(da: xr.DataArray) -> xr.DataArray:
+    return da.sum([d for d in da.dims if d not in ("time", "material")])
+
+
+def _quantities(built: Built) -> dict:
+    """Name the flows and stocks of a built scenario as the tests use them."""
+    flows, stocks, data = built.system.flows, built.stocks, built.data
+    fleet = built.stock_models[USE]
+    new, used = data["registrations_new"].value, data["registrations_used"].value
+    per_vehicle = (
+        data["battery_capacity"].value
+        * data["chemistry_shares"].value
+        * data["material_intensity"].value
+        / 1000.0
+    )
+    return {
+        "built": built,
+        "data": {
+            "p": dict(built.parameters),
+            "capacity": data["battery_capacity"].value,
+            "registrations": xr.concat([new, used], dim="flow").assign_coords(
+                flow=["new", "used_import"]
+            ),
+            "targets": pd.read_csv(MODEL / "data" / "targets.csv", keep_default_na=False),
+        },
+        "per_vehicle": per_vehicle.transpose("time", "vehicle", "chemistry", "material"),
+        "new_mass": flows[NEW],
+        "import_mass": flows[IMPORTED],
+        "use": stocks[USE],
+        "use_new": fleet.run({NEW: flows[NEW]}, by_cohort=True),
+        "use_imports": fleet.run({IMPORTED: flows[IMPORTED]}, by_cohort=True),
+        "import_survival": fleet.survival(IMPORTED),
+        "fleet": fleet.run({NEW: new, IMPORTED: used}),
+        "exported": flows["Register exits => Used-vehicle exports"],
+        "discarded": flows["End of life => Collection"],
+        "collected": flows["Collection => Recycling"],
+        "disposed": flows["Collection => Disposal"],
+        "losses": flows["Recycling => Recycling losses"],
+        "second": stocks["Second life"],
+        "hibernation": stocks["Hibernation"],
+        "demand_m": _by_material(flows[NEW]),
+        "recovered_m": _by_material(flows["Recycling => Secondary materials"]),
+        "closed": flows["Secondary materials => Battery manufacture"],
+    }
+
+
+def _compute(definition: ModelDefinition, scenario: str = "baseline") -> dict:
+    return _quantities(msa.build_model(definition, scenario))
 
 
 @pytest.fixture(scope="module")
-def model():
-    """Return the model's config and module."""
-    return msa.load_model(MODEL)
+def model() -> ModelDefinition:
+    """Return the model's validated declaration."""
+    return msa.load_definition(MODEL)
 
 
 @pytest.fixture(scope="module")
 def computed(model):
-    """Compute every scenario once: {scenario: (quantities, system)}."""
-    config, module = model
+    """Build every scenario once: {scenario: (quantities, system)}."""
     out = {}
     for name in SCENARIOS:
-        c = module.compute(config, name)
-        out[name] = (c, module.build_system(config, name, c))
+        c = _compute(model, name)
+        out[name] = (c, c["built"].system)
     return out
 
 
@@ -54,22 +113,20 @@ def test_system_structure_is_valid(computed) -> None:
 
 def test_every_data_value_has_a_known_source(model) -> None:
     """Every row of every data table and every parameter cites a source id in sources.csv."""
-    config, _ = model
-    sources = config.sources()
-    for name, rel in config.data.items():
-        frame = pd.read_csv(config.folder / rel, keep_default_na=False)
+    sources = read_sources(model)
+    for name, spec in model.data.items():
+        frame = pd.read_csv(model.folder / spec.file, keep_default_na=False)
         assert {"source_id", "grade"} <= set(frame.columns), name
         assert frame["source_id"].isin(sources.index).all(), name
         assert frame["grade"].isin(msa.GRADES).all(), name
-    for p in config.parameters.values():
-        assert p.source_id in sources.index and p.grade in msa.GRADES, p.name
+    for name, p in model.parameters.items():
+        assert p.source_id in sources.index and p.grade in msa.GRADES, name
 
 
 def test_assumptions_are_grade_d_with_a_note(model) -> None:
     """Rows citing the model's assumption source are grade D and explain the assumption."""
-    config, _ = model
-    for rel in config.data.values():
-        frame = pd.read_csv(config.folder / rel, keep_default_na=False)
+    for rel in sorted({spec.file for spec in model.data.values()}):
+        frame = pd.read_csv(model.folder / rel, keep_default_na=False)
         rows = frame[frame["source_id"] == "assumption_ev_nl"]
         assert (rows["grade"] == "D").all(), rel
         assert rows["note"].str.contains("assumption").all(), rel
@@ -131,9 +188,8 @@ def test_lifetime_extension_raises_stock_and_delays_outflow(computed) -> None:
 )
 def test_each_lifetime_factor_alone_raises_stock(model, computed, factors, first) -> None:
     """By cohort (design, from 2025) and by year (maintenance, from 2030) each raise the stock."""
-    config, module = model
     base = computed["baseline"][0]["use"]
-    ext = module.compute(_with(config, **factors), "baseline")["use"]
+    ext = _compute(_with(model, **factors))["use"]
     stock_b, stock_e = (d["stock"].sum(["vehicle", "chemistry", "material"]) for d in (base, ext))
     np.testing.assert_allclose(
         stock_e.sel(time=slice(2010, first - 1)), stock_b.sel(time=slice(2010, first - 1))
@@ -210,8 +266,7 @@ def test_used_imports_carry_the_battery_of_their_build_year(computed) -> None:
 
 def test_older_imports_leave_earlier(model) -> None:
     """Raising the import age lowers the in-use stock and raises end-of-life flows; age 0 = new."""
-    config, module = model
-    runs = {a: module.compute(_with(config, used_import_age=a), "baseline") for a in (0, 3, 6)}
+    runs = {a: _compute(_with(model, used_import_age=a)) for a in (0, 3, 6)}
     stock = {a: float(c["use"]["stock"].sel(time=2040).sum()) for a, c in runs.items()}
     assert stock[6] < stock[3] < stock[0]
     leaving = {
@@ -220,16 +275,15 @@ def test_older_imports_leave_earlier(model) -> None:
     assert leaving[6] > leaving[3] > leaving[0]
     # age 0 is the former simplification: imports enter as new cars of their import year
     c0 = runs[0]
-    life = module.vehicle_lifetime(c0["data"]["p"], list(config.dims["time"]))
+    life = c0["built"].stock_models[USE].lifetime
     plain = msa.inflow_driven(c0["new_mass"] + c0["import_mass"], life, by_cohort=False)
     np.testing.assert_allclose(c0["use"]["stock"], plain["stock"], rtol=1e-12, atol=1e-9)
 
 
 def test_design_extension_applies_to_the_build_cohort_of_imports(model) -> None:
     """A factor for cohorts from 2025 extends imports built in 2025 (imported 2028), not 2024."""
-    config, module = model
-    base = module.compute(config, "baseline")
-    longer = module.compute(_with(config, lifetime_cohort_factor=1.2), "baseline")
+    base = _compute(model)
+    longer = _compute(_with(model, lifetime_cohort_factor=1.2))
     sf_b, sf_l = base["import_survival"], longer["import_survival"]
     np.testing.assert_allclose(sf_l.sel(cohort=2027), sf_b.sel(cohort=2027), rtol=1e-12)
     assert float(sf_l.sel(cohort=2028, time=2045)) > float(sf_b.sel(cohort=2028, time=2045))
@@ -238,9 +292,8 @@ def test_design_extension_applies_to_the_build_cohort_of_imports(model) -> None:
 @pytest.mark.parametrize(("age", "message"), [(2.5, "whole number"), (-1, "between 0 and 30")])
 def test_bad_import_age_is_a_config_error(model, age, message) -> None:
     """A fractional or negative used_import_age names the parameter and the rule."""
-    config, module = model
     with pytest.raises(msa.ConfigError, match=rf"used_import_age = {age}.*{message}"):
-        module.compute(_with(config, used_import_age=age), "baseline")
+        _compute(_with(model, used_import_age=age))
 
 
 # Regression on headline numbers of the baseline (tolerance 0.1%). When the data or the model
@@ -268,18 +321,16 @@ HEADLINE = {
 
 def test_baseline_headline_regression(model, computed) -> None:
     """Baseline headline numbers stay within 0.1% of the recorded values."""
-    _, module = model
     c, _ = computed["baseline"]
-    head = module.headline_table(c, module.indicator_series(c))["value"]
+    head = model_result(c["built"], figures=False).headline["value"]
     for label, expected in HEADLINE.items():
         assert float(head[label]) == pytest.approx(expected, rel=1e-3), label
 
 
 def test_indicators_cover_every_target(computed, model) -> None:
     """Every target of targets.csv is evaluated; recovery targets are met by construction."""
-    config, module = model
     c, _ = computed["baseline"]
-    results = msa.evaluate_targets(c["data"]["targets"], module.indicator_series(c))
+    results = msa.evaluate_targets(c["data"]["targets"], indicator_series(c["built"]))
     assert len(results) == len(c["data"]["targets"])
     recovery = results[results["indicator"] == "material_recovery"]
     assert recovery["met"].all()
@@ -287,11 +338,12 @@ def test_indicators_cover_every_target(computed, model) -> None:
     assert 0.3 < eff["value"] < 1.0
 
 
-def _with(config: msa.ModelConfig, **values) -> msa.ModelConfig:
-    params = dict(config.parameters)
+def _with(definition: ModelDefinition, **values) -> ModelDefinition:
+    """Return the declaration with other parameter values (as if written in model.toml)."""
+    params = dict(definition.parameters)
     for key, value in values.items():
-        params[key] = dataclasses.replace(params[key], value=value)
-    return dataclasses.replace(config, parameters=MappingProxyType(params))
+        params[key] = params[key].model_copy(update={"value": value})
+    return definition.model_copy(update={"parameters": params})
 
 
 @settings(  # every example runs the whole EV model: capped at 10 in every profile
@@ -308,9 +360,8 @@ def _with(config: msa.ModelConfig, **values) -> msa.ModelConfig:
 )
 def test_balance_holds_for_any_shares(model, export, second, hibernation, collection, factor, age):
     """Balance closes for any end-of-life shares, collection rate, lifetime factor, import age."""
-    config, module = model
     cfg = _with(
-        config,
+        model,
         export_share=export,
         second_life_share=second,
         hibernation_share=hibernation,
@@ -318,8 +369,8 @@ def test_balance_holds_for_any_shares(model, export, second, hibernation, collec
         lifetime_year_factor=factor,
         used_import_age=age,
     )
-    c = module.compute(cfg, "baseline")
-    msa.check_balance(module.build_system(cfg, "baseline", c))
+    c = _compute(cfg)
+    msa.check_balance(c["built"].system)
     inflow = float((c["new_mass"] + c["import_mass"]).sum())
     leaving = sum(float(c[k].sum()) for k in ("exported", "disposed", "losses")) + float(
         c["recovered_m"].sum()

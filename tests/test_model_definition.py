@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 import msa
 from msa.cli import main
@@ -475,6 +476,132 @@ CASES: dict[str, Case] = {
 }
 
 
+SUPPLIERS = (
+    "material,country,value,units,source_id,grade,note\n"
+    "Cu,Chile,0.3,1,example,A,\nCu,Peru,0.1,1,example,B,\nAl,China,0.6,1,example,A,\n"
+)
+SUPPLIERS_TABLE = (
+    '[data.suppliers]\nfile = "data/suppliers.csv"\ndims = ["material", "country"]\n'
+    'own_dims = ["country"]\nunits = "1"\n'
+)
+IMPORT_AGE = (
+    "[parameters]\n",
+    '[parameters]\nimport_age = { value = 2.5, units = "yr", source_id = "example", grade = "D", '
+    "bounds = [0, 30] }\n",
+)
+
+CASES.update(
+    {
+        "a row filter by a parameter holding a number": Case(
+            lambda m: edit_toml(
+                m,
+                (
+                    'units = "item"\n',
+                    'units = "item"\nwhere = { kind = { parameter = "lifetime_mean" } }\n',
+                ),
+            ),
+            msa.ConfigError,
+            "model.toml: [data.sales] where.kind: parameter 'lifetime_mean' must hold a label "
+            "(got 12)",
+        ),
+        "a row filter no row passes": Case(
+            lambda m: edit_toml(
+                m, ('units = "item"\n', 'units = "item"\nwhere = { note = "x" }\n')
+            ),
+            msa.DataError,
+            "data/sales.csv: no row has note = 'x' (table 'sales'); the column holds "
+            "['illustrative']",
+        ),
+        "a table with dims of its own in a value": Case(
+            lambda m: (
+                write_file(m, "data/suppliers.csv", SUPPLIERS),
+                append_toml(m, SUPPLIERS_TABLE),
+                edit_toml(m, ('value = "sales * content"', 'value = "sales * suppliers"')),
+            ),
+            msa.ConfigError,
+            """model.toml: [flows."Market => Use"] value: table 'suppliers' has dims of its own """
+            "['country']; only a function can use it",
+        ),
+        "an own dim that is a model dim": Case(
+            lambda m: edit_toml(
+                m,
+                (
+                    'dims = ["material"]\nunits',
+                    'dims = ["material"]\nown_dims = ["material"]\nunits',
+                ),
+            ),
+            msa.ConfigError,
+            "model.toml: [data.content] own_dims: 'material' is a dim of the model, not its own",
+        ),
+        "an entry age of a flow that does not enter the stock": Case(
+            lambda m: edit_toml(
+                m,
+                (
+                    'outflow = "Use => Collection"\n',
+                    'outflow = "Use => Collection"\n'
+                    'entry_age = { "Collection => Recycling" = 3 }\n',
+                ),
+            ),
+            msa.ConfigError,
+            "model.toml: [stocks.Use] entry_age: 'Collection => Recycling' is not a declared flow "
+            "into 'Use'",
+        ),
+        "an entry age that is not a whole number of years": Case(
+            lambda m: edit_toml(
+                m,
+                IMPORT_AGE,
+                (
+                    'outflow = "Use => Collection"\n',
+                    'outflow = "Use => Collection"\n'
+                    'entry_age = { "Market => Use" = "import_age" }\n',
+                ),
+            ),
+            msa.ConfigError,
+            "model.toml: [stocks.Use] entry_age: parameter import_age = 2.5 (scenario 'baseline') "
+            "must be a whole number of years between 0 and 30",
+        ),
+        "an unknown view to draw": Case(
+            lambda m: edit_toml(
+                m,
+                ("sankey_years = [2025, 2035]", 'sankey_years = [2025, 2035]\nsankeys = ["pgaa"]'),
+            ),
+            msa.ConfigError,
+            "model.toml: [outputs] sankeys: 'pgaa' is not 'system' nor a view ['jrc', "
+            "'icer_national', 'pga']",
+        ),
+        "a headline number of an undeclared indicator": Case(
+            lambda m: edit_toml(
+                m,
+                (
+                    'headline = ["stock Use", "Use => Collection", "Recycling => Secondary"]',
+                    'headline = ["stock Use", { label = "x", indicator = "nope", year = 2025 }]',
+                ),
+            ),
+            msa.ConfigError,
+            "model.toml: [outputs] headline 'x' indicator: 'nope' is not a declared indicator",
+        ),
+        "an indicator both a ratio and a function": Case(
+            lambda m: edit_toml(
+                m,
+                (
+                    "[outputs.indicators.collection_rate]\n",
+                    '[outputs.indicators.collection_rate]\nfunction = "rate"\n',
+                ),
+            ),
+            msa.ConfigError,
+            "model.toml: [outputs] indicators.collection_rate: give numerator and denominator, "
+            "or function, not both",
+        ),
+        "an output table without model.py": Case(
+            lambda m: append_toml(m, '[outputs.tables.extra]\nfunction = "extra"\n'),
+            msa.ConfigError,
+            "model.toml: [outputs.tables.extra] function: names a function but [model] declares "
+            "no module",
+        ),
+    }
+)
+
+
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
 def test_bad_model_is_refused(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     """One edit of the template: the right error naming the place, from the API and the CLI."""
@@ -753,3 +880,215 @@ def test_template_files_are_the_packaged_ones(tmp_path: Path) -> None:
         "data/sources.csv",
         "model.toml",
     ]
+
+
+# -- features for product models: row filters, used inflows, views, outputs by function --------
+
+
+def _grade_inputs(model: Path, grade: str) -> None:
+    """Give every table row and parameter of the template ``grade``."""
+    for rel in ("data/sales.csv", "data/content.csv"):
+        path = model / rel
+        path.write_text(path.read_text(encoding="utf-8").replace(",D,", f",{grade},"), "utf-8")
+    toml = model / "model.toml"
+    text = toml.read_text(encoding="utf-8").replace('grade = "D"', f'grade = "{grade}"')
+    toml.write_text(text, encoding="utf-8")
+
+
+def test_row_filter_by_label_and_by_parameter(tmp_path: Path) -> None:
+    """`where` keeps rows by a label or a parameter's value; the latter's grade joins theirs."""
+    model = _template(tmp_path)
+    _grade_inputs(model, "A")
+    path = model / "data" / "sales.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = [f"{line},new" for line in lines[1:]]
+    rows += [line.replace(",1", ",9", 1) + ",old" for line in lines[1:]]
+    path.write_text("\n".join([lines[0] + ",kind", *rows]) + "\n", encoding="utf-8")
+    reference = build(_template(tmp_path / "ref"))
+    edit_toml(model, ('units = "item"\n', 'units = "item"\nwhere = { kind = "new" }\n'))
+    built = build(model)
+    np.testing.assert_allclose(built.data["sales"].value, reference.data["sales"].value)
+    assert set(built.system.provenance["Market => Use"]["grade"].values.ravel()) <= {"A", "B"}
+    edit_toml(
+        model,
+        ('where = { kind = "new" }', 'where = { kind = { parameter = "sales_kind" } }'),
+        ("[parameters]\n", '[parameters]\nsales_kind = { value = "new", source_id = "example", '
+         'grade = "C" }\n'),
+    )  # fmt: skip
+    append_toml(model, '[scenarios.old]\nset = { sales_kind = "old" }\n')
+    definition = msa.load_definition(model)
+    built = msa.build_model(definition, "baseline")
+    np.testing.assert_allclose(built.data["sales"].value, reference.data["sales"].value)
+    assert set(built.system.provenance["Market => Use"]["grade"].values.ravel()) == {"C"}
+    assert built.parameter_grades["sales_kind"].grades().item() == "C"
+    old = msa.build_model(definition, "old")
+    assert float(old.data["sales"].value.sel(time=2015)) == pytest.approx(9_000_000)
+    assert set(old.system.provenance["Market => Use"]["grade"].values.ravel()) == {"D"}
+
+
+USED_IMPORTS = """
+[processes.Imports]
+kind = "boundary"
+
+[flows."Imports => Use"]
+value = "used_sales * content"
+units = "t"
+
+[data.used_sales]
+file = "data/used_sales.csv"
+dims = ["time"]
+units = "item"
+"""
+
+
+def _with_used_imports(model: Path, age: str) -> None:
+    rows = "".join(f"{y},{0 if y < 2020 else 100000},item,example,A,\n" for y in range(2015, 2036))
+    write_file(model, "data/used_sales.csv", "year,value,units,source_id,grade,note\n" + rows)
+    append_toml(model, USED_IMPORTS)
+    edit_toml(
+        model,
+        ("[parameters]\n", '[parameters]\nimport_age = { value = ' + age + ', units = "yr", '
+         'source_id = "example", grade = "D", bounds = [0, 30] }\n'),
+        ('outflow = "Use => Collection"\n', 'outflow = "Use => Collection"\nentry_age = '
+         '{ "Imports => Use" = "import_age" }\nby_cohort = true\n'),
+    )  # fmt: skip
+
+
+def test_used_inflow_ages_as_survivors_of_an_older_cohort(tmp_path: Path) -> None:
+    """An inflow entering 3 years old: S(t - c + 3 + 1/2) / S(3 - 1/2) of it is left in t."""
+    model = _template(tmp_path)
+    _grade_inputs(model, "A")
+    _with_used_imports(model, "3")
+    built = build(model)
+    assert_balanced(built.system)
+    fleet = built.stock_models["Use"]
+    one = xr.DataArray(np.eye(21)[5], coords={"time": list(range(2015, 2036))}, dims="time")
+    left = fleet.run({"Imports => Use": one})["stock"]  # one item imported in 2020
+    life = msa.NormalLifetime(mean=12, std=4)
+    expected = life.survival(2030 - 2017 + 0.5) / life.survival(2020 - 0.5 - 2017)
+    assert float(left.sel(time=2030)) == pytest.approx(float(expected), rel=1e-12)
+    new = fleet.run({"Market => Use": one})["stock"]
+    assert float(left.sel(time=2030)) < float(new.sel(time=2030))
+    stock = built.system.stocks["Use"]
+    np.testing.assert_allclose(stock["stock_by_cohort"].sum("cohort"), stock["stock"])
+    both = fleet.run({f: built.system.flows[f] for f in ("Market => Use", "Imports => Use")})
+    np.testing.assert_allclose(both["stock"], stock["stock"], rtol=1e-12)
+    assert set(built.system.provenance["stock Use"]["grade"].values.ravel()) == {"D"}
+    # entering at age 0 is entering new
+    again = _template(tmp_path / "zero")
+    _with_used_imports(again, "0")
+    zero_built = build(again)
+    zero = zero_built.system.stocks["Use"]["stock"]
+    plain = msa.inflow_driven(
+        sum(zero_built.system.flows[f] for f in ("Market => Use", "Imports => Use")), life
+    )
+    np.testing.assert_allclose(zero, plain["stock"].transpose(*zero.dims), rtol=1e-12)
+
+
+def test_a_lifetime_factor_of_one_adds_no_grade(tmp_path: Path) -> None:
+    """A factor of 1 changes nothing: neither it nor its start year grades the stock."""
+    model = _template(tmp_path)
+    _grade_inputs(model, "A")
+    edit_toml(
+        model,
+        ("[parameters]\n", '[parameters]\nlonger = { value = 1.0, source_id = "example", grade = '
+         '"D" }\nlonger_from = { value = 2025, units = "yr", source_id = "example", grade = '
+         '"D" }\n'),
+        ('std = "lifetime_std" }', 'std = "lifetime_std", cohort_factor = "longer", '
+         'cohort_factor_from = "longer_from" }'),
+    )  # fmt: skip
+    grades = build(model).system.provenance["stock Use"]["grade"]
+    assert set(grades.values.ravel()) <= {"A", "B"}
+    edit_toml(model, ("longer = { value = 1.0,", "longer = { value = 1.2,"))
+    grades = build(model).system.provenance["stock Use"]["grade"]
+    assert set(grades.values.ravel()) == {"D"}
+
+
+OUTPUTS_PY = '''\
+"""Output functions of a test model."""
+
+import pandas as pd
+import plotly.graph_objects as go
+
+
+def largest_supplier(built):
+    """The largest supplier's share, by material (a table with a dim of its own)."""
+    return built.data["suppliers"].value.max("country")
+
+
+def sold_by_material(built):
+    """Sales by year and material."""
+    sold = built.system.flows["Market => Use"].to_series().rename("value").reset_index()
+    return sold.assign(units="t")
+
+
+def sold_figure(built):
+    """A figure of the sales."""
+    return go.Figure(go.Scatter(y=[1, 2]))
+'''
+
+OUTPUTS_TOML = """
+[outputs.indicators.largest_supplier]
+function = "largest_supplier"
+by = "material"
+
+[outputs.tables.sold]
+function = "sold_by_material"
+
+[outputs.figures.sold]
+function = "sold_figure"
+"""
+
+
+def test_outputs_by_function_views_and_labelled_headline(tmp_path: Path) -> None:
+    """Indicators, tables and figures by function; view Sankeys; labelled headline numbers."""
+    from msa.model.outputs import model_result
+
+    model = _template(tmp_path)
+    write_file(model, "data/suppliers.csv", SUPPLIERS)
+    write_file(model, "model.py", OUTPUTS_PY)
+    append_toml(model, SUPPLIERS_TABLE + OUTPUTS_TOML)
+    edit_toml(
+        model,
+        ('sources = "data/sources.csv"\n', 'sources = "data/sources.csv"\nmodule = "model.py"\n'),
+        ('value = "sales * content"\n', 'value = "sales * content"\njrc_code = "D.1.1"\n'),
+        ('outflow = "Use => Collection"\n', 'outflow = "Use => Collection"\n'
+         'jrc_code = "E.1.1"\nchange_jrc_code = "E.1.7"\n'),
+        ("sankey_years = [2025, 2035]", 'sankey_years = [2025, 2035]\nsankeys = ["system", "pga"]\n'
+         'notes = ["A note."]\nreport_figures = ["sankey_pga_2025", "sold"]'),
+        ('headline = ["stock Use", "Use => Collection", "Recycling => Secondary"]',
+         'headline = ["stock Use", '
+         '{ label = "Cu sold 2025-2026", sum = ["Market => Use"], years = [2025, 2026], '
+         'where = { material = "Cu" } }, '
+         '{ label = "largest Al supplier", indicator = "largest_supplier", year = 2030, '
+         'where = { material = "Al" } }, '
+         '{ label = "Al sold 2025", table = "sold", column = "value", year = 2025, '
+         'where = { material = "Al" } }]'),
+    )  # fmt: skip
+    built = build(model)
+    result = model_result(built)
+    sold = built.system.flows["Market => Use"]
+    head = result.headline["value"]
+    assert head["Cu sold 2025-2026"] == pytest.approx(
+        float(sold.sel(material="Cu", time=[2025, 2026]).sum())
+    )
+    assert head["largest Al supplier"] == pytest.approx(0.6)
+    assert head["Al sold 2025"] == pytest.approx(float(sold.sel(material="Al", time=2025)))
+    assert result.headline.loc["Cu sold 2025-2026", "units"] == "t"
+    series = result.tables["indicator_series"]
+    assert list(series.columns) == ["indicator", "material", "time", "value"]
+    largest = series[series["indicator"] == "largest_supplier"]
+    assert set(largest["material"]) == {"Cu", "Al"} and len(largest) == 2 * 21
+    assert float(largest[largest["material"] == "Cu"]["value"].iloc[0]) == pytest.approx(0.3)
+    assert {"sold", "pga_links", "pga_out_of_scope"} <= set(result.tables)
+    assert {"sankey_2025", "sankey_pga_2025", "sankey_pga_2035", "sold"} <= set(result.figures)
+    assert list(result.report_figures) == ["sankey_pga_2025", "sold"]
+    assert result.notes[-1] == "A note."
+    change = built.system.parameters["net addition to stock (E.1.7)"]
+    np.testing.assert_allclose(change, built.system.stocks["Use"]["stock_change"])
+    assert built.system.stocks["Use"].attrs["jrc_code"] == "E.1.1"
+    links = result.tables["pga_links"]
+    drawn = links[(links["year"] == 2025) & (links["jrc_codes"] == "D.1.1")]["value"].sum()
+    assert drawn == pytest.approx(float(sold.sel(time=2025).sum()))
+    quality = result.quality
+    assert quality.loc["table suppliers", "n"] == 3  # the cells given, not the gaps

@@ -1,4 +1,9 @@
-"""Tests of msa.scenarios: model.toml loading, scenario overrides and data-table validation."""
+"""Tests of msa.model.config: the model.toml of a model whose model.py computes it.
+
+Loading, scenario overrides and data-table validation. The sample is the EV model's
+configuration in that format (tests/data/legacy_model.toml) with the EV model's data tables
+copied beside it.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +16,27 @@ import pytest
 import msa
 from msa.model.config import BASELINE, check_shares, load_config, table_to_dataarray
 
-MODEL = Path(__file__).resolve().parents[1] / "models" / "ev_batteries_nl"
+ROOT = Path(__file__).resolve().parents[1]
+EV_DATA = ROOT / "models" / "ev_batteries_nl" / "data"
+
+
+def _legacy_model(target: Path) -> Path:
+    """Write the sample model (legacy-format model.toml and the EV data) into ``target``."""
+    shutil.copytree(EV_DATA, target / "data")
+    shutil.copy(ROOT / "tests" / "data" / "legacy_model.toml", target / "model.toml")
+    return target
+
+
+@pytest.fixture(scope="module")
+def legacy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the sample model folder (read only)."""
+    return _legacy_model(tmp_path_factory.mktemp("legacy") / "ev")
 
 
 @pytest.fixture
 def model_copy(tmp_path: Path) -> Path:
-    """Return a writable copy of the EV model folder."""
-    target = tmp_path / "ev"
-    shutil.copytree(MODEL, target, ignore=shutil.ignore_patterns("__pycache__"))
-    return target
+    """Return a writable copy of the sample model folder."""
+    return _legacy_model(tmp_path / "ev")
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -28,9 +45,9 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_load_config_reads_dims_parameters_and_scenarios() -> None:
+def test_load_config_reads_dims_parameters_and_scenarios(legacy: Path) -> None:
     """The EV model config loads with its dims, parameters and five scenarios."""
-    config = load_config(MODEL)
+    config = load_config(legacy)
     assert config.dims["time"][0] == 2010 and config.dims["time"][-1] == 2050
     assert "sodium" not in config.dims["chemistry"] and "SIB" in config.dims["chemistry"]
     assert list(config.scenarios) == [
@@ -43,9 +60,9 @@ def test_load_config_reads_dims_parameters_and_scenarios() -> None:
     assert config.parameters["collection_rate"].grade == "D"
 
 
-def test_scenario_overrides_apply_only_to_their_scenario() -> None:
+def test_scenario_overrides_apply_only_to_their_scenario(legacy: Path) -> None:
     """A scenario changes its parameters and marks them grade D; the baseline is untouched."""
-    config = load_config(MODEL)
+    config = load_config(legacy)
     base = config.parameters_for(BASELINE)
     high = config.parameters_for("high_collection")
     assert base["collection_rate"].value == 0.90
@@ -55,9 +72,9 @@ def test_scenario_overrides_apply_only_to_their_scenario() -> None:
     assert high["export_share"] == base["export_share"]
 
 
-def test_resolve_scenarios_all_default_and_unknown() -> None:
+def test_resolve_scenarios_all_default_and_unknown(legacy: Path) -> None:
     """No name means baseline, 'all' means every scenario, an unknown name is a ConfigError."""
-    config = load_config(MODEL)
+    config = load_config(legacy)
     assert config.resolve_scenarios(None) == ["baseline"]
     assert config.resolve_scenarios(["all"]) == list(config.scenarios)
     with pytest.raises(msa.ConfigError, match=r"unknown scenario 'nope'; known: baseline"):

@@ -20,17 +20,24 @@ stock ``outflow``    the stock model (:func:`msa.inflow_driven`) of the stock's 
                      lifetime; a stock at ``t`` rests on every inflow up to ``t``
 ===================  ======================================================================
 
-A stock process without ``[stocks]`` entry and without outflows accumulates (landfill).
+A stock process without ``[stocks]`` entry and without outflows accumulates (landfill). The
+inflows of a stock named in ``entry_age`` enter used, as survivors of the cohort that entered
+``age`` years before (:class:`StockModel`); the stock then rests on the age parameter too. A
+lifetime factor of 1 adds no grade, nor does the year it starts from. A function may need a
+parameter holding a label (or a list of labels): it rests on its grade. A stock's
+``jrc_code`` tags its level; the stock changes of the stocks sharing a ``change_jrc_code`` are
+added up into the System parameter ``net addition to stock (<code>)`` for the views.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType, ModuleType
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
@@ -41,7 +48,7 @@ from msa.errors import ConfigError, DataError, MassBalanceError
 from msa.messages import plain
 from msa.model.checks import flow_dependencies, names_in
 from msa.model.definition import LifetimeSpec, ModelDefinition, StockSpec
-from msa.model.inputs import read_data, read_parameters, read_sources
+from msa.model.inputs import parameter_provenance, read_data, read_parameters, read_sources
 from msa.model.tracked import Tracked
 from msa.model.units import conversion_factor, is_dimensionless, product_units
 from msa.stocks.engine import inflow_driven
@@ -56,10 +63,11 @@ from msa.stocks.lifetimes import (
     TruncatedNormalLifetime,
     WeibullLifetime,
 )
+from msa.stocks.survival import survival_matrix
 from msa.system.core import System
 from msa.system.mass_balance import check_balance
 
-__all__ = ["Built", "FunctionInputs", "build_model", "load_module"]
+__all__ = ["Built", "FunctionInputs", "StockModel", "build_model", "load_module"]
 
 _ARROW = " => "
 _LIFETIMES: dict[str, type[Lifetime]] = {
@@ -115,8 +123,15 @@ class Built:
         ``outflow``).
     data, parameters : mapping
         The inputs read (tables as tracked values; parameter values as given).
+    parameter_grades : mapping of str to Tracked
+        The grade and source id of every parameter (a label or list of labels too).
     scenario : str
         The scenario built.
+    stock_models : mapping of str to StockModel
+        The stock model of each ``[stocks]`` process, to run on other inflows (counts of
+        products, one inflow alone).
+    module : module or None
+        The model's ``model.py``, whose functions the outputs may name.
     """
 
     definition: ModelDefinition
@@ -127,6 +142,120 @@ class Built:
     data: Mapping[str, Tracked]
     parameters: Mapping[str, Any]
     parameter_grades: Mapping[str, Tracked] = field(default_factory=dict)
+    stock_models: Mapping[str, StockModel] = field(default_factory=dict)
+    module: ModuleType | None = None
+
+
+@dataclass(frozen=True)
+class StockModel:
+    """The stock model of a stock process: its lifetime, inflow timing and entry ages.
+
+    An inflow named in ``entry_age`` enters ``a`` years old: what enters in year ``c`` are
+    survivors of the cohort that entered in ``c - a`` (mid-year, as new), arriving at the
+    start of year ``c``; they age with that cohort's lifetime (its factor by cohort, and the
+    factor by year of the years they spend in the stock), conditional on having survived to
+    their entry: ``sf_a[t, c] = sf[t, c - a] / sf[c - 1, c - a]`` for ``t >= c``, with ``sf``
+    the survival matrix on a time axis starting ``a + 1`` years before the first year. Their
+    cohort in the stock is their year of entry. Every other inflow enters new.
+
+    Attributes
+    ----------
+    process : str
+        The stock process.
+    years : tuple of int
+        The model years.
+    inflow_at : str
+        When in the year a new inflow enters.
+    entry_age : mapping of str to int
+        Age at entry (whole years) of the inflows that enter used.
+    lifetime_over : callable
+        The lifetime with its factors over a given array of years (cohorts and time).
+    """
+
+    process: str
+    years: tuple[int, ...]
+    inflow_at: Literal["start", "middle", "end"]
+    entry_age: Mapping[str, int]
+    lifetime_over: Callable[[np.ndarray], Lifetime]
+
+    @property
+    def lifetime(self) -> Lifetime:
+        """The lifetime of what enters new, with its factors over the model years."""
+        return self.lifetime_over(np.asarray(self.years))
+
+    def survival(self, flow: str | None = None) -> xr.DataArray:
+        """Return ``sf[t, c]``: the share still in stock of what entered by ``flow`` in ``c``.
+
+        ``flow`` None or an inflow entering new: the survival matrix of the lifetime.
+        """
+        years = np.asarray(self.years)
+        age = self.entry_age.get(flow, 0) if flow is not None else 0
+        if age == 0:
+            return survival_matrix(self.lifetime, years, inflow_at=self.inflow_at)
+        ext = np.arange(years[0] - age - 1, years[-1] + 1)
+        sf = survival_matrix(self.lifetime_over(ext), ext, inflow_at=self.inflow_at).values
+        rows = years - ext[0]
+        born = rows - age
+        num, den = sf[np.ix_(rows, born)], sf[rows - 1, born]
+        if (den <= 0).any():
+            year = int(years[np.flatnonzero(den <= 0)[0]])
+            raise ConfigError(
+                f"[stocks.{self.process}] entry_age of {flow!r}: nothing of cohort "
+                f"{year - age} survives to its entry in {year} (age {age}); lower the age"
+            )
+        out = np.where(years[:, None] >= years[None, :], num / den, 0.0)
+        return xr.DataArray(out, dims=("time", "cohort"), coords={"time": years, "cohort": years})
+
+    def run(self, inflows: Mapping[str, xr.DataArray], *, by_cohort: bool = False) -> xr.Dataset:
+        """Run the stock model on ``inflows`` (flow name to values over ``time``, ...).
+
+        The inflows are summed down to the dims they all share; those of ``entry_age`` age
+        from their entry age, the others enter new. Returns ``inflow``, ``outflow``,
+        ``stock``, ``stock_change`` (and ``stock_by_cohort``, ``outflow_by_cohort``).
+        """
+        if not inflows:
+            raise ConfigError(f"[stocks.{self.process}]: give at least one inflow to run")
+        common = set.intersection(*(set(v.dims) for v in inflows.values()))
+        values = {k: v.sum([x for x in v.dims if x not in common]) for k, v in inflows.items()}
+        order = ["time", *[x for x in next(iter(values.values())).dims if x != "time"]]
+        new = [v for k, v in values.items() if self.entry_age.get(k, 0) == 0]
+        parts = []
+        if new:
+            total = functools.reduce(lambda a, b: a + b, new).transpose(*order)
+            parts.append(
+                inflow_driven(total, self.lifetime, inflow_at=self.inflow_at, by_cohort=by_cohort)
+            )
+        for k, v in values.items():
+            if self.entry_age.get(k, 0) > 0:
+                parts.append(_entering_used(v.transpose(*order), self.survival(k), by_cohort))
+        return functools.reduce(_add_stocks, parts)
+
+
+def _entering_used(inflow: xr.DataArray, sf: xr.DataArray, by_cohort: bool) -> xr.Dataset:
+    r"""Stock and outflow of an inflow aging by the survival matrix ``sf[t, c]``.
+
+    :math:`s_{t,c} = i_c \, sf_{t,c}`, :math:`o_{t,c} = i_c (sf_{t-1,c} - sf_{t,c} + [t=c])`;
+    inflow - outflow = stock change by telescoping.
+    """
+    x = inflow.rename(time="cohort")
+    eye = xr.DataArray(np.eye(sf.sizes["time"]), dims=sf.dims, coords=sf.coords)
+    stock_c = (sf * x).transpose("time", "cohort", ...)
+    out_c = ((sf.shift(time=1, fill_value=0.0) + eye - sf) * x).transpose("time", "cohort", ...)
+    stock = stock_c.sum("cohort")
+    data = {
+        "inflow": inflow,
+        "outflow": out_c.sum("cohort"),
+        "stock": stock,
+        "stock_change": xr.concat([stock.isel(time=[0]), stock.diff("time")], dim="time"),
+    }
+    if by_cohort:
+        data |= {"stock_by_cohort": stock_c, "outflow_by_cohort": out_c}
+    return xr.Dataset(data)
+
+
+def _add_stocks(a: xr.Dataset, b: xr.Dataset) -> xr.Dataset:
+    """Add two sets of cohorts of one stock, variable by variable (``a``'s attrs kept)."""
+    return xr.Dataset({name: a[name] + b[name] for name in a.data_vars}, attrs=a.attrs)
 
 
 def load_module(d: ModelDefinition) -> ModuleType | None:
@@ -152,11 +281,14 @@ def load_module(d: ModelDefinition) -> ModuleType | None:
         spec.loader.exec_module(module)
     finally:
         sys.dont_write_bytecode = writes_bytecode
-    for name, flow in d.flows.items():
-        if flow.function is not None and not callable(getattr(module, flow.function, None)):
+    named = [(f'[flows."{n}"]', f.function) for n, f in d.flows.items()]
+    named += [(f"[outputs.indicators.{n}]", i.function) for n, i in d.outputs.indicators.items()]
+    named += [(f"[outputs.tables.{n}]", t.function) for n, t in d.outputs.tables.items()]
+    named += [(f"[outputs.figures.{n}]", f.function) for n, f in d.outputs.figures.items()]
+    for key, function in named:
+        if function is not None and not callable(getattr(module, function, None)):
             raise ConfigError(
-                f'{d.path}: [flows."{name}"] function: {file.name} defines no function '
-                f"{flow.function!r}"
+                f"{d.path}: {key} function: {file.name} defines no function {function!r}"
             )
     return module
 
@@ -191,6 +323,7 @@ def build_model(d: ModelDefinition, scenario: str = "baseline") -> Built:
     data = read_data(d, spec, sources)
     module = load_module(d)
     state = _State(d, scenario, data, tracked_params, values, module)
+    state.param_provenance = parameter_provenance(d, spec)
     for name in nx.topological_sort(flow_dependencies(d)):
         state.compute(name)
     _check_splits(d, state)
@@ -207,7 +340,11 @@ def build_model(d: ModelDefinition, scenario: str = "baseline") -> Built:
         stocks=MappingProxyType(dict(state.stocks)),
         data=MappingProxyType(data),
         parameters=MappingProxyType(values),
-        parameter_grades=MappingProxyType(tracked_params),
+        parameter_grades=MappingProxyType(
+            {n: tracked_params.get(n) or state.param_provenance[n] for n in d.parameters}
+        ),
+        stock_models=MappingProxyType(dict(state.stock_models)),
+        module=module,
     )
 
 
@@ -228,6 +365,8 @@ class _State:
         self.flows: dict[str, Tracked] = {}
         self.stocks: dict[str, xr.Dataset] = {}
         self.stock_tracked: dict[str, Tracked] = {}
+        self.stock_models: dict[str, StockModel] = {}
+        self.param_provenance: Mapping[str, Tracked] = {}
         self.stock_of = {s.outflow: pid for pid, s in d.stocks.items()}
 
     def key(self, flow: str) -> str:
@@ -362,19 +501,33 @@ class _State:
     def _need(self, name: str) -> Tracked:
         if name in self.flows:
             return self.flows[name]
-        return self.data[name] if name in self.data else self.params[name]
+        if name in self.data:
+            return self.data[name]
+        return self.params.get(name) or self.param_provenance[name]  # a label: grade only
 
     def _stock_outflow(self, name: str) -> Tracked:
         pid = self.stock_of[name]
         stock: StockSpec = self.d.stocks[pid]
         inflow = self.total_inflow(pid)
-        lifetime, life_grades = self._lifetime(pid, stock.lifetime)
-        ds = inflow_driven(
-            inflow.value.transpose("time", ...).assign_attrs(units=inflow.units),
-            lifetime,
+        _, life_grades = self._lifetime(pid, stock.lifetime)
+        ages = {
+            flow: self._entry_age(pid, age, life_grades) for flow, age in stock.entry_age.items()
+        }
+        model = StockModel(
+            process=pid,
+            years=tuple(int(y) for y in self.d.coords["time"]),
             inflow_at=stock.inflow_at,
-            by_cohort=False,
+            entry_age=MappingProxyType(ages),
+            lifetime_over=lambda years: self._lifetime(pid, stock.lifetime, years)[0],
         )
+        self.stock_models[pid] = model
+        inflows = [f for f in self.d.flows if f.endswith(_ARROW + pid)]
+        common = inflow.value.dims
+        ds = model.run(
+            {f: self.flows[f].summed_to(common).value for f in inflows}, by_cohort=stock.by_cohort
+        )
+        for var in ds.data_vars.values():
+            var.attrs["units"] = inflow.units
         self.stocks[pid] = ds
         accumulated = inflow.over_time()
         for grade in life_grades:  # grade and source id of the lifetime parameters too
@@ -384,11 +537,35 @@ class _State:
         factor = conversion_factor(inflow.units, spec.units, where=self.key(name))
         return Tracked(ds["outflow"] * factor, spec.units, accumulated.rank, accumulated.source)
 
-    def _lifetime(self, pid: str, spec: LifetimeSpec) -> tuple[Lifetime, list[Tracked]]:
+    def _entry_age(self, pid: str, age: int | str, grades: list[Tracked]) -> int:
+        """Return an entry age in whole years; a parameter's grade joins the stock's."""
+        if not isinstance(age, str):
+            return int(age)
+        where = f"{self.d.path}: [stocks.{pid}] entry_age"
+        value = self.values[age]
+        years = float(value) * conversion_factor(self.params[age].units or "yr", "yr", where=where)
+        bounds = self.d.parameters[age].bounds
+        low, high = bounds if bounds is not None else (0.0, np.inf)
+        if years != round(years) or not max(low, 0.0) <= years <= high:
+            span = f" between {max(low, 0.0):g} and {high:g}" if bounds else ", 0 or more"
+            raise ConfigError(
+                f"{where}: parameter {age} = {value!r} (scenario {self.scenario!r}) must be a "
+                f"whole number of years{span}"
+            )
+        grades.append(self.params[age])
+        return int(round(years))
+
+    def _lifetime(
+        self, pid: str, spec: LifetimeSpec, years: np.ndarray | None = None
+    ) -> tuple[Lifetime, list[Tracked]]:
+        """Return the lifetime (factors over ``years``, default the model's) and its grades.
+
+        A factor of 1 changes nothing and adds no grade, nor does the year it starts from.
+        """
         where = f"{self.d.path}: [stocks.{pid}] lifetime"
         grades: list[Tracked] = []
 
-        def number(value: float | int | str | None, key: str) -> float:
+        def number(value: float | int | str | None, key: str, graded: bool = True) -> float:
             if isinstance(value, str):
                 if value not in self.params:
                     raise ConfigError(f"{where}.{key}: {value!r} is not a numeric parameter")
@@ -396,23 +573,23 @@ class _State:
                 units = self.params[value].units
                 if not is_dimensionless(units, where=f"{where}.{key}"):  # a time: in years
                     number *= conversion_factor(units, "yr", where=f"{where}.{key}")
-                if not (key.endswith("_factor") and number == 1.0):
+                if graded and not (key.endswith("_factor") and number == 1.0):
                     grades.append(self.params[value])  # a factor of 1 changes nothing
                 return number
             return float(value)  # type: ignore[arg-type]  # checked: not None here
 
         params = {k: number(v, k) for k, v in spec.parameters.items()}
-        years = np.asarray(self.d.coords["time"])
+        years = np.asarray(self.d.coords["time"]) if years is None else np.asarray(years)
         kwargs: dict[str, Any] = {}
         if spec.cohort_factor is not None:
             factor = number(spec.cohort_factor, "cohort_factor")
-            start = number(spec.cohort_factor_from, "cohort_factor_from")
+            start = number(spec.cohort_factor_from, "cohort_factor_from", factor != 1.0)
             kwargs["factor_by_cohort"] = xr.DataArray(
                 np.where(years >= start, factor, 1.0), coords={"cohort": years}, dims="cohort"
             )
         if spec.year_factor is not None:
             factor = number(spec.year_factor, "year_factor")
-            start = number(spec.year_factor_from, "year_factor_from")
+            start = number(spec.year_factor_from, "year_factor_from", factor != 1.0)
             kwargs["factor_by_year"] = xr.DataArray(
                 np.where(years >= start, factor, 1.0), coords={"time": years}, dims="time"
             )
@@ -516,9 +693,24 @@ def _assemble(d: ModelDefinition, scenario: str, sources: pd.DataFrame, state: _
             grade=tracked.grades(),
             attrs=attrs,
         )
+    changes: dict[str, list[Tracked]] = {}
     for pid, process in d.processes.items():
         if process.kind == "stock":
-            _add_stock(system, pid, state)
+            change = _add_stock(system, pid, state)
+            code = d.stocks[pid].change_jrc_code if pid in d.stocks else None
+            if code:
+                changes.setdefault(code, []).append(change)
+    for code, parts in changes.items():  # the net addition to stock as a JRC variable
+        common = set.intersection(*(set(p.value.dims) for p in parts))
+        total = functools.reduce(lambda a, b: a.plus(b), (p.summed_to(common) for p in parts))
+        system.add_parameter(
+            f"net addition to stock ({code})",
+            total.value,
+            units=total.units,
+            source_id=total.sources(),
+            grade=total.grades(),
+            attrs={"jrc_code": code},
+        )
     for name, param in state.params.items():
         system.add_parameter(
             name,
@@ -530,24 +722,35 @@ def _assemble(d: ModelDefinition, scenario: str, sources: pd.DataFrame, state: _
     return system
 
 
-def _add_stock(system: System, pid: str, state: _State) -> None:
-    """Add the stock of a stock process: from its stock model, or accumulated inflow."""
+def _add_stock(system: System, pid: str, state: _State) -> Tracked:
+    """Add the stock of a stock process (its stock model, or accumulated inflow).
+
+    Returns the stock change with its provenance.
+    """
     inflow = state.total_inflow(pid)
+    spec = state.d.stocks.get(pid)
+    extra: dict[str, xr.DataArray] = {}
     if pid in state.stocks:
         ds = state.stocks[pid]
         tracked = state.stock_tracked[pid]
         level, change = ds["stock"], ds["stock_change"]
+        if "stock_by_cohort" in ds:
+            extra["stock_by_cohort"] = ds["stock_by_cohort"]
     else:
         tracked = inflow.over_time()
         change = inflow.value
         level = change.cumsum("time")
+    dims = tracked.value.dims
     system.add_stock(
         pid,
-        level.transpose(*tracked.value.dims),
-        stock_change=change.transpose(*tracked.value.dims),
+        level.transpose(*dims),
+        stock_change=change.transpose(*dims),
         units=inflow.units,
         source_id=tracked.sources(),
         grade=tracked.grades(),
         change_source_id=tracked.sources(),
         change_grade=tracked.grades(),
+        extra=extra or None,
+        attrs={"jrc_code": spec.jrc_code} if spec is not None and spec.jrc_code else None,
     )
+    return Tracked(change.transpose(*dims), inflow.units, tracked.rank, tracked.source)

@@ -4,6 +4,11 @@ Run by :func:`msa.model.definition.load_definition` after the schema: every flow
 declared processes, every name used is declared (a parameter used as a number holds one), every
 flow is computed exactly once, stocks and their outflows fit together, scenario overrides fit
 the type and bounds of their parameters, and no flow depends on itself except through a stock.
+Tables: a row filter names a column that is no dim and a label or a string parameter; a table
+with dims of its own is used by functions only. Stocks: an inflow entering used enters the
+stock, its age a number or a numeric parameter. Outputs: Sankeys of the System or a known
+view, indicators and labelled headline numbers naming declared items, dims and labels, output
+functions with a module.
 Each problem is one :class:`msa.ConfigError` naming the file and the key.
 """
 
@@ -18,7 +23,7 @@ from msa.errors import ConfigError
 from msa.model.units import registry
 
 if TYPE_CHECKING:
-    from msa.model.definition import FlowSpec, ModelDefinition, StockSpec
+    from msa.model.definition import DataSpec, FlowSpec, HeadlineSpec, ModelDefinition, StockSpec
 
 __all__ = ["check_definition", "flow_dependencies", "names_in"]
 
@@ -97,9 +102,19 @@ def _check_dims_and_data(d: ModelDefinition) -> None:
     """Every data table names declared dims and parseable units; its file exists."""
     for name, spec in d.data.items():
         key = f"[data.{name}]"
+        for dim in spec.own_dims:
+            if dim not in spec.dims:
+                raise _fail(d, f"{key} own_dims", f"{dim!r} is not one of its dims")
+            if dim in d.coords:
+                raise _fail(d, f"{key} own_dims", f"{dim!r} is a dim of the model, not its own")
         for dim in spec.dims:
-            if dim not in d.coords:
-                raise _fail(d, f"{key} dims", f"unknown dim {dim!r}; declared: {list(d.coords)}")
+            if dim not in d.coords and dim not in spec.own_dims:
+                raise _fail(
+                    d,
+                    f"{key} dims",
+                    f"unknown dim {dim!r}; declared: {list(d.coords)} (or list it in own_dims)",
+                )
+        _check_where(d, key, spec)
         if spec.sums_to_one is not None and spec.sums_to_one not in spec.dims:
             raise _fail(d, f"{key} sums_to_one", f"{spec.sums_to_one!r} is not one of its dims")
         if spec.interpolate == "linear" and "time" not in spec.dims:
@@ -109,6 +124,26 @@ def _check_dims_and_data(d: ModelDefinition) -> None:
         _check_units(d, f"{key} units", spec.units)
     for name, param in d.parameters.items():
         _check_units(d, f"[parameters] {name} units", param.units)
+
+
+def _check_where(d: ModelDefinition, key: str, spec: DataSpec) -> None:
+    """Check a row filter: a column that is not a dim, and a label or a string parameter."""
+    for column, label in spec.where.items():
+        if column in spec.dims or column in ("year", "value", "units", "source_id", "grade"):
+            raise _fail(d, f"{key} where", f"{column!r} is a dim or value column, not a filter")
+        if isinstance(label, str):
+            continue
+        param = d.parameters.get(label.parameter)
+        if param is None:
+            raise _fail(
+                d, f"{key} where.{column}", f"{label.parameter!r} is not a declared parameter"
+            )
+        if not isinstance(param.value, str):
+            raise _fail(
+                d,
+                f"{key} where.{column}",
+                f"parameter {label.parameter!r} must hold a label (got {param.value!r})",
+            )
 
 
 def _check_units(d: ModelDefinition, key: str, units: str) -> None:
@@ -233,6 +268,21 @@ def _check_stock(d: ModelDefinition, pid: str, stock: StockSpec) -> None:
             _check_numeric_parameter(d, f"{key} lifetime.{param}", value)
     if not any(f.endswith(_ARROW + pid) for f in d.flows):
         raise _fail(d, key, f"no flow enters stock {pid!r}")
+    _check_entry_ages(d, pid, stock)
+
+
+def _check_entry_ages(d: ModelDefinition, pid: str, stock: StockSpec) -> None:
+    """Each inflow entering used is a flow into the stock; its age a number or parameter."""
+    key = f"[stocks.{pid}]"
+    for flow, age in stock.entry_age.items():
+        if not flow.endswith(_ARROW + pid) or flow not in d.flows:
+            raise _fail(d, f"{key} entry_age", f"{flow!r} is not a declared flow into {pid!r}")
+        if isinstance(age, str):
+            if age not in d.parameters:
+                raise _fail(d, f"{key} entry_age", f"{age!r} is not a declared parameter")
+            _check_numeric_parameter(d, f"{key} entry_age", age)
+        elif age < 0:
+            raise _fail(d, f"{key} entry_age", f"an age is 0 or more years (got {age})")
 
 
 def _check_flow_names(d: ModelDefinition, name: str, flow: FlowSpec) -> None:
@@ -244,10 +294,12 @@ def _check_flow_names(d: ModelDefinition, name: str, flow: FlowSpec) -> None:
             if not _is_number(term) and term not in known:
                 raise _fail(d, f"{key} value", f"{term!r} is not a declared table or parameter")
             _check_numeric_parameter(d, f"{key} value", term)
+            _check_model_dims(d, f"{key} value", term)
     if isinstance(flow.share, str):
         if flow.share not in known:
             raise _fail(d, f"{key} share", f"{flow.share!r} is not a declared table or parameter")
         _check_numeric_parameter(d, f"{key} share", flow.share)
+        _check_model_dims(d, f"{key} share", flow.share)
     if flow.of is not None and flow.of not in d.flows:
         raise _fail(d, f"{key} of", f"{flow.of!r} is not a declared flow")
     source, _ = d.ends(name)
@@ -263,34 +315,103 @@ def _check_flow_names(d: ModelDefinition, name: str, flow: FlowSpec) -> None:
         _check_function(d, key, flow)
 
 
+def _check_model_dims(d: ModelDefinition, key: str, name: str) -> None:
+    """Refuse a table with dims of its own in a value or share: only functions can use it."""
+    table = d.data.get(name)
+    if table is not None and table.own_dims:
+        raise _fail(
+            d,
+            key,
+            f"table {name!r} has dims of its own {list(table.own_dims)}; only a function can "
+            "use it",
+        )
+
+
 def _check_function(d: ModelDefinition, key: str, flow: FlowSpec) -> None:
     """Check that a function flow has a module and that everything it needs is declared."""
-    if d.info.module is None:
-        raise _fail(d, f"{key} function", "names a function but [model] declares no module")
+    _need_module(d, f"{key} function")
     for need in flow.needs:
         if need not in d.data and need not in d.parameters and need not in d.flows:
             raise _fail(d, f"{key} needs", f"{need!r} is not a declared table, parameter or flow")
 
 
+#: The views ``[outputs] sankeys`` may name besides ``"system"`` (see :mod:`msa.jrc_msa.views`).
+SANKEY_VIEWS = ("jrc", "icer_national", "pga")
+#: The tables every declared model writes: ``[outputs.tables]`` must not reuse their names.
+STANDARD_TABLES = ("flows", "stocks", "indicator_series")
+
+
 def _check_outputs(d: ModelDefinition) -> None:
+    out = d.outputs
     years = d.coords["time"]
-    for year in d.outputs.sankey_years:
+    for year in out.sankey_years:
         if year not in years:
             raise _fail(d, "[outputs] sankey_years", f"{year} is outside {years[0]}-{years[-1]}")
-    if d.outputs.targets is not None and not (d.folder / d.outputs.targets).is_file():
-        raise _fail(d, "[outputs] targets", f"{d.outputs.targets!r} not found in {d.folder}")
+    for kind in out.sankeys:
+        if kind != "system" and kind not in SANKEY_VIEWS:
+            raise _fail(
+                d, "[outputs] sankeys", f"{kind!r} is not 'system' nor a view {list(SANKEY_VIEWS)}"
+            )
+    if out.targets is not None and not (d.folder / out.targets).is_file():
+        raise _fail(d, "[outputs] targets", f"{out.targets!r} not found in {d.folder}")
+    _check_indicators(d)
+    for section, specs in (("tables", out.tables), ("figures", out.figures)):
+        for name in specs:
+            _need_module(d, f"[outputs.{section}.{name}] function")
+    for name in out.tables:
+        if name in STANDARD_TABLES or name.endswith(("_links", "_out_of_scope")):
+            raise _fail(d, f"[outputs.tables.{name}]", "a standard table has this name")
+    for item in out.headline:
+        if isinstance(item, str):
+            _check_item(d, "[outputs] headline", item)
+        else:
+            _check_headline(d, item)
+
+
+def _check_indicators(d: ModelDefinition) -> None:
     for name, indicator in d.outputs.indicators.items():
         key = f"[outputs.indicators.{name}]"
-        for item in (*indicator.numerator, *indicator.denominator):
-            if item not in d.flows and not _is_stock_item(d, item):
-                raise _fail(d, key, f"{item!r} is neither a flow nor 'stock <process>'")
+        for item in (*(indicator.numerator or ()), *(indicator.denominator or ())):
+            _check_item(d, key, item)
         if indicator.by is not None and indicator.by not in d.coords:
             raise _fail(d, f"{key} by", f"unknown dim {indicator.by!r}")
-    for item in d.outputs.headline:
-        if item not in d.flows and not _is_stock_item(d, item):
-            raise _fail(
-                d, "[outputs] headline", f"{item!r} is neither a flow nor 'stock <process>'"
-            )
+        if indicator.function is not None:
+            _need_module(d, f"{key} function")
+
+
+def _check_item(d: ModelDefinition, key: str, item: str) -> None:
+    if item not in d.flows and not _is_stock_item(d, item):
+        raise _fail(d, key, f"{item!r} is neither a flow nor 'stock <process>'")
+
+
+def _need_module(d: ModelDefinition, key: str) -> None:
+    if d.info.module is None:
+        raise _fail(d, key, "names a function but [model] declares no module")
+
+
+def _check_headline(d: ModelDefinition, item: HeadlineSpec) -> None:
+    """Check that a labelled headline number names declared items, dims, labels and years."""
+    key = f"[outputs] headline {item.label!r}"
+    years = d.coords["time"]
+    for year in (item.year, *(item.years or ())):
+        if year is not None and year not in years:
+            raise _fail(d, key, f"year {year} is outside {years[0]}-{years[-1]}")
+    if item.sum is not None:
+        for name in item.sum:
+            _check_item(d, key, name)
+        for dim, label in item.where.items():
+            if dim not in d.coords or dim == "time":
+                raise _fail(d, f"{key} where", f"{dim!r} is not a dim (other than time)")
+            if str(label) not in d.coords[dim]:
+                raise _fail(d, f"{key} where", f"{label!r} is not a {dim} of the model")
+    if item.indicator is not None:
+        indicator = d.outputs.indicators.get(item.indicator)
+        if indicator is None:
+            raise _fail(d, f"{key} indicator", f"{item.indicator!r} is not a declared indicator")
+        if set(item.where) - {indicator.by}:
+            raise _fail(d, f"{key} where", f"indicator {item.indicator!r} is by {indicator.by}")
+    if item.table is not None and item.table not in d.outputs.tables:
+        raise _fail(d, f"{key} table", f"{item.table!r} is not in [outputs.tables]")
 
 
 def _is_stock_item(d: ModelDefinition, item: str) -> bool:

@@ -16,7 +16,9 @@ The sections (every key is documented in docs/model_definition.md):
     A table: ``file``, ``dims`` (its dim columns; ``time`` is read from a ``year`` column),
     ``units`` (rows in other convertible units are converted), ``interpolate`` (``"linear"``
     fills the years between given ones and holds the end values), ``sums_to_one`` (a dim over
-    which the values are shares that add to 1).
+    which the values are shares that add to 1), ``where`` (keep the rows whose column holds a
+    label or a string parameter's value), ``own_dims`` (dims of the table only, labelled by
+    it, for functions).
 ``[parameters]``
     ``name = { value, units, source_id, grade, clo_grade, note, bounds, uncertainty }``.
 ``[processes.<id>]``
@@ -31,10 +33,13 @@ The sections (every key is documented in docs/model_definition.md):
     declared in ``[stocks]``.
 ``[stocks.<process>]``
     ``lifetime = { distribution, <parameter> = name or number ... }``, ``outflow`` (the flow
-    that carries what leaves the stock), ``inflow_at``.
+    that carries what leaves the stock), ``inflow_at``, ``entry_age`` (inflows that enter used,
+    as survivors of an older cohort), ``by_cohort``, ``jrc_code`` and ``change_jrc_code``.
 ``[outputs]``
-    ``sankey_years``, ``indicators`` (ratios of flows), ``targets`` (a CSV file of policy
-    targets on those indicators), ``headline`` (flows and stocks to report).
+    ``sankey_years``, ``sankeys`` (the System's and views' Sankeys), ``indicators`` (ratios of
+    flows, or functions), ``targets`` (a CSV file of policy targets on those indicators),
+    ``headline`` (flows and stocks to report, and labelled numbers), ``tables`` and
+    ``figures`` made by functions, ``report_figures``, ``notes``.
 ``[scenarios.<name>]``
     ``description``, ``set`` (parameter overrides), ``data`` (table files replaced).
 """
@@ -67,9 +72,12 @@ __all__ = [
     "BASELINE",
     "DataSpec",
     "FlowSpec",
+    "FunctionOutput",
+    "HeadlineSpec",
     "IndicatorSpec",
     "LifetimeSpec",
     "ModelDefinition",
+    "ParameterRef",
     "ParameterSpec",
     "ProcessSpec",
     "ScenarioSpec",
@@ -131,8 +139,19 @@ class ModelInfo(_Spec):
     description: str = ""
 
 
+class ParameterRef(_Spec):
+    """``{ parameter = "name" }``: the value of a (string) parameter, scenario overrides applied."""
+
+    parameter: str = Field(min_length=1)
+
+
 class DataSpec(_Spec):
-    """``[data.<name>]``: a table of values with its dims, units and filling rule."""
+    """``[data.<name>]``: a table of values with its dims, units and filling rule.
+
+    ``where`` keeps only the rows whose column holds a label (``{ flow = "new" }``) or the value
+    of a parameter (``{ scenario = { parameter = "chemistry_scenario" } }``); ``own_dims`` are
+    dims of this table only, not of the model, labelled by the table itself (for functions).
+    """
 
     file: str = Field(min_length=1)
     dims: tuple[str, ...] = ()
@@ -140,6 +159,8 @@ class DataSpec(_Spec):
     interpolate: Literal["none", "linear"] = "none"
     sums_to_one: str | None = None
     nonnegative: StrictBool = True
+    where: dict[str, str | ParameterRef] = Field(default_factory=dict)
+    own_dims: tuple[str, ...] = ()
 
 
 class ParameterSpec(_Spec):
@@ -273,35 +294,105 @@ class LifetimeSpec(_Spec):
 
 
 class StockSpec(_Spec):
-    """``[stocks.<process>]``: the lifetime of what enters the stock and where it leaves to."""
+    """``[stocks.<process>]``: the lifetime of what enters the stock and where it leaves to.
+
+    ``entry_age`` names inflows that enter already used, a whole number of years old (a number
+    or a parameter): survivors of the cohort that entered that many years before.
+    ``by_cohort`` keeps the stock by cohort in the System; ``jrc_code`` tags the stock level and
+    ``change_jrc_code`` its net addition (stocks sharing a code are added up).
+    """
 
     lifetime: LifetimeSpec
     outflow: str
     inflow_at: Literal["start", "middle", "end"] = "middle"
+    entry_age: dict[str, _NameOrYear] = Field(default_factory=dict)
+    by_cohort: StrictBool = False
+    jrc_code: str | None = None
+    change_jrc_code: str | None = None
 
 
 class IndicatorSpec(_Spec):
     """``[outputs.indicators.<name>]``: a ratio of sums of flows (and stocks), per year.
 
-    ``by`` keeps one dim (e.g. ``material``) so a target can name one of its labels.
+    Or ``function``: a function of ``model.py`` that receives the built model and returns the
+    indicator as a DataArray over ``time`` and/or the ``by`` dim (a missing dim: the same for
+    every year or label; labels of ``by`` may be left out). ``by`` keeps one dim (e.g.
+    ``material``) so a target can name one of its labels.
     ``denominator_mean_of_previous = N`` divides by the mean of the denominator over the N
     years before (the WEEE collection rate on the average put on the market in the three
     preceding years); NaN in the first N years.
     """
 
-    numerator: tuple[str, ...] = Field(min_length=1)
-    denominator: tuple[str, ...] = Field(min_length=1)
+    numerator: tuple[str, ...] | None = Field(default=None, min_length=1)
+    denominator: tuple[str, ...] | None = Field(default=None, min_length=1)
+    function: str | None = None
     by: str | None = None
     denominator_mean_of_previous: int | None = Field(default=None, ge=1)
 
+    @model_validator(mode="after")
+    def _ratio_or_function(self) -> IndicatorSpec:
+        ratio = self.numerator is not None or self.denominator is not None
+        if self.function is not None:
+            if ratio or self.denominator_mean_of_previous is not None:
+                raise ValueError("give numerator and denominator, or function, not both")
+        elif self.numerator is None or self.denominator is None:
+            raise ValueError("give numerator and denominator (or a function)")
+        return self
+
+
+class HeadlineSpec(_Spec):
+    """One labelled headline number: a sum of items, an indicator, or a cell of a table.
+
+    ``sum`` adds flows and ``"stock <process>"`` items in ``year`` (or over ``years = [first,
+    last]``, both included); ``indicator`` takes an indicator in ``year``; ``table`` with
+    ``column`` sums a column of an output table over the rows of ``year`` (its ``time``
+    column). ``where`` keeps one label of a dim (or of a table column): ``{ material = "Li" }``.
+    """
+
+    label: str = Field(min_length=1)
+    sum: tuple[str, ...] | None = Field(default=None, min_length=1)
+    indicator: str | None = None
+    table: str | None = None
+    column: str | None = None
+    year: StrictInt | None = None
+    years: tuple[StrictInt, StrictInt] | None = None
+    where: dict[str, str | StrictInt] = Field(default_factory=dict)
+    units: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> HeadlineSpec:
+        kinds = [k for k in ("sum", "indicator", "table") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"give one of sum, indicator, table (got {kinds})")
+        if (self.table is None) != (self.column is None):
+            raise ValueError("'table' and 'column' go together")
+        if (self.year is None) == (self.years is None):
+            raise ValueError("give year or years = [first, last]")
+        if self.years is not None and self.sum is None:
+            raise ValueError("'years' sums flows and stocks only; give 'year'")
+        if self.years is not None and self.years[0] > self.years[1]:
+            raise ValueError(f"years {list(self.years)} must be [first, last]")
+        return self
+
+
+class FunctionOutput(_Spec):
+    """``[outputs.tables.<name>]`` or ``[outputs.figures.<name>]``: made by a function."""
+
+    function: str = Field(min_length=1)
+
 
 class OutputsSpec(_Spec):
-    """``[outputs]``: Sankey years, indicators, policy targets and headline numbers."""
+    """``[outputs]``: Sankeys, indicators, policy targets, headline numbers, extra outputs."""
 
     sankey_years: tuple[StrictInt, ...] = ()
+    sankeys: tuple[str, ...] = ("system",)
     targets: str | None = None
-    headline: tuple[str, ...] = ()
+    headline: tuple[str | HeadlineSpec, ...] = ()
     indicators: dict[str, IndicatorSpec] = Field(default_factory=dict)
+    tables: dict[str, FunctionOutput] = Field(default_factory=dict)
+    figures: dict[str, FunctionOutput] = Field(default_factory=dict)
+    report_figures: tuple[str, ...] | None = None
+    notes: tuple[str, ...] = ()
 
 
 class ScenarioSpec(_Spec):

@@ -10,6 +10,12 @@ add to 1. Rows in other but convertible units are converted (``Wh/vehicle`` to
 interpolated and the years before the first and after the last hold the end value; a filled
 cell is graded no better than B (the JRC grade for consistent inter- and extrapolation) and no
 better than the cells it was filled from.
+
+``where`` keeps only the rows whose (non-dim) column holds a label; a label given as
+``{ parameter = "name" }`` is that string parameter's value in the scenario, and the table then
+rests on the parameter's grade and source id. A dim in ``own_dims`` is the table's own (not the
+model's): its labels are read from the table, and the table may leave combinations out (NaN,
+no grade).
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from msa.model.tracked import Tracked, rank_of_grade
 from msa.model.units import conversion_factor
 from msa.system.provenance import GRADES, make_sources
 
-__all__ = ["read_data", "read_parameters", "read_sources"]
+__all__ = ["parameter_provenance", "read_data", "read_parameters", "read_sources", "read_table"]
 
 _VALUE_COLUMNS = ("value", "units", "source_id", "grade")
 _B = GRADES.index("B")
@@ -57,6 +63,21 @@ def _read_csv(path: Path) -> pd.DataFrame:
         )
     frame.columns = [c.strip() for c in frame.columns]
     return frame
+
+
+def parameter_provenance(d: ModelDefinition, scenario: ScenarioSpec) -> dict[str, Tracked]:
+    """Return the grade and source id of every parameter, numbers or not (value NaN).
+
+    What a function flow that ``needs`` a label or a list of labels, and a table selected by a
+    parameter (``where``), rest on; a scenario override carries the scenario's grade.
+    """
+    out = {}
+    for name, spec in d.parameters.items():
+        grade, source = spec.grade, spec.source_id
+        if name in scenario.set:
+            grade, source = scenario.grade, scenario.source_id or spec.source_id
+        out[name] = Tracked.scalar(np.nan, spec.units, grade, source)
+    return out
 
 
 def read_parameters(
@@ -103,12 +124,37 @@ def _check_override(d: ModelDefinition, name: str, spec: ParameterSpec, value: o
 def read_data(
     d: ModelDefinition, scenario: ScenarioSpec, sources: pd.DataFrame
 ) -> dict[str, Tracked]:
-    """Read every declared table (a scenario may swap a table's file) into tracked values."""
+    """Read every declared table (a scenario may swap a table's file) into tracked values.
+
+    A table whose rows are selected by a parameter (``where = { column = { parameter = ...
+    } }``) takes the parameter's value in the scenario and rests on its grade and source id.
+    """
     out = {}
+    provenance = parameter_provenance(d, scenario)
     for name, spec in d.data.items():
         path = d.folder / scenario.data.get(name, spec.file)
-        out[name] = read_table(path, spec, d.coords, sources, name=name)
+        where: dict[str, str] = {}
+        chosen: list[Tracked] = []
+        for column, label in spec.where.items():
+            if isinstance(label, str):
+                where[column] = label
+            else:
+                param = label.parameter
+                where[column] = str(scenario.set.get(param, d.parameters[param].value))
+                chosen.append(provenance[param])
+        table = read_table(path, spec, d.coords, sources, name=name, where=where)
+        for param_tracked in chosen:
+            table = _rests_on(table, param_tracked)
+        out[name] = table
     return out
+
+
+def _rests_on(table: Tracked, other: Tracked) -> Tracked:
+    """Join ``other``'s provenance to the table's; a cell without a value stays ungraded."""
+    joined = table.rests_on(other)
+    given = table.value.notnull()
+    rank = joined.rank.where(given, -1).astype(np.int8)
+    return Tracked(joined.value, joined.units, rank, joined.source.where(given, ""))
 
 
 def read_table(
@@ -118,16 +164,37 @@ def read_table(
     sources: pd.DataFrame,
     *,
     name: str,
+    where: Mapping[str, str] | None = None,
 ) -> Tracked:
-    """Read one table into a :class:`Tracked` over its declared dims (see module docstring)."""
+    """Read one table into a :class:`Tracked` over its declared dims (see module docstring).
+
+    ``where`` keeps only the rows whose column holds the label (``{"flow": "new"}``); the
+    rows keep their line numbers in messages. An own dim of the table (``own_dims``) takes
+    its labels from the table, in the order they first appear.
+    """
     frame = _read_csv(path)
     columns = [("year" if d == "time" and "year" in frame.columns else d) for d in spec.dims]
-    missing = [c for c in (*columns, *_VALUE_COLUMNS) if c not in frame.columns]
+    where = dict(where or {})
+    missing = [c for c in (*columns, *where, *_VALUE_COLUMNS) if c not in frame.columns]
     if missing:
         raise DataError(f"{path}: missing column(s) {missing} (table {name!r})")
     if frame.empty:
         raise DataError(f"{path}: no rows (table {name!r})")
     lines = np.arange(2, len(frame) + 2)
+    if where:
+        keep = np.ones(len(frame), dtype=bool)
+        for column, label in where.items():
+            cells = frame[column].str.strip()
+            if not (cells == label).any():
+                raise DataError(
+                    f"{path}: no row has {column} = {label!r} (table {name!r}); the column "
+                    f"holds {sorted(set(cells))}"
+                )
+            keep &= (cells == label).to_numpy()
+        frame, lines = frame[keep].reset_index(drop=True), lines[keep]
+    coords = dict(coords)
+    for dim in spec.own_dims:
+        coords[dim] = tuple(dict.fromkeys(frame[dim].str.strip()))
     labels = {
         dim: _labels(path, frame, col, dim, coords[dim], lines)
         for dim, col in zip(spec.dims, columns, strict=True)
@@ -193,8 +260,8 @@ def _values(path: Path, frame: pd.DataFrame, spec: DataSpec, lines: np.ndarray) 
     if spec.nonnegative and (numbers < 0).any():
         i = int(np.flatnonzero(numbers < 0)[0])
         raise DataError(
-            f"{path}: row {lines[i]}, column 'value': negative value {numbers[i]!r}; this table "
-            "takes values >= 0 (nonnegative = false allows negative ones)"
+            f"{path}: row {lines[i]}, column 'value': negative value {plain(numbers[i])!r}; "
+            "this table takes values >= 0 (nonnegative = false allows negative ones)"
         )
     return numbers
 
@@ -268,7 +335,8 @@ def _assemble(
     )
     if spec.interpolate == "linear":
         tracked = _interpolate(path, tracked)
-    _complete(path, tracked)
+    if not spec.own_dims:  # a table with dims of its own may leave combinations out
+        _complete(path, tracked)
     if spec.sums_to_one is not None:
         _sums_to_one(path, tracked, spec.sums_to_one)
     return tracked

@@ -5,17 +5,34 @@
 declared model:
 
 - tables ``flows`` (every flow by year and dim, with grade and source id), ``stocks`` (every
-  stock and its net addition), ``indicator_series`` (each declared indicator by year);
+  stock and its net addition), ``indicator_series`` (each declared indicator by year:
+  ``indicator, material, time, value``; ``material`` holds the ``by`` label, or ``all``, as
+  in the targets table); for each view of ``[outputs] sankeys``, ``<view>_links`` (the links
+  drawn, with what the view leaves out of each node) and ``<view>_out_of_scope``; and the
+  tables of ``[outputs.tables.<name>]``, each made by a ``model.py`` function of the built
+  model;
 - ``indicators``: the policy targets of ``[outputs] targets`` evaluated (met, margin, first
-  year met) on the declared indicators;
-- ``headline``: the ``[outputs] headline`` flows and stocks in the Sankey years;
+  year met) on the declared indicators (ratios of flows, or ``model.py`` functions);
+- ``headline``: the ``[outputs] headline`` flows and stocks in the Sankey years, and the
+  labelled numbers (a sum of flows and stocks in a year or over years, an indicator in a year,
+  a column of an output table);
 - ``quality``: the grades of every input table and parameter, and of every computed flow and
   stock (a computed value is never graded better than what it rests on);
-- figures: the System's Sankey for each Sankey year at one scale, stocks and flows over time.
+- figures: for each Sankey year at one scale, the System's Sankey (``"system"`` in
+  ``[outputs] sankeys``, the default) and each view's (:func:`msa.pga` and the other views,
+  from the flows' ``jrc_code``; what the view leaves out of a node is drawn to and from *Not
+  in this view*, :func:`msa.scope_gaps`); stocks and flows over time; and the figures of
+  ``[outputs.figures.<name>]``, made by ``model.py`` functions.
+
+A function named by ``[outputs]`` receives the :class:`~msa.model.build.Built` model (its
+``system``, ``flows``, ``stocks``, ``data``, ``parameters``, ``stock_models`` and
+``definition``) and returns a DataFrame (a table), a figure (plotly or matplotlib) or a
+DataArray (an indicator).
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -24,6 +41,7 @@ import xarray as xr
 
 from msa.errors import ConfigError, DataError
 from msa.model.build import Built
+from msa.model.definition import HeadlineSpec
 from msa.model.report import RESULT_COLUMNS, evaluate_targets, grade_summary
 from msa.model.result import ModelResult
 
@@ -44,28 +62,67 @@ def model_result(built: Built, *, figures: bool = True) -> ModelResult:
     """
     d = built.definition
     series = indicator_series(built)
+    tables = {
+        "flows": _flows_table(built),
+        "stocks": _stocks_table(built),
+        "indicator_series": _series_table(series),
+    }
+    drawn: dict[str, Any] = {}
+    for view in (v for v in d.outputs.sankeys if v != "system"):
+        view_figures, links, outside = _view_sankeys(built, view, draw=figures)
+        drawn.update(view_figures)
+        tables[f"{view}_links"], tables[f"{view}_out_of_scope"] = links, outside
+    for name, spec in d.outputs.tables.items():
+        tables[name] = _call(built, f"[outputs.tables.{name}]", spec.function, pd.DataFrame)
+    if figures:
+        drawn = {**_figures(built), **drawn}
+        for name, spec in d.outputs.figures.items():
+            drawn[name] = _call(built, f"[outputs.figures.{name}]", spec.function, object)
     return ModelResult(
         system=built.system,
-        tables={
-            "flows": _flows_table(built),
-            "stocks": _stocks_table(built),
-            "indicator_series": _series_table(series),
-        },
+        tables=tables,
         indicators=_targets(built, series),
-        headline=_headline(built),
+        headline=_headline(built, series, tables),
         quality=_quality(built),
-        figures=_figures(built) if figures else {},
-        report_figures=[f"sankey_{y}" for y in _sankey_years(built)][:2] + ["stocks"]
-        if figures
-        else [],
+        figures=drawn,
+        report_figures=_report_figures(built, drawn) if figures else [],
         notes=[
             f"{d.title}, scenario {built.scenario!r}: "
-            f"{d.scenario(built.scenario).description or 'the declared values'}.",
+            f"{(d.scenario(built.scenario).description or 'the declared values').rstrip('.')}.",
             "Every computed flow and stock carries the worst grade of the tables and "
             "parameters it was computed from (quality.csv); a value interpolated between "
             "given years is graded B at best.",
+            *d.outputs.notes,
         ],
     )
+
+
+def _call(built: Built, key: str, name: str, kind: type) -> Any:
+    """Call the ``model.py`` function ``name`` on the built model; check what it returns."""
+    out = getattr(built.module, name)(built)
+    if not isinstance(out, kind):
+        raise ConfigError(
+            f"{built.definition.path}: {key} function {name!r}: must return a "
+            f"{kind.__name__} (got {type(out).__name__})"
+        )
+    return out
+
+
+def _report_figures(built: Built, drawn: dict[str, Any]) -> list[str]:
+    """Return the figures the report shows: ``[outputs] report_figures``, else the first."""
+    chosen = built.definition.outputs.report_figures
+    if chosen is not None:
+        missing = [f for f in chosen if f not in drawn]
+        if missing:
+            raise ConfigError(
+                f"{built.definition.path}: [outputs] report_figures: no figure {missing[0]!r}; "
+                f"drawn: {sorted(drawn)}"
+            )
+        return list(chosen)
+    first = built.definition.outputs.sankeys[0] if built.definition.outputs.sankeys else None
+    prefix = "sankey" if first in (None, "system") else f"sankey_{first}"
+    years = _sankey_years(built)
+    return [f"{prefix}_{y}" for y in years[:1] + years[1:][-1:]] + ["stocks"]
 
 
 def _sankey_years(built: Built) -> list[int]:
@@ -89,6 +146,10 @@ def indicator_series(built: Built) -> dict[tuple[str, str], pd.Series]:
     out: dict[tuple[str, str], pd.Series] = {}
     for name, spec in built.definition.outputs.indicators.items():
         keep = ["time"] + ([spec.by] if spec.by else [])
+        if spec.function is not None:
+            out.update(_function_series(built, name, spec.function, spec.by))
+            continue
+        assert spec.numerator is not None and spec.denominator is not None  # a ratio
 
         def total(items: tuple[str, ...], keep: list[str] = keep) -> xr.DataArray:
             parts = [_item(built, i) for i in items]
@@ -108,13 +169,38 @@ def indicator_series(built: Built) -> dict[tuple[str, str], pd.Series]:
     return out
 
 
+def _function_series(
+    built: Built, name: str, function: str, by: str | None
+) -> dict[tuple[str, str], pd.Series]:
+    """Return an indicator made by a function (over time and/or ``by``, else broadcast)."""
+    key = f"[outputs.indicators.{name}]"
+    out = _call(built, key, function, xr.DataArray)
+    extra = set(out.dims) - {"time", *([by] if by else [])}
+    if extra:
+        raise ConfigError(
+            f"{built.definition.path}: {key} function {function!r}: returned dims "
+            f"{list(out.dims)}; an indicator is over time and its 'by' dim only"
+        )
+    years = list(built.definition.coords["time"])
+    if "time" not in out.dims:
+        out = out.expand_dims(time=years)
+    if by is None:
+        return {(name, "all"): out.to_series().rename(index=int).reindex(years)}
+    if by not in out.dims:
+        out = out.expand_dims({by: list(built.definition.coords[by])})
+    return {
+        (name, str(label)): out.sel({by: label}).to_series().rename(index=int).reindex(years)
+        for label in out[by].values
+    }
+
+
 def _series_table(series: dict[tuple[str, str], pd.Series]) -> pd.DataFrame:
     rows = [
-        {"indicator": name, "label": label, "year": int(year), "value": float(value)}
+        {"indicator": name, "material": label, "time": int(year), "value": float(value)}
         for (name, label), s in series.items()
         for year, value in s.items()
     ]
-    return pd.DataFrame(rows, columns=["indicator", "label", "year", "value"])
+    return pd.DataFrame(rows, columns=["indicator", "material", "time", "value"])
 
 
 def _targets(built: Built, series: dict[tuple[str, str], pd.Series]) -> pd.DataFrame:
@@ -164,11 +250,16 @@ def _stocks_table(built: Built) -> pd.DataFrame:
     return table[first + [c for c in table.columns if c not in first]]
 
 
-def _headline(built: Built) -> pd.DataFrame:
+def _headline(
+    built: Built, series: dict[tuple[str, str], pd.Series], tables: dict[str, pd.DataFrame]
+) -> pd.DataFrame:
     d = built.definition
     items = list(d.outputs.headline) or [f"stock {p}" for p in built.system.stocks]
     rows = []
     for item in items:
+        if isinstance(item, HeadlineSpec):
+            rows.append(_labelled(built, item, series, tables))
+            continue
         da = _item(built, item)
         total = da.sum([x for x in da.dims if x != "time"])
         units = da.attrs.get("units") or built.system.stocks.get(
@@ -180,10 +271,53 @@ def _headline(built: Built) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("label")
 
 
+def _labelled(
+    built: Built,
+    item: HeadlineSpec,
+    series: dict[tuple[str, str], pd.Series],
+    tables: dict[str, pd.DataFrame],
+) -> dict[str, Any]:
+    """One labelled headline number (see :class:`~msa.model.definition.HeadlineSpec`)."""
+    units = item.units
+    if item.sum is not None:
+        parts = [_item(built, name) for name in item.sum]
+        units = units or str(parts[0].attrs.get("units") or _units_of(built, item.sum[0]))
+        total = 0.0
+        for part in parts:
+            part = part.sel({k: str(v) for k, v in item.where.items()})
+            first, last = item.years or (item.year, item.year)
+            total += float(part.sel(time=slice(first, last)).sum())
+        value = total
+    elif item.indicator is not None:
+        by_label = str(next(iter(item.where.values()), "all"))
+        value = float(series[(item.indicator, by_label)].get(item.year, np.nan))
+        units = units or "1"
+    else:
+        assert item.table is not None and item.column is not None  # checked by the schema
+        frame = tables[item.table]
+        key = f"{built.definition.path}: [outputs] headline {item.label!r}"
+        time = "time" if "time" in frame.columns else "year"
+        for column in (item.column, time, *item.where):
+            if column not in frame.columns:
+                raise ConfigError(f"{key}: table {item.table!r} has no column {column!r}")
+        rows = frame[frame[time].astype(int) == item.year]
+        for column, label in item.where.items():
+            rows = rows[rows[column].astype(str) == str(label)]
+        value = float(rows[item.column].sum())
+        units = units or (str(rows["units"].iloc[0]) if "units" in rows and len(rows) else "")
+    return {"label": item.label, "value": value, "units": units}
+
+
+def _units_of(built: Built, item: str) -> str:
+    stock = built.system.stocks.get(item.removeprefix("stock "))
+    return str(stock.attrs.get("units", "t")) if stock is not None else "t"
+
+
 def _quality(built: Built) -> pd.DataFrame:
     """Grades of the inputs, then of every computed flow and stock, with the worst grade."""
-    inputs: dict[str, list[str]] = {
-        f"table {name}": list(t.grades().values.ravel()) for name, t in built.data.items()
+    inputs: dict[str, list[str]] = {  # the cells a table gives (own dims may leave gaps)
+        f"table {name}": list(t.grades().values[t.value.notnull().values].ravel())
+        for name, t in built.data.items()
     }
     inputs.update(
         {f"parameter {n}": [str(t.grades().values)] for n, t in built.parameter_grades.items()}
@@ -212,9 +346,11 @@ def _figures(built: Built) -> dict[str, Any]:
     from msa.figures.series import sankey_series
 
     system = built.system
-    years = _sankey_years(built)
-    sankeys = sankey_series(system, years=years, title=built.definition.title)
-    figures: dict[str, Any] = {f"sankey_{year}": fig for year, fig in sankeys.items()}
+    figures: dict[str, Any] = {}
+    if "system" in built.definition.outputs.sankeys:
+        years = _sankey_years(built)
+        sankeys = sankey_series(system, years=years, title=built.definition.title)
+        figures.update({f"sankey_{year}": fig for year, fig in sankeys.items()})
     stocks = go.Figure()
     for pid, ds in system.stocks.items():
         level = ds["stock"]
@@ -241,7 +377,8 @@ def _figures(built: Built) -> dict[str, Any]:
     )
     figures["stocks"] = stocks
     flows = go.Figure()
-    for name in built.definition.outputs.headline or list(system.flows)[:6]:
+    listed = [i for i in built.definition.outputs.headline if isinstance(i, str)]
+    for name in listed or list(system.flows)[:6]:
         if name in system.flows:
             da = system.flows[name]
             total = da.sum([x for x in da.dims if x != "time"])
@@ -257,3 +394,46 @@ def _figures(built: Built) -> dict[str, Any]:
     )
     figures["flows"] = flows
     return figures
+
+
+def _view_sankeys(
+    built: Built, view: str, *, draw: bool = True
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """Sankeys of a view in the Sankey years at one scale; its links; what it leaves out.
+
+    The links are summed over material; what the view leaves out of each node is drawn to and
+    from *Not in this view* (:func:`msa.scope_gaps`), so every node visibly balances. The
+    common scale is the fit-to-page scale of the busiest year.
+    """
+    from msa.jrc_msa.gaps import scope_gaps
+    from msa.jrc_msa.views import apply_view, load_mapping
+
+    mapping = load_mapping(view)
+    tables: dict[Hashable, pd.DataFrame] = {}
+    outside, notes = [], []
+    for year in _sankey_years(built):
+        shown = apply_view(built.system, mapping, year=year)
+        keys = [k for k in shown.links.columns if k not in ("value", "material", "region")]
+        links = shown.links.groupby(keys, dropna=False, sort=False)["value"].sum().reset_index()
+        tables[year] = pd.concat([links, scope_gaps(shown)], ignore_index=True)
+        outside.append(shown.out_of_scope.assign(year=year))
+        notes += [n for n in shown.footnotes if n not in notes]
+    figures: dict[str, Any] = {}
+    if draw:
+        from msa.figures.diagram import sankey
+        from msa.figures.series import sankey_series
+
+        options = {"nodes": mapping.nodes, "lang": "en", "color_by": "flow_type"}
+        options["footnotes"] = notes
+        busiest = max(tables, key=lambda y: float(tables[y]["value"].sum()))
+        fit = sankey(tables[busiest], title="fit", **options)
+        title = f"{built.definition.title}, {view.upper()} view ({built.scenario}),"
+        drawn = sankey_series(
+            tables, title=title, scale=fit.layout.meta["msa_sankey"]["units_per_px"], **options
+        )
+        figures = {f"sankey_{view}_{year}": fig for year, fig in drawn.items()}
+    return (
+        figures,
+        pd.concat(tables.values(), ignore_index=True),
+        pd.concat(outside, ignore_index=True),
+    )
