@@ -5,7 +5,8 @@
 - a model folder (or its ``model.toml``) of each kind: a declared model (``[processes]`` and
   ``[flows]``; built by msa, the baseline or ``--scenario``), a model whose ``model.py``
   defines ``run(config, scenario)`` (run, its ``result.system`` taken) and an MSA-table
-  folder (``kind = "msa"`` or ``msa.csv``; read with :func:`msa.read_msa_model`);
+  model (``[msa]``, built by msa as ``msa run`` builds it; or a folder holding ``msa.csv``
+  without ``model.toml``, read with :func:`msa.read_msa_model`);
 - a run output folder (``manifest.json`` and ``system.nc``), or a folder of such runs, one
   per scenario (``--scenario`` picks one; one run alone is taken);
 - a NetCDF file, a folder of CSV tables or an ``.xlsx`` workbook (:func:`msa.read_system`).
@@ -129,7 +130,7 @@ def _model(folder: Path, scenario: str | None) -> Resolved:
         raw = tomllib.loads(toml.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(f"{toml}: {err}") from err
-    if str(raw.get("kind", "")) == "msa":
+    if "msa" in raw or raw.get("kind") == "msa":  # the old format: load_definition says so
         return _msa_model(folder, scenario)
     if "processes" in raw or "flows" in raw:
         return _declared(folder, scenario)
@@ -139,11 +140,19 @@ def _model(folder: Path, scenario: str | None) -> Resolved:
 
 
 def _msa_model(folder: Path, scenario: str | None) -> Resolved:
-    from msa.jrc_msa.template import read_msa_model
-
+    """Build an MSA-table model as ``msa run`` does, or read a bare ``msa.csv`` folder."""
     _no_scenarios(folder, "MSA-table model", scenario)
-    with busy(f"reading {folder}"):
-        return Resolved(read_msa_model(folder).system, "MSA-table model")
+    if not (folder / "model.toml").is_file():
+        from msa.jrc_msa.template import read_msa_model
+
+        with busy(f"reading {folder}"):
+            return Resolved(read_msa_model(folder).system, "MSA-table model")
+    from msa.model.build import build_model
+    from msa.model.definition import load_definition
+
+    definition = load_definition(folder)
+    with busy(f"building {definition.name}"):
+        return Resolved(build_model(definition).system, "MSA-table model")
 
 
 def _declared(folder: Path, scenario: str | None) -> Resolved:

@@ -416,44 +416,85 @@ def _single_source(source_ids: xr.DataArray, codes: list[str]) -> xr.DataArray |
 
 
 def read_msa_model(path: str | Path, *, missing: str | None = None) -> MsaBuild:
-    """Build the MSA system of a model folder holding ``msa.csv`` (and ``sources.csv``).
+    """Build the MSA system of an MSA-table model folder.
 
-    An optional ``model.toml`` may give ``name``, ``description`` and ``missing``
-    (``"report"`` or ``"zero"``); the ``missing`` argument overrides it.
+    The folder's ``model.toml`` names the table and the sources as ``msa run`` reads them
+    (docs/model_definition.md): ``[model]`` ``name`` and ``sources``, ``[msa]`` ``table``
+    (default ``msa.csv``) and ``missing`` (``"report"`` or ``"zero"``). Only these keys are
+    read here; :func:`msa.load_definition` validates the whole file. A folder without
+    ``model.toml`` holds ``msa.csv`` (and, optionally, ``sources.csv``). The ``missing``
+    argument overrides ``[msa] missing``.
 
     Raises
     ------
+    ConfigError
+        If ``model.toml`` is invalid TOML, has no ``[msa]`` (not an MSA-table model) or is in
+        the old format (``kind = "msa"``).
     DataError
-        If the folder has no ``msa.csv`` or a table is malformed.
+        If the folder has no MSA table or a table is malformed.
+    ProvenanceError
+        If a row cites a source id the sources table lacks.
     """
     folder = Path(path)
-    table_path = folder / "msa.csv"
+    name, table_file, sources_file, configured = _msa_model_files(folder)
+    table_path = folder / table_file
     if not table_path.is_file():
-        raise DataError(f"{folder}: no msa.csv (an MSA model folder holds msa.csv, sources.csv)")
-    config: dict[str, object] = {}
-    if (folder / "model.toml").is_file():
-        try:
-            config = tomllib.loads((folder / "model.toml").read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"{folder / 'model.toml'}: {err}") from err
+        raise DataError(
+            f"{folder}: no {table_file} (an MSA model folder holds {table_file}, sources.csv)"
+        )
     sources = None
-    if (folder / "sources.csv").is_file():
-        sources = pd.read_csv(folder / "sources.csv", dtype=str, keep_default_na=False)
+    if (folder / sources_file).is_file():
+        sources = pd.read_csv(folder / sources_file, dtype=str, keep_default_na=False)
     table = read_msa_table(table_path)
     unknown = sorted(
         set(table["source_id"]) - {""} - set(sources["source_id"] if sources is not None else [])
     )
     if unknown:
         raise ProvenanceError(
-            f"{table_path}: source id(s) {unknown} are not in {folder / 'sources.csv'}; add them"
+            f"{table_path}: source id(s) {unknown} are not in {folder / sources_file}; add them"
         )
     return build_msa_system(
         table,
-        name=str(config.get("name", folder.name)),
+        name=name,
         sources=sources,
-        missing=str(missing or config.get("missing", "report")),
+        missing=str(missing or configured),
         origin=str(table_path),
     )
+
+
+def _msa_model_files(folder: Path) -> tuple[str, str, str, str]:
+    """Return the name, table file, sources file and ``missing`` of an MSA-table model folder."""
+    toml = folder / "model.toml"
+    if not toml.is_file():
+        return folder.name, "msa.csv", "sources.csv", "report"
+    try:
+        raw = tomllib.loads(toml.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{toml}: invalid TOML ({err})") from err
+    if raw.get("kind") == "msa":
+        raise ConfigError(
+            f'{toml}: top level: kind = "msa" is the old MSA-table format; write [model] (name, '
+            'title, sources) and [msa] (table = "msa.csv") instead (docs/model_definition.md)'
+        )
+    spec, model = raw.get("msa"), raw.get("model", {})
+    if not isinstance(spec, dict):
+        raise ConfigError(
+            f"{toml}: no [msa] section: not an MSA-table model (build a declared model with "
+            "msa.build_model)"
+        )
+    if not isinstance(model, dict):
+        raise ConfigError(f"{toml}: [model] must be a table")
+    values = {
+        "[model] name": model.get("name", folder.name),
+        "[msa] table": spec.get("table", "msa.csv"),
+        "[model] sources": model.get("sources", "sources.csv"),
+        "[msa] missing": spec.get("missing", "report"),
+    }
+    for key, value in values.items():
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{toml}: {key}: give a non-empty string (got {value!r})")
+    name, table, sources, missing = (str(v) for v in values.values())
+    return name, table, sources, missing
 
 
 # ----------------------------------------------------------------------------- queries

@@ -27,6 +27,11 @@ lifetime factor of 1 adds no grade, nor does the year it starts from. A function
 parameter holding a label (or a list of labels): it rests on its grade. A stock's
 ``jrc_code`` tags its level; the stock changes of the stocks sharing a ``change_jrc_code`` are
 added up into the System parameter ``net addition to stock (<code>)`` for the views.
+
+An MSA-table model (``[msa]``) is built from its table with the JRC MSA template
+(:func:`msa.build_msa_system`): every flow and stock has the grade and source id of the table
+rows it is made of. Published MSA data are rounded and partly estimated, so the System is not
+forced, nor required, to balance; each stage's residual is in ``Built.msa.imbalance``.
 """
 
 from __future__ import annotations
@@ -44,12 +49,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from msa.errors import ConfigError, DataError, MassBalanceError
+from msa.errors import ConfigError, DataError, MassBalanceError, ProvenanceError
+from msa.jrc_msa.template import MsaBuild, build_msa_system, read_msa_table
 from msa.messages import plain
 from msa.model.checks import flow_dependencies, names_in
 from msa.model.definition import LifetimeSpec, ModelDefinition, StockSpec
 from msa.model.inputs import parameter_provenance, read_data, read_parameters, read_sources
-from msa.model.tracked import Tracked
+from msa.model.tracked import Tracked, rank_of_grade
 from msa.model.units import conversion_factor, is_dimensionless, product_units
 from msa.stocks.engine import inflow_driven
 from msa.stocks.lifetimes import (
@@ -132,6 +138,9 @@ class Built:
         products, one inflow alone).
     module : module or None
         The model's ``model.py``, whose functions the outputs may name.
+    msa : MsaBuild or None
+        For an MSA-table model: what :func:`msa.build_msa_system` made of its table (codes
+        missing, edges and stocks skipped, each stage's imbalance).
     """
 
     definition: ModelDefinition
@@ -144,6 +153,7 @@ class Built:
     parameter_grades: Mapping[str, Tracked] = field(default_factory=dict)
     stock_models: Mapping[str, StockModel] = field(default_factory=dict)
     module: ModuleType | None = None
+    msa: MsaBuild | None = None
 
 
 @dataclass(frozen=True)
@@ -315,9 +325,14 @@ def build_model(d: ModelDefinition, scenario: str = "baseline") -> Built:
     msa.ConfigError
         Units that do not fit, a function that returns the wrong dims.
     msa.MassBalanceError
-        If the built System does not balance (a bug in the declaration's logic).
+        If the built System does not balance (a bug in the declaration's logic); never for an
+        MSA-table model, whose stages need not close (its :attr:`Built.msa` says by how much).
+    msa.ProvenanceError
+        An MSA-table row without a grade, or without a source id of the sources table.
     """
     spec = d.scenario(scenario)
+    if d.msa is not None:
+        return _build_msa(d, scenario)
     sources = read_sources(d)
     tracked_params, values = read_parameters(d, spec, sources)
     data = read_data(d, spec, sources)
@@ -346,6 +361,56 @@ def build_model(d: ModelDefinition, scenario: str = "baseline") -> Built:
         stock_models=MappingProxyType(dict(state.stock_models)),
         module=module,
     )
+
+
+def _build_msa(d: ModelDefinition, scenario: str) -> Built:
+    """Build an MSA-table model: its table through the JRC MSA template, provenance per row."""
+    assert d.msa is not None
+    path = d.folder / d.msa.table
+    sources = read_sources(d)
+    table = read_msa_table(path)
+    _check_msa_provenance(table, sources, str(path))
+    made = build_msa_system(
+        table, name=d.name, sources=sources, missing=d.msa.missing, origin=str(path)
+    )
+    system = made.system
+    system.attrs.update({"title": d.title, "scenario": scenario})
+    flows = {}
+    for name, value in system.flows.items():
+        prov = system.provenance[name]
+        units = str(value.attrs.get("units", "t"))
+        flows[name] = Tracked(value, units, rank_of_grade(prov["grade"]), prov["source_id"])
+    return Built(
+        definition=d,
+        scenario=scenario,
+        system=system,
+        flows=MappingProxyType(flows),
+        stocks=MappingProxyType(dict(system.stocks)),
+        data=MappingProxyType({}),
+        parameters=MappingProxyType({}),
+        module=load_module(d),
+        msa=made,
+    )
+
+
+def _check_msa_provenance(table: pd.DataFrame, sources: pd.DataFrame, origin: str) -> None:
+    """Every row of an MSA-table model has a grade and a source id of the sources table.
+
+    Raises
+    ------
+    msa.ProvenanceError
+        Naming the file, the first row at fault and its column.
+    """
+    known = set(sources.index)
+    for row in table.itertuples():
+        at = f"{origin}: row {row.row}, column"
+        if row.source_id not in known:
+            raise ProvenanceError(
+                f"{at} 'source_id': {row.source_id!r} is not in the sources table; every value "
+                "needs a known source id"
+            )
+        if not row.grade:
+            raise ProvenanceError(f"{at} 'grade': empty; give every value a grade A, B, C or D")
 
 
 class _State:

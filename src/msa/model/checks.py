@@ -8,24 +8,35 @@ Tables: a row filter names a column that is no dim and a label or a string param
 with dims of its own is used by functions only. Stocks: an inflow entering used enters the
 stock, its age a number or a numeric parameter. Outputs: Sankeys of the System or a known
 view, indicators and labelled headline numbers naming declared items, dims and labels, output
-functions with a module.
+functions with a module. An MSA-table model (``[msa]``) declares no processes and flows: its
+outputs may name the flows and stocks of the JRC MSA template (``"Collection => Recycling"``,
+``"stock Use"``) and its standard tables (``indicators_jrc``, ``stage_imbalance``).
 Each problem is one :class:`msa.ConfigError` naming the file and the key.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
 import networkx as nx
 
 from msa.errors import ConfigError
+from msa.jrc_msa.tables import reference_table
 from msa.model.units import registry
 
 if TYPE_CHECKING:
     from msa.model.definition import DataSpec, FlowSpec, HeadlineSpec, ModelDefinition, StockSpec
 
-__all__ = ["check_definition", "flow_dependencies", "names_in"]
+__all__ = [
+    "MSA_TABLES",
+    "check_definition",
+    "flow_dependencies",
+    "names_in",
+    "template_flows",
+    "template_stocks",
+]
 
 _ARROW = " => "
 _TERM = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$")
@@ -339,6 +350,22 @@ def _check_function(d: ModelDefinition, key: str, flow: FlowSpec) -> None:
 SANKEY_VIEWS = ("jrc", "icer_national", "pga")
 #: The tables every declared model writes: ``[outputs.tables]`` must not reuse their names.
 STANDARD_TABLES = ("flows", "stocks", "indicator_series")
+#: The tables an MSA-table model (``[msa]``) writes besides: the JRC indicators
+#: (:func:`msa.indicator_table`), each stage's imbalance and what the table could not build.
+MSA_TABLES = ("indicators_jrc", "stage_imbalance", "msa_skipped")
+
+
+@functools.cache
+def template_flows() -> tuple[str, ...]:
+    """Return the flows of the JRC MSA template (``jrc_structure.csv``) as ``"A => B"``."""
+    rows = reference_table("jrc_structure")
+    return tuple(f"{a}{_ARROW}{b}" for a, b in zip(rows["source"], rows["target"], strict=True))
+
+
+@functools.cache
+def template_stocks() -> tuple[str, ...]:
+    """Return the stock processes of the JRC MSA template (``jrc_stocks.csv``)."""
+    return tuple(str(p) for p in reference_table("jrc_stocks")["process"])
 
 
 def _check_outputs(d: ModelDefinition) -> None:
@@ -358,8 +385,9 @@ def _check_outputs(d: ModelDefinition) -> None:
     for section, specs in (("tables", out.tables), ("figures", out.figures)):
         for name in specs:
             _need_module(d, f"[outputs.{section}.{name}] function")
+    standard = STANDARD_TABLES + (MSA_TABLES if d.msa is not None else ())
     for name in out.tables:
-        if name in STANDARD_TABLES or name.endswith(("_links", "_out_of_scope")):
+        if name in standard or name.endswith(("_links", "_out_of_scope")):
             raise _fail(d, f"[outputs.tables.{name}]", "a standard table has this name")
     for item in out.headline:
         if isinstance(item, str):
@@ -380,6 +408,17 @@ def _check_indicators(d: ModelDefinition) -> None:
 
 
 def _check_item(d: ModelDefinition, key: str, item: str) -> None:
+    if d.msa is not None:
+        if item not in template_flows() and item.removeprefix("stock ") not in (
+            template_stocks() if item.startswith("stock ") else ()
+        ):
+            raise _fail(
+                d,
+                key,
+                f"{item!r} is neither a flow of the JRC MSA template nor 'stock <process>' of "
+                f"one of its stocks {list(template_stocks())}",
+            )
+        return
     if item not in d.flows and not _is_stock_item(d, item):
         raise _fail(d, key, f"{item!r} is neither a flow nor 'stock <process>'")
 
@@ -410,8 +449,10 @@ def _check_headline(d: ModelDefinition, item: HeadlineSpec) -> None:
             raise _fail(d, f"{key} indicator", f"{item.indicator!r} is not a declared indicator")
         if set(item.where) - {indicator.by}:
             raise _fail(d, f"{key} where", f"indicator {item.indicator!r} is by {indicator.by}")
-    if item.table is not None and item.table not in d.outputs.tables:
-        raise _fail(d, f"{key} table", f"{item.table!r} is not in [outputs.tables]")
+    msa_tables = MSA_TABLES if d.msa is not None else ()
+    if item.table is not None and item.table not in (*d.outputs.tables, *msa_tables):
+        also = f" nor one of {list(msa_tables)}" if msa_tables else ""
+        raise _fail(d, f"{key} table", f"{item.table!r} is not in [outputs.tables]{also}")
 
 
 def _is_stock_item(d: ModelDefinition, item: str) -> bool:

@@ -12,6 +12,11 @@ The sections (every key is documented in docs/model_definition.md):
     ``name``, ``title``, ``sources`` (the sources table), optional ``module`` (``model.py``).
 ``[dims]``
     ``time = { start, end }`` and the labels of every other dim.
+``[msa]``
+    An MSA-table model instead of ``[processes]``, ``[flows]`` and ``[stocks]``: ``table`` (an
+    MSA table, one row per JRC MSA variable, material, region and year) and ``missing``
+    (``"report"`` or ``"zero"``); the JRC MSA template supplies the processes, flows and
+    stocks (:func:`msa.build_msa_system`), ``[dims]`` is optional (the table's labels).
 ``[data.<name>]``
     A table: ``file``, ``dims`` (its dim columns; ``time`` is read from a ``year`` column),
     ``units`` (rows in other convertible units are converted), ``interpolate`` (``"linear"``
@@ -77,6 +82,7 @@ __all__ = [
     "IndicatorSpec",
     "LifetimeSpec",
     "ModelDefinition",
+    "MsaSpec",
     "ParameterRef",
     "ParameterSpec",
     "ProcessSpec",
@@ -395,6 +401,19 @@ class OutputsSpec(_Spec):
     notes: tuple[str, ...] = ()
 
 
+class MsaSpec(_Spec):
+    """``[msa]``: the MSA table an MSA-table model is built from, with the JRC MSA template.
+
+    ``table`` holds one row per JRC MSA variable (or ``+``-fold of variables), material, region
+    and year (:func:`msa.read_msa_table`); ``missing`` says what a JRC code the table does not
+    give is: ``"report"`` (listed; the edges and stocks needing it are not built) or ``"zero"``
+    (0, grade D).
+    """
+
+    table: str = Field(default="msa.csv", min_length=1)
+    missing: Literal["report", "zero"] = "report"
+
+
 class ScenarioSpec(_Spec):
     """``[scenarios.<name>]``: named overrides of parameters and data tables."""
 
@@ -424,6 +443,15 @@ class _Root(_Spec):
         return dims
 
 
+class _MsaRoot(_Spec):
+    """An MSA-table model: ``[msa]`` instead of processes, flows, stocks, data and parameters."""
+
+    model: ModelInfo
+    msa: MsaSpec
+    dims: dict[str, Any] | None = None
+    outputs: OutputsSpec = Field(default_factory=OutputsSpec)
+
+
 class ModelDefinition(BaseModel):
     """A validated model declaration and the folder it was read from.
 
@@ -433,6 +461,9 @@ class ModelDefinition(BaseModel):
         The ``model.toml`` file.
     coords : dict
         Labels of every dim (``time``: the years).
+    msa : MsaSpec or None
+        ``[msa]`` of an MSA-table model (then ``processes``, ``flows``, ``stocks``, ``data``,
+        ``parameters`` and ``scenarios`` are empty: the JRC MSA template supplies the chain).
     """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -446,6 +477,7 @@ class ModelDefinition(BaseModel):
     stocks: dict[str, StockSpec]
     outputs: OutputsSpec
     scenarios: dict[str, ScenarioSpec]
+    msa: MsaSpec | None = None
 
     @property
     def folder(self) -> Path:
@@ -495,7 +527,12 @@ class ModelDefinition(BaseModel):
 
 
 def is_declared_model(path: str | Path) -> bool:
-    """Return whether ``path`` (a folder or its ``model.toml``) declares processes and flows."""
+    """Return whether ``path`` (a folder or its ``model.toml``) declares flows or an ``[msa]``.
+
+    True for a declared model (``[processes]``, ``[flows]``) and an MSA-table model
+    (``[msa]``), which :func:`load_definition` reads; False for a model whose ``model.py``
+    computes it.
+    """
     file = Path(path)
     file = file / "model.toml" if file.is_dir() else file
     if not file.is_file():
@@ -504,11 +541,14 @@ def is_declared_model(path: str | Path) -> bool:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
         return False
-    return "processes" in raw or "flows" in raw
+    return "processes" in raw or "flows" in raw or "msa" in raw
 
 
 def load_definition(path: str | Path) -> ModelDefinition:
     """Read and validate a declared model (a folder or its ``model.toml``).
+
+    A declared model has ``[processes]`` and ``[flows]``; an MSA-table model has ``[msa]``
+    instead (its ``[dims]`` are the labels of its table, :func:`_msa_coords`).
 
     Parameters
     ----------
@@ -524,7 +564,10 @@ def load_definition(path: str | Path) -> ModelDefinition:
     msa.ConfigError
         On the first problem, naming the file and the key: a missing file, invalid TOML, an
         unknown key, a wrong type, a value outside its bounds, a flow between undeclared
-        processes, a name used but not declared, a flow nothing computes.
+        processes, a name used but not declared, a flow nothing computes; ``[msa]`` beside
+        ``[processes]``, ``[flows]`` or ``[stocks]``; an MSA table that is not there.
+    msa.DataError
+        If the MSA table of an MSA-table model is malformed.
     """
     file = Path(path)
     file = file / "model.toml" if file.is_dir() else file
@@ -534,6 +577,8 @@ def load_definition(path: str | Path) -> ModelDefinition:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{file}: invalid TOML ({err})") from err
+    if _variant(file, raw) == "msa":
+        return _load_msa(file, raw)
     try:
         root = _Root.model_validate(raw)
     except ValidationError as err:
@@ -552,6 +597,106 @@ def load_definition(path: str | Path) -> ModelDefinition:
     )
     check_definition(definition)
     return definition
+
+
+#: The sections of a declared model that an MSA-table model ([msa]) does not have.
+_NOT_WITH_MSA = ("processes", "flows", "stocks", "data", "parameters", "scenarios")
+
+
+def _variant(file: Path, raw: Mapping[str, Any]) -> Literal["declared", "msa"]:
+    """Return which variant ``raw`` is: processes and flows, or ``[msa]`` (never both).
+
+    Raises
+    ------
+    msa.ConfigError
+        On the old MSA-table format (``kind = "msa"``), on ``[msa]`` beside a section of a
+        declared model, and on a declaration with neither ``[msa]`` nor processes and flows.
+    """
+    if raw.get("kind") == "msa":
+        raise ConfigError(
+            f'{file}: top level: kind = "msa" is the old MSA-table format; write [model] (name, '
+            'title, sources) and [msa] (table = "msa.csv") instead (docs/model_definition.md)'
+        )
+    if "msa" not in raw:
+        if "processes" not in raw and "flows" not in raw and "model" in raw:
+            raise ConfigError(
+                f"{file}: top level: give [processes] and [flows] (a declared model) or [msa] "
+                "(an MSA-table model)"
+            )
+        return "declared"
+    chain = [k for k in ("processes", "flows", "stocks") if k in raw]
+    if chain:
+        raise ConfigError(
+            f"{file}: [msa] and [{chain[0]}] are both given; an MSA-table model takes its "
+            "processes, flows and stocks from the JRC MSA template: give [msa] or [processes] "
+            "and [flows], not both"
+        )
+    other = [k for k in _NOT_WITH_MSA if k in raw]
+    if other:
+        raise ConfigError(
+            f"{file}: [{other[0]}]: an MSA-table model ([msa]) takes every value from its table; "
+            f"remove [{other[0]}]"
+        )
+    return "msa"
+
+
+def _load_msa(file: Path, raw: Mapping[str, Any]) -> ModelDefinition:
+    """Read and validate an MSA-table model (``[msa]``); see :func:`load_definition`."""
+    try:
+        root = _MsaRoot.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(f"{file}: {_first_error(err)}") from None
+    definition = ModelDefinition(
+        path=file,
+        info=root.model,
+        coords=_msa_coords(file, root.msa, root.dims),
+        data={},
+        parameters={},
+        processes={},
+        flows={},
+        stocks={},
+        outputs=root.outputs,
+        scenarios={},
+        msa=root.msa,
+    )
+    check_definition(definition)
+    return definition
+
+
+def _msa_coords(
+    file: Path, spec: MsaSpec, dims: Mapping[str, Any] | None
+) -> dict[str, tuple[Any, ...]]:
+    """Return the labels of an MSA table: ``time`` (its years), ``material``, ``region``.
+
+    A ``[dims]`` given must hold exactly the table's labels (``time`` every year from start to
+    end), so it documents the table rather than choosing from it.
+    """
+    from msa.jrc_msa.tables import read_msa_table
+
+    path = file.parent / spec.table
+    if not path.is_file():
+        raise ConfigError(f"{file}: [msa] table: {spec.table!r} not found in {file.parent}")
+    table = read_msa_table(path)
+    coords: dict[str, tuple[Any, ...]] = {
+        "time": tuple(sorted(int(y) for y in set(table["year"]))),
+        "material": tuple(sorted(set(table["material"]))),
+        "region": tuple(sorted(set(table["region"]))),
+    }
+    if dims is None:
+        return coords
+    unknown = [d for d in dims if d not in coords]
+    if unknown:
+        raise ConfigError(
+            f"{file}: [dims] {unknown[0]}: an MSA table has the dims time, material and region only"
+        )
+    declared = _coords(file, dims)
+    for dim, labels in declared.items():
+        if set(labels) != set(coords[dim]):
+            raise ConfigError(
+                f"{file}: [dims] {dim}: {list(labels)} differ from the labels of {spec.table} "
+                f"({list(coords[dim])}); give the table's labels, or leave [dims] out"
+            )
+    return coords
 
 
 def _first_error(err: ValidationError) -> str:
@@ -576,7 +721,7 @@ def _key_path(loc: list[str]) -> str:
     if not loc:
         return ""
     section, rest = loc[0], loc[1:]
-    if section in ("model", "outputs", "dims") or not rest:
+    if section in ("model", "outputs", "dims", "msa") or not rest:
         keys = [p for p in rest if not p.isdigit()]  # a list's index is not a TOML key
         return f"[{section}]" + (" " + ".".join(keys) if keys else "")
     name = rest[0] if _NAME.match(rest[0]) else f'"{rest[0]}"'

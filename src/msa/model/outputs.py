@@ -24,6 +24,15 @@ declared model:
   in this view*, :func:`msa.scope_gaps`); stocks and flows over time; and the figures of
   ``[outputs.figures.<name>]``, made by ``model.py`` functions.
 
+An MSA-table model (``[msa]``) writes the same outputs, and besides: the tables
+``indicators_jrc`` (the JRC indicators, :func:`msa.indicator_table`: every indicator the table
+gives the variables for, the others with the missing codes in ``note``), ``stage_imbalance``
+(each stage's residual per year, :func:`msa.stage_imbalance`: published MSA data are rounded,
+so a stage need not close and the run does not fail on it) and ``msa_skipped`` (the edges and
+stocks not built, with the codes they lack); its headline is, unless declared, every JRC
+indicator computed in the Sankey years, and the report's notes say what was built and how far
+the stages are from closing.
+
 A function named by ``[outputs]`` receives the :class:`~msa.model.build.Built` model (its
 ``system``, ``flows``, ``stocks``, ``data``, ``parameters``, ``stock_models`` and
 ``definition``) and returns a DataFrame (a table), a figure (plotly or matplotlib) or a
@@ -40,6 +49,9 @@ import pandas as pd
 import xarray as xr
 
 from msa.errors import ConfigError, DataError
+from msa.jrc_msa.indicators import indicator_table
+from msa.jrc_msa.tables import read_msa_table
+from msa.messages import plain
 from msa.model.build import Built
 from msa.model.definition import HeadlineSpec
 from msa.model.report import RESULT_COLUMNS, evaluate_targets, grade_summary
@@ -47,6 +59,8 @@ from msa.model.result import ModelResult
 
 __all__ = ["indicator_series", "model_result"]
 
+#: A stage whose residual is at most this share of its throughput closes (rounding of sums).
+_CLOSED = 1e-9
 _TARGET_COLUMNS = ("target_id", "policy", "indicator", "material", "year", "comparison", "value")
 
 
@@ -72,6 +86,8 @@ def model_result(built: Built, *, figures: bool = True) -> ModelResult:
         view_figures, links, outside = _view_sankeys(built, view, draw=figures)
         drawn.update(view_figures)
         tables[f"{view}_links"], tables[f"{view}_out_of_scope"] = links, outside
+    if built.msa is not None:
+        tables.update(_msa_tables(built))
     for name, spec in d.outputs.tables.items():
         tables[name] = _call(built, f"[outputs.tables.{name}]", spec.function, pd.DataFrame)
     if figures:
@@ -86,15 +102,81 @@ def model_result(built: Built, *, figures: bool = True) -> ModelResult:
         quality=_quality(built),
         figures=drawn,
         report_figures=_report_figures(built, drawn) if figures else [],
-        notes=[
+        notes=[*_notes(built), *d.outputs.notes],
+    )
+
+
+def _notes(built: Built) -> list[str]:
+    """Return the report's first notes: what the run is, how its values are graded."""
+    d = built.definition
+    if built.msa is None:
+        return [
             f"{d.title}, scenario {built.scenario!r}: "
             f"{(d.scenario(built.scenario).description or 'the declared values').rstrip('.')}.",
             "Every computed flow and stock carries the worst grade of the tables and "
             "parameters it was computed from (quality.csv); a value interpolated between "
             "given years is graded B at best.",
-            *d.outputs.notes,
-        ],
+        ]
+    assert d.msa is not None
+    made = built.msa
+    given = len(built.system.parameters)
+    folded = sum("+" in str(code) for code in built.system.parameters)
+    if not made.missing:
+        absent = "every JRC code is given"
+    elif d.msa.missing == "zero":
+        absent = f"{len(made.missing)} JRC code(s) not given are taken as 0 (grade D)"
+    else:
+        absent = (
+            f"{len(made.missing)} JRC code(s) are not given, so {len(made.skipped)} edge(s) "
+            "and stock(s) needing them are not built (tables/msa_skipped.csv)"
+        )
+    notes = [
+        f"{d.title}: the JRC MSA chain built from {d.msa.table} ({given} variable(s)"
+        + (f", {folded} of them folds of codes joined by '+'" if folded else "")
+        + f") with the JRC MSA template; {absent}.",
+        "Every flow and stock carries the worst grade of the table rows it is made of "
+        "(quality.csv); the JRC indicators are in tables/indicators_jrc.csv, those the table "
+        "cannot give with the codes they need.",
+        _imbalance_note(made.imbalance),
+    ]
+    if made.negative_edges:
+        notes.append(
+            "Derived edges negative somewhere (the data contradict each other there): "
+            + ", ".join(made.negative_edges)
+            + "."
+        )
+    return notes
+
+
+def _imbalance_note(imbalance: pd.DataFrame) -> str:
+    """Return how far the stages are from closing (published MSA data are rounded)."""
+    head = (
+        "The System is built as the table gives it, not forced to balance (published MSA data "
+        "are rounded and partly estimated); tables/stage_imbalance.csv gives each stage's "
+        "residual, inflow - outflow - stock change, per year"
     )
+    if imbalance.empty:
+        return head + ": no stage has flows in and out."
+    residual = imbalance["residual"].abs()
+    worst = imbalance.loc[residual.idxmax()]
+    if float(residual.max()) == 0.0 or float(imbalance["relative"].abs().max()) <= _CLOSED:
+        return head + f": every stage closes (within {_CLOSED:g} of its throughput)."
+    relative = abs(float(worst["relative"]))
+    share = f" ({plain(round(relative, 4))} of its throughput)" if relative == relative else ""
+    return (
+        head + f"; the largest is {plain(float(worst['residual']))} {worst['units']}{share} at "
+        f"{worst['process']} in {int(worst['year'])}."
+    )
+
+
+def _msa_tables(built: Built) -> dict[str, pd.DataFrame]:
+    """Return the tables of an MSA-table model: JRC indicators, imbalance, what was skipped."""
+    assert built.msa is not None
+    return {
+        "indicators_jrc": indicator_table(built.system),
+        "stage_imbalance": built.msa.imbalance,
+        "msa_skipped": built.msa.skipped,
+    }
 
 
 def _call(built: Built, key: str, name: str, kind: type) -> Any:
@@ -131,9 +213,24 @@ def _sankey_years(built: Built) -> list[int]:
 
 
 def _item(built: Built, item: str) -> xr.DataArray:
-    """Return a flow, or the stock level of ``"stock <process>"``."""
+    """Return a flow, or the stock level of ``"stock <process>"``.
+
+    Raises
+    ------
+    msa.DataError
+        If an MSA-table model's table lacks the codes the flow or stock needs.
+    """
     if item.startswith("stock ") and item.removeprefix("stock ") in built.system.stocks:
         return built.system.stocks[item.removeprefix("stock ")]["stock"]
+    msa = built.definition.msa
+    if item not in built.system.flows and built.msa is not None and msa is not None:
+        skipped = built.msa.skipped
+        lacking = skipped.loc[skipped["element"] == item, "missing_codes"]
+        codes = f" ({lacking.iloc[0]})" if len(lacking) else ""
+        raise DataError(
+            f"{built.definition.path}: [outputs]: {item!r} is not built: {msa.table} does not "
+            f"give the JRC code(s) it needs{codes}"
+        )
     return built.system.flows[item]
 
 
@@ -225,6 +322,9 @@ def _targets(built: Built, series: dict[tuple[str, str], pd.Series]) -> pd.DataF
 
 
 def _flows_table(built: Built) -> pd.DataFrame:
+    if not built.system.flows:
+        dims = list(built.system.dims)
+        return pd.DataFrame(columns=["flow", *dims, "value", "units", "grade", "source_id"])
     frames = []
     for name, da in built.system.flows.items():
         prov = built.system.provenance[name]
@@ -254,6 +354,8 @@ def _headline(
     built: Built, series: dict[tuple[str, str], pd.Series], tables: dict[str, pd.DataFrame]
 ) -> pd.DataFrame:
     d = built.definition
+    if not d.outputs.headline and built.msa is not None:
+        return _indicator_headline(built, tables["indicators_jrc"])
     items = list(d.outputs.headline) or [f"stock {p}" for p in built.system.stocks]
     rows = []
     for item in items:
@@ -269,6 +371,22 @@ def _headline(
             label = f"{item} end {year}" if item.startswith("stock ") else f"{item} {year}"
             rows.append({"label": label, "value": float(total.sel(time=year)), "units": units})
     return pd.DataFrame(rows).set_index("label")
+
+
+def _indicator_headline(built: Built, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Return the headline of an MSA-table model: the JRC indicators in the Sankey years.
+
+    The label is ``"<indicator> <year>"``, with the material and region where the table has
+    several.
+    """
+    rows = indicators[indicators["year"].isin(_sankey_years(built)) & indicators["value"].notna()]
+    several = [c for c in ("material", "region") if len(built.system.coords.get(c, ())) > 1]
+    out = []
+    for row in rows.itertuples(index=False):
+        where = ", ".join(str(getattr(row, c)) for c in several)
+        label = f"{row.indicator} {row.year}" + (f" ({where})" if where else "")
+        out.append({"label": label, "value": float(row.value), "units": row.units})
+    return pd.DataFrame(out, columns=["label", "value", "units"]).set_index("label")
 
 
 def _labelled(
@@ -300,7 +418,8 @@ def _labelled(
         for column in (item.column, time, *item.where):
             if column not in frame.columns:
                 raise ConfigError(f"{key}: table {item.table!r} has no column {column!r}")
-        rows = frame[frame[time].astype(int) == item.year]
+        years = pd.to_numeric(frame[time], errors="coerce").astype(float)  # NA: no year
+        rows = frame[(years == item.year).to_numpy()]
         for column, label in item.where.items():
             rows = rows[rows[column].astype(str) == str(label)]
         value = float(rows[item.column].sum())
@@ -322,6 +441,9 @@ def _quality(built: Built) -> pd.DataFrame:
     inputs.update(
         {f"parameter {n}": [str(t.grades().values)] for n, t in built.parameter_grades.items()}
     )
+    d = built.definition
+    if d.msa is not None:  # the MSA table: one grade per row
+        inputs[f"table {d.msa.table}"] = list(read_msa_table(d.folder / d.msa.table)["grade"])
     computed: dict[str, list[str]] = {}
     for key, ds in built.system.provenance.items():
         if key.startswith("parameter "):
@@ -427,7 +549,9 @@ def _view_sankeys(
         options["footnotes"] = notes
         busiest = max(tables, key=lambda y: float(tables[y]["value"].sum()))
         fit = sankey(tables[busiest], title="fit", **options)
-        title = f"{built.definition.title}, {view.upper()} view ({built.scenario}),"
+        scenario = f" ({built.scenario})" if built.msa is None else ""  # an MSA table: one
+        name = {"jrc": "JRC MSA", "icer_national": "ICER national"}.get(view, view.upper())
+        title = f"{built.definition.title}, {name} view{scenario},"
         drawn = sankey_series(
             tables, title=title, scale=fit.layout.meta["msa_sankey"]["units_per_px"], **options
         )
