@@ -48,7 +48,7 @@ from typing import Any
 
 import pandas as pd
 
-from msa.errors import ConfigError, DataError, OutputExistsError, RenderError
+from msa.errors import ConfigError, DataError, OutputExistsError
 from msa.model.build import build_model
 from msa.model.config import ModelConfig, load_config
 from msa.model.definition import ModelDefinition, is_declared_model, load_definition
@@ -305,7 +305,6 @@ def run_model(
     _check_output(out, force=force, model=_model_folder(model))
     report = progress or _no_progress
     compute, names = _scenario_runner(model, scenarios, report)
-    _start_image_server()
     nested = len(names) > 1 or bool(scenarios and "all" in scenarios)
     for name in names:
         report(name, "queued")
@@ -319,19 +318,6 @@ def run_model(
             report(name, "done")
             log.info("scenario %s done in %.1f s", name, time.perf_counter() - start)
     return [out / n for n in names] if nested else [out]
-
-
-def _start_image_server() -> None:
-    """Start chromium in the background now, so it is ready when the figures are written.
-
-    Without the plot extra or chromium nothing starts; writing the figures then says why.
-    """
-    try:
-        from msa.figures.export import start_image_server
-
-        start_image_server()
-    except (ImportError, RenderError):
-        pass
 
 
 def _no_progress(scenario: str, step: str) -> None:
@@ -370,52 +356,24 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _write_figures(figures: Mapping[str, Any], folder: Path) -> dict[str, list[Path]]:
-    """Write every figure into ``folder``; return the files of each, in the figures' order.
+def _write_figure(fig: Any, stem: Path) -> list[Path]:
+    """Write a plotly figure (HTML, PNG, SVG) or a matplotlib figure (PNG, SVG)."""
+    if hasattr(fig, "savefig"):
+        import matplotlib.pyplot as plt
 
-    plotly figures (HTML, PNG, SVG) go first: their images are queued on the image server
-    and render in chromium while matplotlib figures (PNG, SVG) are drawn here.
-    """
-    for name, fig in figures.items():
-        if not (hasattr(fig, "savefig") or hasattr(fig, "to_plotly_json")):
-            raise DataError(f"figure {name!r}: not a plotly or matplotlib figure ({type(fig)})")
-    pending: dict[str, Any] = {}
-    written: dict[str, list[Path]] = {}
-    try:
-        plotly = {n: f for n, f in figures.items() if not hasattr(f, "savefig")}
-        if plotly:
-            from msa.figures.export import submit_figure
-
-            for name, fig in plotly.items():
-                pending[name] = submit_figure(
-                    fig, folder / name, ("html", "png", "svg"), include_plotlyjs="directory"
-                )
-        for name, fig in figures.items():
-            if name not in plotly:
-                written[name] = _write_matplotlib(fig, folder / name)
-        for name in list(pending):
-            written[name] = pending.pop(name).result()
-    finally:
-        for unfinished in pending.values():
-            unfinished.discard()
-    return {name: written[name] for name in figures}
-
-
-def _write_matplotlib(fig: Any, stem: Path) -> list[Path]:
-    """Write a matplotlib figure as PNG and SVG, laid out once (the SVG's layout)."""
-    import matplotlib.pyplot as plt
-
-    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
-    try:
-        fig.savefig(svg)
-        if fig.get_layout_engine() is not None:
-            # keep the layout the SVG was drawn with: no second constrained/tight layout
-            with contextlib.suppress(RuntimeError):
-                fig.set_layout_engine("none")
-        fig.savefig(png, dpi=110)
-    finally:
+        paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+        fig.savefig(paths[0], dpi=110)
+        fig.savefig(paths[1])
         plt.close(fig)
-    return [png, svg]
+        return paths
+    if hasattr(fig, "to_plotly_json"):
+        from msa.figures.export import write_figure
+
+        written = write_figure(
+            fig, stem, formats=("html", "png", "svg"), include_plotlyjs="directory"
+        )
+        return [Path(p) for p in written] if written else []
+    raise DataError(f"figure {stem.name!r}: not a plotly or matplotlib figure ({type(fig)})")
 
 
 @dataclass(frozen=True)
@@ -520,10 +478,9 @@ def _write_result(
     step("figures")
     figures = folder / "figures"
     figures.mkdir()
-    written = {
-        name: [str(p.relative_to(folder)) for p in paths]
-        for name, paths in _write_figures(result.figures, figures).items()
-    }
+    written: dict[str, list[str]] = {}
+    for name, fig in result.figures.items():
+        written[name] = [str(p.relative_to(folder)) for p in _write_figure(fig, figures / name)]
     step("report")
     title = f"{info.title}: scenario {info.scenario}"
     images = [f"figures/{n}.png" for n in result.report_figures]
