@@ -473,31 +473,8 @@ def _figures(built: Built) -> dict[str, Any]:
         years = _sankey_years(built)
         sankeys = sankey_series(system, years=years, title=built.definition.title)
         figures.update({f"sankey_{year}": fig for year, fig in sankeys.items()})
-    stocks = go.Figure()
-    for pid, ds in system.stocks.items():
-        level = ds["stock"]
-        split = "material" if "material" in level.dims else None
-        parts = (
-            [(str(m), level.sel(material=m)) for m in level["material"].values]
-            if split
-            else [("", level)]
-        )
-        for label, part in parts:
-            total = part.sum([x for x in part.dims if x != "time"])
-            name = f"{pid} {label}".strip()
-            stocks.add_trace(go.Scatter(x=total["time"].values, y=total.values, name=name))
-    stocks.update_layout(
-        title=f"{built.definition.title}: stocks (end of year)",
-        xaxis_title="year",
-        yaxis_title=next(iter(system.stocks.values())).attrs.get("units", "t")
-        if system.stocks
-        else "t",
-        template="simple_white",
-        width=900,
-        height=500,
-        font={"size": 16},
-    )
-    figures["stocks"] = stocks
+    if system.stocks:
+        figures["stocks"] = _stocks_figure(built)
     flows = go.Figure()
     listed = [i for i in built.definition.outputs.headline if isinstance(i, str)]
     for name in listed or list(system.flows)[:6]:
@@ -516,6 +493,69 @@ def _figures(built: Built) -> dict[str, Any]:
     )
     figures["flows"] = flows
     return figures
+
+
+def _stocks_figure(built: Built) -> Any:
+    """Draw the stocks over time, one panel and axis per material.
+
+    Each material on its own axis: the urban mine of a scarce material (silver) is as readable
+    as that of a bulk one (glass).
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    system = built.system
+    materials = next(
+        (
+            [str(m) for m in ds["material"].values]
+            for ds in system.stocks.values()
+            if "material" in ds["stock"].dims
+        ),
+        [""],
+    )
+    columns = min(len(materials), 4)
+    rows = -(-len(materials) // columns)
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=materials if materials != [""] else None,
+        horizontal_spacing=0.08,
+        vertical_spacing=0.16 if rows > 1 else 0.1,
+    )
+    palette = ("#0077BB", "#EE7733", "#009988", "#CC3311", "#33BBEE", "#EE3377", "#BBBBBB")
+    for n, material in enumerate(materials):
+        row, col = n // columns + 1, n % columns + 1
+        for k, (pid, ds) in enumerate(system.stocks.items()):
+            level = ds["stock"]
+            if material and "material" in level.dims:
+                level = level.sel(material=material)
+            total = level.sum([x for x in level.dims if x != "time"])
+            label = system.processes[pid].label_en or pid
+            fig.add_trace(
+                go.Scatter(
+                    x=total["time"].values,
+                    y=total.values,
+                    name=label,
+                    legendgroup=pid,
+                    showlegend=n == 0,
+                    line={"color": palette[k % len(palette)], "width": 2.5},
+                ),
+                row=row,
+                col=col,
+            )
+    units = next(iter(system.stocks.values())).attrs.get("units", "t")
+    fig.update_yaxes(rangemode="tozero", title_text=units, title_standoff=4, col=1)
+    fig.update_xaxes(nticks=5)
+    fig.update_layout(
+        title=f"{built.definition.title}: stocks at the end of each year ({units})",
+        template="simple_white",
+        width=1100,
+        height=330 * rows + 140,
+        font={"size": 15},
+        legend={"orientation": "h", "y": -0.12 if rows > 1 else -0.2},
+        margin={"t": 90},
+    )
+    return fig
 
 
 def _view_sankeys(
