@@ -14,6 +14,11 @@ balance. Each cell's inputs in the template:
 - ``Recycling => Secondary`` / ``Recycling => Disposal``: that, and ``recovery_rate``.
 
 A last property: the row order of a table does not change the built flows.
+
+The template made stock-driven (``[stocks.Use] stock = "in_use"``, ``inflow = "Market =>
+Use"``, every flow in items): the stock level at t rests on the table of appliances in use at
+t (filled years B at best); its inflow, outflow and stock change at t on that table up to t and
+the lifetime parameters; the flows after it as above.
 """
 
 from __future__ import annotations
@@ -201,3 +206,67 @@ def test_row_order_does_not_change_the_flows(model, sales_order, content_order, 
     np.testing.assert_array_equal(
         shuffled.stocks["Use"]["stock"].values, reference.stocks["Use"]["stock"].values
     )
+
+
+IN_USE = {2015: 10_000_000, 2025: 14_000_000, 2035: 14_000_000}
+
+
+@pytest.fixture(scope="module")
+def driven(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the template made stock-driven: a table of appliances in use gives the stock."""
+    folder = msa.new_model(tmp_path_factory.mktemp("driven") / "m")
+    toml = folder / "model.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace('value = "sales * content"\n', "").replace('units = "t"', 'units = "item"')
+    text = text.replace(
+        "[data.content]",
+        '[data.in_use]\nfile = "data/in_use.csv"\ndims = ["time"]\nunits = "item"\n'
+        'interpolate = "linear"\n\n[data.content]',
+    )
+    text = text.replace(
+        'outflow = "Use => Collection"\n',
+        'outflow = "Use => Collection"\nstock = "in_use"\ninflow = "Market => Use"\n',
+    )
+    toml.write_text(text, encoding="utf-8")
+    sources = folder / "data" / "sources.csv"
+    lines = sources.read_text(encoding="utf-8").splitlines()
+    lines.append(lines[1].replace("example,", "other,", 1))
+    sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+@given(
+    in_use=sales_rows(),
+    params=st.fixed_dictionaries({p: provs for p in PARAMETERS}),
+)
+def test_stock_driven_grades_are_the_worst_of_the_inputs(driven, in_use, params) -> None:
+    """A stock-driven stock: its level rests on the table at t, its flows on it up to t."""
+    content = dict.fromkeys(CONTENT, (0, "example"))
+    _write_inputs(driven, dict.fromkeys(SALES, (0, "example")), content, params)
+    rows = [f"{y},{IN_USE[y]},item,{s},{GRADES[r]}," for y, (r, s) in in_use.items()]
+    (driven / "data" / "in_use.csv").write_text(
+        "\n".join([f"year,{HEADER}", *rows]) + "\n", encoding="utf-8"
+    )
+    built = msa.build_model(msa.load_definition(driven))
+    assert_balanced(built.system)
+    level = sales_by_year(in_use)  # the table's provenance, year by year
+    life = (params["lifetime_mean"], params["lifetime_std"])
+    flows = {t: join(*(level[u] for u in YEARS if u <= t), *life) for t in YEARS}
+    collected = {t: join(flows[t], params["collection_rate"]) for t in YEARS}
+    recycled = {t: join(collected[t], params["recovery_rate"]) for t in YEARS}
+    want = {
+        "stock Use": level,
+        "stock_change Use": flows,
+        "Market => Use": flows,
+        "Use => Collection": flows,
+        "Collection => Recycling": collected,
+        "Collection => Disposal": collected,
+        "Recycling => Secondary": recycled,
+        "Recycling => Disposal": recycled,
+    }
+    for name, cells in want.items():
+        grades = built.system.provenance[name]["grade"]
+        sources = built.system.provenance[name]["source_id"]
+        for t, (rank, source) in cells.items():
+            assert grades.sel(time=t).item() == GRADES[rank], (name, t)
+            assert sources.sel(time=t).item() == source, (name, t)

@@ -18,12 +18,21 @@ flow declared by     value and provenance
                      parameters it ``needs``
 stock ``outflow``    the stock model (:func:`msa.inflow_driven`) of the stock's inflow with its
                      lifetime; a stock at ``t`` rests on every inflow up to ``t``
+stock ``inflow``     of a stock-driven stock (``stock = "<table>"``): :func:`msa.stock_driven`
+                     of the table of levels with the lifetime; its inflow, outflow and stock
+                     change at ``t`` rest on the table up to ``t`` and the lifetime, its level
+                     on the table
 ===================  ======================================================================
 
 A stock process without ``[stocks]`` entry and without outflows accumulates (landfill). The
 inflows of a stock named in ``entry_age`` enter used, as survivors of the cohort that entered
 ``age`` years before (:class:`StockModel`); the stock then rests on the age parameter too. A
-lifetime factor of 1 adds no grade, nor does the year it starts from. A function may need a
+lifetime factor of 1 adds no grade, nor does the year it starts from. An ``initial_stock``
+(a table by ``cohort``, years before the first) ages with the lifetime of its cohorts in
+either kind of stock, and every value of the stock rests on all of it. A stock-driven stock
+with ``negative_inflow = "correct"`` retires the surplus of a falling stock early: it leaves
+through the stock's outflow (and is kept as ``outflow_correction``), so the System balances;
+with ``"allow"`` its inflow and outflow may be negative. A function may need a
 parameter holding a label (or a list of labels): it rests on its grade. A stock's
 ``jrc_code`` tags its level; the stock changes of the stocks sharing a ``change_jrc_code`` are
 added up into the System parameter ``net addition to stock (<code>)`` for the views.
@@ -36,10 +45,12 @@ forced, nor required, to balance; each stage's residual is in ``Built.msa.imbala
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
+import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType, ModuleType
 from typing import Any, Literal
@@ -49,7 +60,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from msa.errors import ConfigError, DataError, MassBalanceError, ProvenanceError
+from msa.errors import ConfigError, DataError, MassBalanceError, ProvenanceError, StockModelError
 from msa.jrc_msa.template import MsaBuild, build_msa_system, read_msa_table
 from msa.messages import plain
 from msa.model.checks import flow_dependencies, names_in
@@ -57,7 +68,7 @@ from msa.model.definition import LifetimeSpec, ModelDefinition, StockSpec
 from msa.model.inputs import parameter_provenance, read_data, read_parameters, read_sources
 from msa.model.tracked import Tracked, rank_of_grade
 from msa.model.units import conversion_factor, is_dimensionless, product_units
-from msa.stocks.engine import inflow_driven
+from msa.stocks.engine import inflow_driven, stock_driven
 from msa.stocks.lifetimes import (
     ExponentialLifetime,
     FixedLifetime,
@@ -126,7 +137,8 @@ class Built:
         Every flow with its provenance.
     stocks : mapping of str to xarray.Dataset
         Each stock process's stock-model result (``stock``, ``stock_change``, ``inflow``,
-        ``outflow``).
+        ``outflow``; ``outflow_correction`` of a stock-driven stock with
+        ``negative_inflow = "correct"``).
     data, parameters : mapping
         The inputs read (tables as tracked values; parameter values as given).
     parameter_grades : mapping of str to Tracked
@@ -216,12 +228,21 @@ class StockModel:
         out = np.where(years[:, None] >= years[None, :], num / den, 0.0)
         return xr.DataArray(out, dims=("time", "cohort"), coords={"time": years, "cohort": years})
 
-    def run(self, inflows: Mapping[str, xr.DataArray], *, by_cohort: bool = False) -> xr.Dataset:
+    def run(
+        self,
+        inflows: Mapping[str, xr.DataArray],
+        *,
+        by_cohort: bool = False,
+        initial_stock: xr.DataArray | None = None,
+    ) -> xr.Dataset:
         """Run the stock model on ``inflows`` (flow name to values over ``time``, ...).
 
         The inflows are summed down to the dims they all share; those of ``entry_age`` age
-        from their entry age, the others enter new. Returns ``inflow``, ``outflow``,
-        ``stock``, ``stock_change`` (and ``stock_by_cohort``, ``outflow_by_cohort``).
+        from their entry age, the others enter new. ``initial_stock`` is the stock at the end
+        of the year before the first year by ``cohort`` (integer years before it) and the
+        inflows' other dims; it ages with the lifetime of its cohorts. Returns ``inflow``,
+        ``outflow``, ``stock``, ``stock_change`` (and ``stock_by_cohort``,
+        ``outflow_by_cohort``).
         """
         if not inflows:
             raise ConfigError(f"[stocks.{self.process}]: give at least one inflow to run")
@@ -229,11 +250,23 @@ class StockModel:
         values = {k: v.sum([x for x in v.dims if x not in common]) for k, v in inflows.items()}
         order = ["time", *[x for x in next(iter(values.values())).dims if x != "time"]]
         new = [v for k, v in values.items() if self.entry_age.get(k, 0) == 0]
+        if not new and initial_stock is not None:  # the initial stock ages as if entered new
+            new = [xr.zeros_like(next(iter(values.values())))]
         parts = []
         if new:
             total = functools.reduce(lambda a, b: a + b, new).transpose(*order)
+            lifetime = self.lifetime
+            if initial_stock is not None:  # the lifetime over the initial cohorts too
+                cohorts = np.asarray(initial_stock["cohort"].values, dtype=np.int64)
+                lifetime = self.lifetime_over(np.union1d(cohorts, np.asarray(self.years)))
             parts.append(
-                inflow_driven(total, self.lifetime, inflow_at=self.inflow_at, by_cohort=by_cohort)
+                inflow_driven(
+                    total,
+                    lifetime,
+                    inflow_at=self.inflow_at,
+                    by_cohort=by_cohort,
+                    initial_stock_by_cohort=initial_stock,
+                )
             )
         for k, v in values.items():
             if self.entry_age.get(k, 0) > 0:
@@ -264,8 +297,15 @@ def _entering_used(inflow: xr.DataArray, sf: xr.DataArray, by_cohort: bool) -> x
 
 
 def _add_stocks(a: xr.Dataset, b: xr.Dataset) -> xr.Dataset:
-    """Add two sets of cohorts of one stock, variable by variable (``a``'s attrs kept)."""
-    return xr.Dataset({name: a[name] + b[name] for name in a.data_vars}, attrs=a.attrs)
+    """Add two sets of cohorts of one stock, variable by variable (``a``'s attrs kept).
+
+    Cohorts one set lacks (those of an initial stock) count as 0 in it.
+    """
+    out = {}
+    for name in a.data_vars:
+        x, y = xr.align(a[name], b[name], join="outer", fill_value=0.0)
+        out[name] = x + y
+    return xr.Dataset(out, attrs=a.attrs)
 
 
 def load_module(d: ModelDefinition) -> ModuleType | None:
@@ -433,6 +473,12 @@ class _State:
         self.stock_models: dict[str, StockModel] = {}
         self.param_provenance: Mapping[str, Tracked] = {}
         self.stock_of = {s.outflow: pid for pid, s in d.stocks.items()}
+        #: The inflow a stock-driven stock computes, to its process.
+        self.driven_by = {s.inflow: pid for pid, s in d.stocks.items() if s.inflow is not None}
+        #: The provenance of a stock-driven stock's level: its table's.
+        self.stock_level: dict[str, Tracked] = {}
+        #: Flows that may be negative (those of a stock with negative_inflow = "allow").
+        self.signed: set[str] = set()
 
     def key(self, flow: str) -> str:
         return f'{self.d.path}: [flows."{flow}"]'
@@ -445,7 +491,7 @@ class _State:
             "share": self._share,
             "remainder": self._remainder,
             "function": self._function,
-            None: self._stock_outflow,
+            None: self._stock_flow,
         }
         result = computers[spec.way](name)
         self.flows[name] = _on_time(result, self.d.coords["time"])
@@ -570,6 +616,25 @@ class _State:
             return self.data[name]
         return self.params.get(name) or self.param_provenance[name]  # a label: grade only
 
+    def _stock_flow(self, name: str) -> Tracked:
+        """Return a flow a stock computes: an outflow, or a stock-driven stock's inflow."""
+        pid = self.driven_by.get(name) or self.stock_of[name]
+        if self.d.stocks[pid].stock_driven:
+            return self._stock_driven_flow(pid, name)
+        return self._stock_outflow(name)
+
+    def _stock_model(self, pid: str, ages: Mapping[str, int]) -> StockModel:
+        stock: StockSpec = self.d.stocks[pid]
+        model = StockModel(
+            process=pid,
+            years=tuple(int(y) for y in self.d.coords["time"]),
+            inflow_at=stock.inflow_at,
+            entry_age=MappingProxyType(dict(ages)),
+            lifetime_over=lambda years: self._lifetime(pid, stock.lifetime, years)[0],
+        )
+        self.stock_models[pid] = model
+        return model
+
     def _stock_outflow(self, name: str) -> Tracked:
         pid = self.stock_of[name]
         stock: StockSpec = self.d.stocks[pid]
@@ -578,19 +643,16 @@ class _State:
         ages = {
             flow: self._entry_age(pid, age, life_grades) for flow, age in stock.entry_age.items()
         }
-        model = StockModel(
-            process=pid,
-            years=tuple(int(y) for y in self.d.coords["time"]),
-            inflow_at=stock.inflow_at,
-            entry_age=MappingProxyType(ages),
-            lifetime_over=lambda years: self._lifetime(pid, stock.lifetime, years)[0],
-        )
-        self.stock_models[pid] = model
+        model = self._stock_model(pid, ages)
         inflows = [f for f in self.d.flows if f.endswith(_ARROW + pid)]
         common = inflow.value.dims
-        ds = model.run(
-            {f: self.flows[f].summed_to(common).value for f in inflows}, by_cohort=stock.by_cohort
-        )
+        initial = self._initial_stock(pid, common, inflow.units, life_grades)
+        with self._stock_errors(pid):
+            ds = model.run(
+                {f: self.flows[f].summed_to(common).value for f in inflows},
+                by_cohort=stock.by_cohort,
+                initial_stock=initial,
+            )
         for var in ds.data_vars.values():
             var.attrs["units"] = inflow.units
         self.stocks[pid] = ds
@@ -601,6 +663,130 @@ class _State:
         spec = self.d.flows[name]
         factor = conversion_factor(inflow.units, spec.units, where=self.key(name))
         return Tracked(ds["outflow"] * factor, spec.units, accumulated.rank, accumulated.source)
+
+    def _stock_driven_flow(self, pid: str, name: str) -> Tracked:
+        """Return the inflow or outflow of a stock-driven stock (its model runs once)."""
+        if pid not in self.stocks:
+            self._run_stock_driven(pid)
+        ds, accumulated = self.stocks[pid], self.stock_tracked[pid]
+        var = "inflow" if name == self.d.stocks[pid].inflow else "outflow"
+        spec = self.d.flows[name]
+        factor = conversion_factor(accumulated.units, spec.units, where=self.key(name))
+        return Tracked(ds[var] * factor, spec.units, accumulated.rank, accumulated.source)
+
+    def _run_stock_driven(self, pid: str) -> None:
+        """Run the stock-driven model of ``pid`` on its table of levels (:func:`stock_driven`).
+
+        The inflow, outflow and stock change at ``t`` rest on the table up to ``t``, the
+        lifetime parameters and the initial stock; the level on the table.
+        """
+        stock: StockSpec = self.d.stocks[pid]
+        assert stock.stock is not None and stock.inflow is not None
+        units = self.d.flows[stock.inflow].units
+        table = self.data[stock.stock]
+        where = f"{self.d.path}: [stocks.{pid}] stock"
+        level = _on_time(
+            table.scaled(conversion_factor(table.units, units, where=where), units),
+            self.d.coords["time"],
+        )
+        _, grades = self._lifetime(pid, stock.lifetime)
+        model = self._stock_model(pid, {})
+        initial = self._initial_stock(pid, level.value.dims, units, grades)
+        lifetime = model.lifetime
+        if initial is not None:  # the lifetime over the initial cohorts too
+            cohorts = np.asarray(initial["cohort"].values, dtype=np.int64)
+            lifetime = model.lifetime_over(np.union1d(cohorts, np.asarray(model.years)))
+        with self._stock_errors(pid, stock.stock):
+            ds = stock_driven(
+                level.value,
+                lifetime,
+                inflow_at=stock.inflow_at,
+                initial_stock_by_cohort=initial,
+                by_cohort=stock.by_cohort,
+                negative_inflow=stock.negative_inflow,
+            )
+        for var in ds.data_vars.values():
+            var.attrs["units"] = units
+        self.stocks[pid] = ds
+        accumulated = level.over_time()
+        for grade in grades:
+            accumulated = accumulated.rests_on(grade)
+        self.stock_tracked[pid] = accumulated
+        self.stock_level[pid] = level
+        if stock.negative_inflow == "allow":
+            self.signed |= {stock.inflow, stock.outflow}
+
+    @contextlib.contextmanager
+    def _stock_errors(self, pid: str, table: str | None = None) -> Iterator[None]:
+        """Name the model file and the stock in an error of the stock model (one line)."""
+        try:
+            yield
+        except (StockModelError, DataError) as err:
+            text = str(err).replace(
+                "pass negative_inflow='correct' to retire cohorts early, or 'allow'",
+                'set negative_inflow = "correct" to retire cohorts early, or "allow"',
+            )
+            of = f" stock {table!r}" if table is not None else ""
+            raise type(err)(f"{self.d.path}: [stocks.{pid}]{of}: {text}") from err
+
+    def _initial_stock(
+        self, pid: str, dims: tuple[Hashable, ...], units: str, grades: list[Tracked]
+    ) -> xr.DataArray | None:
+        """Return the initial stock of ``pid`` by cohort (int years), its grades joined.
+
+        Raises
+        ------
+        msa.ConfigError
+            If the table's dims are not the stock's (besides time) and ``cohort``.
+        msa.DataError
+            A cohort that is not a whole year before the first model year, a missing cell.
+        """
+        name = self.d.stocks[pid].initial_stock
+        if name is None:
+            return None
+        key = f"{self.d.path}: [stocks.{pid}] initial_stock"
+        table = self.data[name]
+        shown = (
+            f"{name!r} ({self.d.scenario(self.scenario).data.get(name, self.d.data[name].file)})"
+        )
+        want = [str(x) for x in dims if x != "time"]
+        have = [str(x) for x in table.value.dims if x != "cohort"]
+        if sorted(want) != sorted(have):
+            raise ConfigError(
+                f"{key}: table {shown} is over {have} and cohort; the stock {pid!r} is over "
+                f"{want} (and time): give its initial stock over {want} and cohort"
+            )
+        first = int(self.d.coords["time"][0])
+        years = []
+        for label in table.value["cohort"].values:
+            text = str(label).strip()
+            if not re.fullmatch(r"[0-9]+", text):
+                raise DataError(f"{key}: table {shown}: cohort {text!r} is not a year")
+            if int(text) >= first:
+                raise DataError(
+                    f"{key}: table {shown}: cohort {text} is not before the first model year "
+                    f"{first}; the initial stock is the stock at the end of {first - 1} by year "
+                    "of entry"
+                )
+            if int(text) in years:
+                raise DataError(f"{key}: table {shown}: cohort {int(text)} is given twice")
+            years.append(int(text))
+        missing = table.value.isnull()
+        if bool(missing.any()):
+            raise DataError(
+                f"{key}: table {shown} has no value {_first_cell(table.value, missing.values)}; "
+                "give every cohort for every label (0 where there is none)"
+            )
+        factor = conversion_factor(table.units, units, where=key)
+        cohort = {"cohort": np.asarray(years, dtype=np.int64)}
+        tracked = Tracked(
+            table.value.assign_coords(cohort) * factor,
+            units,
+            table.rank.assign_coords(cohort),
+            table.source.assign_coords(cohort),
+        )
+        grades.append(tracked)  # every cell at every year rests on the whole initial stock
+        return tracked.value.transpose("cohort", *want)
 
     def _entry_age(self, pid: str, age: int | str, grades: list[Tracked]) -> int:
         """Return an entry age in whole years; a parameter's grade joins the stock's."""
@@ -753,6 +939,7 @@ def _assemble(d: ModelDefinition, scenario: str, sources: pd.DataFrame, state: _
             target,
             tracked.value,
             units=flow.units,
+            signed=name in state.signed,
             jrc_code=flow.jrc_code,
             source_id=tracked.sources(),
             grade=tracked.grades(),
@@ -799,20 +986,22 @@ def _add_stock(system: System, pid: str, state: _State) -> Tracked:
         ds = state.stocks[pid]
         tracked = state.stock_tracked[pid]
         level, change = ds["stock"], ds["stock_change"]
-        if "stock_by_cohort" in ds:
-            extra["stock_by_cohort"] = ds["stock_by_cohort"]
+        for name in ("stock_by_cohort", "outflow_correction"):
+            if name in ds:
+                extra[name] = ds[name]
     else:
         tracked = inflow.over_time()
         change = inflow.value
         level = change.cumsum("time")
     dims = tracked.value.dims
+    given = state.stock_level.get(pid, tracked)  # a stock-driven level: its table's
     system.add_stock(
         pid,
         level.transpose(*dims),
         stock_change=change.transpose(*dims),
         units=inflow.units,
-        source_id=tracked.sources(),
-        grade=tracked.grades(),
+        source_id=given.sources().transpose(*dims),
+        grade=given.grades().transpose(*dims),
         change_source_id=tracked.sources(),
         change_grade=tracked.grades(),
         extra=extra or None,

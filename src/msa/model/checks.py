@@ -6,11 +6,13 @@ flow is computed exactly once, stocks and their outflows fit together, scenario 
 the type and bounds of their parameters, and no flow depends on itself except through a stock.
 Tables: a row filter names a column that is no dim and a label or a string parameter; a table
 with dims of its own is used by functions only. Stocks: an inflow entering used enters the
-stock, its age a number or a numeric parameter. Outputs: Sankeys of the System or a known
-view, indicators and labelled headline numbers naming declared items, dims and labels, output
-functions with a module. An MSA-table model (``[msa]``) declares no processes and flows: its
-outputs may name the flows and stocks of the JRC MSA template (``"Collection => Recycling"``,
-``"stock Use"``) and its standard tables (``indicators_jrc``, ``stage_imbalance``).
+stock, its age a number or a numeric parameter; a stock-driven stock has a table of levels over
+time and one inflow, which only it computes; an initial stock is a table by ``cohort``.
+Outputs: Sankeys of the System or a known view, indicators and labelled headline numbers naming
+declared items, dims and labels, output functions with a module. An MSA-table model
+(``[msa]``) declares no processes and flows: its outputs may name the flows and stocks of the
+JRC MSA template (``"Collection => Recycling"``, ``"stock Use"``) and its standard tables
+(``indicators_jrc``, ``stage_imbalance``).
 Each problem is one :class:`msa.ConfigError` naming the file and the key.
 """
 
@@ -24,7 +26,7 @@ import networkx as nx
 
 from msa.errors import ConfigError
 from msa.jrc_msa.tables import reference_table
-from msa.model.units import registry
+from msa.model.units import conversion_factor, registry
 
 if TYPE_CHECKING:
     from msa.model.definition import DataSpec, FlowSpec, HeadlineSpec, ModelDefinition, StockSpec
@@ -236,14 +238,15 @@ def _check_stocks(d: ModelDefinition) -> None:
                 f"stock process {pid!r} has an outflow ({others[0]!r}) but no [stocks.{pid}] "
                 "lifetime; declare one (an accumulating stock has no outflow)",
             )
-    stock_outflows = {s.outflow for s in d.stocks.values()}
+    by_stocks = {s.outflow for s in d.stocks.values()}
+    by_stocks |= {s.inflow for s in d.stocks.values() if s.inflow is not None}
     for name, flow in d.flows.items():
-        if flow.way is None and name not in stock_outflows:
+        if flow.way is None and name not in by_stocks:
             raise _fail(
                 d,
                 _flow_key(name),
                 "nothing computes this flow: give value, share, remainder or function, or make "
-                "it the outflow of a stock",
+                "it the outflow of a stock (or the inflow of a stock-driven stock)",
             )
 
 
@@ -280,6 +283,95 @@ def _check_stock(d: ModelDefinition, pid: str, stock: StockSpec) -> None:
     if not any(f.endswith(_ARROW + pid) for f in d.flows):
         raise _fail(d, key, f"no flow enters stock {pid!r}")
     _check_entry_ages(d, pid, stock)
+    if stock.stock_driven:
+        _check_stock_driven(d, pid, stock)
+    if stock.initial_stock is not None:
+        _check_initial_stock(d, pid, stock.initial_stock)
+
+
+def _check_stock_driven(d: ModelDefinition, pid: str, stock: StockSpec) -> None:
+    """Check a stock-driven stock: a table of levels over time, one inflow it computes."""
+    key = f"[stocks.{pid}]"
+    assert stock.stock is not None and stock.inflow is not None
+    table = d.data.get(stock.stock)
+    if table is None:
+        raise _fail(d, f"{key} stock", f"{stock.stock!r} is not a declared table")
+    if "time" not in table.dims:
+        raise _fail(
+            d,
+            f"{key} stock",
+            f"table {stock.stock!r} has no time dim; give the stock at the end of each year",
+        )
+    if table.own_dims:
+        raise _fail(
+            d,
+            f"{key} stock",
+            f"table {stock.stock!r} has dims of its own {list(table.own_dims)}; a stock is over "
+            "the model's dims",
+        )
+    inflows = [f for f in d.flows if f.endswith(_ARROW + pid)]
+    if stock.inflow not in inflows:
+        raise _fail(d, f"{key} inflow", f"{stock.inflow!r} is not a declared flow into {pid!r}")
+    others = [f for f in inflows if f != stock.inflow]
+    if others:
+        raise _fail(
+            d,
+            f"{key} inflow",
+            f"stock {pid!r} is stock-driven: its one inflow {stock.inflow!r} is computed from "
+            f"its stock, so {others[0]!r} cannot enter it too; let it enter the process "
+            f"{d.ends(stock.inflow)[0]!r} upstream instead",
+        )
+    way = d.flows[stock.inflow].way
+    if way is not None:
+        raise _fail(
+            d,
+            f"{_flow_key(stock.inflow)} {way}",
+            f"this flow is the inflow of stock-driven stock {pid!r}, which computes it from "
+            f"table {stock.stock!r}; remove the key",
+        )
+    _check_convertible(d, f"{key} stock", table.units, d.flows[stock.inflow].units)
+
+
+def _check_initial_stock(d: ModelDefinition, pid: str, name: str) -> None:
+    """Check an initial stock: a table by ``cohort`` (an own dim) and no ``time``."""
+    key = f"[stocks.{pid}] initial_stock"
+    table = d.data.get(name)
+    if table is None:
+        raise _fail(d, key, f"{name!r} is not a declared table")
+    if "cohort" not in table.dims:
+        raise _fail(
+            d,
+            key,
+            f"table {name!r} needs a 'cohort' dim (the year of entry): dims = [..., \"cohort\"], "
+            'own_dims = ["cohort"]',
+        )
+    if "time" in table.dims:
+        raise _fail(
+            d,
+            key,
+            f"table {name!r} has a time dim; the initial stock is the stock at the end of "
+            f"{d.coords['time'][0] - 1} by cohort",
+        )
+    if set(table.own_dims) != {"cohort"}:
+        raise _fail(
+            d,
+            key,
+            f"table {name!r} may have 'cohort' as its only own dim (got {list(table.own_dims)})",
+        )
+    outflow = d.stocks[pid].outflow
+    _check_convertible(d, key, table.units, d.flows[outflow].units)
+
+
+def _check_convertible(d: ModelDefinition, key: str, given: str, declared: str) -> None:
+    """Refuse a table whose units do not convert to those of the stock's flows."""
+    try:
+        conversion_factor(given, declared, where=f"{d.path}: {key}")
+    except ConfigError as err:
+        raise _fail(
+            d,
+            key,
+            f"units {given!r} cannot be converted to {declared!r}, the units of the stock's flows",
+        ) from err
 
 
 def _check_entry_ages(d: ModelDefinition, pid: str, stock: StockSpec) -> None:
@@ -495,16 +587,20 @@ def flow_dependencies(d: ModelDefinition) -> nx.DiGraph:
 
     A share or remainder depends on the inflows of its source process (a remainder also on
     the process's other outflows; a share with ``of`` on that flow only); a stock's outflow on
-    the stock's inflows; a function on the flows it ``needs``.
+    the stock's inflows; a function on the flows it ``needs``. The inflow of a stock-driven
+    stock depends on no flow (on its stock table and lifetime only).
     """
     graph = nx.DiGraph()
     graph.add_nodes_from(d.flows)
     stock_of = {s.outflow: pid for pid, s in d.stocks.items()}
+    driven = {s.inflow for s in d.stocks.values() if s.inflow is not None}
     for name, flow in d.flows.items():
         source, _ = d.ends(name)
         inflows = [f for f in d.flows if f.endswith(_ARROW + source)]
         needs: list[str] = []
-        if name in stock_of:
+        if name in driven:
+            needs = []
+        elif name in stock_of:
             needs = inflows
         elif flow.share is not None:
             needs = [flow.of] if flow.of is not None else inflows

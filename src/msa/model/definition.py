@@ -39,7 +39,10 @@ The sections (every key is documented in docs/model_definition.md):
 ``[stocks.<process>]``
     ``lifetime = { distribution, <parameter> = name or number ... }``, ``outflow`` (the flow
     that carries what leaves the stock), ``inflow_at``, ``entry_age`` (inflows that enter used,
-    as survivors of an older cohort), ``by_cohort``, ``jrc_code`` and ``change_jrc_code``.
+    as survivors of an older cohort), ``stock`` and ``inflow`` (a stock-driven stock: a table
+    of stock levels, and the inflow computed from it), ``negative_inflow``, ``initial_stock``
+    (a table of the stock by cohort before the first year), ``by_cohort``, ``jrc_code`` and
+    ``change_jrc_code``.
 ``[outputs]``
     ``sankey_years``, ``sankeys`` (the System's and views' Sankeys), ``indicators`` (ratios of
     flows, or functions), ``targets`` (a CSV file of policy targets on those indicators),
@@ -302,19 +305,53 @@ class LifetimeSpec(_Spec):
 class StockSpec(_Spec):
     """``[stocks.<process>]``: the lifetime of what enters the stock and where it leaves to.
 
+    Inflow-driven (the default): the stock is computed from the process's inflows.
     ``entry_age`` names inflows that enter already used, a whole number of years old (a number
     or a parameter): survivors of the cohort that entered that many years before.
-    ``by_cohort`` keeps the stock by cohort in the System; ``jrc_code`` tags the stock level and
-    ``change_jrc_code`` its net addition (stocks sharing a code are added up).
+
+    Stock-driven: ``stock`` names a table of the stock level at the end of each year and
+    ``inflow`` the one flow into the process, which the stock model computes from it
+    (:func:`msa.stock_driven`); ``negative_inflow`` says what a stock falling faster than its
+    cohorts leave does: ``"error"`` (default), ``"correct"`` (the surplus leaves early, through
+    ``outflow``) or ``"allow"`` (the inflow may be negative).
+
+    ``initial_stock`` names a table of the stock at the end of the year before the first
+    year, by ``cohort`` (its year of entry, an own dim of the table) and the stock's other
+    dims. ``by_cohort`` keeps the stock by cohort in the System; ``jrc_code`` tags the stock
+    level and ``change_jrc_code`` its net addition (stocks sharing a code are added up).
     """
 
     lifetime: LifetimeSpec
     outflow: str
     inflow_at: Literal["start", "middle", "end"] = "middle"
     entry_age: dict[str, _NameOrYear] = Field(default_factory=dict)
+    stock: str | None = Field(default=None, min_length=1)
+    inflow: str | None = Field(default=None, min_length=1)
+    negative_inflow: Literal["error", "correct", "allow"] = "error"
+    initial_stock: str | None = Field(default=None, min_length=1)
     by_cohort: StrictBool = False
     jrc_code: str | None = None
     change_jrc_code: str | None = None
+
+    @model_validator(mode="after")
+    def _stock_driven(self) -> StockSpec:
+        if (self.stock is None) != (self.inflow is None):
+            raise ValueError(
+                "give stock (a table of stock levels) and inflow (the flow it computes) together"
+            )
+        if self.stock is None and "negative_inflow" in self.model_fields_set:
+            raise ValueError("negative_inflow is for a stock-driven stock (give stock and inflow)")
+        if self.stock is not None and self.entry_age:
+            raise ValueError(
+                "entry_age is for an inflow-driven stock; a stock-driven stock computes its one "
+                "inflow (new) from its stock"
+            )
+        return self
+
+    @property
+    def stock_driven(self) -> bool:
+        """Whether the stock is given (``stock``) and its inflow computed from it."""
+        return self.stock is not None
 
 
 class IndicatorSpec(_Spec):
