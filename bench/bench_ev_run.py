@@ -37,6 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3, help="warm baseline repetitions")
     args = parser.parse_args()
+    load_at_start = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="bench_ev_"))
     try:
         definition = msa.load_definition(MODEL)
@@ -63,10 +64,10 @@ def main() -> None:
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"load average {load:.1f}, Python {platform.python_version()}, msa {msa.__version__}"
+        f"load average {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, "
+        f"Python {platform.python_version()}, msa {msa.__version__}"
     )
     print("| step | seconds |")
     print("|---|---|")

@@ -67,6 +67,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of each step")
     parser.add_argument("models", nargs="*", help="model folders (default: every declared one)")
     args = parser.parse_args()
+    load_at_start = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="bench_models_"))
     rows = []
     try:
@@ -93,7 +94,10 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"python {platform.python_version()}, {os.cpu_count()} cores, msa {msa.__version__}")
-    print(f"load average {os.getloadavg()[0]:.2f}; best of {args.repeat} for the steps\n")
+    print(
+        f"load average {load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end; "
+        f"best of {args.repeat} for the steps\n"
+    )
     print(
         "| model | load (s) | build (s) | outputs, no figures (s) | outputs with figures (s) "
         "| run_model, all files, warm (s) | `msa run` wall, cold (s) |"

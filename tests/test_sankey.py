@@ -420,7 +420,7 @@ def test_missing_chromium_says_how_to_install(links21, tmp_path, monkeypatch):
     """Without chromium a static export raises RenderError with the apt-get command."""
     import msa.figures.export as export
 
-    monkeypatch.setattr(export, "_server_started", False)
+    monkeypatch.setattr(export, "_server", None)
     monkeypatch.setattr(export, "find_browser", lambda: None)
     with pytest.raises(RenderError, match=r"apt-get install chromium"):
         msa.write_figure(sankey(links21), tmp_path / "fig", "png")

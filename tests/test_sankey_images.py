@@ -191,3 +191,40 @@ def test_labels_inside_the_canvas_and_apart(view, tmp_path):
         for b in labels[i + 1 :]:
             apart = a[2] <= b[0] + 0.5 or b[2] <= a[0] + 0.5
             assert apart or a[3] <= b[1] + 0.5 or b[3] <= a[1] + 0.5, (a, b)
+
+
+# ----------------------------------------------------------------------------- image server
+def test_reused_pages_draw_the_same_png(links21, tmp_path):
+    """A page drawing image after image (not reloaded) gives the bytes of its first PNG."""
+    first = sankey(links21, title="first")
+    [before] = msa.write_figure(first, tmp_path / "before", "png")
+    for k in range(3):  # other figures in between, on every page
+        msa.write_figure(sankey(links21, scale=0.5 + k, color_by="flow_type"), tmp_path / f"o{k}")
+    [after] = msa.write_figure(first, tmp_path / "after", "png")
+    assert after.read_bytes() == before.read_bytes()
+
+
+def test_submitted_figures_appear_only_on_result(links21, tmp_path):
+    """submit_figure returns before the images; result() puts them in place, discard() nothing."""
+    from msa.figures.export import submit_figure
+
+    kept = submit_figure(sankey(links21), tmp_path / "kept", ("html", "png", "svg"))
+    dropped = submit_figure(sankey(links21, scale=1.0), tmp_path / "dropped", "png,svg")
+    assert not [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    dropped.discard()
+    assert [p.name for p in kept.result()] == ["kept.html", "kept.png", "kept.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.html", "kept.png", "kept.svg"]
+
+
+def test_a_page_that_lost_its_script_recovers(links21, tmp_path):
+    """A page whose script context is gone (as when it did not load right) is reloaded, once."""
+    from msa.figures import export
+
+    export.write_figure(sankey(links21), tmp_path / "warm", "svg")
+    browser = export._server._browser_task.result()  # type: ignore[union-attr]
+    if not getattr(browser, "_msa_reuses", False):
+        pytest.skip("this kaleido reloads its pages itself")
+    for page in list(browser.tabs_ready._queue):
+        page._current_js_id = 987654  # no such context: every image on it fails
+    written = export.write_figure(sankey(links21), tmp_path / "again", "png,svg")
+    assert [p.stat().st_size > 1000 for p in written] == [True, True]

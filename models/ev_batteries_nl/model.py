@@ -183,41 +183,70 @@ def supply_concentration(built) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- figures
-def _axes(rows: int = 1, cols: int = 1, **kwargs):
-    import matplotlib
+# plotly, like msa's own figures: msa writes each as HTML, PNG and SVG through its image
+# server, which renders them while the rest of the run goes on (matplotlib would draw them
+# one by one in this process).
+TAB10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+         "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # fmt: skip
+GRID = {"showgrid": True, "gridcolor": "rgba(0,0,0,0.12)"}
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    plt.rcParams["svg.fonttype"] = "none"  # text as text: smaller, faster SVG
-    size = (8, 4.5) if rows * cols == 1 else (11, 6)
-    return plt.subplots(rows, cols, figsize=size, layout="constrained", **kwargs)
+def _figure(rows: int = 1, cols: int = 1, **kwargs):
+    """Return an empty plotly figure of the model's style (one plot, or a grid of them)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    fig = go.Figure() if rows * cols == 1 else make_subplots(rows, cols, **kwargs)
+    wide = rows * cols > 1
+    fig.update_layout(
+        template="simple_white",
+        width=1100 if wide else 880,
+        height=660 if wide else 495,
+        font={"family": "DejaVu Sans", "size": 13},
+        margin={"l": 70, "r": 20, "t": 70, "b": 50},
+        legend={"font": {"size": 11}},
+    )
+    fig.update_xaxes(**GRID)
+    fig.update_yaxes(**GRID)
+    return fig
 
 
 def _colors(materials) -> dict:
-    import matplotlib.pyplot as plt
+    return dict(zip(materials, TAB10, strict=False))
 
-    return dict(zip(materials, plt.get_cmap("tab10").colors, strict=False))
+
+def _translucent(color: str, alpha: float = 0.5) -> str:
+    """Return ``#rrggbb`` as ``rgba(r,g,b,alpha)``."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def stock_by_material(built):
     """Return the urban mine (in use, second life, hibernation) by material, stacked."""
+    import plotly.graph_objects as go
+
     stocks = built.system.stocks
     mine = sum(_by_material(stocks[p]["stock"]) for p in (USE, SECOND, HIBERNATION)) / 1000
     materials = list(mine["material"].values)
     years = mine["time"].values
-    fig, ax = _axes()
-    ax.stackplot(years, mine.transpose("material", "time").values, labels=materials,
-                 colors=list(_colors(materials).values()))  # fmt: skip
-    ax.set(title=f"EV-battery urban mine in the Netherlands ({built.scenario})",
-           ylabel="kilotonne (end of year)", xlim=(years[0], years[-1]))  # fmt: skip
-    ax.legend(loc="upper left", ncols=2, fontsize=8)
-    ax.grid(alpha=0.3)
+    colors = _colors(materials)
+    fig = _figure()
+    for m in materials:
+        fig.add_trace(go.Scatter(x=years, y=mine.sel(material=m).values, name=str(m),
+                                 stackgroup="mine", mode="none", fillcolor=colors[m]))  # fmt: skip
+    fig.update_layout(
+        title=f"EV-battery urban mine in the Netherlands ({built.scenario})",
+        yaxis_title="kilotonne (end of year)",
+        xaxis_range=[years[0], years[-1]],
+        legend={"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top"},
+    )
     return fig
 
 
 def inflow_outflow(built):
     """Return new batteries, the inflow to use, the outflow, exports and discards per year."""
+    import plotly.graph_objects as go
+
     flows = built.system.flows
     lines = {
         "new batteries (demand)": [NEW],
@@ -226,33 +255,49 @@ def inflow_outflow(built):
         "exported in used vehicles": [EXPORTED],
         "discarded in NL (to collection)": [DISCARDED],
     }
-    fig, ax = _axes()
-    for label, names in lines.items():
+    fig = _figure()
+    for (label, names), color in zip(lines.items(), TAB10, strict=False):
         total = sum(flows[n].sum([d for d in flows[n].dims if d != "time"]) for n in names)
-        ax.plot(total["time"].values, total.values / 1000, label=label,
-                lw=2 if names == [NEW] else 1, ls="--" if len(names) > 1 else "-")  # fmt: skip
-    ax.set(title=f"Battery inflow and outflow ({built.scenario})", ylabel="kilotonne per year")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
+        line = {"color": color, "width": 2.5 if names == [NEW] else 1.5,
+                "dash": "dash" if len(names) > 1 else "solid"}  # fmt: skip
+        fig.add_trace(go.Scatter(x=total["time"].values, y=total.values / 1000, name=label,
+                                 mode="lines", line=line))  # fmt: skip
+    fig.update_layout(
+        title=f"Battery inflow and outflow ({built.scenario})",
+        yaxis_title="kilotonne per year",
+        legend={"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top"},
+    )
     return fig
 
 
 def secondary_vs_demand(built):
     """Return demand, secondary supply and the closed loop of six materials per year."""
+    import plotly.graph_objects as go
+
     flows = built.system.flows
     demand, recovered = _by_material(flows[NEW]), _by_material(flows[RECOVERED])
     years = demand["time"].values
     colors = _colors(list(demand["material"].values))
-    fig, axes = _axes(2, 3, sharex=True)
-    for ax, m in zip(axes.flat, ["Li", "Co", "Ni", "Mn", "graphite", "Cu"], strict=True):
-        ax.plot(years, demand.sel(material=m), label="demand", color="black", lw=2)
-        ax.fill_between(years, 0, recovered.sel(material=m), alpha=0.5, color=colors[m],
-                        label="secondary supply")  # fmt: skip
-        ax.plot(years, flows[CLOSED].sel(material=m), ls="--", color="tab:green",
-                label="closed loop into batteries")  # fmt: skip
-        ax.set_title(m)
-        ax.set_ylabel("t per year")
-        ax.grid(alpha=0.3)
-    axes.flat[0].legend(fontsize=7)
-    fig.suptitle(f"Secondary supply vs demand ({built.scenario})")
+    shown = ["Li", "Co", "Ni", "Mn", "graphite", "Cu"]
+    fig = _figure(2, 3, shared_xaxes=True, subplot_titles=shown,
+                  horizontal_spacing=0.08, vertical_spacing=0.1)  # fmt: skip
+    for k, m in enumerate(shown):
+        row, col, first = k // 3 + 1, k % 3 + 1, k == 0
+        fig.add_trace(go.Scatter(x=years, y=recovered.sel(material=m).values, fill="tozeroy",
+                                 mode="none", fillcolor=_translucent(colors[m]),
+                                 name="secondary supply", legendgroup="secondary",
+                                 showlegend=first), row=row, col=col)  # fmt: skip
+        fig.add_trace(go.Scatter(x=years, y=demand.sel(material=m).values, mode="lines",
+                                 line={"color": "black", "width": 2.5}, name="demand",
+                                 legendgroup="demand", showlegend=first),
+                      row=row, col=col)  # fmt: skip
+        fig.add_trace(go.Scatter(x=years, y=flows[CLOSED].sel(material=m).values, mode="lines",
+                                 line={"color": "#2ca02c", "dash": "dash", "width": 1.5},
+                                 name="closed loop into batteries", legendgroup="closed",
+                                 showlegend=first), row=row, col=col)  # fmt: skip
+    fig.update_yaxes(title_text="t per year", col=1)
+    fig.update_layout(
+        title=f"Secondary supply vs demand ({built.scenario})",
+        legend={"orientation": "h", "x": 0, "y": -0.08, "yanchor": "top"},
+    )
     return fig

@@ -55,6 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "JRC_STAGES",
     "ColorBy",
+    "draw_plan",
     "links_from_system",
     "nodes_from_links",
     "sankey",
@@ -137,7 +138,6 @@ def sankey(
     >>> fig.layout.meta["msa_sankey"]["units_per_px"]
     1.0
     """
-    go = _plotly()
     options = SankeyOptions.checked(
         lang=lang,
         color_by=color_by,
@@ -150,7 +150,12 @@ def sankey(
         font_family=font_family,
         font_size=font_size,
     )
-    plan = plan_sankey(links, nodes, options)
+    return draw_plan(plan_sankey(links, nodes, options))
+
+
+def draw_plan(plan: SankeyPlan) -> go.Figure:
+    """Return the plotly Figure of a plan: what :func:`sankey` returns for the same plan."""
+    go = _plotly()
     stage_of = _node_stages(plan.table)
     colours = _colours(plan, stage_of)
     legend, legends = _legend(go, plan, colours.legend)

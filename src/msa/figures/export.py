@@ -1,22 +1,31 @@
 """Write figures: self-contained HTML, and PNG, SVG and PDF through kaleido and chromium.
 
 Static images use kaleido >= 1 with the system's chromium (Debian: ``apt-get install
-chromium``). Starting chromium costs 2-3 s, so one kaleido server is started lazily, once per
-process, and stopped at exit; each image then takes about 0.1-0.2 s. Every file is written to a
-temporary name in the target folder and renamed into place, so a failed export leaves nothing
-half-written, and existing files are only replaced with ``overwrite=True``.
+chromium``). Starting chromium costs 2-3 s, so one image server is started once per process
+(:func:`start_image_server`, which returns at once: chromium starts in the background while the
+caller goes on) and stopped at exit. The server keeps :data:`TABS` pages with plotly.js loaded
+and renders images in them concurrently; a page is reused from image to image instead of being
+reloaded after each (kaleido's default, which parses plotly.js again: about half of every
+image's time), and reloaded after any failed image and every :data:`_RELOAD_EVERY` images.
+
+Every file is written to a temporary name in the target folder and renamed into place, so a
+failed export leaves nothing half-written, and existing files are only replaced with
+``overwrite=True``. :func:`submit_figure` queues a figure's images and returns at once, so a
+caller can do other work (another figure, a matplotlib plot) while chromium renders.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
+import concurrent.futures
+import functools
 import logging
 import os
 import shutil
 import tempfile
 import threading
-import warnings
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +33,13 @@ from msa.errors import ConfigError, OutputExistsError, RenderError
 
 __all__ = [
     "FORMATS",
+    "TABS",
+    "PendingFigure",
     "find_browser",
     "parse_formats",
     "start_image_server",
     "stop_image_server",
+    "submit_figure",
     "write_figure",
 ]
 
@@ -35,12 +47,16 @@ log = logging.getLogger(__name__)
 
 #: Output formats :func:`write_figure` knows.
 FORMATS: tuple[str, ...] = ("html", "png", "svg", "pdf")
+#: Pages (browser tabs) the image server renders in at once.
+TABS = 2
+#: A page is reloaded after this many images (bounds what a long session accumulates).
+_RELOAD_EVERY = 200
 _INSTALL = (
     "static images (PNG, SVG, PDF) need chromium: install it with `apt-get install chromium` "
     "(Debian/Ubuntu) or set BROWSER_PATH to a Chrome/Chromium executable"
 )
 _lock = threading.Lock()
-_server_started = False
+_server: _ImageServer | None = None
 
 
 def find_browser() -> str | None:
@@ -59,43 +75,172 @@ def find_browser() -> str | None:
     return None
 
 
+@functools.cache
+def _kaleido_class() -> type:
+    """Return kaleido's ``Kaleido``, made to reuse its pages if this kaleido allows it.
+
+    kaleido reloads a page after every image (``_return_kaleido_tab``). plotly.js draws each
+    image in a fresh element and purges it, so a loaded page can serve the next image: the
+    subclass puts the page back as it is. A kaleido without that method or the ``tabs_ready``
+    queue (another version) is used as it is: every image correct, only slower.
+    """
+    from kaleido import Kaleido
+
+    declared = getattr(Kaleido, "__annotations__", {})
+    if not (
+        hasattr(Kaleido, "_return_kaleido_tab") and {"tabs_ready", "_total_tabs"} <= set(declared)
+    ):
+        return Kaleido
+
+    class _ReusingKaleido(Kaleido):
+        """Kaleido that reloads a page only after a failure or every ``_RELOAD_EVERY`` images."""
+
+        _msa_reuses = True
+
+        async def _return_kaleido_tab(self, tab: Any) -> None:
+            uses = getattr(tab, "_msa_uses", 0) + 1
+            tab._msa_uses = uses
+            if uses % _RELOAD_EVERY == 0:
+                await tab.reload()
+            await self.tabs_ready.put(tab)
+
+        async def reload_all_tabs(self) -> None:
+            """Reload every page (each as it comes back from the image it renders)."""
+            tabs = [await self.tabs_ready.get() for _ in range(self._total_tabs)]
+            try:
+                await asyncio.gather(*(t.reload() for t in tabs))
+            finally:
+                for t in tabs:
+                    await self.tabs_ready.put(t)
+
+    return _ReusingKaleido
+
+
+class _ImageServer:
+    """One chromium (kaleido) driven by an event loop in a background thread.
+
+    The browser starts when the server is made; :meth:`render` queues an image and returns a
+    future at once. Images render concurrently in ``tabs`` pages.
+    """
+
+    def __init__(self, tabs: int) -> None:
+        self._tabs = tabs
+        self._browser_task: asyncio.Future[Any] | None = None
+        self._reloading: asyncio.Lock  # made in the server's loop, with the browser
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="msa-image-server", daemon=True
+        )
+        self._thread.start()
+        self._submit(self._browser())  # chromium starts now, in the background
+
+    def _submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    async def _browser(self) -> Any:
+        """Return the open kaleido (opened once; every caller runs in the server's loop)."""
+        if self._browser_task is None:
+            self._reloading = asyncio.Lock()
+            self._browser_task = asyncio.ensure_future(self._open())
+        return await asyncio.shield(self._browser_task)
+
+    async def _open(self) -> Any:
+        try:
+            browser = _kaleido_class()(n=self._tabs)
+            await browser.open()
+        except Exception as err:  # kaleido raises plain RuntimeError / ChromeNotFoundError
+            raise RenderError(f"could not start kaleido with chromium: {err}; {_INSTALL}") from err
+        # run at exit before the finalizer of the browser's temporary profile (registered as
+        # the browser started), which cannot delete the folder of a running chromium
+        atexit.unregister(stop_image_server)
+        atexit.register(stop_image_server)
+        log.debug("kaleido started with %d pages", self._tabs)
+        return browser
+
+    def render(self, fig: dict[str, Any], opts: dict[str, Any]) -> concurrent.futures.Future[Any]:
+        """Queue one image of figure dict ``fig``; the future gives its bytes."""
+        return self._submit(self._render(fig, opts, _plotly_default("topojson")))
+
+    async def _render(self, fig: dict[str, Any], opts: dict[str, Any], topojson: Any) -> bytes:
+        browser = await self._browser()
+        try:
+            return bytes(await browser.calc_fig(fig, opts=opts, topojson=topojson))
+        except (TimeoutError, RenderError):
+            raise
+        except Exception as err:
+            # A page that did not load right (kaleido can take the blank page's script context
+            # for the page's as it starts) fails its images: reload the pages, try once more.
+            log.debug("image failed (%s); reloading the pages and trying again", err)
+            if getattr(browser, "_msa_reuses", False):  # kaleido's own reloads after a failure
+                async with self._reloading:
+                    await browser.reload_all_tabs()
+            return bytes(await browser.calc_fig(fig, opts=opts, topojson=topojson))
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Close the browser and stop the loop and its thread."""
+
+        async def shut() -> None:
+            if self._browser_task is None:
+                return
+            try:
+                browser = await self._browser_task
+            except BaseException:  # never started: nothing to close
+                return
+            await browser.close()
+
+        try:
+            self._submit(shut()).result(timeout)
+        except Exception as err:  # pragma: no cover - closing a browser that already died
+            log.debug("closing the image server: %s", err)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout)
+
+
+def _plotly_default(name: str) -> Any:
+    """Return ``plotly.io.defaults.<name>`` (None where this plotly has none)."""
+    import plotly.io as pio
+
+    return getattr(getattr(pio, "defaults", None), name, None)
+
+
 def start_image_server() -> None:
-    """Start the process-wide kaleido server (once); stopped automatically at exit.
+    """Start the process-wide image server (once); stopped automatically at exit.
+
+    It returns at once: chromium starts in the background, and the first image waits for it.
+    Start it early (before computing the figures) to hide the start-up.
 
     Raises
     ------
     RenderError
-        If no chromium is installed (the message says how to install it).
+        If no chromium is installed (the message says how to install it), or no kaleido.
     """
-    global _server_started
+    _server_for_images()
+
+
+def _server_for_images() -> _ImageServer:
+    global _server
     with _lock:
-        if _server_started:
-            return
+        if _server is not None:
+            return _server
         if find_browser() is None:
             raise RenderError(_INSTALL)
         try:
-            import kaleido
+            import kaleido  # noqa: F401
         except ImportError as err:  # pragma: no cover - kaleido is in the plot extra
             raise RenderError('static images need kaleido: pip install "msa[plot]"') from err
-        try:
-            kaleido.start_sync_server(silence_warnings=True)
-        except Exception as err:  # kaleido raises plain RuntimeError / ChromeNotFoundError
-            raise RenderError(f"could not start kaleido with chromium: {err}; {_INSTALL}") from err
-        _server_started = True
-        atexit.register(stop_image_server)
-        log.debug("kaleido server started")
+        atexit.register(stop_image_server)  # moved to run first once the browser is open
+        _server = _ImageServer(TABS)
+        return _server
 
 
 def stop_image_server() -> None:
-    """Stop the kaleido server if this process started one."""
-    global _server_started
+    """Stop the image server if this process started one."""
+    global _server
     with _lock:
-        if not _server_started:
-            return
-        import kaleido
-
-        kaleido.stop_sync_server(silence_warnings=True)
-        _server_started = False
+        server, _server = _server, None
+    if server is not None:
+        server.close()
 
 
 def parse_formats(formats: str | Iterable[str]) -> list[str]:
@@ -175,60 +320,146 @@ def write_figure(
         No chromium for PNG/SVG/PDF (the message says ``apt-get install chromium``), or the
         export failed.
     """
-    chosen = parse_formats(formats)
-    if not (scale > 0):
-        raise ConfigError(f"scale must be > 0 (got {scale!r})")
-    base = Path(path)
-    if base.suffix.lower().lstrip(".") in FORMATS:
-        base = base.with_suffix("")
-    targets = [base.with_name(f"{base.name}.{f}") for f in chosen]
-    existing = [str(t) for t in targets if t.exists()]
-    if existing and not overwrite:
-        raise OutputExistsError(
-            f"{', '.join(existing)} exist(s); pass overwrite=True (CLI: --force) to replace"
-        )
-    if any(f != "html" for f in chosen):
-        start_image_server()
-    base.parent.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    temps: list[Path] = []
-    try:
-        staged = []
-        for fmt, target in zip(chosen, targets, strict=True):
-            handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            os.close(handle)
-            tmp = Path(name)
-            temps.append(tmp)
-            if fmt == "html":
-                fig.write_html(tmp, include_plotlyjs=include_plotlyjs, full_html=True)
-            else:
-                _write_image(fig, tmp, fmt, scale)
-            staged.append((tmp, target))
-        mode = 0o666 & ~_umask()
-        for tmp, target in staged:
-            tmp.chmod(mode)  # mkstemp makes 0600; give the usual permissions
-            os.replace(tmp, target)
-            written.append(target)
-    finally:
-        for tmp in temps:
+    return submit_figure(
+        fig,
+        path,
+        formats,
+        scale=scale,
+        overwrite=overwrite,
+        include_plotlyjs=include_plotlyjs,
+    ).result()
+
+
+def submit_figure(
+    fig: Any,
+    path: str | os.PathLike[str],
+    formats: str | Iterable[str] = ("html", "png", "svg"),
+    *,
+    scale: float = 2.0,
+    overwrite: bool = False,
+    include_plotlyjs: bool | str = True,
+) -> PendingFigure:
+    """Start writing a plotly figure as :func:`write_figure` does; return before the images.
+
+    The images are queued on the image server (rendered in the background, several at a
+    time), the HTML is written to its temporary file at once; :meth:`PendingFigure.result`
+    waits for the images and moves every file into place. The parameters, the checks made
+    before anything is written and the errors are those of :func:`write_figure`.
+
+    Returns
+    -------
+    PendingFigure
+    """
+    return PendingFigure(fig, path, formats, scale, overwrite, include_plotlyjs)
+
+
+class PendingFigure:
+    """A figure being written by :func:`submit_figure`: call :meth:`result` (or :meth:`discard`).
+
+    Until then its files exist only under temporary names beside their targets.
+    """
+
+    def __init__(
+        self,
+        fig: Any,
+        path: str | os.PathLike[str],
+        formats: str | Iterable[str],
+        scale: float,
+        overwrite: bool,
+        include_plotlyjs: bool | str,
+    ) -> None:
+        chosen = parse_formats(formats)
+        if not (scale > 0):
+            raise ConfigError(f"scale must be > 0 (got {scale!r})")
+        base = Path(path)
+        if base.suffix.lower().lstrip(".") in FORMATS:
+            base = base.with_suffix("")
+        targets = [base.with_name(f"{base.name}.{f}") for f in chosen]
+        existing = [str(t) for t in targets if t.exists()]
+        if existing and not overwrite:
+            raise OutputExistsError(
+                f"{', '.join(existing)} exist(s); pass overwrite=True (CLI: --force) to replace"
+            )
+        server = _server_for_images() if any(f != "html" for f in chosen) else None
+        base.parent.mkdir(parents=True, exist_ok=True)
+        self._staged: list[tuple[str, Path, Path]] = []  # format, temporary file, target
+        self._images: dict[str, concurrent.futures.Future[Any]] = {}
+        try:
+            for fmt, target in zip(chosen, targets, strict=True):
+                handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+                os.close(handle)
+                self._staged.append((fmt, Path(name), target))
+            if server is not None:
+                spec = fig.to_dict()
+                for fmt in chosen:
+                    if fmt != "html":
+                        self._images[fmt] = server.render(spec, _image_opts(spec, fmt, scale))
+            for fmt, tmp, _ in self._staged:
+                if fmt == "html":
+                    fig.write_html(tmp, include_plotlyjs=include_plotlyjs, full_html=True)
+        except BaseException:
+            self.discard()
+            raise
+
+    def result(self) -> list[Path]:
+        """Wait for the images, move every file into place; return the files, in format order.
+
+        Raises
+        ------
+        RenderError
+            An image could not be rendered (nothing of this figure is then left behind).
+        """
+        try:
+            for fmt, tmp, _ in self._staged:
+                if fmt in self._images:
+                    tmp.write_bytes(_image_bytes(self._images[fmt], fmt))
+            mode = 0o666 & ~_umask()
+            written = []
+            for _, tmp, target in self._staged:
+                tmp.chmod(mode)  # mkstemp makes 0600; give the usual permissions
+                os.replace(tmp, target)
+                written.append(target)
+            return written
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Drop what is not yet in place: remove the temporary files.
+
+        Images still rendering finish unseen (stopping one halfway would leave its page in
+        the middle of a drawing).
+        """
+        for _, tmp, _ in self._staged:
             tmp.unlink(missing_ok=True)
-    return written
+
+
+def _image_opts(spec: dict[str, Any], fmt: str, scale: float) -> dict[str, Any]:
+    """Return kaleido's options for one image, as ``plotly.io.to_image`` gives them."""
+    layout = spec.get("layout", {})
+    template = layout.get("template", {}).get("layout", {})
+    width = layout.get("width") or template.get("width") or _plotly_default("default_width")
+    height = layout.get("height") or template.get("height") or _plotly_default("default_height")
+    return {
+        "format": fmt,
+        "width": width or 700,
+        "height": height or 500,
+        "scale": scale if fmt == "png" else 1,
+    }
+
+
+def _image_bytes(future: concurrent.futures.Future[Any], fmt: str) -> bytes:
+    """Return a rendered image, or raise :class:`RenderError` saying what went wrong."""
+    try:
+        return bytes(future.result())
+    except RenderError:
+        raise
+    except Exception as err:
+        if "chrome" in str(err).lower() and find_browser() is None:
+            raise RenderError(_INSTALL) from err
+        raise RenderError(f"could not export the figure as {fmt.upper()}: {err}") from err
 
 
 def _umask() -> int:
     current = os.umask(0o022)
     os.umask(current)
     return current
-
-
-def _write_image(fig: Any, path: Path, fmt: str, scale: float) -> None:
-    """Render one static image with the warm kaleido server."""
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="The kopts argument", category=UserWarning)
-            data = fig.to_image(format=fmt, scale=scale if fmt == "png" else 1)
-    except Exception as err:
-        if "chrome" in str(err).lower() and find_browser() is None:
-            raise RenderError(_INSTALL) from err
-        raise RenderError(f"could not export the figure as {fmt.upper()}: {err}") from err
-    path.write_bytes(data)

@@ -276,22 +276,32 @@ def _slots(nodes: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
     slot = column.where(band.eq("main"))
     # Outer nodes take their slot from neighbours already placed: main nodes first, then
     # outer nodes fed by outer nodes (Disposal -> Landfill), as far as the chain goes.
+    # (Plain dicts: a sweep reads slots placed earlier in the same sweep.)
+    placed = {n: s for n, s in slot.items() if not np.isnan(s)}
+    bands = dict(band.items())
+    targets: dict[str, list[str]] = {}
+    sources: dict[str, list[str]] = {}
+    for s, t in zip(links["source"], links["target"], strict=True):
+        targets.setdefault(s, []).append(t)
+        sources.setdefault(t, []).append(s)
     for _ in range(len(nodes)):
-        todo = slot.isna() & band.ne("main")
-        if not todo.any():
+        todo = [n for n in nodes.index if n not in placed and bands[n] != "main"]
+        if not todo:
             break
         progressed = False
-        for node in nodes.index[todo]:
-            if band[node] == "top":
-                cols = slot.reindex(links.loc[links["source"] == node, "target"]).dropna()
-                value = cols.min() - 0.5 if len(cols) else np.nan
+        for node in todo:
+            if bands[node] == "top":
+                cols = [placed[t] for t in targets.get(node, []) if t in placed]
+                value = min(cols) - 0.5 if cols else np.nan
             else:
-                cols = slot.reindex(links.loc[links["target"] == node, "source"]).dropna()
-                value = cols.max() + 0.5 if len(cols) else np.nan
+                cols = [placed[s] for s in sources.get(node, []) if s in placed]
+                value = max(cols) + 0.5 if cols else np.nan
             if np.isfinite(value):
-                slot[node], progressed = value, True
+                placed[node], progressed = value, True
         if not progressed:
             break
+    slot = pd.Series([placed.get(n, np.nan) for n in nodes.index], index=nodes.index, dtype=float)
+    slot.name = column.name
     # Outer nodes with no placed neighbour keep their own column, shifted half a slot.
     shift = np.where(band.eq("top"), -0.5, 0.5)
     return slot.fillna(column + shift)
@@ -344,12 +354,16 @@ def _stack_heights(
     slot: pd.Series, value: pd.Series, band: pd.Series, pad: float
 ) -> Callable[[float], dict[str, float]]:
     """Return f(ky) -> {band: height needed}, the tallest slot of each band."""
+    # each band's slots: the values of their nodes, in node order (plain dicts: this runs for
+    # every layout; a slot of NaN stacks nothing, as in a groupby)
+    stacks: dict[str, dict[float, list[float]]] = {"top": {}, "main": {}, "bottom": {}}
+    values = dict(value.items())
+    for node, s, b in zip(slot.index, slot.to_numpy(), band.reindex(slot.index), strict=True):
+        if b in stacks and not np.isnan(s):
+            stacks[b].setdefault(float(s), []).append(values[node])
     groups = {
-        b: [
-            (value[idx].to_numpy(), len(idx))
-            for _, idx in slot[band == b].groupby(slot).groups.items()
-        ]
-        for b in ("top", "main", "bottom")
+        b: [(np.array(v, dtype=float), len(v)) for v in by_slot.values()]
+        for b, by_slot in stacks.items()
     }
 
     def heights(ky: float) -> dict[str, float]:
@@ -478,16 +492,21 @@ def _stack(
     imports sit just above the chain.
     """
     start = _band_starts(band_h, opt)
-    band = nodes["band"]
-    y = pd.Series(0.0, index=list(nodes.index))
-    ranked = nodes.loc[order]
-    for (b, _), idx in ranked.groupby([band[order], slot[order]], sort=False).groups.items():
-        h = hgt[idx].to_numpy()
+    bands, slots, heights = dict(nodes["band"].items()), dict(slot.items()), dict(hgt.items())
+    # the nodes of each (band, slot) in ``order``; a NaN band or slot stacks nothing (y 0)
+    groups: dict[tuple[str, float], list[str]] = {}
+    for n in order:
+        b, s = bands[n], slots[n]
+        if not (pd.isna(b) or pd.isna(s)):
+            groups.setdefault((b, s), []).append(n)
+    y = dict.fromkeys(nodes.index, 0.0)
+    for (b, _), idx in groups.items():
+        h = np.array([heights[n] for n in idx], dtype=float)
         offsets = np.concatenate([[0.0], np.cumsum(h + opt.node_pad)[:-1]])
         stack = h.sum() + opt.node_pad * (len(h) - 1)
         first = start["top"] + band_h["top"] - stack if b == "top" else start[b]
-        y[idx] = first + offsets + h / 2
-    return y
+        y.update(zip(idx, (first + offsets + h / 2).tolist(), strict=True))
+    return pd.Series(list(y.values()), index=list(y), dtype=float)
 
 
 def _reduce_crossings(

@@ -2,7 +2,9 @@
 
 :func:`plan_sankey` returns a :class:`SankeyPlan`, everything :func:`msa.figures.diagram.sankey`
 draws; :mod:`msa.figures.series` plans several tables to find their common scale and height
-before drawing any.
+before drawing any. What a plan takes from its tables alone (:func:`prepare_tables`: checked
+links, node table, texts) does not depend on the page, so a series prepares each table once
+for its three plans (fit, common height, final figure).
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ __all__ = [
     "FONT",
     "LEGEND_ROW",
     "ColorBy",
+    "PreparedTables",
     "SankeyOptions",
     "SankeyPlan",
     "plan_sankey",
+    "prepare_tables",
 ]
 
 #: The one meaning colour carries in a figure.
@@ -230,8 +234,81 @@ class SankeyPlan:
         return format_value(value / self.per, self.shown_units, self.options.lang)
 
 
+@dataclass(frozen=True)
+class PreparedTables:
+    """What a plan takes from its tables, whatever the page: see :func:`prepare_tables`.
+
+    Planning the same tables for several pages (a series: fit, common height, final figure)
+    prepares them once; every attribute is that of :class:`SankeyPlan` of the same name.
+    ``lang`` and ``color_by`` are the choices it was prepared for.
+    """
+
+    lang: Lang
+    color_by: ColorBy
+    links: pd.DataFrame
+    table: pd.DataFrame
+    drawn: pd.DataFrame
+    used: list[str]
+    units: str
+    shown_units: str
+    per: float
+    uncertain: pd.DataFrame
+    zero: pd.DataFrame
+    names: dict[str, str]
+    values: dict[str, str]
+
+
+def prepare_tables(
+    links: pd.DataFrame, nodes: pd.DataFrame | None, lang: Lang, color_by: ColorBy
+) -> PreparedTables:
+    """Check the input and resolve what a plan needs from it (no page, no layout).
+
+    The result depends only on the tables, ``lang`` and ``color_by`` (not on the scale, size,
+    title or notes of a figure), so one preparation serves every plan of the same tables.
+
+    Raises
+    ------
+    DataError
+        An invalid links or node table, ``color_by="material"`` without a ``material``
+        column, or nothing to draw.
+    """
+    options = SankeyOptions(lang=lang, color_by=color_by)
+    links, table, units = _resolve_tables(links, nodes, options)
+    drawn = links[links["value"] > 0]
+    if drawn.empty:
+        raise DataError("links table: every value is 0; there is nothing to draw")
+    used = [n for n in table.index if n in set(drawn["source"]) | set(drawn["target"])]
+    status = links.get("status", pd.Series("", index=links.index)).fillna("").astype(str)
+    uncertain = drawn[status.reindex(drawn.index).str.contains("uncertain|\\?", regex=True)]
+    zero = links[links["value"] == 0]
+    largest = max(
+        drawn.groupby("source")["value"].sum().max(), drawn.groupby("target")["value"].sum().max()
+    )
+    shown, per = display_units(units, float(largest))
+    names, values = node_texts(table, drawn, used, shown, lang, per)
+    return PreparedTables(
+        lang=lang,
+        color_by=color_by,
+        links=links,
+        table=table,
+        drawn=drawn,
+        used=used,
+        units=units,
+        shown_units=shown,
+        per=per,
+        uncertain=uncertain,
+        zero=zero,
+        names=names,
+        values=values,
+    )
+
+
 def plan_sankey(
-    links: pd.DataFrame, nodes: pd.DataFrame | None, options: SankeyOptions
+    links: pd.DataFrame,
+    nodes: pd.DataFrame | None,
+    options: SankeyOptions,
+    *,
+    prepared: PreparedTables | None = None,
 ) -> SankeyPlan:
     """Check the input and lay the diagram out: everything but the plotly objects.
 
@@ -243,6 +320,9 @@ def plan_sankey(
         Node table fixing order, band and names.
     options : SankeyOptions
         The figure's choices.
+    prepared : PreparedTables, optional
+        :func:`prepare_tables` of ``links`` and ``nodes`` for ``options.lang`` and
+        ``options.color_by``, made earlier; the plan is the same as without it.
 
     Returns
     -------
@@ -256,59 +336,53 @@ def plan_sankey(
     RenderError
         The diagram does not fit the figure (see :func:`~msa.figures.layout.layout`).
     """
-    links, table, units = _resolve_tables(links, nodes, options)
-    drawn = links[links["value"] > 0]
-    if drawn.empty:
-        raise DataError("links table: every value is 0; there is nothing to draw")
-    used = [n for n in table.index if n in set(drawn["source"]) | set(drawn["target"])]
-    status = links.get("status", pd.Series("", index=links.index)).fillna("").astype(str)
-    uncertain = drawn[status.reindex(drawn.index).str.contains("uncertain|\\?", regex=True)]
-    zero = links[links["value"] == 0]
-    largest = max(
-        drawn.groupby("source")["value"].sum().max(), drawn.groupby("target")["value"].sum().max()
-    )
-    shown, per = display_units(units, float(largest))
-    names, values = node_texts(table, drawn, used, shown, options.lang, per)
+    if prepared is None:
+        prepared = prepare_tables(links, nodes, options.lang, options.color_by)
+    elif (prepared.lang, prepared.color_by) != (options.lang, options.color_by):
+        raise ValueError("plan_sankey: tables prepared for another lang or color_by")
+    p = prepared
     note_size = max(options.font_size - 2, 8)
     spacing = LayoutOptions()
 
     def notes_for(thin: pd.DataFrame) -> list[str]:
         return note_lines(
-            table,
-            shown,
+            p.table,
+            p.shown_units,
             options.lang,
             thin,
-            zero,
-            uncertain,
+            p.zero,
+            p.uncertain,
             options.scale,
             options.footnotes,
             options.width - 24,
             note_size,
             options.min_visible_px,
-            per,
+            p.per,
         )
 
-    page = _fit_page(table, drawn, used, names, values, options, spacing, notes_for, note_size)
+    page = _fit_page(
+        p.table, p.drawn, p.used, p.names, p.values, options, spacing, notes_for, note_size
+    )
     margin, geo, thin, notes, boxes = page
     return SankeyPlan(
         options=options,
-        links=links,
-        table=table,
-        drawn=drawn,
-        used=used,
-        units=units,
-        shown_units=shown,
-        per=per,
-        uncertain=uncertain,
-        zero=zero,
+        links=p.links,
+        table=p.table,
+        drawn=p.drawn,
+        used=p.used,
+        units=p.units,
+        shown_units=p.shown_units,
+        per=p.per,
+        uncertain=p.uncertain,
+        zero=p.zero,
         thin=thin,
         geo=geo,
         spacing=spacing,
         margin=margin,
         height=int(round(geo.plot_height + margin["t"] + margin["b"])),
         labels=boxes,
-        names=names,
-        values=values,
+        names=p.names,
+        values=p.values,
         notes=notes,
         note_size=note_size,
     )

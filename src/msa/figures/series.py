@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from msa.errors import ConfigError, DataError
-from msa.figures.diagram import sankey
+from msa.figures.diagram import draw_plan, sankey
 from msa.figures.labels import Lang
 from msa.figures.links import links_from_system
-from msa.figures.plan import ColorBy, SankeyOptions, SankeyPlan, plan_sankey
+from msa.figures.plan import (
+    ColorBy,
+    PreparedTables,
+    SankeyOptions,
+    SankeyPlan,
+    plan_sankey,
+    prepare_tables,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -19,6 +27,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from msa.system.core import System
 
 __all__ = ["sankey_series", "series_scale"]
+
+#: The keywords :func:`sankey` takes besides the links table.
+_SANKEY_KEYWORDS = frozenset(inspect.signature(sankey).parameters) - {"links"}
 
 
 def _tables(
@@ -44,18 +55,57 @@ def series_scale(tables: Mapping[Hashable, pd.DataFrame], **kwargs: Any) -> floa
     It is the largest of the tables' fit-to-page scales, so the busiest diagram fills the
     height and the others are drawn smaller at the same scale. ``kwargs`` go to :func:`sankey`.
     """
-    return max(_series_plan(t, None, kwargs).geo.units_per_px for t in tables.values())
+    return _series_scale(tables, kwargs, _Prepared(tables, kwargs))
 
 
-def _series_plan(table: pd.DataFrame, scale: float | None, kwargs: Mapping[str, Any]) -> SankeyPlan:
-    """Lay out one table as :func:`sankey` would with ``kwargs`` (no plotly figure).
+def _series_scale(
+    tables: Mapping[Hashable, pd.DataFrame], kwargs: Mapping[str, Any], prepared: _Prepared
+) -> float:
+    return max(_series_plan(k, None, kwargs, prepared).geo.units_per_px for k in tables)
+
+
+class _Prepared:
+    """The tables of a series, each prepared once (:func:`prepare_tables`) when first planned.
+
+    Preparing depends only on a table, the node table, ``lang`` and ``color_by``, which are
+    the same for every plan of a series, so each plan of a table (fit, common height, final
+    figure) starts from one preparation and is the plan it would be without it.
+    """
+
+    def __init__(self, tables: Mapping[Hashable, pd.DataFrame], kwargs: Mapping[str, Any]):
+        self._tables = tables
+        self._nodes = kwargs.get("nodes")
+        self._done: dict[tuple[Hashable, str, str], PreparedTables] = {}
+
+    def plan(self, key: Hashable, options: SankeyOptions) -> SankeyPlan:
+        """Plan table ``key`` with ``options`` as :func:`plan_sankey` does."""
+        done = (key, options.lang, options.color_by)
+        if done not in self._done:
+            table, lang, color_by = self._tables[key], options.lang, options.color_by
+            self._done[done] = prepare_tables(table, self._nodes, lang, color_by)
+        return plan_sankey(self._tables[key], self._nodes, options, prepared=self._done[done])
+
+
+def _series_plan(
+    key: Hashable, scale: float | None, kwargs: Mapping[str, Any], prepared: _Prepared
+) -> SankeyPlan:
+    """Lay out table ``key`` as :func:`sankey` would with ``kwargs`` (no plotly figure).
 
     Only the options named below reach the plan (defaults those of :func:`sankey`); the
     fonts stay at their defaults.
     """
     keys = ("lang", "color_by", "title", "width", "height", "min_visible_px", "footnotes")
     options = SankeyOptions.checked(scale=scale, **{k: kwargs[k] for k in keys if k in kwargs})
-    return plan_sankey(table, kwargs.get("nodes"), options)
+    return prepared.plan(key, options)
+
+
+def _final_figure(key: Hashable, kwargs: Mapping[str, Any], prepared: _Prepared) -> go.Figure:
+    """Draw table ``key`` as ``sankey(table, **kwargs)`` does, from its preparation."""
+    unknown = [k for k in kwargs if k not in _SANKEY_KEYWORDS]
+    if unknown:
+        raise TypeError(f"sankey() got an unexpected keyword argument {unknown[0]!r}")
+    options = SankeyOptions.checked(**{k: v for k, v in kwargs.items() if k != "nodes"})
+    return draw_plan(prepared.plan(key, options))
 
 
 def sankey_series(
@@ -104,17 +154,18 @@ def sankey_series(
     by = "material" if color_by == "material" else None
     tables = _tables(source, years, lang, by)
     options = {"lang": lang, "color_by": color_by, **kwargs}
-    if scale is None:
-        scale = series_scale(tables, title=title or "series", **options)  # all have titles
+    prepared = _Prepared(tables, options)  # each table is checked and resolved once
+    if scale is None:  # all have titles
+        scale = _series_scale(tables, {**options, "title": title or "series"}, prepared)
 
     named = {k: (f"{title} {k}" if title else str(k)) for k in tables}
     if same_height:
         tallest = max(
-            _series_plan(t, scale, {**options, "title": named[k]}).height for k, t in tables.items()
+            _series_plan(k, scale, {**options, "title": named[k]}, prepared).height for k in tables
         )
         options["height"] = tallest
     figs = {
-        key: sankey(table, scale=scale, title=named[key], **options)
-        for key, table in tables.items()
+        key: _final_figure(key, {**options, "scale": scale, "title": named[key]}, prepared)
+        for key in tables
     }
     return figs

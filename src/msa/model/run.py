@@ -48,7 +48,7 @@ from typing import Any
 
 import pandas as pd
 
-from msa.errors import ConfigError, DataError, OutputExistsError
+from msa.errors import ConfigError, DataError, OutputExistsError, RenderError
 from msa.model.build import build_model
 from msa.model.config import ModelConfig, load_config
 from msa.model.definition import ModelDefinition, is_declared_model, load_definition
@@ -305,6 +305,7 @@ def run_model(
     _check_output(out, force=force, model=_model_folder(model))
     report = progress or _no_progress
     compute, names = _scenario_runner(model, scenarios, report)
+    _start_image_server()
     nested = len(names) > 1 or bool(scenarios and "all" in scenarios)
     for name in names:
         report(name, "queued")
@@ -318,6 +319,19 @@ def run_model(
             report(name, "done")
             log.info("scenario %s done in %.1f s", name, time.perf_counter() - start)
     return [out / n for n in names] if nested else [out]
+
+
+def _start_image_server() -> None:
+    """Start chromium in the background now, so it is ready when the figures are written.
+
+    Without the plot extra or chromium nothing starts; writing the figures then says why.
+    """
+    try:
+        from msa.figures.export import start_image_server
+
+        start_image_server()
+    except (ImportError, RenderError):
+        pass
 
 
 def _no_progress(scenario: str, step: str) -> None:
@@ -356,24 +370,67 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _write_figure(fig: Any, stem: Path) -> list[Path]:
-    """Write a plotly figure (HTML, PNG, SVG) or a matplotlib figure (PNG, SVG)."""
-    if hasattr(fig, "savefig"):
-        import matplotlib.pyplot as plt
+class _FigureWriter:
+    """Write a result's figures into a folder: plotly images render while the caller goes on.
 
-        paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-        fig.savefig(paths[0], dpi=110)
-        fig.savefig(paths[1])
+    Made, it checks every figure and starts each plotly figure (HTML written, PNG and SVG
+    queued on the image server); :meth:`finish` draws the matplotlib figures (PNG, SVG) here,
+    meanwhile, then waits for the images and moves them into place.
+    """
+
+    def __init__(self, figures: Mapping[str, Any], folder: Path) -> None:
+        for name, fig in figures.items():
+            if not (hasattr(fig, "savefig") or hasattr(fig, "to_plotly_json")):
+                raise DataError(f"figure {name!r}: not a plotly or matplotlib figure ({type(fig)})")
+        self._figures, self._folder = figures, folder
+        self._pending: dict[str, Any] = {}
+        plotly = {n: f for n, f in figures.items() if not hasattr(f, "savefig")}
+        if not plotly:
+            return
+        from msa.figures.export import submit_figure
+
+        try:
+            for name, fig in plotly.items():
+                self._pending[name] = submit_figure(
+                    fig, folder / name, ("html", "png", "svg"), include_plotlyjs="directory"
+                )
+        except BaseException:
+            self.discard()
+            raise
+
+    def finish(self) -> dict[str, list[Path]]:
+        """Write the rest; return the files of every figure, in the figures' order."""
+        written = {
+            name: _write_matplotlib(fig, self._folder / name)
+            for name, fig in self._figures.items()
+            if name not in self._pending
+        }
+        for name in list(self._pending):
+            written[name] = self._pending.pop(name).result()
+        return {name: written[name] for name in self._figures}
+
+    def discard(self) -> None:
+        """Drop the figures not yet in place (their temporary files)."""
+        for unfinished in self._pending.values():
+            unfinished.discard()
+        self._pending.clear()
+
+
+def _write_matplotlib(fig: Any, stem: Path) -> list[Path]:
+    """Write a matplotlib figure as PNG and SVG, laid out once (the SVG's layout)."""
+    import matplotlib.pyplot as plt
+
+    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+    try:
+        fig.savefig(svg)
+        if fig.get_layout_engine() is not None:
+            # keep the layout the SVG was drawn with: no second constrained/tight layout
+            with contextlib.suppress(RuntimeError):
+                fig.set_layout_engine("none")
+        fig.savefig(png, dpi=110)
+    finally:
         plt.close(fig)
-        return paths
-    if hasattr(fig, "to_plotly_json"):
-        from msa.figures.export import write_figure
-
-        written = write_figure(
-            fig, stem, formats=("html", "png", "svg"), include_plotlyjs="directory"
-        )
-        return [Path(p) for p in written] if written else []
-    raise DataError(f"figure {stem.name!r}: not a plotly or matplotlib figure ({type(fig)})")
+    return [png, svg]
 
 
 @dataclass(frozen=True)
@@ -467,20 +524,25 @@ def _write_result(
     folder.mkdir(parents=True, exist_ok=True)
     if any(folder.iterdir()):
         raise OutputExistsError(f"{folder} is not empty")
-    result.system.to_netcdf(str(folder / "system.nc"))
-    tables = folder / "tables"
-    tables.mkdir()
-    for name, frame in result.tables.items():
-        frame.to_csv(tables / f"{name}.csv", index=frame.index.name is not None)
-    result.indicators.to_csv(folder / "indicators.csv", index=False)
-    result.headline.to_csv(folder / "headline.csv")
-    result.quality.to_csv(folder / "quality.csv")
-    step("figures")
     figures = folder / "figures"
     figures.mkdir()
-    written: dict[str, list[str]] = {}
-    for name, fig in result.figures.items():
-        written[name] = [str(p.relative_to(folder)) for p in _write_figure(fig, figures / name)]
+    drawing = _FigureWriter(result.figures, figures)  # images render while tables are written
+    try:
+        result.system.to_netcdf(str(folder / "system.nc"))
+        tables = folder / "tables"
+        tables.mkdir()
+        for name, frame in result.tables.items():
+            frame.to_csv(tables / f"{name}.csv", index=frame.index.name is not None)
+        result.indicators.to_csv(folder / "indicators.csv", index=False)
+        result.headline.to_csv(folder / "headline.csv")
+        result.quality.to_csv(folder / "quality.csv")
+        step("figures")
+        written = {
+            name: [str(p.relative_to(folder)) for p in paths]
+            for name, paths in drawing.finish().items()
+        }
+    finally:
+        drawing.discard()
     step("report")
     title = f"{info.title}: scenario {info.scenario}"
     images = [f"figures/{n}.png" for n in result.report_figures]
