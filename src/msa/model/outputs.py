@@ -481,7 +481,9 @@ def _figures(built: Built) -> dict[str, Any]:
         if name in system.flows:
             da = system.flows[name]
             total = da.sum([x for x in da.dims if x != "time"])
-            flows.add_trace(go.Scatter(x=total["time"].values, y=total.values, name=name))
+            ends = [system.processes[p] for p in (da.attrs["source"], da.attrs["target"])]
+            shown = " \u2192 ".join(p.label_en or p.id for p in ends)
+            flows.add_trace(go.Scatter(x=total["time"].values, y=total.values, name=shown))
     flows.update_layout(
         title=f"{built.definition.title}: flows per year",
         xaxis_title="year",
