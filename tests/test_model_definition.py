@@ -569,6 +569,39 @@ CASES.update(
             "model.toml: [outputs] sankeys: 'pgaa' is not 'system' nor a view ['jrc', "
             "'icer_national', 'pga']",
         ),
+        "a process in a node its view lacks": Case(
+            lambda m: edit_toml(
+                m,
+                (
+                    'label_nl = "Apparaten in gebruik"\n',
+                    'label_nl = "Apparaten in gebruik"\nviews = { pga = "Voorrad" }\n',
+                ),
+            ),
+            msa.ConfigError,
+            "model.toml: [processes.Use] views: 'Voorrad' is not a node of view 'pga' (nodes: "
+            "['Winning NL', 'Import', ",
+        ),
+        "a process placed in an unknown view": Case(
+            lambda m: edit_toml(
+                m,
+                (
+                    'label_nl = "Apparaten in gebruik"\n',
+                    'label_nl = "Apparaten in gebruik"\nviews = { pgaa = "Voorraad" }\n',
+                ),
+            ),
+            msa.ConfigError,
+            "model.toml: [processes.Use] views: unknown view 'pgaa'; use one of ['jrc', "
+            "'icer_national', 'pga']",
+        ),
+        "a view Sankey with nothing to place": Case(
+            lambda m: edit_toml(
+                m,
+                ("sankey_years = [2025, 2035]", 'sankey_years = [2025, 2035]\nsankeys = ["pga"]'),
+            ),
+            msa.ConfigError,
+            "model.toml: [outputs] sankeys: view 'pga' has nothing to place: give processes a "
+            "node in it",
+        ),
         "a headline number of an undeclared indicator": Case(
             lambda m: edit_toml(
                 m,

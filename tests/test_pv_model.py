@@ -102,7 +102,8 @@ def test_grades_rest_on_the_inputs(built: dict[str, msa.Built]) -> None:
     system = built["baseline"].system
     for name in system.flows:
         grades = set(np.asarray(system.provenance[name]["grade"].values, dtype=str).ravel())
-        assert grades <= ({"B", "C", "D"} if name == "Imports => Use" else {"C", "D"}), name
+        mass = name in ("Imports => Market", "Market => Use")
+        assert grades <= ({"B", "C", "D"} if mass else {"C", "D"}), name
     assert set(system.provenance["Discarded => Export"]["grade"].values.ravel()) == {"D"}
 
 
@@ -116,3 +117,34 @@ def test_weee_targets_are_evaluated(tmp_path: Path) -> None:
     assert targets.loc["weee_collection_pom_2019", "value"] < 0.05
     for name in ("system.nc", "headline.csv", "quality.csv", "tables/stocks.csv"):
         assert (out / name).is_file(), name
+    _check_pga_outputs(out)
+
+
+def _check_pga_outputs(out: Path) -> None:
+    """Check the PGA view drawn from the processes' nodes: links, balance, figures."""
+    links = pd.read_csv(out / "tables" / "pga_links.csv")
+    drawn = set(zip(links["source"], links["target"], strict=True))
+    assert {
+        ("Import", "Grondstoffengebruik"),
+        ("Grondstoffengebruik", "Voorraad"),
+        ("Voorraad", "Afval"),
+        ("Afval", "Recycling"),
+        ("Recycling", "Open loop"),
+        ("Afval", "Materiaalverlies"),
+    } <= drawn
+    flows = pd.read_csv(out / "tables" / "flows.csv")
+    waste = flows[(flows["flow"] == "Use => Discarded") & (flows["time"] == 2040)]["value"].sum()
+    link = links[(links["source"] == "Voorraad") & (links["target"] == "Afval")]
+    assert float(link.loc[link["year"] == 2040, "value"].sum()) == pytest.approx(waste)
+    # the export of used panels has no PGA node: out of scope, and drawn to "Not in this view"
+    outside = pd.read_csv(out / "tables" / "pga_out_of_scope.csv")
+    assert set(outside["code"]) == {"Discarded => Export"}
+    # every node balances once what the view leaves out is drawn (the stock with its change)
+    for year, group in links.groupby("year"):
+        into = group.groupby("target")["value"].sum()
+        out_of = group.groupby("source")["value"].sum()
+        for node in ("Grondstoffengebruik", "Afval", "Recycling"):
+            assert into[node] == pytest.approx(out_of[node], rel=1e-9), (year, node)
+    for year in (2030, 2040, 2050):
+        svg = (out / "figures" / f"sankey_pga_{year}.svg").read_text(encoding="utf-8")
+        assert "Net addition to stock" in svg and "Waste" in svg, year

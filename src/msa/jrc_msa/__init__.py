@@ -6,6 +6,8 @@
   imbalance reported;
 * :mod:`~msa.jrc_msa.views` -- the JRC, ICER national and PGA views: which variable becomes
   which link, what lies inside a node, out of scope or uncertain;
+* :mod:`~msa.jrc_msa.node_views` -- any system in a view by placing its processes in the
+  view's nodes (no JRC codes needed);
 * :mod:`~msa.jrc_msa.gaps` -- what a view leaves out of each node (the scope gaps);
 * :mod:`~msa.jrc_msa.indicators` -- DMI, DMC, EoL-RIR and the other indicators from JRC codes.
 
@@ -27,6 +29,7 @@ from msa.jrc_msa.indicators import (
     net_addition_to_stock,
     recycling_rate_of_waste,
 )
+from msa.jrc_msa.node_views import process_view
 from msa.jrc_msa.tables import jrc_codes, read_msa_table, reference_table, validate_msa_table
 from msa.jrc_msa.template import (
     MsaBuild,
@@ -75,6 +78,7 @@ __all__ = [
     "load_mapping",
     "net_addition_to_stock",
     "pga",
+    "process_view",
     "read_msa_model",
     "read_msa_table",
     "recycling_rate_of_waste",

@@ -45,6 +45,7 @@ from msa.jrc_msa.template import jrc_variables
 from msa.system.core import System
 
 __all__ = [
+    "REVERSED",
     "STATUSES",
     "VIEWS",
     "View",
@@ -59,6 +60,8 @@ __all__ = [
 
 #: The mapping statuses, in reporting order.
 STATUSES: tuple[str, ...] = ("in scope", "inside a node", "out of scope", "uncertain")
+#: The note of a link drawn reversed because its value is negative (a stock depletion).
+REVERSED = "negative: drawn reversed"
 #: The bundled views.
 VIEWS: tuple[str, ...] = ("jrc", "icer_national", "pga")
 _MAP_COLUMNS = ("code", "status", "source", "target", "node", "note", "flow_type")
@@ -447,7 +450,7 @@ def _reverse_negative(links: pd.DataFrame) -> pd.DataFrame:
     links = links.copy()
     links.loc[negative, ["source", "target"]] = links.loc[negative, ["target", "source"]].values
     links.loc[negative, "value"] = -links.loc[negative, "value"]
-    flag = "negative: drawn reversed"
+    flag = REVERSED
     links.loc[negative, "note"] = [
         f"{n}; {flag}" if n else flag for n in links.loc[negative, "note"]
     ]

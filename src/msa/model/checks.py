@@ -471,6 +471,7 @@ def _check_outputs(d: ModelDefinition) -> None:
             raise _fail(
                 d, "[outputs] sankeys", f"{kind!r} is not 'system' nor a view {list(SANKEY_VIEWS)}"
             )
+    _check_view_nodes(d)
     if out.targets is not None and not (d.folder / out.targets).is_file():
         raise _fail(d, "[outputs] targets", f"{out.targets!r} not found in {d.folder}")
     _check_indicators(d)
@@ -486,6 +487,39 @@ def _check_outputs(d: ModelDefinition) -> None:
             _check_item(d, "[outputs] headline", item)
         else:
             _check_headline(d, item)
+
+
+def _check_view_nodes(d: ModelDefinition) -> None:
+    """Each process's view node is a node of a bundled view; each view Sankey can be placed."""
+    for pid, process in d.processes.items():
+        for view, node in process.views.items():
+            key = f"[processes.{pid}] views"
+            if view not in SANKEY_VIEWS:
+                raise _fail(d, key, f"unknown view {view!r}; use one of {list(SANKEY_VIEWS)}")
+            nodes = view_node_names(view)
+            if node not in nodes:
+                known = list(nodes)
+                raise _fail(d, key, f"{node!r} is not a node of view {view!r} (nodes: {known})")
+    if d.msa is not None:
+        return
+    coded = any(f.jrc_code for f in d.flows.values()) or any(
+        s.jrc_code or s.change_jrc_code for s in d.stocks.values()
+    )
+    for view in (v for v in d.outputs.sankeys if v != "system"):
+        if not coded and not any(view in p.views for p in d.processes.values()):
+            raise _fail(
+                d,
+                "[outputs] sankeys",
+                f"view {view!r} has nothing to place: give processes a node in it "
+                f'([processes.<id>] views = {{ {view} = "<node>" }}) or flows a jrc_code',
+            )
+
+
+@functools.cache
+def view_node_names(view: str) -> tuple[str, ...]:
+    """Return the node names of a bundled view (``view_nodes.csv``)."""
+    rows = reference_table("view_nodes")
+    return tuple(str(n) for n in rows.loc[rows["view"] == view, "node"])
 
 
 def _check_indicators(d: ModelDefinition) -> None:

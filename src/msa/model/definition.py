@@ -198,12 +198,17 @@ class ParameterSpec(_Spec):
 
 
 class ProcessSpec(_Spec):
-    """``[processes.<id>]``: kind, JRC stage and labels of a process."""
+    """``[processes.<id>]``: kind, JRC stage, labels and the node it is in per view.
+
+    ``views`` places the process in a node of a bundled view (``{ pga = "Afval" }``), so the
+    view's Sankey can be drawn without JRC codes on the flows (:func:`msa.process_view`).
+    """
 
     kind: Literal["transformation", "stock", "boundary"] = "transformation"
     stage: Literal[STAGES] | None = None  # type: ignore[valid-type]  # a tuple of literals
     label_en: str | None = None
     label_nl: str | None = None
+    views: dict[str, str] = Field(default_factory=dict)
 
 
 class FlowSpec(_Spec):

@@ -20,7 +20,8 @@ declared model:
   stock (a computed value is never graded better than what it rests on);
 - figures: for each Sankey year at one scale, the System's Sankey (``"system"`` in
   ``[outputs] sankeys``, the default) and each view's (:func:`msa.pga` and the other views,
-  from the flows' ``jrc_code``; what the view leaves out of a node is drawn to and from *Not
+  from the flows' ``jrc_code`` or, where processes declare ``views``, from each process's
+  node, :func:`msa.process_view`; what the view leaves out of a node is drawn to and from *Not
   in this view*, :func:`msa.scope_gaps`); stocks and flows over time; and the figures of
   ``[outputs.figures.<name>]``, made by ``model.py`` functions.
 
@@ -51,6 +52,7 @@ import xarray as xr
 from msa.errors import ConfigError, DataError
 from msa.jrc_msa.indicators import indicator_table
 from msa.jrc_msa.tables import read_msa_table
+from msa.jrc_msa.views import REVERSED
 from msa.messages import plain
 from msa.model.build import Built
 from msa.model.definition import HeadlineSpec
@@ -560,6 +562,38 @@ def _stocks_figure(built: Built) -> Any:
     return fig
 
 
+def _net_stock_links(links: pd.DataFrame) -> pd.DataFrame:
+    """Net a view's stock-change links over material and region before they are drawn.
+
+    A view draws a negative net addition reversed, per material (its note says so); summed
+    over materials, a stock growing in one material and shrinking in another would be drawn
+    as two opposite bands. The figure shows the net change per link and year, reversed (and
+    noted) when it is negative.
+    """
+    stock = links["flow_type"] == "stock"
+    if not stock.any():
+        return links
+    change = links[stock].copy()
+    flipped = change["note"].fillna("").str.contains(REVERSED)
+    ends = ["source", "target", "source_label", "target_label", "source_label_en"]
+    ends.append("target_label_en")
+    swapped = ["target", "source", "target_label", "source_label", "target_label_en"]
+    swapped.append("source_label_en")
+    change.loc[flipped, ends] = change.loc[flipped, swapped].to_numpy()
+    change["value"] = change["value"].where(~flipped, -change["value"])
+    change["note"] = change["note"].fillna("").str.replace(f"; {REVERSED}", "")
+    change["note"] = change["note"].str.replace(REVERSED, "")
+    keys = [k for k in change.columns if k not in ("value", "material", "region")]
+    net = change.groupby(keys, dropna=False, sort=False)["value"].sum().reset_index()
+    negative = net["value"] < 0
+    net.loc[negative, ends] = net.loc[negative, swapped].to_numpy()
+    net.loc[negative, "note"] = [
+        f"{n}; {REVERSED}" if n else REVERSED for n in net.loc[negative, "note"]
+    ]
+    net["value"] = net["value"].abs()
+    return pd.concat([links[~stock], net], ignore_index=True)
+
+
 def _view_sankeys(
     built: Built, view: str, *, draw: bool = True
 ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
@@ -570,15 +604,21 @@ def _view_sankeys(
     common scale is the fit-to-page scale of the busiest year.
     """
     from msa.jrc_msa.gaps import scope_gaps
+    from msa.jrc_msa.node_views import process_view
     from msa.jrc_msa.views import apply_view, load_mapping
 
     mapping = load_mapping(view)
+    placed = {p: s.views[view] for p, s in built.definition.processes.items() if view in s.views}
     tables: dict[Hashable, pd.DataFrame] = {}
     outside, notes = [], []
     for year in _sankey_years(built):
-        shown = apply_view(built.system, mapping, year=year)
-        keys = [k for k in shown.links.columns if k not in ("value", "material", "region")]
-        links = shown.links.groupby(keys, dropna=False, sort=False)["value"].sum().reset_index()
+        if placed:
+            shown = process_view(built.system, mapping, placed, year=year)
+        else:
+            shown = apply_view(built.system, mapping, year=year)
+        links = _net_stock_links(shown.links)
+        keys = [k for k in links.columns if k not in ("value", "material", "region")]
+        links = links.groupby(keys, dropna=False, sort=False)["value"].sum().reset_index()
         tables[year] = pd.concat([links, scope_gaps(shown)], ignore_index=True)
         outside.append(shown.out_of_scope.assign(year=year))
         notes += [n for n in shown.footnotes if n not in notes]

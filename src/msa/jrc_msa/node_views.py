@@ -1,0 +1,187 @@
+"""A view of any system by its processes: each process placed in a node of the view.
+
+The bundled views (:mod:`msa.jrc_msa.views`) place JRC MSA *variables*, so they need flows
+tagged with a ``jrc_code``. A product-group model often has no one-to-one JRC code for its
+flows (discarded panels are partly E.1.5, partly E.1.6, depending on the route), but each of
+its processes plainly sits in one node of a view: *Discarded panels* and *Collection* in
+*Afval*, the installed panels in *Voorraad*. :func:`process_view` reports such a system in a
+view from that placement alone:
+
+* a flow between processes in two different nodes is a link of the view (summed with the
+  other flows between the same nodes);
+* a flow between processes in the same node is *inside* that node;
+* a flow from or to a process without a node in this view is *out of scope* (drawn to and
+  from *Not in this view* by the Sankeys, see :func:`msa.scope_gaps`);
+* a stock's net addition is drawn on the view's own stock link where the stock's node is one
+  of its ends (PGA: *Voorraad* -> *Voorraadtoename*), negative years reversed; otherwise it is
+  inside the stock's node.
+
+The result is a :class:`~msa.jrc_msa.views.View` like the bundled ones: the same links table,
+allocation and node order, so :func:`msa.view_balance`, :func:`msa.scope_gaps` and
+:func:`msa.sankey` work on it unchanged. Its ``allocation`` is per flow (``code`` holds the
+flow's name, ``"Use => Discarded"``, or ``"stock_change Use"``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from msa.errors import ConfigError, DataError
+from msa.jrc_msa.views import View, ViewMapping, apply_view, load_mapping
+from msa.system.core import System, split_flow_name
+
+__all__ = ["process_view"]
+
+_STOCK_CHANGE = "stock_change "
+
+
+def process_view(
+    system: System,
+    view: str | ViewMapping,
+    nodes: Mapping[str, str],
+    *,
+    year: int | None = None,
+    dims: tuple[str, ...] = ("material", "region"),
+) -> View:
+    """Report a system in a view by placing each of its processes in a node of the view.
+
+    Parameters
+    ----------
+    system : System
+        Any balanced system; its flows and stocks must share one unit.
+    view : str or ViewMapping
+        A bundled view (``"jrc"``, ``"icer_national"``, ``"pga"``) or its mapping; only its
+        nodes and its stock link are used.
+    nodes : mapping of str to str
+        Process id -> node of the view. A process left out is outside the view.
+    year : int, optional
+        One year; default all years of the system.
+    dims : tuple of str
+        Dims kept where every flow has them; all other dims are summed.
+
+    Returns
+    -------
+    View
+        ``missing`` is empty (a process view places flows, not JRC codes).
+
+    Raises
+    ------
+    ConfigError
+        If a process or node is unknown, or no process is placed.
+    DataError
+        If flows and stocks mix units, or ``year`` is not in the system.
+
+    Examples
+    --------
+    >>> from msa.system.example import load_example
+    >>> v = process_view(load_example(), "pga", {"Imports": "Import",
+    ...     "Manufacture": "Grondstoffengebruik", "Use": "Voorraad", "Collection": "Afval",
+    ...     "Recycling": "Recycling"})
+    >>> sorted(set(zip(v.links["source"], v.links["target"])))[:2]
+    [('Afval', 'Recycling'), ('Grondstoffengebruik', 'Recycling')]
+    """
+    mapping = load_mapping(view) if isinstance(view, str) else view
+    _check_nodes(system, mapping, nodes)
+    places: list[dict[str, str]] = []
+    values: dict[str, xr.DataArray] = {}
+    for name, flow in system.flows.items():
+        source, target = split_flow_name(name)
+        places.append(_place_flow(name, nodes.get(source), nodes.get(target), mapping.name))
+        values[name] = flow
+    stock_links = _stock_links(mapping)
+    for pid, stock in system.stocks.items():
+        key = f"{_STOCK_CHANGE}{pid}"
+        places.append(_place_stock(key, pid, nodes.get(pid), stock_links, mapping.name))
+        values[key] = stock["stock_change"].assign_attrs(units=stock["stock"].attrs.get("units"))
+    table = pd.concat(
+        [mapping.table, pd.DataFrame(places).assign(note_nl="")], ignore_index=True
+    ).fillna("")
+    placed = ViewMapping(mapping.name, table, mapping.nodes)
+    shown = apply_view(_variables(system, values, dims), placed, year=year)
+    return dataclasses.replace(shown, missing=())
+
+
+def _check_nodes(system: System, mapping: ViewMapping, nodes: Mapping[str, str]) -> None:
+    where = f"view {mapping.name!r} of system {system.name!r}"
+    unknown = sorted(set(nodes) - set(system.processes))
+    if unknown:
+        raise ConfigError(f"{where}: process(es) {unknown} are not in the system")
+    known = list(mapping.nodes["node"])
+    for pid, node in nodes.items():
+        if node not in known:
+            raise ConfigError(
+                f"{where}: process {pid!r} is placed in {node!r}, not a node of the view "
+                f"(nodes: {known})"
+            )
+    if not nodes:
+        raise ConfigError(f"{where}: no process is placed in a node of the view")
+    clash = [n for n in [*system.flows, *system.stocks] if "+" in n]
+    if clash:
+        raise ConfigError(f"{where}: flow or stock name(s) {clash} contain '+', which views fold")
+
+
+def _row(code: str, status: str, source: str = "", target: str = "", node: str = "") -> dict:
+    return {"code": code, "status": status, "source": source, "target": target, "node": node}
+
+
+def _place_flow(name: str, source: str | None, target: str | None, view: str) -> dict[str, str]:
+    if source and target and source != target:
+        return {**_row(name, "in scope", source, target), "note": "", "flow_type": ""}
+    if source and source == target:
+        return {**_row(name, "inside a node", node=source), "note": "", "flow_type": ""}
+    ends = [p for p, n in zip(split_flow_name(name), (source, target), strict=True) if not n]
+    note = f"process {' and '.join(repr(p) for p in ends)} has no node in view {view!r}"
+    return {**_row(name, "out of scope"), "note": note, "flow_type": ""}
+
+
+def _stock_links(mapping: ViewMapping) -> list[tuple[str, str]]:
+    """Return the view's links for a net addition to stock (``flow_type`` ``stock``), once each."""
+    rows = mapping.table[
+        (mapping.table["flow_type"] == "stock") & (mapping.table["status"] == "in scope")
+    ]
+    return list(dict.fromkeys(zip(rows["source"], rows["target"], strict=True)))
+
+
+def _place_stock(
+    key: str, pid: str, node: str | None, links: list[tuple[str, str]], view: str
+) -> dict[str, str]:
+    if not node:
+        note = f"stock {pid!r} has no node in view {view!r}"
+        return {**_row(key, "out of scope"), "note": note, "flow_type": "stock"}
+    for source, target in links:
+        if node in (source, target):
+            return {**_row(key, "in scope", source, target), "note": "", "flow_type": "stock"}
+    return {**_row(key, "inside a node", node=node), "note": "", "flow_type": "stock"}
+
+
+def _variables(
+    system: System, values: dict[str, xr.DataArray], dims: tuple[str, ...]
+) -> xr.DataArray:
+    units = {str(v.attrs.get("units", "")) for v in values.values()}
+    if len(units) > 1:
+        by_units = {
+            u: [k for k, v in values.items() if str(v.attrs.get("units", "")) == u]
+            for u in sorted(units)
+        }
+        raise DataError(
+            f"system {system.name!r}: a view adds flows and stocks, which mix units {by_units}"
+        )
+    keep = [d for d in dims if all(d in v.dims for v in values.values())]
+    time = xr.DataArray(system.years, dims="time", coords={"time": system.years})
+    arrays = []
+    for key, value in values.items():
+        extra = [d for d in value.dims if d not in ("time", *keep)]
+        value = value.sum(extra) if extra else value
+        value = value.broadcast_like(time).transpose("time", *keep)
+        arrays.append(value.drop_attrs().expand_dims(code=[key]))
+    out = xr.concat(arrays, dim="code")
+    if not np.isfinite(out.values).all():
+        raise DataError(f"system {system.name!r}: a flow or stock change holds NaN or inf")
+    out.attrs["units"] = units.pop() if units else "t"
+    out.name = "value"
+    return out
