@@ -148,3 +148,6 @@ def _check_pga_outputs(out: Path) -> None:
     for year in (2030, 2040, 2050):
         svg = (out / "figures" / f"sankey_pga_{year}.svg").read_text(encoding="utf-8")
         assert "Net addition to stock" in svg and "Waste" in svg, year
+    # 2050: the installed stock shrinks; the stock node must not claim a net addition
+    svg = (out / "figures" / "sankey_pga_2050.svg").read_text(encoding="utf-8")
+    assert "(depletion)" in svg and "net +" not in svg

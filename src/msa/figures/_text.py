@@ -138,6 +138,10 @@ def node_texts(
     own_node = {n for n in used if f"{n} stock" in stocky}
     keepers = set(table.index[table["kind"].eq("stock")]) - set(drawn.loc[is_stock, "source"])
     keepers -= own_node
+    # a stock node fed by a depletion drawn reversed from its addition node (PGA Voorraadtoename
+    # -> Voorraad) keeps nothing: the addition node's label states the depletion
+    kinds = table["kind"].reindex(drawn["source"]).to_numpy()
+    keepers -= set(drawn.loc[is_stock & (kinds == "stock"), "target"])
     names, values = {}, {}
     for n in used:
         value = format_value(float(carried[n]) / per, units, lang)
