@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -24,6 +25,113 @@ settings.register_profile(
 )
 _ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if _ON_CI else "dev"))
+
+
+# -- a tiny declared model: runs fast, one plotly figure ("flows"), no Sankey, no stock
+TINY_TOML = """\
+[model]
+name = "{name}"
+title = "Tiny model"
+sources = "data/sources.csv"
+
+[dims]
+time = {{ start = 2020, end = 2022 }}
+
+[data.collected]
+file = "data/collected.csv"
+dims = ["time"]
+units = "t"
+
+[parameters]
+factor = {{ value = 1.0, units = "1", source_id = "s1", grade = "D", note = "assumption" }}
+imported = {{ value = 1.0, units = "t", source_id = "s1", grade = "D", note = "assumption" }}
+
+[processes.Collection]
+kind = "boundary"
+
+[processes.Import]
+kind = "boundary"
+
+[processes.Recycling]
+stage = "Recycling"
+
+[processes.Market]
+kind = "boundary"
+
+[flows."Collection => Recycling"]
+value = "collected * factor"
+jrc_code = "F.1.4"
+
+[flows."Import => Recycling"]
+value = "imported"
+jrc_code = "F.1.2"
+
+[flows."Recycling => Market"]
+remainder = true
+jrc_code = "G.1.1"
+
+[outputs]
+sankeys = []
+headline = [{{ label = "total", sum = ["Collection => Recycling"], years = [2020, 2022] }}]
+targets = "data/targets.csv"
+report_figures = ["flows"]
+
+[outputs.indicators.recycled_per_import]
+numerator = ["Collection => Recycling"]
+denominator = ["Import => Recycling"]
+
+[scenarios.double]
+description = "twice the collection"
+set = {{ factor = 2.0 }}
+"""
+
+#: Appended by ``tiny_model(failing=True)``: a scenario whose table has a negative value.
+TINY_BOOM = """
+[scenarios.boom]
+description = "a negative collection: fails while it builds"
+data = { collected = "data/collected_bad.csv" }
+"""
+
+TINY_FILES = {
+    "data/sources.csv": "source_id,title\ns1,Test source\n",
+    "data/collected.csv": (
+        "year,value,units,source_id,grade\n2020,1,t,s1,D\n2021,2,t,s1,D\n2022,3,t,s1,D\n"
+    ),
+    "data/targets.csv": (
+        "target_id,policy,indicator,material,year,comparison,value\n"
+        "t1,P,recycled_per_import,all,2021,>=,3.0\n"
+    ),
+}
+
+
+@pytest.fixture
+def tiny_model(tmp_path: Path) -> Callable[..., Path]:
+    """Return ``make(name="tiny", *, failing=False) -> Path``: write a tiny declared model.
+
+    The folder ``tmp_path / name`` holds ``model.toml``, ``data/sources.csv``,
+    ``data/collected.csv`` (1, 2, 3 t in 2020-2022) and ``data/targets.csv``. Collection
+    brings ``collected * factor`` and Import 1 t a year into Recycling, which sends the sum to
+    Market; the flows carry JRC codes (F.1.4, F.1.2, G.1.1), so every view can draw them.
+    Scenarios: ``baseline`` and ``double`` (``factor = 2``); ``failing=True`` adds ``boom``,
+    last, whose table has a negative value (a DataError while it builds). Outputs: headline
+    ``total`` (the collection summed over 2020-2022: 6 t, 12 t in ``double``), indicator
+    ``recycled_per_import`` with target ``t1`` (>= 3 in 2021: missed at 2, met at 4), no
+    Sankey: a run draws one plotly figure (``flows``), so it needs chromium (``image_server``).
+    """
+
+    def make(name: str = "tiny", *, failing: bool = False) -> Path:
+        folder = tmp_path / name
+        (folder / "data").mkdir(parents=True)
+        toml = TINY_TOML.format(name=name) + (TINY_BOOM if failing else "")
+        (folder / "model.toml").write_text(toml, encoding="utf-8")
+        for rel, text in TINY_FILES.items():
+            (folder / rel).write_text(text, encoding="utf-8")
+        if failing:
+            bad = TINY_FILES["data/collected.csv"].replace("2021,2,", "2021,-2,")
+            (folder / "data" / "collected_bad.csv").write_text(bad, encoding="utf-8")
+        return folder
+
+    return make
 
 
 @pytest.fixture

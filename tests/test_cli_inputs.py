@@ -1,13 +1,15 @@
 """Tests of what check, views, indicators and sankey accept as PATH (msa.cli._inputs).
 
-Every kind: a declared model (the ``msa new`` template), a model whose ``model.py`` runs it, an
-MSA-table folder, a run output (one run, or one subfolder per scenario), a NetCDF file and a
-folder of tables; and the one-line hint for a PATH of the wrong kind.
+Every kind: a declared model (the ``msa new`` template), an MSA-table folder, a run output (one
+run, or one subfolder per scenario, of the tiny declared model), a NetCDF file and a folder of
+tables; and the one-line hint for a PATH of the wrong kind.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,71 +19,6 @@ from msa.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 MSA_EXAMPLE = ROOT / "models" / "msa_example"
-
-CODED_TOML = """\
-[model]
-name = "coded"
-title = "Coded model"
-module = "model.py"
-sources = "data/sources.csv"
-
-[dims]
-time = { start = 2020, end = 2022 }
-
-[parameters]
-factor = { value = 1.0, units = "1", source_id = "s1", grade = "D", note = "assumption" }
-
-[scenarios.baseline]
-description = "as is"
-
-[scenarios.double]
-description = "twice the flow"
-set = { factor = 2.0 }
-"""
-
-# two flows tagged with JRC codes, so the views have something to place
-CODED_MODEL = '''\
-"""A model whose run(config, scenario) builds its System in Python."""
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import pandas as pd
-import xarray as xr
-
-import msa
-
-
-def run(config, scenario):
-    p = config.values_for(scenario)
-    years = list(config.dims["time"])
-    s = msa.System("coded", coords={"time": years}, sources=config.sources())
-    for pid, kind in (("Collection", "boundary"), ("Recycling", "transformation"),
-                      ("Market", "boundary")):
-        s.add_process(pid, kind=kind)
-    v = xr.DataArray([1.0, 2.0, 3.0], dims="time", coords={"time": years}) * p["factor"]
-    s.add_flow("Collection", "Recycling", v, units="t", source_id="s1", grade="D",
-               jrc_code="F.1.4")
-    s.add_flow("Recycling", "Market", v, units="t", source_id="s1", grade="D",
-               jrc_code="G.1.1")
-    fig, ax = plt.subplots()
-    ax.plot(years, v)
-    head = pd.DataFrame(
-        {"value": [float(v.sum())], "units": ["t"]}, index=pd.Index(["total"], name="label")
-    )
-    targets = pd.DataFrame(columns=[
-        "target_id", "policy", "indicator", "material", "year", "comparison", "value"])
-    return msa.ModelResult(
-        system=s,
-        tables={"flow": v.to_series().rename("value").reset_index()},
-        indicators=msa.evaluate_targets(targets, {}),
-        headline=head,
-        quality=msa.grade_summary({"flows": ["D", "D"]}),
-        figures={"flow": fig},
-        report_figures=["flow"],
-    )
-'''
 
 # JRC codes for the flows of the `msa new` template (appliances: market, use, collection)
 TEMPLATE_CODES = {
@@ -128,21 +65,18 @@ def declared_tagged(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def coded(tmp_path: Path) -> Path:
-    """Return a model folder whose model.py defines run(config, scenario)."""
-    folder = tmp_path / "coded"
-    (folder / "data").mkdir(parents=True)
-    (folder / "model.toml").write_text(CODED_TOML, encoding="utf-8")
-    (folder / "model.py").write_text(CODED_MODEL, encoding="utf-8")
-    (folder / "data" / "sources.csv").write_text("source_id,title\ns1,Test source\n", "utf-8")
-    return folder
+def tiny(tiny_model: Callable[..., Path]) -> Path:
+    """Return the tiny declared model (JRC-coded flows; scenarios baseline and double)."""
+    return tiny_model()
 
 
 @pytest.fixture
-def runs(coded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    """Return the output folder of `msa run coded -s baseline -s double`: two runs."""
+def runs(
+    tiny: Path, tmp_path: Path, image_server: None, capsys: pytest.CaptureFixture[str]
+) -> Path:
+    """Return the output folder of `msa run tiny -s baseline -s double`: two runs."""
     out = tmp_path / "runs"
-    assert main(["run", str(coded), "--out", str(out), "-s", "baseline", "-s", "double", "-q"]) == 0
+    assert main(["run", str(tiny), "--out", str(out), "-s", "baseline", "-s", "double", "-q"]) == 0
     capsys.readouterr()  # the test sees its own output only
     return out
 
@@ -158,12 +92,16 @@ def netcdf(tmp_path: Path) -> Path:
 #: Each kind of PATH and the fixture giving one (every System has JRC-tagged flows).
 KINDS = {
     "declared model": "declared_tagged",
-    "model": "coded",
     "MSA-table model": None,
     "run output": "runs",
     "NetCDF file": "netcdf",
     "folder of tables": "example_tables",
 }
+
+#: The kinds as test parameters: a run output is written by `msa run`, which needs chromium.
+KIND_PARAMS = [
+    pytest.param(k, marks=pytest.mark.chromium) if k == "run output" else k for k in KINDS
+]
 
 
 def _path_of(request: pytest.FixtureRequest, kind: str) -> Path:
@@ -176,7 +114,7 @@ def _path_of(request: pytest.FixtureRequest, kind: str) -> Path:
 
 
 # ----------------------------------------------------------------------------- check
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", KIND_PARAMS)
 def test_check_every_kind(request, kind, capsys):
     """`msa check` balances a System of every kind of PATH, saying which kind it read."""
     path = _path_of(request, kind)
@@ -206,13 +144,17 @@ def test_check_declared_model_scenario_and_model_toml(declared, capsys):
     assert "(declared model, scenario 'baseline')" in out.splitlines()[0]
 
 
-def test_check_coded_model_scenario(coded, capsys):
-    """A model.py model runs the scenario asked for."""
-    code, out, err = _cli(capsys, "check", str(coded), "-s", "double")
+def test_check_tiny_model_scenario(tiny, capsys):
+    """A declared model builds the scenario asked for: its values, not the baseline's."""
+    code, out, err = _cli(capsys, "check", str(tiny), "-s", "double")
     assert code == 0, err
-    assert "(model, scenario 'double')" in out.splitlines()[0]
+    assert f"from {tiny} (declared model, scenario 'double')" in out.splitlines()[0]
+    code, out, err = _cli(capsys, "views", str(tiny), "-s", "double", "--year", "2021")
+    assert code == 0, err
+    assert re.search(r"Inzameling → Recycling +4 +t +F\.1\.4", out), out
 
 
+@pytest.mark.chromium
 def test_check_run_folder_of_scenarios(runs, capsys):
     """A folder of scenario runs needs --scenario, unless it holds one run only."""
     code, out, err = _cli(capsys, "check", str(runs), "--scenario", "baseline")
@@ -230,7 +172,7 @@ def test_check_run_folder_of_scenarios(runs, capsys):
 
 
 # ----------------------------------------------------------------------------- views
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", KIND_PARAMS)
 def test_views_every_kind(request, kind, capsys):
     """`msa views` prints the three views of a tagged System of every kind of PATH."""
     year = "2021"
@@ -258,7 +200,7 @@ def test_indicators_of_a_declared_model(declared_tagged, capsys):
 
 
 # ----------------------------------------------------------------------------- sankey
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", KIND_PARAMS)
 def test_sankey_every_kind(request, kind, tmp_path, capsys):
     """`msa sankey --format html` draws the System's own flows for every kind of PATH."""
     out = tmp_path / "figures"
@@ -311,6 +253,7 @@ def test_hint_folder_of_no_kind(command, tmp_path, capsys):
     assert "model.toml" in line and "manifest.json" in line and "processes.csv" in line
 
 
+@pytest.mark.chromium
 def test_hint_runs_of_several_scenarios(runs, capsys):
     """A folder of several scenario runs without --scenario names them."""
     code, _, err = _cli(capsys, "check", str(runs))
@@ -326,6 +269,7 @@ def test_hint_runs_of_several_scenarios(runs, capsys):
     )
 
 
+@pytest.mark.chromium
 def test_hint_run_of_another_scenario(runs, capsys):
     """One run folder with another --scenario is refused, not read as if it were that one."""
     code, _, err = _cli(capsys, "check", str(runs / "double"), "-s", "baseline")
@@ -335,6 +279,7 @@ def test_hint_run_of_another_scenario(runs, capsys):
     )
 
 
+@pytest.mark.chromium
 def test_hint_run_without_system_nc(runs, capsys):
     """A run folder that lost its system.nc says so."""
     (runs / "double" / "system.nc").unlink()
@@ -361,7 +306,7 @@ def test_hint_scenario_where_there_are_none(request, fixture, kind, capsys):
     )
 
 
-@pytest.mark.parametrize("model", ["declared", "coded"])
+@pytest.mark.parametrize("model", ["declared", "tiny"])
 def test_hint_unknown_scenario(request, model, capsys):
     """An unknown scenario of a model names the model.toml and the known scenarios."""
     folder = request.getfixturevalue(model)
@@ -374,6 +319,7 @@ def test_hint_unknown_scenario(request, model, capsys):
     assert "work on one scenario" in _one_error_line(err)
 
 
+@pytest.mark.chromium
 def test_hint_run_needs_a_model_folder(runs, example_tables, tmp_path, capsys):
     """`msa run` on a run output or a folder of tables says it needs a model folder."""
     for path, what in ((runs, "a run output"), (example_tables, "a folder without model.toml")):

@@ -7,6 +7,7 @@ Off a terminal (as under capsys) the CLI prints one plain line per finished step
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,84 +17,11 @@ from msa.cli import main
 from msa.cli._progress import RunProgress
 from msa.model.run import STEPS
 
-TOML = """\
-[model]
-name = "steps"
-title = "Steps model"
-module = "model.py"
-sources = "data/sources.csv"
-
-[dims]
-time = { start = 2020, end = 2021 }
-
-[parameters]
-factor = { value = 1.0, units = "1", source_id = "s1", grade = "D", note = "assumption" }
-fail = { value = false, units = "", source_id = "s1", grade = "D", note = "test switch" }
-
-[scenarios.baseline]
-description = "as is"
-
-[scenarios.double]
-description = "twice the flow"
-set = { factor = 2.0 }
-
-[scenarios.boom]
-description = "fails while it builds"
-set = { fail = true }
-"""
-
-MODEL = '''\
-"""A two-year model for progress tests (one matplotlib figure, no chromium)."""
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import pandas as pd
-import xarray as xr
-
-import msa
-
-
-def run(config, scenario):
-    p = config.values_for(scenario)
-    if p["fail"]:
-        raise msa.DataError("steps: failing on purpose")
-    years = list(config.dims["time"])
-    s = msa.System("steps", coords={"time": years}, sources=config.sources())
-    s.add_process("Mine", kind="boundary")
-    s.add_process("Market", kind="boundary")
-    v = xr.DataArray([1.0, 2.0], dims="time", coords={"time": years}) * p["factor"]
-    s.add_flow("Mine", "Market", v, units="t", source_id="s1", grade="D")
-    fig, ax = plt.subplots()
-    ax.plot(years, v)
-    targets = pd.DataFrame(columns=[
-        "target_id", "policy", "indicator", "material", "year", "comparison", "value"])
-    return msa.ModelResult(
-        system=s,
-        tables={"flow": v.to_series().rename("value").reset_index()},
-        indicators=msa.evaluate_targets(targets, {}),
-        headline=pd.DataFrame({"value": [1.0], "units": ["t"]},
-                              index=pd.Index(["total"], name="label")),
-        quality=msa.grade_summary({"flows": ["D"]}),
-        figures={"flow": fig},
-        report_figures=["flow"],
-    )
-'''
-
-#: The steps of a scenario of a model.py model, as `msa run` reports them.
-CODED_STEPS = ["build", "writing", "figures", "report"]
-
 
 @pytest.fixture
-def model(tmp_path: Path) -> Path:
-    """Write the model folder; scenarios baseline, double and boom (fails)."""
-    folder = tmp_path / "steps"
-    (folder / "data").mkdir(parents=True)
-    (folder / "model.toml").write_text(TOML, encoding="utf-8")
-    (folder / "model.py").write_text(MODEL, encoding="utf-8")
-    (folder / "data" / "sources.csv").write_text("source_id,title\ns1,Test source\n", "utf-8")
-    return folder
+def model(tiny_model: Callable[..., Path], image_server: None) -> Path:
+    """Return the tiny declared model; scenarios baseline, double and boom (fails)."""
+    return tiny_model("steps", failing=True)
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -103,6 +31,7 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 
 
 # ----------------------------------------------------------------------------- the library hook
+@pytest.mark.chromium
 def test_run_model_calls_progress_per_scenario_and_step(model, tmp_path, capsys):
     """progress(scenario, step): 'queued' for each scenario first, then its steps and 'done'."""
     calls: list[tuple[str, str]] = []
@@ -114,13 +43,13 @@ def test_run_model_calls_progress_per_scenario_and_step(model, tmp_path, capsys)
     )
     expected = [("baseline", "queued"), ("double", "queued")]
     for name in ("baseline", "double"):
-        expected += [(name, step) for step in CODED_STEPS] + [(name, "done")]
+        expected += [(name, step) for step in STEPS] + [(name, "done")]
     assert calls == expected
-    assert set(CODED_STEPS) <= set(STEPS)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""  # the library prints nothing
 
 
+@pytest.mark.chromium
 def test_run_model_without_progress_is_unchanged(model, tmp_path, capsys):
     """Without progress the run writes the same folder and prints nothing."""
     [folder] = msa.run_model(model, tmp_path / "out")
@@ -129,29 +58,21 @@ def test_run_model_without_progress_is_unchanged(model, tmp_path, capsys):
     assert captured.out == "" and captured.err == ""
 
 
-@pytest.mark.chromium
-@pytest.mark.usefixtures("image_server")
-def test_declared_model_reports_its_outputs_step(tmp_path):
-    """A declared model (msa builds it) has an 'outputs' step between build and writing."""
-    folder = msa.new_model(tmp_path / "appliances")
-    calls: list[str] = []
-    msa.run_model(folder, tmp_path / "out", progress=lambda scenario, step: calls.append(step))
-    assert calls == ["queued", *STEPS, "done"]
-
-
 # ----------------------------------------------------------------------------- msa run
+@pytest.mark.chromium
 def test_plain_lines_on_stderr_off_a_terminal(model, tmp_path, capsys):
     """Not a terminal: one 'msa: SCENARIO: STEP N.N s' line per step, then 'done in'."""
     code, out, err = _run(capsys, str(model), "--out", str(tmp_path / "out"))
     assert code == 0, err
     lines = err.splitlines()
     assert [re.sub(r"\d+\.\d s", "T", line) for line in lines] == [
-        *(f"msa: baseline: {step} T" for step in CODED_STEPS),
+        *(f"msa: baseline: {step} T" for step in STEPS),
         "msa: baseline: done in T",
     ]
     assert out.splitlines()[0] == f"wrote {tmp_path / 'out'}"
 
 
+@pytest.mark.chromium
 def test_several_scenarios_are_numbered(model, tmp_path, capsys):
     """With several scenarios each line says which of them, as i/n."""
     code, _, err = _run(capsys, str(model), "--out", str(tmp_path / "out"), "-s", "baseline")
@@ -164,6 +85,7 @@ def test_several_scenarios_are_numbered(model, tmp_path, capsys):
     assert err.rstrip().splitlines()[-1].startswith("msa: double (2/2): done in ")
 
 
+@pytest.mark.chromium
 @pytest.mark.parametrize("flag", ["--quiet", "-q"])
 def test_quiet_prints_no_progress(model, tmp_path, capsys, flag):
     """--quiet: nothing on stderr, only what was written on stdout."""
@@ -173,6 +95,7 @@ def test_quiet_prints_no_progress(model, tmp_path, capsys, flag):
     assert out.startswith("wrote ") and "done in" in out
 
 
+@pytest.mark.chromium
 def test_failing_step_ends_with_one_error_line(model, tmp_path, capsys):
     """A scenario failing in its build: the steps done so far, then the one error line."""
     code, _, err = _run(
@@ -180,12 +103,16 @@ def test_failing_step_ends_with_one_error_line(model, tmp_path, capsys):
     )
     assert code == 2
     lines = err.splitlines()
-    assert lines[-1] == "msa: error: steps: failing on purpose"
+    error = (
+        f"msa: error: {model / 'data' / 'collected_bad.csv'}: row 3, column 'value': negative "
+        "value -2.0; this table takes values >= 0 (nonnegative = false allows negative ones)"
+    )
+    assert lines[-1] == error
     assert lines[-2].startswith("msa: baseline (1/2): done in ")
     assert not any("boom" in line for line in lines[:-1])
     assert not (tmp_path / "out").exists()
     code, _, err = _run(capsys, str(model), "--out", str(tmp_path / "o"), "-s", "boom", "-q")
-    assert err == "msa: error: steps: failing on purpose\n"
+    assert err == error + "\n"
 
 
 # ----------------------------------------------------------------------------- the display
@@ -194,7 +121,7 @@ def test_terminal_mode_prints_a_summary_per_scenario(capsys):
     with RunProgress(terminal=True) as progress:
         assert progress.mode == "rich"
         progress("baseline", "queued")
-        for step in CODED_STEPS:
+        for step in STEPS:
             progress("baseline", step)
         progress("baseline", "done")
     err = capsys.readouterr().err

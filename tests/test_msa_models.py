@@ -312,16 +312,23 @@ def test_read_msa_model_reads_the_new_format(example):
     assert msa.build_model(msa.load_definition(example)).system.name == "renamed"
 
 
-def test_neither_flows_nor_msa_is_one_line(tmp_path):
-    """A model.toml with [model] but neither processes and flows nor [msa] says what to give."""
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[model]\nname = "e"\ntitle = "E"\nsources = "sources.csv"\n',
+        "",
+        "[dims]\nregion = ['NL']\n",
+    ],
+    ids=["model only", "empty", "no model"],
+)
+def test_neither_flows_nor_msa_is_one_line(tmp_path, text):
+    """A model.toml with neither processes and flows nor [msa] says what to give."""
     folder = tmp_path / "empty"
     folder.mkdir()
-    (folder / "model.toml").write_text(
-        '[model]\nname = "e"\ntitle = "E"\nsources = "sources.csv"\n', encoding="utf-8"
-    )
+    (folder / "model.toml").write_text(text, encoding="utf-8")
     with pytest.raises(msa.ConfigError) as err:
         msa.load_definition(folder)
     assert str(err.value) == (
         f"{folder / 'model.toml'}: top level: give [processes] and [flows] (a declared model) or "
-        "[msa] (an MSA-table model)"
+        "[msa] (an MSA-table model); see docs/model_definition.md"
     )

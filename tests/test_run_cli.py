@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -14,86 +15,11 @@ from msa.cli import main
 
 EV = Path(__file__).resolve().parents[1] / "models" / "ev_batteries_nl"
 
-TINY_TOML = """\
-[model]
-name = "tiny"
-title = "Tiny model"
-module = "model.py"
-sources = "data/sources.csv"
-
-[dims]
-time = { start = 2020, end = 2022 }
-
-[parameters]
-factor = { value = 1.0, units = "1", source_id = "s1", grade = "D", note = "assumption" }
-fail = { value = false, units = "", source_id = "s1", grade = "D", note = "test switch" }
-
-[scenarios.baseline]
-description = "as is"
-
-[scenarios.double]
-description = "twice the flow"
-set = { factor = 2.0 }
-
-[scenarios.boom]
-description = "fails halfway"
-set = { fail = true }
-"""
-
-TINY_MODEL = '''\
-"""A tiny model for testing the runner."""
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import pandas as pd
-import xarray as xr
-
-import msa
-
-
-def run(config, scenario):
-    p = config.values_for(scenario)
-    if p["fail"]:
-        raise msa.DataError("tiny: failing on purpose")
-    years = list(config.dims["time"])
-    s = msa.System("tiny", coords={"time": years}, sources=config.sources())
-    for pid, kind in (("Mine", "boundary"), ("Plant", "transformation"), ("Market", "boundary")):
-        s.add_process(pid, kind=kind)
-    v = xr.DataArray([1.0, 2.0, 3.0], dims="time", coords={"time": years}) * p["factor"]
-    s.add_flow("Mine", "Plant", v, units="t", source_id="s1", grade="D")
-    s.add_flow("Plant", "Market", v, units="t", source_id="s1", grade="D")
-    msa.check_balance(s)
-    series = {("flow", "all"): v.to_series()}
-    targets = pd.DataFrame([("t1", "P", "flow", "all", 2021, ">=", 3.0)], columns=[
-        "target_id", "policy", "indicator", "material", "year", "comparison", "value"])
-    fig, ax = plt.subplots()
-    ax.plot(years, v)
-    head = pd.DataFrame(
-        {"value": [float(v.sum())], "units": ["t"]}, index=pd.Index(["total"], name="label")
-    )
-    return msa.ModelResult(
-        system=s,
-        tables={"flow": v.to_series().rename("value").reset_index()},
-        indicators=msa.evaluate_targets(targets, series),
-        headline=head,
-        quality=msa.grade_summary({"flows": ["D", "D"]}),
-        figures={"flow": fig},
-        report_figures=["flow"],
-    )
-'''
-
 
 @pytest.fixture
-def tiny(tmp_path: Path) -> Path:
-    """Write a tiny model folder (two processes, three scenarios, one failing)."""
-    folder = tmp_path / "tiny"
-    (folder / "data").mkdir(parents=True)
-    (folder / "model.toml").write_text(TINY_TOML, encoding="utf-8")
-    (folder / "model.py").write_text(TINY_MODEL, encoding="utf-8")
-    (folder / "data" / "sources.csv").write_text("source_id,title\ns1,Test source\n", "utf-8")
-    return folder
+def tiny(tiny_model: Callable[..., Path], image_server: None) -> Path:
+    """Return the tiny declared model with scenarios baseline, double and boom (fails)."""
+    return tiny_model(failing=True)
 
 
 @pytest.fixture
@@ -108,6 +34,7 @@ def _leftovers(parent: Path) -> list[str]:
     return [p.name for p in parent.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.chromium
 def test_run_writes_every_output(tiny: Path, tmp_path: Path) -> None:
     """One scenario writes NetCDF, tables, figures, report, quality and a manifest."""
     out = tmp_path / "out"
@@ -115,25 +42,33 @@ def test_run_writes_every_output(tiny: Path, tmp_path: Path) -> None:
     assert folders == [out]
     for rel in (
         "system.nc",
-        "tables/flow.csv",
+        "tables/flows.csv",
+        "tables/indicator_series.csv",
         "indicators.csv",
         "headline.csv",
         "quality.csv",
-        "figures/flow.png",
-        "figures/flow.svg",
+        "figures/flows.html",
+        "figures/flows.png",
+        "figures/flows.svg",
         "report.md",
         "report.html",
     ):
         assert (out / rel).is_file(), rel
     system = msa.read_system(out / "system.nc")
-    assert float(system.flows["Mine => Plant"].sum()) == 6.0
+    assert float(system.flows["Collection => Recycling"].sum()) == 6.0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario"] == "baseline" and manifest["parameters"]["factor"] == 1.0
-    assert set(manifest["inputs"]) == {"model.toml", "data/sources.csv", "model.py"}
+    assert set(manifest["inputs"]) == {
+        "model.toml",
+        "data/sources.csv",
+        "data/collected.csv",
+        "data/targets.csv",
+    }
     assert "data:image/png;base64," in (out / "report.html").read_text()
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.chromium
 def test_run_refuses_existing_output_without_force(tiny: Path, tmp_path: Path) -> None:
     """A non-empty output folder is never touched without --force; --force replaces it."""
     out = tmp_path / "out"
@@ -152,6 +87,7 @@ def test_run_refuses_existing_output_without_force(tiny: Path, tmp_path: Path) -
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.chromium
 def test_run_into_empty_existing_folder(tiny: Path, tmp_path: Path) -> None:
     """An existing empty folder is not 'overwriting' and is filled."""
     out = tmp_path / "out"
@@ -160,15 +96,17 @@ def test_run_into_empty_existing_folder(tiny: Path, tmp_path: Path) -> None:
     assert (out / "system.nc").is_file()
 
 
+@pytest.mark.chromium
 def test_failed_run_leaves_nothing(tiny: Path, tmp_path: Path) -> None:
     """A scenario failing halfway leaves no output folder and no temporary folder."""
     out = tmp_path / "out"
-    with pytest.raises(msa.DataError, match="failing on purpose"):
+    with pytest.raises(msa.DataError, match=r"collected_bad\.csv: row 3, column 'value': neg"):
         msa.run_model(tiny, out, scenarios=["baseline", "boom"])
     assert not out.exists()
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.chromium
 def test_failed_forced_run_keeps_the_old_output(tiny: Path, tmp_path: Path) -> None:
     """With --force, a failing run leaves the previous output as it was."""
     out = tmp_path / "out"
@@ -179,6 +117,7 @@ def test_failed_forced_run_keeps_the_old_output(tiny: Path, tmp_path: Path) -> N
     assert (out / "headline.csv").read_text() == before
 
 
+@pytest.mark.chromium
 def test_several_scenarios_and_compare(tiny: Path, tmp_path: Path, capsys) -> None:
     """Several scenarios go to subfolders; compare tabulates them side by side."""
     out = tmp_path / "out"
@@ -197,8 +136,9 @@ def test_several_scenarios_and_compare(tiny: Path, tmp_path: Path, capsys) -> No
     assert main(["compare", str(out), "--out", str(cmp_dir)]) == 2
 
 
+@pytest.mark.chromium
 def test_run_all_makes_one_subfolder_per_scenario(tiny: Path, tmp_path: Path) -> None:
-    """--scenario all runs every scenario of the config (the failing one included)."""
+    """--scenario all runs every scenario of the model (the failing one included)."""
     with pytest.raises(msa.DataError):
         msa.run_model(tiny, tmp_path / "all", scenarios=["all"])
     toml = tiny / "model.toml"
@@ -272,10 +212,84 @@ def test_cli_negative_sales(ev_copy: Path, tmp_path: Path, capsys) -> None:
     assert "registrations.csv: row 5, column 'value': negative value -5.0;" in line
 
 
-def test_cli_existing_output(tiny: Path, tmp_path: Path, capsys) -> None:
+def test_cli_existing_output(tiny_model: Callable[..., Path], tmp_path: Path, capsys) -> None:
     """An existing non-empty --out is one error line telling to use --force."""
     out = tmp_path / "o"
     out.mkdir()
     (out / "x").write_text("x")
-    line = _cli_error(["run", str(tiny), "--out", str(out)], capsys)
+    line = _cli_error(["run", str(tiny_model()), "--out", str(out)], capsys)
     assert "holds 'x', which msa did not write" in line
+
+
+#: A model.toml in the format msa no longer reads: [model] module, whose run(config, scenario)
+#: computed the model; no [processes] and [flows], no [msa].
+LEGACY_TOML = """\
+[model]
+name = "legacy"
+title = "Legacy model"
+module = "model.py"
+sources = "data/sources.csv"
+
+[dims]
+time = { start = 2020, end = 2022 }
+
+[parameters]
+factor = { value = 1.0, units = "1", source_id = "s1", grade = "D", note = "assumption" }
+
+[scenarios.baseline]
+description = "as is"
+"""
+
+
+@pytest.fixture
+def legacy(tmp_path: Path) -> Path:
+    """Return a folder with a legacy-format model.toml and the model.py it named."""
+    folder = tmp_path / "legacy"
+    (folder / "data").mkdir(parents=True)
+    (folder / "model.toml").write_text(LEGACY_TOML, encoding="utf-8")
+    (folder / "model.py").write_text("def run(config, scenario):\n    raise AssertionError\n")
+    (folder / "data" / "sources.csv").write_text("source_id,title\ns1,Test source\n", "utf-8")
+    return folder
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--out", "{out}"],
+        ["run", "--out", "{out}", "-s", "all"],
+        ["check"],
+        ["views", "--year", "2021"],
+        ["indicators"],
+        ["sankey", "--year", "2021", "--format", "html", "--out", "{out}"],
+    ],
+    ids=["run", "run all", "check", "views", "indicators", "sankey"],
+)
+def test_legacy_model_toml_is_refused_in_one_line(
+    legacy: Path, argv: list[str], tmp_path: Path, capsys
+) -> None:
+    """A model.toml with [model] module but no processes and flows: one line, exit 2, no output."""
+    out = tmp_path / "out"
+    before = _files(legacy)
+    command, *rest = argv
+    line = _cli_error([command, str(legacy), *(a.format(out=out) for a in rest)], capsys)
+    assert line == (
+        f"msa: error: {legacy / 'model.toml'}: top level: give [processes] and [flows] (a "
+        "declared model) or [msa] (an MSA-table model); see docs/model_definition.md"
+    )
+    assert not out.exists()
+    assert _leftovers(tmp_path) == []
+    assert _files(legacy) == before  # model.py was not imported: no __pycache__
+
+
+def test_legacy_model_toml_is_refused_by_the_api(legacy: Path, tmp_path: Path) -> None:
+    """msa.run_model and msa.load_definition refuse it with the same ConfigError."""
+    expected = r"model\.toml: top level: give \[processes\] and \[flows\] \(a declared model\)"
+    with pytest.raises(msa.ConfigError, match=expected):
+        msa.load_definition(legacy)
+    with pytest.raises(msa.ConfigError, match=expected):
+        msa.run_model(legacy, tmp_path / "out")
+    assert not (tmp_path / "out").exists() and _leftovers(tmp_path) == []

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,80 +17,29 @@ from msa.cli import main
 
 EV = Path(__file__).resolve().parents[1] / "models" / "ev_batteries_nl"
 
-MINI_TOML = """\
-[model]
-name = "mini"
-title = "Mini model"
-module = "model.py"
-sources = "data/sources.csv"
-
-[dims]
-time = { start = 2020, end = 2021 }
-
-[parameters]
-factor = { value = 1.0, units = "1", source_id = "s1", grade = "D", note = "assumption" }
-
-[scenarios.baseline]
-description = "as is"
-
-[scenarios.double]
-description = "twice the flow"
-set = { factor = 2.0 }
-"""
-
-MINI_MODEL = '''\
-"""A minimal model (no figures) for the output-safety tests."""
-
-import pandas as pd
-import xarray as xr
-
-import msa
-
-
-def run(config, scenario):
-    factor = config.values_for(scenario)["factor"]
-    years = list(config.dims["time"])
-    s = msa.System("mini", coords={"time": years}, sources=config.sources())
-    s.add_process("Mine", kind="boundary")
-    s.add_process("Market", kind="boundary")
-    v = xr.DataArray([1.0, 2.0], dims="time", coords={"time": years}) * factor
-    s.add_flow("Mine", "Market", v, units="t", source_id="s1", grade="D")
-    targets = pd.DataFrame(
-        [("t1", "P", "flow", "all", 2021, ">=", 3.0)],
-        columns=["target_id", "policy", "indicator", "material", "year", "comparison", "value"],
-    )
-    head = pd.DataFrame(
-        {"value": [float(v.sum())], "units": ["t"]}, index=pd.Index(["total"], name="label")
-    )
-    return msa.ModelResult(
-        system=s,
-        tables={"flow": v.to_series().rename("value").reset_index()},
-        indicators=msa.evaluate_targets(targets, {("flow", "all"): v.to_series()}),
-        headline=head,
-        quality=msa.grade_summary({"flows": ["D"]}),
-    )
-'''
-
 
 @pytest.fixture
-def mini(tmp_path: Path) -> Path:
-    """Write a minimal model folder (one flow, two scenarios, no figures)."""
-    folder = tmp_path / "mini"
-    (folder / "data").mkdir(parents=True)
-    (folder / "model.toml").write_text(MINI_TOML, encoding="utf-8")
-    (folder / "model.py").write_text(MINI_MODEL, encoding="utf-8")
-    (folder / "data" / "sources.csv").write_text("source_id,title\ns1,Test source\n", "utf-8")
-    return folder
+def mini(tiny_model: Callable[..., Path]) -> Path:
+    """Return the tiny declared model (scenarios baseline and double) in folder ``mini``."""
+    return tiny_model("mini")
 
 
 @pytest.fixture
 def no_compute(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make loading (hence running) a model fail: a refusal must come before it."""
+    """Make reading or building a model fail: a refusal must come before either."""
 
-    def refuse(model: object) -> None:
-        raise AssertionError(f"model {model} was loaded although the output is refused")
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"model {args[0]} was read or built although the output is refused")
 
-    monkeypatch.setattr(run_module, "load_model", refuse)
+    monkeypatch.setattr(run_module, "load_definition", refuse)
+    monkeypatch.setattr(run_module, "build_model", refuse)
+
+
+def test_no_compute_guard_catches_a_run(mini: Path, tmp_path: Path, no_compute: None) -> None:
+    """The guard bites: a run that is not refused reads the model, and fails, writing nothing."""
+    with pytest.raises(AssertionError, match=r"was read or built although the output is refused"):
+        msa.run_model(mini, tmp_path / "fresh")
+    assert not (tmp_path / "fresh").exists()
 
 
 def _snapshot(root: Path) -> dict[str, bytes | str]:
@@ -249,6 +199,8 @@ def test_cli_force_over_foreign_folder(
     assert _snapshot(out) == before
 
 
+@pytest.mark.chromium
+@pytest.mark.usefixtures("image_server")
 def test_force_over_run_folder_with_user_file(mini: Path, tmp_path: Path) -> None:
     """A run folder a user added a file to is not msa's alone: --force refuses it."""
     out = tmp_path / "out"
@@ -265,6 +217,8 @@ def test_force_over_fake_manifest(mini: Path, tmp_path: Path, no_compute: None) 
     _refused(mini, out, msa.OutputExistsError, r"holds 'manifest.json'", watch=out)
 
 
+@pytest.mark.chromium
+@pytest.mark.usefixtures("image_server")
 def test_force_replaces_previous_run(mini: Path, tmp_path: Path) -> None:
     """--force replaces an earlier msa run folder; without it the run is refused."""
     out = tmp_path / "out"
@@ -278,6 +232,8 @@ def test_force_replaces_previous_run(mini: Path, tmp_path: Path) -> None:
     assert _hidden(tmp_path) == []
 
 
+@pytest.mark.chromium
+@pytest.mark.usefixtures("image_server")
 def test_force_replaces_nested_scenario_runs(
     mini: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -292,6 +248,8 @@ def test_force_replaces_nested_scenario_runs(
     capsys.readouterr()
 
 
+@pytest.mark.chromium
+@pytest.mark.usefixtures("image_server")
 def test_force_over_nested_runs_with_foreign_entry(mini: Path, tmp_path: Path) -> None:
     """A scenario folder beside a user's folder is refused, naming the foreign entry."""
     out = tmp_path / "out"
@@ -319,6 +277,8 @@ def test_file_in_the_way(mini: Path, tmp_path: Path, force: bool, no_compute: No
     assert dangling.is_symlink() and not (tmp_path / "nowhere").exists()
 
 
+@pytest.mark.chromium
+@pytest.mark.usefixtures("image_server")
 def test_symlinked_out_to_previous_run_is_written_through(mini: Path, tmp_path: Path) -> None:
     """--force through a symlink to an earlier run replaces the run and keeps the link."""
     real = tmp_path / "real"

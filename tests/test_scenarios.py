@@ -1,200 +1,92 @@
-"""Tests of msa.model.config: the model.toml of a model whose model.py computes it.
+"""Tests of the scenarios of a declared model: which ones run, and what an override changes.
 
-Loading, scenario overrides and data-table validation. The sample is the EV model's
-configuration in that format (tests/data/legacy_model.toml) with the EV model's data tables
-copied beside it.
+The model is the tiny declared model of conftest.py (``tiny_model``): scenarios ``baseline``,
+``double`` (``factor = 2``) and, with ``failing=True``, ``boom`` (its table swapped for one with
+a negative value).
 """
 
 from __future__ import annotations
 
-import shutil
+import re
+from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import msa
-from msa.model.config import BASELINE, check_shares, load_config, table_to_dataarray
+from msa.model.run import RunInfo
 
-ROOT = Path(__file__).resolve().parents[1]
-EV_DATA = ROOT / "models" / "ev_batteries_nl" / "data"
-
-
-def _legacy_model(target: Path) -> Path:
-    """Write the sample model (legacy-format model.toml and the EV data) into ``target``."""
-    shutil.copytree(EV_DATA, target / "data")
-    shutil.copy(ROOT / "tests" / "data" / "legacy_model.toml", target / "model.toml")
-    return target
+FLOW = "Collection => Recycling"  # collected * factor
+IMPORT = "Import => Recycling"  # the parameter imported, no scenario sets it
 
 
-@pytest.fixture(scope="module")
-def legacy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return the sample model folder (read only)."""
-    return _legacy_model(tmp_path_factory.mktemp("legacy") / "ev")
+def _grade(built: msa.model.Built, flow: str) -> set[str]:
+    return set(built.system.provenance[flow]["grade"].values.ravel())
 
 
-@pytest.fixture
-def model_copy(tmp_path: Path) -> Path:
-    """Return a writable copy of the sample model folder."""
-    return _legacy_model(tmp_path / "ev")
+def _graded_a(folder: Path) -> None:
+    """Grade every input of the tiny model A, so a scenario's own grade shows."""
+    for rel in ("model.toml", "data/collected.csv"):
+        path = folder / rel
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace('grade = "D"', 'grade = "A"').replace(",D\n", ",A\n"), "utf-8")
 
 
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def test_load_config_reads_dims_parameters_and_scenarios(legacy: Path) -> None:
-    """The EV model config loads with its dims, parameters and five scenarios."""
-    config = load_config(legacy)
-    assert config.dims["time"][0] == 2010 and config.dims["time"][-1] == 2050
-    assert "sodium" not in config.dims["chemistry"] and "SIB" in config.dims["chemistry"]
-    assert list(config.scenarios) == [
-        "baseline",
-        "high_lfp",
-        "lifetime_extension",
-        "high_collection",
-        "low_export",
-    ]
-    assert config.parameters["collection_rate"].grade == "D"
-
-
-def test_scenario_overrides_apply_only_to_their_scenario(legacy: Path) -> None:
-    """A scenario changes its parameters and marks them grade D; the baseline is untouched."""
-    config = load_config(legacy)
-    base = config.parameters_for(BASELINE)
-    high = config.parameters_for("high_collection")
-    assert base["collection_rate"].value == 0.90
-    assert high["collection_rate"].value == 0.98
-    assert high["collection_rate"].grade == "D"
-    assert "override" in high["collection_rate"].note
-    assert high["export_share"] == base["export_share"]
-
-
-def test_resolve_scenarios_all_default_and_unknown(legacy: Path) -> None:
-    """No name means baseline, 'all' means every scenario, an unknown name is a ConfigError."""
-    config = load_config(legacy)
-    assert config.resolve_scenarios(None) == ["baseline"]
-    assert config.resolve_scenarios(["all"]) == list(config.scenarios)
-    with pytest.raises(msa.ConfigError, match=r"unknown scenario 'nope'; known: baseline"):
-        config.resolve_scenarios(["nope"])
-
-
-def test_unknown_scenario_key_names_file_and_key(model_copy: Path) -> None:
-    """A scenario overriding a parameter that does not exist names the file and the key."""
-    _edit(model_copy / "model.toml", "collection_rate = 0.98", "colection_rate = 0.98")
-    with pytest.raises(
-        msa.ConfigError,
-        match=r"model\.toml: \[scenarios\.high_collection\] set: unknown scenario key "
-        r"'colection_rate'",
-    ):
-        load_config(model_copy)
-
-
-def test_override_of_wrong_type_is_rejected(model_copy: Path) -> None:
-    """Replacing a number by a string in a scenario is a ConfigError naming the key."""
-    _edit(model_copy / "model.toml", "collection_rate = 0.98", 'collection_rate = "high"')
-    with pytest.raises(msa.ConfigError, match=r"set\.collection_rate: value 'high' has type str"):
-        load_config(model_copy)
-
-
-def test_unknown_section_and_key(model_copy: Path) -> None:
-    """An unknown top-level section or scenario key is a ConfigError."""
-    toml = model_copy / "model.toml"
-    _edit(toml, "[outputs]", "[outptus]")
-    with pytest.raises(msa.ConfigError, match=r"top level: unknown key 'outptus'"):
-        load_config(model_copy)
-
-
-def test_parameter_without_provenance(model_copy: Path) -> None:
-    """A parameter without a source id is rejected: every value needs provenance."""
-    _edit(
-        model_copy / "model.toml",
-        'hibernation_mean = { value = 2.0, units = "yr", source_id = "assumption_ev_nl", ',
-        'hibernation_mean = { value = 2.0, units = "yr", ',
+def test_scenario_names_default_all_named_and_unknown(tiny_model: Callable[..., Path]) -> None:
+    """None asked means baseline, 'all' every scenario (baseline first), an unknown name fails."""
+    definition = msa.load_definition(tiny_model(failing=True))
+    assert definition.scenario_names(None) == ["baseline"]
+    assert definition.scenario_names([]) == ["baseline"]
+    assert definition.scenario_names(["all"]) == ["baseline", "double", "boom"]
+    assert definition.scenario_names(["double", "baseline", "double"]) == ["double", "baseline"]
+    message = (
+        f"{definition.path}: unknown scenario 'nope'; known: baseline, double, boom (or 'all')"
     )
-    with pytest.raises(msa.ConfigError, match=r"\[parameters\] hibernation_mean: source_id is"):
-        load_config(model_copy)
+    with pytest.raises(msa.ConfigError, match=re.escape(message)):
+        definition.scenario_names(["double", "nope"])
 
 
-def test_parameter_with_unknown_source(model_copy: Path) -> None:
-    """A parameter citing a source id absent from sources.csv is rejected."""
-    _edit(model_copy / "model.toml", 'source_id = "cbs_2004"', 'source_id = "cbs_2099"')
-    with pytest.raises(msa.ConfigError, match=r"export_share: source_id 'cbs_2099' is not in"):
-        load_config(model_copy)
+def test_override_applies_only_to_its_scenario_with_its_grade(
+    tiny_model: Callable[..., Path],
+) -> None:
+    """A scenario changes the values resting on what it sets, graded D; the rest stays."""
+    folder = tiny_model()
+    _graded_a(folder)
+    definition = msa.load_definition(folder)
+    base, double = (msa.build_model(definition, s) for s in ("baseline", "double"))
+    assert base.parameters["factor"] == 1.0 and double.parameters["factor"] == 2.0
+    assert double.system.flows[FLOW].values.tolist() == [2.0, 4.0, 6.0]
+    assert base.system.flows[FLOW].values.tolist() == [1.0, 2.0, 3.0]
+    assert double.system.flows[IMPORT].equals(base.system.flows[IMPORT])
+    assert _grade(base, FLOW) == {"A"} and _grade(double, FLOW) == {"D"}
+    assert _grade(double, IMPORT) == {"A"}
 
 
-def test_missing_config_file(tmp_path: Path) -> None:
-    """A folder without model.toml gives a ConfigError naming the expected file."""
-    with pytest.raises(msa.ConfigError, match=r"model\.toml: model configuration not found"):
-        load_config(tmp_path)
+def test_scenario_grade_and_declared_baseline(tiny_model: Callable[..., Path]) -> None:
+    """A scenario's own grade replaces D; a declared [scenarios.baseline] overrides too."""
+    folder = tiny_model()
+    _graded_a(folder)
+    toml = folder / "model.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace("set = { factor = 2.0 }\n", 'set = { factor = 2.0 }\ngrade = "B"\n')
+    text += '\n[scenarios.baseline]\ndescription = "three times"\nset = { factor = 3.0 }\n'
+    toml.write_text(text, encoding="utf-8")
+    definition = msa.load_definition(folder)
+    assert definition.scenario_names(["all"]) == ["baseline", "double"]
+    assert _grade(msa.build_model(definition, "double"), FLOW) == {"B"}
+    base = msa.build_model(definition, "baseline")
+    assert base.system.flows[FLOW].values.tolist() == [3.0, 6.0, 9.0]
+    assert _grade(base, FLOW) == {"D"}
 
 
-def test_invalid_toml(model_copy: Path) -> None:
-    """A TOML syntax error is reported with the file name."""
-    (model_copy / "model.toml").write_text("[model\nname = 1\n", encoding="utf-8")
-    with pytest.raises(msa.ConfigError, match=r"model\.toml: invalid TOML"):
-        load_config(model_copy)
-
-
-def test_read_table_unknown_label_names_file_row_column(model_copy: Path) -> None:
-    """An unknown chemistry in a data table names the file, the row and the column."""
-    path = model_copy / "data" / "material_intensity.csv"
-    _edit(path, "\nNCA,Li,", "\nNCAX,Li,")
-    config = load_config(model_copy)
-    frame = pd.read_csv(path)
-    row = int(frame.index[frame["chemistry"] == "NCAX"][0]) + 2
+def test_scenario_swaps_a_table(tiny_model: Callable[..., Path]) -> None:
+    """A scenario's table replaces the declared one: its rows are read, its file hashed."""
+    folder = tiny_model(failing=True)
+    definition = msa.load_definition(folder)
+    msa.build_model(definition, "baseline")
     with pytest.raises(
-        msa.DataError,
-        match=rf"material_intensity\.csv: row {row}, column 'chemistry': unknown chemistry 'NCAX'",
+        msa.DataError, match=r"collected_bad\.csv: row 3, column 'value': negative value -2\.0"
     ):
-        config.read_table(
-            "material_intensity",
-            dims={"chemistry": config.dims["chemistry"], "material": config.dims["material"]},
-        )
-
-
-def test_read_table_negative_and_non_numeric(model_copy: Path) -> None:
-    """Negative or non-numeric values are DataErrors naming the row."""
-    path = model_copy / "data" / "battery_capacity.csv"
-    _edit(path, "BEV,2010,45.0,", "BEV,2010,-45.0,")
-    config = load_config(model_copy)
-    with pytest.raises(msa.DataError, match=r"battery_capacity\.csv: row 2, column 'value': neg"):
-        config.read_table("battery_capacity", dims={"vehicle": None, "year": None})
-    _edit(path, "BEV,2010,-45.0,", "BEV,2010,lots,")
-    with pytest.raises(msa.DataError, match=r"row 2, column 'value': not a finite number"):
-        config.read_table("battery_capacity", dims={"vehicle": None, "year": None})
-
-
-def test_read_table_unknown_source_and_grade(model_copy: Path) -> None:
-    """A row citing an unknown source or grade is a ProvenanceError naming the row."""
-    path = model_copy / "data" / "battery_capacity.csv"
-    _edit(path, "aguilarlopez_v2g,C", "nobody_2020,C")
-    config = load_config(model_copy)
-    with pytest.raises(msa.ProvenanceError, match=r"row 2, column 'source_id': 'nobody_2020'"):
-        config.read_table("battery_capacity", dims={"vehicle": None, "year": None})
-    _edit(path, "nobody_2020,C", "aguilarlopez_v2g,E")
-    with pytest.raises(msa.ProvenanceError, match=r"row 2, column 'grade': 'E' is not one of"):
-        config.read_table("battery_capacity", dims={"vehicle": None, "year": None})
-
-
-def test_check_shares_names_group_and_rows() -> None:
-    """Shares not summing to 1 name the group, its rows and the sum."""
-    frame = pd.DataFrame(
-        {"year": [2020, 2020, 2021, 2021], "value": [0.5, 0.5, 0.5, 0.4], "row": [2, 3, 4, 5]}
-    )
-    with pytest.raises(
-        msa.DataError, match=r"x\.csv: shares for year=2021 \(rows 4-5\) sum to 0\.9"
-    ):
-        check_shares(frame, by=["year"], path="x.csv")
-
-
-def test_table_to_dataarray_requires_every_combination() -> None:
-    """A missing dim combination is an error, not a silent zero."""
-    frame = pd.DataFrame({"a": ["x", "y"], "b": [1, 1], "value": [1.0, 2.0], "row": [2, 3]})
-    with pytest.raises(msa.DataError, match=r"t\.csv: no value for a='x', b=2"):
-        table_to_dataarray(frame, {"a": ["x", "y"], "b": [1, 2]}, path="t.csv")
-    dup = pd.DataFrame({"a": ["x", "x"], "value": [1.0, 2.0], "row": [2, 3]})
-    with pytest.raises(msa.DataError, match=r"t\.csv: row 3: duplicate entry for a='x'"):
-        table_to_dataarray(dup, {"a": ["x"]}, path="t.csv")
+        msa.build_model(definition, "boom")
+    inputs = {p.name for p in RunInfo.of_definition(definition, "boom", {}).inputs}
+    assert "collected_bad.csv" in inputs and "collected.csv" not in inputs

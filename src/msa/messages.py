@@ -3,7 +3,7 @@
 :func:`plain` shows a value as the Python scalar it holds (``-3.0``, ``'NL'``, never
 ``np.float64(-3.0)``); :func:`locate` names the cell of an array where a rule is broken
 (``at region='NL', time=2021``). File, row and column of a table cell are named by the table
-readers (:mod:`msa.system.tables`, :mod:`msa.model.config`), which know the file.
+readers (:mod:`msa.system.tables`, :mod:`msa.model.inputs`), which know the file.
 """
 
 from __future__ import annotations

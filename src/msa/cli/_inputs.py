@@ -3,10 +3,10 @@
 :func:`resolve` accepts
 
 - a model folder (or its ``model.toml``) of each kind: a declared model (``[processes]`` and
-  ``[flows]``; built by msa, the baseline or ``--scenario``), a model whose ``model.py``
-  defines ``run(config, scenario)`` (run, its ``result.system`` taken) and an MSA-table
-  model (``[msa]``, built by msa as ``msa run`` builds it; or a folder holding ``msa.csv``
-  without ``model.toml``, read with :func:`msa.read_msa_model`);
+  ``[flows]``; built by msa, the baseline or ``--scenario``) and an MSA-table model
+  (``[msa]``, built by msa as ``msa run`` builds it; or a folder holding ``msa.csv`` without
+  ``model.toml``, read with :func:`msa.read_msa_model`); a ``model.toml`` declaring neither
+  is refused as :func:`msa.load_definition` refuses it (one line naming the file);
 - a run output folder (``manifest.json`` and ``system.nc``), or a folder of such runs, one
   per scenario (``--scenario`` picks one; one run alone is taken);
 - a NetCDF file, a folder of CSV tables or an ``.xlsx`` workbook (:func:`msa.read_system`).
@@ -45,8 +45,8 @@ class Resolved:
     ----------
     system : System
     kind : str
-        ``"declared model"``, ``"model"`` (``model.py``), ``"MSA-table model"``,
-        ``"run output"``, ``"NetCDF file"``, ``"folder of tables"`` or ``"workbook"``.
+        ``"declared model"``, ``"MSA-table model"``, ``"run output"``, ``"NetCDF file"``,
+        ``"folder of tables"`` or ``"workbook"``.
     scenario : str or None
         The scenario built, run or read, where PATH has scenarios.
     """
@@ -69,8 +69,9 @@ def resolve(path: Path, *, scenario: str | None = None) -> Resolved:
     DataError
         If ``path`` does not exist, is of no kind above, or its data are malformed.
     ConfigError
-        On a bad ``model.toml``, an unknown scenario, ``--scenario`` where PATH has none, or a
-        folder of several runs without ``--scenario``.
+        On a bad ``model.toml`` (one declaring neither ``[processes]`` and ``[flows]`` nor
+        ``[msa]`` too), an unknown scenario, ``--scenario`` where PATH has none, or a folder
+        of several runs without ``--scenario``.
     """
     if scenario is not None and (not scenario or scenario == "all"):
         raise ConfigError(f"--scenario {scenario!r}: these commands work on one scenario; name it")
@@ -106,8 +107,8 @@ def _no_scenarios(path: Path, kind: str, scenario: str | None) -> None:
     if scenario is not None:
         raise ConfigError(
             f"{path} is {_article(kind)} {kind}, which has no scenarios; drop --scenario "
-            f"{scenario!r} (it picks the scenario of a declared or model.py model, or of a "
-            "folder of scenario runs)"
+            f"{scenario!r} (it picks the scenario of a declared model, or of a folder of "
+            "scenario runs)"
         )
 
 
@@ -124,7 +125,12 @@ def _read(path: Path, kind: str, scenario: str | None) -> Resolved:
 
 # ----------------------------------------------------------------------------- models
 def _model(folder: Path, scenario: str | None) -> Resolved:
-    """Read, build or run the model of a folder with ``model.toml``, by its kind."""
+    """Build the model of a folder with ``model.toml``, by its kind.
+
+    Anything but an MSA-table model goes to :func:`_declared`, whose
+    :func:`~msa.model.definition.load_definition` refuses a ``model.toml`` declaring neither
+    ``[processes]`` and ``[flows]`` nor ``[msa]`` in one line.
+    """
     toml = folder / "model.toml"
     try:
         raw = tomllib.loads(toml.read_text(encoding="utf-8"))
@@ -132,11 +138,7 @@ def _model(folder: Path, scenario: str | None) -> Resolved:
         raise ConfigError(f"{toml}: {err}") from err
     if "msa" in raw or raw.get("kind") == "msa":  # the old format: load_definition says so
         return _msa_model(folder, scenario)
-    if "processes" in raw or "flows" in raw:
-        return _declared(folder, scenario)
-    if "model" not in raw and (folder / "msa.csv").is_file():
-        return _msa_model(folder, scenario)
-    return _coded(folder, scenario)
+    return _declared(folder, scenario)
 
 
 def _msa_model(folder: Path, scenario: str | None) -> Resolved:
@@ -171,25 +173,6 @@ def _known(toml: Path, name: str, known: list[str]) -> None:
     """Refuse a scenario the model does not declare, naming those it does."""
     if name not in known:
         raise ConfigError(f"{toml}: unknown scenario {name!r}; known: {', '.join(known)}")
-
-
-def _coded(folder: Path, scenario: str | None) -> Resolved:
-    from msa.model.run import load_model
-    from msa.system.core import System
-
-    config, module = load_model(folder)
-    name = scenario or "baseline"
-    if scenario is not None:
-        _known(config.path, name, list(config.scenarios))
-    with busy(f"running {config.name} (scenario {name})"):
-        result = module.run(config, name)
-    system = getattr(result, "system", None)
-    if not isinstance(system, System):
-        raise ConfigError(
-            f"{folder / config.module}: run(config, {name!r}) returned "
-            f"{type(result).__name__}, not a ModelResult with a System"
-        )
-    return Resolved(system, "model", name)
 
 
 # ----------------------------------------------------------------------------- runs

@@ -49,7 +49,7 @@ def _root(
 _Input = Annotated[
     Path,
     typer.Argument(
-        help="A model folder (declared, model.py or MSA tables), a run output, a NetCDF file "
+        help="A model folder (declared or MSA tables), a run output, a NetCDF file "
         "or a folder of tables.",
     ),
 ]

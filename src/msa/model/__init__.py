@@ -6,23 +6,13 @@
   provenance tracked from its inputs (:mod:`~msa.model.tracked`, :mod:`~msa.model.inputs`,
   :mod:`~msa.model.units`); :mod:`~msa.model.outputs` its standard outputs;
 * :mod:`~msa.model.template` -- :func:`new_model`, the start of a new model;
-* :mod:`~msa.model.config` -- ``model.toml`` of a model whose ``model.py`` computes it;
 * :mod:`~msa.model.run` -- :func:`run_model`: a model folder to an output folder, written
   atomically; :func:`compare_runs` across scenarios;
 * :mod:`~msa.model.report` -- targets met or missed, grade summaries, Markdown and HTML reports.
 """
 
 from msa.model.build import Built, build_model
-from msa.model.config import (
-    BASELINE,
-    ModelConfig,
-    Parameter,
-    Scenario,
-    check_shares,
-    load_config,
-    table_to_dataarray,
-)
-from msa.model.definition import ModelDefinition, load_definition
+from msa.model.definition import BASELINE, ModelDefinition, load_definition
 from msa.model.report import (
     evaluate_target,
     evaluate_targets,
@@ -33,7 +23,6 @@ from msa.model.report import (
 from msa.model.run import (
     ModelResult,
     compare_runs,
-    load_model,
     run_model,
     write_comparison,
     write_result,
@@ -46,22 +35,15 @@ __all__ = [
     "ModelDefinition",
     "build_model",
     "load_definition",
-    "ModelConfig",
     "ModelResult",
-    "Parameter",
-    "Scenario",
-    "check_shares",
     "compare_runs",
     "evaluate_target",
     "evaluate_targets",
     "grade_summary",
-    "load_config",
-    "load_model",
     "new_model",
     "report_html",
     "report_markdown",
     "run_model",
-    "table_to_dataarray",
     "write_comparison",
     "write_result",
 ]

@@ -170,6 +170,7 @@ class DataSpec(_Spec):
     nonnegative: StrictBool = True
     where: dict[str, str | ParameterRef] = Field(default_factory=dict)
     own_dims: tuple[str, ...] = ()
+    uncertainty: Literal[False] | None = None
 
 
 class ParameterSpec(_Spec):
@@ -182,7 +183,7 @@ class ParameterSpec(_Spec):
     clo_grade: Literal["A", "B", "C", "D", "E", "F"] | None = None
     note: str = ""
     bounds: tuple[StrictFloat, StrictFloat] | None = None
-    uncertainty: dict[str, Any] | None = None
+    uncertainty: dict[str, Any] | Literal[False] | None = None
 
     @model_validator(mode="after")
     def _within_bounds(self) -> ParameterSpec:
@@ -572,8 +573,8 @@ def is_declared_model(path: str | Path) -> bool:
     """Return whether ``path`` (a folder or its ``model.toml``) declares flows or an ``[msa]``.
 
     True for a declared model (``[processes]``, ``[flows]``) and an MSA-table model
-    (``[msa]``), which :func:`load_definition` reads; False for a model whose ``model.py``
-    computes it.
+    (``[msa]``), which :func:`load_definition` reads; False for anything else (no such file,
+    invalid TOML, neither).
     """
     file = Path(path)
     file = file / "model.toml" if file.is_dir() else file
@@ -660,10 +661,10 @@ def _variant(file: Path, raw: Mapping[str, Any]) -> Literal["declared", "msa"]:
             'title, sources) and [msa] (table = "msa.csv") instead (docs/model_definition.md)'
         )
     if "msa" not in raw:
-        if "processes" not in raw and "flows" not in raw and "model" in raw:
+        if "processes" not in raw and "flows" not in raw:
             raise ConfigError(
                 f"{file}: top level: give [processes] and [flows] (a declared model) or [msa] "
-                "(an MSA-table model)"
+                "(an MSA-table model); see docs/model_definition.md"
             )
         return "declared"
     chain = [k for k in ("processes", "flows", "stocks") if k in raw]

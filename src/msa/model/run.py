@@ -1,8 +1,8 @@
 """Run a model folder into an output folder, atomically; compare runs side by side.
 
-A model folder holds ``model.toml`` (see :mod:`msa.model.config`), its data tables and a Python
-file (``[model] module``) that defines ``run(config, scenario) -> ModelResult``, built only on
-msa's public API. :func:`run_model` runs one or more scenarios and writes, per scenario:
+A model folder holds ``model.toml`` (a declared model: see :mod:`msa.model.definition` and
+docs/model_definition.md), its data tables and sources. :func:`run_model` validates it, builds
+one or more scenarios (:func:`msa.build_model`) and writes, per scenario:
 
 - ``system.nc``: the full :class:`msa.System` (flows, stocks with cohorts, provenance);
 - ``tables/*.csv``: the model's result tables;
@@ -14,8 +14,8 @@ msa's public API. :func:`run_model` runs one or more scenarios and writes, per s
 The output is written into a temporary folder beside the target and renamed into place at the
 end, so a crash never leaves a half-written result.
 
-What :func:`run_model` refuses, before it computes or writes anything (so the model folder and
-any existing output stay byte-identical and no temporary folder is left):
+What :func:`run_model` refuses, before it reads the model or writes anything (so the model
+folder and any existing output stay byte-identical and no temporary folder is left):
 
 - an output folder that is, contains or lies inside the model folder, with or without
   ``force`` (:class:`msa.ConfigError`; paths are compared resolved: symlinks, ``..``,
@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import importlib.util
 import json
 import logging
 import os
@@ -43,15 +42,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pandas as pd
 
 from msa.errors import ConfigError, DataError, OutputExistsError, RenderError
 from msa.model.build import build_model
-from msa.model.config import ModelConfig, load_config
-from msa.model.definition import ModelDefinition, is_declared_model, load_definition
+from msa.model.definition import ModelDefinition, load_definition
 from msa.model.outputs import model_result
 from msa.model.report import report_html, report_markdown
 from msa.model.result import ModelResult
@@ -60,7 +57,6 @@ __all__ = [
     "ModelResult",
     "RunInfo",
     "compare_runs",
-    "load_model",
     "run_model",
     "write_comparison",
     "write_result",
@@ -69,8 +65,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 #: What :func:`run_model` calls as a run goes: ``progress(scenario, step)``.
 Progress = Callable[[str, str], None]
-#: The steps of one scenario, in order, as :func:`run_model` reports them to ``progress``
-#: (a model whose ``model.py`` computes it has no ``"outputs"`` step of its own).
+#: The steps of one scenario, in order, as :func:`run_model` reports them to ``progress``.
 STEPS: tuple[str, ...] = ("build", "outputs", "writing", "figures", "report")
 _MANIFEST = "manifest.json"
 # the entries write_result puts into a run folder: the only ones --force may replace
@@ -89,28 +84,6 @@ _RUN_ENTRIES = frozenset(
 )
 
 
-def load_model(model: str | Path) -> tuple[ModelConfig, ModuleType]:
-    """Load a model folder's configuration and its Python module.
-
-    Raises
-    ------
-    ConfigError
-        If the module file is missing or defines no ``run(config, scenario)``.
-    """
-    config = load_config(model)
-    file = config.folder / config.module
-    if not file.is_file():
-        raise ConfigError(f"{config.path}: [model] module {config.module!r} not found at {file}")
-    spec = importlib.util.spec_from_file_location(f"msa_model_{config.name}", file)
-    if spec is None or spec.loader is None:  # pragma: no cover - only for odd file systems
-        raise ConfigError(f"{file}: cannot be imported as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    if not callable(getattr(module, "run", None)):
-        raise ConfigError(f"{file}: defines no function run(config, scenario)")
-    return config, module
-
-
 def _is_nonempty_dir(path: Path) -> bool:
     return path.exists() and (not path.is_dir() or any(path.iterdir()))
 
@@ -119,7 +92,7 @@ def _model_folder(model: str | Path) -> Path | None:
     """Return the folder of a model given as its folder or its ``model.toml`` (None if absent)."""
     path = Path(model)
     if not path.exists():
-        return None  # load_model names the missing model.toml
+        return None  # load_definition names the missing model.toml
     return path if path.is_dir() else path.parent
 
 
@@ -341,29 +314,20 @@ def _no_progress(scenario: str, step: str) -> None:
 def _scenario_runner(
     model: str | Path, scenarios: Sequence[str] | None, progress: Progress = _no_progress
 ) -> tuple[Callable[[str], tuple[ModelResult, RunInfo]], list[str]]:
-    """Return a function that runs one scenario of ``model``, and the scenarios to run.
+    """Return a function that builds one scenario of ``model``, and the scenarios to run.
 
-    A declared model (``[processes]`` and ``[flows]`` in ``model.toml``) is built by msa; a
-    model whose ``model.py`` defines ``run(config, scenario)`` runs that function (one
-    ``"build"`` step: the model computes its outputs itself).
+    ``model`` is a declared model (``[processes]`` and ``[flows]``, or ``[msa]``); anything
+    else is refused by :func:`load_definition`.
     """
-    if is_declared_model(model):
-        definition = load_definition(model)
+    definition = load_definition(model)
 
-        def declared(name: str) -> tuple[ModelResult, RunInfo]:
-            progress(name, "build")
-            built = build_model(definition, name)
-            progress(name, "outputs")
-            return model_result(built), RunInfo.of_definition(definition, name, built.parameters)
-
-        return declared, definition.scenario_names(list(scenarios or []))
-    config, module = load_model(model)
-
-    def coded(name: str) -> tuple[ModelResult, RunInfo]:
+    def declared(name: str) -> tuple[ModelResult, RunInfo]:
         progress(name, "build")
-        return module.run(config, name), RunInfo.of_config(config, name)
+        built = build_model(definition, name)
+        progress(name, "outputs")
+        return model_result(built), RunInfo.of_definition(definition, name, built.parameters)
 
-    return coded, config.resolve_scenarios(scenarios)
+    return declared, definition.scenario_names(list(scenarios or []))
 
 
 def _sha256(path: Path) -> str:
@@ -460,21 +424,6 @@ class RunInfo:
     inputs: Sequence[Path]
 
     @classmethod
-    def of_config(cls, config: ModelConfig, scenario: str) -> RunInfo:
-        """Describe a run of a model whose ``model.py`` computes it."""
-        inputs = [config.path, config.folder / config.sources_file, config.folder / config.module]
-        inputs += [config.folder / rel for rel in config.data.values()]
-        return cls(
-            model=config.name,
-            title=config.title,
-            scenario=scenario,
-            description=config.scenarios[scenario].description,
-            parameters=config.values_for(scenario),
-            folder=config.folder,
-            inputs=inputs,
-        )
-
-    @classmethod
     def of_definition(
         cls, d: ModelDefinition, scenario: str, parameters: Mapping[str, Any]
     ) -> RunInfo:
@@ -496,23 +445,12 @@ class RunInfo:
         )
 
 
-def write_result(
-    result: ModelResult,
-    folder: str | Path,
-    *,
-    config: ModelConfig | None = None,
-    scenario: str | None = None,
-    info: RunInfo | None = None,
-) -> Path:
+def write_result(result: ModelResult, folder: str | Path, *, info: RunInfo) -> Path:
     """Write one scenario's :class:`ModelResult` into ``folder`` (created; must be new).
 
-    See the module docstring for the files written. Describe the run by ``info``, or by the
-    ``config`` and ``scenario`` of a model whose ``model.py`` computes it.
+    See the module docstring for the files written; ``info`` describes the run
+    (:meth:`RunInfo.of_definition`).
     """
-    if info is None:
-        if config is None or scenario is None:
-            raise ConfigError("write_result: give info, or config and scenario")
-        info = RunInfo.of_config(config, scenario)
     return _write_result(result, Path(folder), info, lambda step: None)
 
 
