@@ -33,8 +33,8 @@ USE, SECOND, HIBERNATION = "Vehicles in use", "Second life", "Hibernation"
 
 
 def _by_material(da: xr.DataArray) -> xr.DataArray:
-    """Sum over every dim but time and material."""
-    return da.sum([d for d in da.dims if d not in ("time", "material")])
+    """Sum over vehicle and chemistry (a Monte Carlo run's sample dim stays)."""
+    return da.sum([d for d in da.dims if d in ("vehicle", "chemistry")])
 
 
 # --------------------------------------------------------------------------- flows

@@ -66,7 +66,7 @@ from msa.messages import plain
 from msa.model.checks import flow_dependencies, names_in
 from msa.model.definition import LifetimeSpec, ModelDefinition, StockSpec
 from msa.model.inputs import parameter_provenance, read_data, read_parameters, read_sources
-from msa.model.tracked import Tracked, rank_of_grade
+from msa.model.tracked import Tracked, grade_of_rank, rank_of_grade
 from msa.model.units import conversion_factor, is_dimensionless, product_units
 from msa.stocks.engine import inflow_driven, stock_driven
 from msa.stocks.lifetimes import (
@@ -84,7 +84,16 @@ from msa.stocks.survival import survival_matrix
 from msa.system.core import System
 from msa.system.mass_balance import check_balance
 
-__all__ = ["Built", "FunctionInputs", "StockModel", "build_model", "load_module"]
+__all__ = [
+    "Built",
+    "FunctionInputs",
+    "ModelInputs",
+    "StockModel",
+    "build_from",
+    "build_model",
+    "load_module",
+    "read_inputs",
+]
 
 _ARROW = " => "
 _LIFETIMES: dict[str, type[Lifetime]] = {
@@ -215,18 +224,28 @@ class StockModel:
         if age == 0:
             return survival_matrix(self.lifetime, years, inflow_at=self.inflow_at)
         ext = np.arange(years[0] - age - 1, years[-1] + 1)
-        sf = survival_matrix(self.lifetime_over(ext), ext, inflow_at=self.inflow_at).values
+        sf = survival_matrix(self.lifetime_over(ext), ext, inflow_at=self.inflow_at)
+        sf = sf.drop_vars(["time", "cohort"])
         rows = years - ext[0]
         born = rows - age
-        num, den = sf[np.ix_(rows, born)], sf[rows - 1, born]
-        if (den <= 0).any():
-            year = int(years[np.flatnonzero(den <= 0)[0]])
+        num = sf.isel(time=rows, cohort=born)  # (time, cohort, any dim the lifetime varies by)
+        pair = {
+            "time": xr.DataArray(rows - 1, dims="cohort"),
+            "cohort": xr.DataArray(born, dims="cohort"),
+        }
+        den = sf.isel(pair)  # survival to the year before entry, per entering cohort
+        gone = (den <= 0).any([x for x in den.dims if x != "cohort"]).values
+        if gone.any():
+            year = int(years[np.flatnonzero(gone)[0]])
             raise ConfigError(
                 f"[stocks.{self.process}] entry_age of {flow!r}: nothing of cohort "
                 f"{year - age} survives to its entry in {year} (age {age}); lower the age"
             )
-        out = np.where(years[:, None] >= years[None, :], num / den, 0.0)
-        return xr.DataArray(out, dims=("time", "cohort"), coords={"time": years, "cohort": years})
+        coords = {"time": years, "cohort": years}
+        num, den = num.assign_coords(coords), den.assign_coords(cohort=years)
+        later = xr.DataArray(years[:, None] >= years[None, :], dims=("time", "cohort"))
+        out = xr.where(later.assign_coords(coords), num / den, 0.0)
+        return out.transpose("time", "cohort", ...)
 
     def run(
         self,
@@ -281,7 +300,8 @@ def _entering_used(inflow: xr.DataArray, sf: xr.DataArray, by_cohort: bool) -> x
     inflow - outflow = stock change by telescoping.
     """
     x = inflow.rename(time="cohort")
-    eye = xr.DataArray(np.eye(sf.sizes["time"]), dims=sf.dims, coords=sf.coords)
+    square = {"time": sf["time"].values, "cohort": sf["cohort"].values}
+    eye = xr.DataArray(np.eye(sf.sizes["time"]), dims=("time", "cohort"), coords=square)
     stock_c = (sf * x).transpose("time", "cohort", ...)
     out_c = ((sf.shift(time=1, fill_value=0.0) + eye - sf) * x).transpose("time", "cohort", ...)
     stock = stock_c.sum("cohort")
@@ -370,15 +390,87 @@ def build_model(d: ModelDefinition, scenario: str = "baseline") -> Built:
     msa.ProvenanceError
         An MSA-table row without a grade, or without a source id of the sources table.
     """
+    if d.msa is not None:
+        d.scenario(scenario)
+        return _build_msa(d, scenario)
+    return build_from(read_inputs(d, scenario))
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """The inputs of one scenario of a declared model, read and validated once.
+
+    :func:`build_from` computes a model from them; a Monte Carlo run reads them once and
+    builds each sample from a copy with drawn parameter values and perturbed tables
+    (:func:`msa.model.montecarlo.monte_carlo`).
+
+    Attributes
+    ----------
+    definition : ModelDefinition
+    scenario : str
+    sources : DataFrame
+        The sources table.
+    parameters : mapping of str to Tracked
+        The numeric parameters with their grade and source id.
+    values : mapping of str to value
+        Every parameter's plain value (numbers, labels, lists of labels).
+    data : mapping of str to Tracked
+        Every declared table over its dims, in its declared units.
+    provenance : mapping of str to Tracked
+        The grade and source id of every parameter, numbers or not.
+    module : module or None
+        The model's ``model.py``.
+    samples : tuple of int
+        Empty for one run; else the labels of a ``sample`` dim that drawn parameters and tables
+        carry (a chunk of a Monte Carlo run): every flow and stock then has it too, and no
+        stock keeps its cohorts.
+    """
+
+    definition: ModelDefinition
+    scenario: str
+    sources: pd.DataFrame
+    parameters: Mapping[str, Tracked]
+    values: Mapping[str, Any]
+    data: Mapping[str, Tracked]
+    provenance: Mapping[str, Tracked]
+    module: ModuleType | None
+    samples: tuple[int, ...] = ()
+
+
+def read_inputs(d: ModelDefinition, scenario: str = "baseline") -> ModelInputs:
+    """Read and validate the tables and parameters of one scenario of a declared model.
+
+    Raises
+    ------
+    msa.ConfigError, msa.DataError, msa.ProvenanceError
+        As :func:`build_model` does for its inputs.
+    """
     spec = d.scenario(scenario)
     if d.msa is not None:
-        return _build_msa(d, scenario)
+        raise ConfigError(f"{d.path}: an MSA-table model ([msa]) has no declared inputs")
     sources = read_sources(d)
     tracked_params, values = read_parameters(d, spec, sources)
-    data = read_data(d, spec, sources)
-    module = load_module(d)
+    return ModelInputs(
+        definition=d,
+        scenario=scenario,
+        sources=sources,
+        parameters=tracked_params,
+        values=values,
+        data=read_data(d, spec, sources),
+        provenance=parameter_provenance(d, spec),
+        module=load_module(d),
+    )
+
+
+def build_from(inputs: ModelInputs) -> Built:
+    """Build a declared model from inputs read by :func:`read_inputs` (see :func:`build_model`)."""
+    d, scenario, module = inputs.definition, inputs.scenario, inputs.module
+    data, tracked_params, values = dict(inputs.data), dict(inputs.parameters), inputs.values
+    sources = inputs.sources
     state = _State(d, scenario, data, tracked_params, values, module)
-    state.param_provenance = parameter_provenance(d, spec)
+    state.param_provenance = inputs.provenance
+    if inputs.samples:
+        state.coords = {**d.coords, "sample": tuple(inputs.samples)}
     for name in nx.topological_sort(flow_dependencies(d)):
         state.compute(name)
     _check_splits(d, state)
@@ -394,7 +486,7 @@ def build_model(d: ModelDefinition, scenario: str = "baseline") -> Built:
         flows=MappingProxyType(dict(state.flows)),
         stocks=MappingProxyType(dict(state.stocks)),
         data=MappingProxyType(data),
-        parameters=MappingProxyType(values),
+        parameters=MappingProxyType(dict(values)),
         parameter_grades=MappingProxyType(
             {n: tracked_params.get(n) or state.param_provenance[n] for n in d.parameters}
         ),
@@ -479,6 +571,13 @@ class _State:
         self.stock_level: dict[str, Tracked] = {}
         #: Flows that may be negative (those of a stock with negative_inflow = "allow").
         self.signed: set[str] = set()
+        #: The model's dims, with ``sample`` when a chunk of a Monte Carlo run is built.
+        self.coords: Mapping[str, tuple[Any, ...]] = d.coords
+
+    @property
+    def sampled(self) -> bool:
+        """Whether a chunk of Monte Carlo samples is built (along a ``sample`` dim)."""
+        return "sample" in self.coords
 
     def key(self, flow: str) -> str:
         return f'{self.d.path}: [flows."{flow}"]'
@@ -591,12 +690,13 @@ class _State:
             data=MappingProxyType({k: v.value for k, v in self.data.items()}),
             parameters=MappingProxyType(dict(self.values)),
             flows=MappingProxyType({k: v.value for k, v in self.flows.items()}),
-            coords=MappingProxyType(dict(self.d.coords)),
+            coords=MappingProxyType(dict(self.coords)),
             scenario=self.scenario,
         )
         out = getattr(self.module, spec.function)(inputs)
         where = f"{self.key(name)} function {spec.function!r}"
-        value = _checked_result(out, spec.dims, self.d.coords, where)
+        dims = (*spec.dims, "sample") if self.sampled else spec.dims
+        value = _checked_result(out, dims, self.coords, where)
         units = str(out.attrs.get("units", spec.units))
         value = value * conversion_factor(units, spec.units, where=where)
         needs = [self._need(n) for n in spec.needs]
@@ -650,7 +750,7 @@ class _State:
         with self._stock_errors(pid):
             ds = model.run(
                 {f: self.flows[f].summed_to(common).value for f in inflows},
-                by_cohort=stock.by_cohort,
+                by_cohort=stock.by_cohort and not self.sampled,
                 initial_stock=initial,
             )
         for var in ds.data_vars.values():
@@ -702,7 +802,7 @@ class _State:
                 lifetime,
                 inflow_at=stock.inflow_at,
                 initial_stock_by_cohort=initial,
-                by_cohort=stock.by_cohort,
+                by_cohort=stock.by_cohort and not self.sampled,
                 negative_inflow=stock.negative_inflow,
             )
         for var in ds.data_vars.values():
@@ -816,15 +916,19 @@ class _State:
         where = f"{self.d.path}: [stocks.{pid}] lifetime"
         grades: list[Tracked] = []
 
-        def number(value: float | int | str | None, key: str, graded: bool = True) -> float:
+        def number(
+            value: float | int | str | None, key: str, graded: bool = True
+        ) -> float | xr.DataArray:
+            """Return a number, or a DataArray for a parameter drawn along ``sample``."""
             if isinstance(value, str):
                 if value not in self.params:
                     raise ConfigError(f"{where}.{key}: {value!r} is not a numeric parameter")
-                number = float(self.params[value].value)
+                given = self.params[value].value
+                number: float | xr.DataArray = float(given) if given.ndim == 0 else given
                 units = self.params[value].units
                 if not is_dimensionless(units, where=f"{where}.{key}"):  # a time: in years
-                    number *= conversion_factor(units, "yr", where=f"{where}.{key}")
-                if graded and not (key.endswith("_factor") and number == 1.0):
+                    number = number * conversion_factor(units, "yr", where=f"{where}.{key}")
+                if graded and not (key.endswith("_factor") and _all_one(number)):
                     grades.append(self.params[value])  # a factor of 1 changes nothing
                 return number
             return float(value)  # type: ignore[arg-type]  # checked: not None here
@@ -832,22 +936,24 @@ class _State:
         params = {k: number(v, k) for k, v in spec.parameters.items()}
         years = np.asarray(self.d.coords["time"]) if years is None else np.asarray(years)
         kwargs: dict[str, Any] = {}
-        if spec.cohort_factor is not None:
-            factor = number(spec.cohort_factor, "cohort_factor")
-            start = number(spec.cohort_factor_from, "cohort_factor_from", factor != 1.0)
-            kwargs["factor_by_cohort"] = xr.DataArray(
-                np.where(years >= start, factor, 1.0), coords={"cohort": years}, dims="cohort"
-            )
-        if spec.year_factor is not None:
-            factor = number(spec.year_factor, "year_factor")
-            start = number(spec.year_factor_from, "year_factor_from", factor != 1.0)
-            kwargs["factor_by_year"] = xr.DataArray(
-                np.where(years >= start, factor, 1.0), coords={"time": years}, dims="time"
-            )
+        for kind, dim in (("cohort", "cohort"), ("year", "time")):
+            given = getattr(spec, f"{kind}_factor")
+            if given is None:
+                continue
+            factor = number(given, f"{kind}_factor")
+            graded = not _all_one(factor)  # the year a factor of 1 starts adds no grade
+            start = number(getattr(spec, f"{kind}_factor_from"), f"{kind}_factor_from", graded)
+            on = xr.DataArray(years, coords={dim: years}, dims=dim) >= start
+            kwargs[f"factor_by_{kind}"] = xr.where(on, factor, 1.0).astype(float)
         try:
             return _LIFETIMES[spec.distribution](**params, **kwargs), grades
         except (ValueError, TypeError) as err:
             raise ConfigError(f"{where}: {err}") from err
+
+
+def _all_one(factor: float | xr.DataArray) -> bool:
+    """Whether a lifetime factor is 1 everywhere (it changes nothing)."""
+    return bool(np.all(np.asarray(factor) == 1.0))
 
 
 def _on_time(t: Tracked, years: tuple[Any, ...]) -> Tracked:
@@ -883,8 +989,14 @@ def _checked_result(
     if not isinstance(out, xr.DataArray):
         raise ConfigError(f"{where}: must return an xarray.DataArray (got {type(out).__name__})")
     if set(out.dims) != set(dims):
+        if "sample" in dims and set(out.dims) == set(dims) - {"sample"}:
+            raise ConfigError(
+                f"{where}: returned dims {list(out.dims)} without the 'sample' dim of a Monte "
+                "Carlo run: its inputs carry one; sum only over the dims you mean to"
+            )
+        declared = [x for x in dims if x != "sample"]
         raise ConfigError(
-            f"{where}: returned dims {list(out.dims)}; the flow declares dims {list(dims)}"
+            f"{where}: returned dims {list(out.dims)}; the flow declares dims {declared}"
         )
     for dim in dims:
         labels = list(out[dim].values) if dim in out.coords else []
@@ -922,7 +1034,7 @@ def _assemble(d: ModelDefinition, scenario: str, sources: pd.DataFrame, state: _
     """Return the System of the computed flows and stocks, with provenance on every cell."""
     system = System(
         d.name,
-        coords=d.coords,
+        coords=state.coords,
         sources=sources,
         attrs={"title": d.title, "scenario": scenario},
     )
@@ -941,8 +1053,8 @@ def _assemble(d: ModelDefinition, scenario: str, sources: pd.DataFrame, state: _
             units=flow.units,
             signed=name in state.signed,
             jrc_code=flow.jrc_code,
-            source_id=tracked.sources(),
-            grade=tracked.grades(),
+            source_id=tracked.source,  # broadcast against the values by the System
+            grade=grade_of_rank(tracked.rank),
             attrs=attrs,
         )
     changes: dict[str, list[Tracked]] = {}
@@ -969,7 +1081,7 @@ def _assemble(d: ModelDefinition, scenario: str, sources: pd.DataFrame, state: _
             param.value,
             units=param.units or "1",
             source_id=str(param.source.values),
-            grade=str(param.grades().values),
+            grade=str(grade_of_rank(param.rank).values),
         )
     return system
 

@@ -101,6 +101,28 @@ def check_definition(d: ModelDefinition) -> None:
     _check_outputs(d)
     _check_scenarios(d)
     _check_no_cycle(d)
+    _check_uncertainty(d)
+
+
+def _check_uncertainty(d: ModelDefinition) -> None:
+    """Check that a declared ``uncertainty`` is a distribution its parameter can take."""
+    from msa.uncertainty import resolve_uncertainty
+
+    shares = {f.share for f in d.flows.values() if isinstance(f.share, str)}
+    for name, spec in d.parameters.items():
+        if not isinstance(spec.uncertainty, dict):
+            continue
+        if not isinstance(spec.value, int | float) or isinstance(spec.value, bool):
+            raise _fail(d, f"[parameters] {name} uncertainty", "only a number can be uncertain")
+        resolve_uncertainty(
+            float(spec.value),
+            spec.grade,
+            spec.clo_grade,
+            spec.bounds,
+            spec.uncertainty,
+            share=name in shares,
+            where=f"{d.path}: [parameters] {name}",
+        )
 
 
 def _fail(d: ModelDefinition, key: str, message: str) -> ConfigError:

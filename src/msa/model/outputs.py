@@ -42,7 +42,7 @@ DataArray (an indicator).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
@@ -66,7 +66,9 @@ _CLOSED = 1e-9
 _TARGET_COLUMNS = ("target_id", "policy", "indicator", "material", "year", "comparison", "value")
 
 
-def model_result(built: Built, *, figures: bool = True) -> ModelResult:
+def model_result(
+    built: Built, *, figures: bool = True, bands: pd.DataFrame | None = None
+) -> ModelResult:
     """Return every standard output of a built model (see the module docstring).
 
     Parameters
@@ -75,6 +77,9 @@ def model_result(built: Built, *, figures: bool = True) -> ModelResult:
         From :func:`msa.model.build.build_model`.
     figures : bool
         Draw the figures (needs the ``plot`` extra); tables and report only without.
+    bands : DataFrame, optional
+        A Monte Carlo summary (:attr:`msa.model.montecarlo.MonteCarlo.table`): the stocks and
+        flows plots then show each line's p5-p95 band.
     """
     d = built.definition
     series = indicator_series(built)
@@ -93,7 +98,7 @@ def model_result(built: Built, *, figures: bool = True) -> ModelResult:
     for name, spec in d.outputs.tables.items():
         tables[name] = _call(built, f"[outputs.tables.{name}]", spec.function, pd.DataFrame)
     if figures:
-        drawn = {**_figures(built), **drawn}
+        drawn = {**_figures(built, bands), **drawn}
         for name, spec in d.outputs.figures.items():
             drawn[name] = _call(built, f"[outputs.figures.{name}]", spec.function, object)
     return ModelResult(
@@ -242,9 +247,20 @@ def indicator_series(built: Built) -> dict[tuple[str, str], pd.Series]:
     An indicator is the sum of its numerator items over the sum of its denominator items;
     NaN where the denominator is 0.
     """
-    out: dict[tuple[str, str], pd.Series] = {}
+    return {
+        key: values.to_series().rename(index=int) for key, values in indicator_arrays(built).items()
+    }
+
+
+def indicator_arrays(built: Built) -> dict[tuple[str, str], xr.DataArray]:
+    """Return each declared indicator over ``time`` (and ``sample`` in a Monte Carlo chunk).
+
+    See :func:`indicator_series`; keyed the same way.
+    """
+    out: dict[tuple[str, str], xr.DataArray] = {}
+    sampled = ["sample"] if "sample" in built.system.coords else []
     for name, spec in built.definition.outputs.indicators.items():
-        keep = ["time"] + ([spec.by] if spec.by else [])
+        keep = ["time"] + ([spec.by] if spec.by else []) + sampled
         if spec.function is not None:
             out.update(_function_series(built, name, spec.function, spec.by))
             continue
@@ -261,20 +277,19 @@ def indicator_series(built: Built) -> dict[tuple[str, str], pd.Series]:
         ratio = (num / den.where(den != 0)).transpose(*[k for k in keep if k in num.dims])
         if spec.by and spec.by in ratio.dims:
             for label in ratio[spec.by].values:
-                values = ratio.sel({spec.by: label}).to_series()
-                out[(name, str(label))] = values.rename(index=int)
+                out[(name, str(label))] = ratio.sel({spec.by: label}, drop=True)
         else:
-            out[(name, "all")] = ratio.to_series().rename(index=int)
+            out[(name, "all")] = ratio
     return out
 
 
 def _function_series(
     built: Built, name: str, function: str, by: str | None
-) -> dict[tuple[str, str], pd.Series]:
+) -> dict[tuple[str, str], xr.DataArray]:
     """Return an indicator made by a function (over time and/or ``by``, else broadcast)."""
     key = f"[outputs.indicators.{name}]"
     out = _call(built, key, function, xr.DataArray)
-    extra = set(out.dims) - {"time", *([by] if by else [])}
+    extra = set(out.dims) - {"time", "sample", *([by] if by else [])}
     if extra:
         raise ConfigError(
             f"{built.definition.path}: {key} function {function!r}: returned dims "
@@ -283,14 +298,12 @@ def _function_series(
     years = list(built.definition.coords["time"])
     if "time" not in out.dims:
         out = out.expand_dims(time=years)
+    out = out.reindex(time=years)
     if by is None:
-        return {(name, "all"): out.to_series().rename(index=int).reindex(years)}
+        return {(name, "all"): out}
     if by not in out.dims:
         out = out.expand_dims({by: list(built.definition.coords[by])})
-    return {
-        (name, str(label)): out.sel({by: label}).to_series().rename(index=int).reindex(years)
-        for label in out[by].values
-    }
+    return {(name, str(label)): out.sel({by: label}, drop=True) for label in out[by].values}
 
 
 def _series_table(series: dict[tuple[str, str], pd.Series]) -> pd.DataFrame:
@@ -306,6 +319,21 @@ def _targets(built: Built, series: dict[tuple[str, str], pd.Series]) -> pd.DataF
     d = built.definition
     if d.outputs.targets is None:
         return pd.DataFrame(columns=list(RESULT_COLUMNS))
+    return evaluate_targets(target_table(built, series), series)
+
+
+def target_table(built: Built, series: Mapping[tuple[str, str], object]) -> pd.DataFrame:
+    """Return the model's targets table, read and checked against the indicators it names.
+
+    Raises
+    ------
+    msa.DataError
+        A column missing from the table.
+    msa.ConfigError
+        A row naming an indicator (and material) the model does not declare.
+    """
+    d = built.definition
+    assert d.outputs.targets is not None
     path = d.folder / d.outputs.targets
     targets = pd.read_csv(path, dtype={"material": str}, keep_default_na=False)
     missing = [c for c in _TARGET_COLUMNS if c not in targets.columns]
@@ -320,7 +348,7 @@ def _targets(built: Built, series: dict[tuple[str, str], pd.Series]) -> pd.DataF
                 f"{path}: row {int(str(i)) + 2}: indicator {row['indicator']!r} for "
                 f"{row['material']!r} is not declared in [outputs.indicators]; known: {known}"
             )
-    return evaluate_targets(targets, series)
+    return targets
 
 
 def _flows_table(built: Built) -> pd.DataFrame:
@@ -464,7 +492,7 @@ def _quality(built: Built) -> pd.DataFrame:
     return table
 
 
-def _figures(built: Built) -> dict[str, Any]:
+def _figures(built: Built, bands: pd.DataFrame | None = None) -> dict[str, Any]:
     import plotly.graph_objects as go
 
     from msa.figures.series import sankey_series
@@ -476,18 +504,24 @@ def _figures(built: Built) -> dict[str, Any]:
         sankeys = sankey_series(system, years=years, title=built.definition.title)
         figures.update({f"sankey_{year}": fig for year, fig in sankeys.items()})
     if system.stocks:
-        figures["stocks"] = _stocks_figure(built)
+        figures["stocks"] = _stocks_figure(built, bands)
     flows = go.Figure()
     listed = [i for i in built.definition.outputs.headline if isinstance(i, str)]
-    for name in listed or list(system.flows)[:6]:
+    for k, name in enumerate(n for n in listed or list(system.flows)[:6] if n in system.flows):
+        color = _PALETTE[k % len(_PALETTE)]
         if name in system.flows:
             da = system.flows[name]
             total = da.sum([x for x in da.dims if x != "time"])
             ends = [system.processes[p] for p in (da.attrs["source"], da.attrs["target"])]
             shown = " \u2192 ".join(p.label_en or p.id for p in ends)
-            flows.add_trace(go.Scatter(x=total["time"].values, y=total.values, name=shown))
+            for trace in _band(bands, name, "all", shown, color):
+                flows.add_trace(trace)
+            line = go.Scatter(
+                x=total["time"].values, y=total.values, name=shown, line={"color": color}
+            )
+            flows.add_trace(line)
     flows.update_layout(
-        title=f"{built.definition.title}: flows per year",
+        title=f"{built.definition.title}: flows per year" + _band_note(bands),
         xaxis_title="year",
         yaxis_title="t/yr",
         template="simple_white",
@@ -499,7 +533,45 @@ def _figures(built: Built) -> dict[str, Any]:
     return figures
 
 
-def _stocks_figure(built: Built) -> Any:
+#: Colour-blind-safe line colours (Paul Tol's vivid scheme).
+_PALETTE = ("#0077BB", "#EE7733", "#009988", "#CC3311", "#33BBEE", "#EE3377", "#BBBBBB")
+
+
+def _band(
+    bands: pd.DataFrame | None, quantity: str, material: str, name: str, color: str | None
+) -> list[Any]:
+    """Return the p5-p95 band of a quantity as two plotly traces (none without bands)."""
+    import plotly.graph_objects as go
+
+    if bands is None:
+        return []
+    rows = bands[(bands["quantity"] == quantity) & (bands["material"] == material)]
+    if rows.empty:
+        return []
+    rows = rows.sort_values("year")
+    fill = _translucent(color) if color else "rgba(120,120,120,0.2)"
+    common = {"x": rows["year"].to_numpy(), "mode": "lines", "line": {"width": 0}}
+    common.update(legendgroup=name, showlegend=False, hoverinfo="skip")
+    low = go.Scatter(y=rows["p5"].to_numpy(), name=f"{name} p5", **common)
+    high = go.Scatter(
+        y=rows["p95"].to_numpy(), name=f"{name} p5-p95", fill="tonexty", fillcolor=fill, **common
+    )
+    return [low, high]
+
+
+def _band_note(bands: pd.DataFrame | None) -> str:
+    if bands is None or bands.empty:
+        return ""
+    return f"<br><sup>shaded: p5\u2013p95 of {int(bands['n'].max()):,} Monte Carlo samples</sup>"
+
+
+def _translucent(color: str, alpha: float = 0.22) -> str:
+    """Return ``#RRGGBB`` as an ``rgba`` colour with ``alpha``."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _stocks_figure(built: Built, bands: pd.DataFrame | None = None) -> Any:
     """Draw the stocks over time, one panel and axis per material.
 
     Each material on its own axis: the urban mine of a scarce material (silver) is as readable
@@ -526,7 +598,7 @@ def _stocks_figure(built: Built) -> Any:
         horizontal_spacing=0.08,
         vertical_spacing=0.16 if rows > 1 else 0.1,
     )
-    palette = ("#0077BB", "#EE7733", "#009988", "#CC3311", "#33BBEE", "#EE3377", "#BBBBBB")
+    palette = _PALETTE
     for n, material in enumerate(materials):
         row, col = n // columns + 1, n % columns + 1
         for k, (pid, ds) in enumerate(system.stocks.items()):
@@ -535,6 +607,9 @@ def _stocks_figure(built: Built) -> Any:
                 level = level.sel(material=material)
             total = level.sum([x for x in level.dims if x != "time"])
             label = system.processes[pid].label_en or pid
+            color = palette[k % len(palette)]
+            for trace in _band(bands, f"stock {pid}", material or "all", label, color):
+                fig.add_trace(trace, row=row, col=col)
             fig.add_trace(
                 go.Scatter(
                     x=total["time"].values,
@@ -542,7 +617,7 @@ def _stocks_figure(built: Built) -> Any:
                     name=label,
                     legendgroup=pid,
                     showlegend=n == 0,
-                    line={"color": palette[k % len(palette)], "width": 2.5},
+                    line={"color": color, "width": 2.5},
                 ),
                 row=row,
                 col=col,
@@ -551,7 +626,8 @@ def _stocks_figure(built: Built) -> Any:
     fig.update_yaxes(rangemode="tozero", title_text=units, title_standoff=4, col=1)
     fig.update_xaxes(nticks=5)
     fig.update_layout(
-        title=f"{built.definition.title}: stocks at the end of each year ({units})",
+        title=f"{built.definition.title}: stocks at the end of each year ({units})"
+        + _band_note(bands),
         template="simple_white",
         width=1100,
         height=330 * rows + 140,

@@ -28,6 +28,7 @@ __all__ = [
     "grade_summary",
     "report_html",
     "report_markdown",
+    "target_met",
 ]
 
 _COMPARISONS = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}
@@ -105,13 +106,7 @@ def evaluate_target(
         )
     series = values.astype(float)
     tol = rtol * max(1.0, abs(float(target)))
-    arr = series.to_numpy()
-    if comparison in (">=", "<="):
-        near = np.abs(arr - target) <= tol
-        ok = (_COMPARISONS[comparison](arr, target) | near) & np.isfinite(arr)
-    else:
-        ok = _COMPARISONS[comparison](arr, target) & ~(np.abs(arr - target) <= tol)
-        ok &= np.isfinite(arr)
+    ok = target_met(series.to_numpy(), comparison=comparison, target=target, rtol=rtol)
     value = float(series.loc[when])
     sign = 1.0 if comparison in (">=", ">") else -1.0
     first = series.index[ok]
@@ -121,6 +116,29 @@ def evaluate_target(
         "margin": _clean(sign * (value - target), tol) if math.isfinite(value) else math.nan,
         "first_met": int(first[0]) if len(first) else None,
     }
+
+
+def target_met(
+    values: np.ndarray, *, comparison: str, target: float, rtol: float = 1e-9
+) -> np.ndarray:
+    """Return, per value, whether it meets the target (see :func:`evaluate_target`).
+
+    A value within ``rtol * max(1, |target|)`` of the target counts as equal; NaN never meets
+    it. Works on any array (years, Monte Carlo samples).
+
+    Examples
+    --------
+    >>> target_met(np.array([0.5, 0.6, np.nan]), comparison=">=", target=0.6).tolist()
+    [False, True, False]
+    """
+    if comparison not in _COMPARISONS:
+        raise ConfigError(f"target comparison {comparison!r} is not one of {sorted(_COMPARISONS)}")
+    arr = np.asarray(values, dtype=float)
+    tol = rtol * max(1.0, abs(float(target)))
+    near = np.abs(arr - target) <= tol
+    if comparison in (">=", "<="):
+        return (_COMPARISONS[comparison](arr, target) | near) & np.isfinite(arr)
+    return _COMPARISONS[comparison](arr, target) & ~near & np.isfinite(arr)
 
 
 def _clean(margin: float, tol: float) -> float:
@@ -265,7 +283,17 @@ def _results_rows(results: pd.DataFrame) -> list[list[str]]:
                 "never" if pd.isna(first) else str(int(first)),
             ]
         )
+        if "p_met" in results.columns:  # a Monte Carlo run
+            p = r["p_met"]
+            rows[-1].append("n/a" if pd.isna(p) else f"{p:.2f}")
+            low, high = r.get("p5"), r.get("p95")
+            known = low is not None and high is not None and not pd.isna(low)
+            rows[-1].append(f"{_format_cell(low)}\u2013{_format_cell(high)}" if known else "n/a")
     return rows
+
+
+def _head(results: pd.DataFrame) -> list[str]:
+    return [*_HEAD, "P(met)", "p5\u2013p95"] if "p_met" in results.columns else list(_HEAD)
 
 
 _HEAD = ["policy", "indicator", "material", "year", "target", "value", "met", "margin", "first met"]
@@ -309,7 +337,7 @@ def report_markdown(
         "",
         f"{met} of {len(results)} targets met in their target year.",
         "",
-        _md_table(_HEAD, _results_rows(results)),
+        _md_table(_head(results), _results_rows(results)),
         "",
         "margin: value minus target (for a maximum: target minus value); negative = the gap.",
     ]
@@ -386,7 +414,7 @@ def report_html(
             cls = ' class="status"' if i == 6 else ""
             tds.append(f"<td{cls}>{html.escape(c)}</td>")
         rows.append(f'<tr class="{"met" if ok else "missed"}">{"".join(tds)}</tr>')
-    head = "".join(f"<th>{h}</th>" for h in _HEAD)
+    head = "".join(f"<th>{h}</th>" for h in _head(results))
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

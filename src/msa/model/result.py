@@ -36,6 +36,9 @@ class ModelResult:
         Figure stems whose PNG is shown in the report.
     notes : sequence of str
         Paragraphs for the report (definitions, caveats).
+    uncertainty : DataFrame, optional
+        A Monte Carlo run's ranges (:attr:`msa.model.montecarlo.MonteCarlo.table`), written
+        as ``uncertainty.csv``.
     """
 
     system: System
@@ -46,3 +49,4 @@ class ModelResult:
     figures: Mapping[str, Any] = field(default_factory=dict)
     report_figures: Sequence[str] = ()
     notes: Sequence[str] = ()
+    uncertainty: pd.DataFrame | None = None

@@ -123,6 +123,8 @@ class Tracked:
         drop = [d for d in self.value.dims if d not in keep]
         if not drop:
             return self
+        if self.rank.ndim == 0 and self.source.ndim == 0:  # one grade and source for all
+            return Tracked(self.value.sum(drop), self.units, self.rank, self.source)
         rank = self.rank.broadcast_like(self.value)
         source = self.source.broadcast_like(self.value)
         first = source.isel(dict.fromkeys(drop, 0), drop=True)
@@ -136,6 +138,8 @@ class Tracked:
 
     def over_time(self) -> Tracked:
         """Return provenance accumulated along ``time``: what a stock at ``t`` rests on."""
+        if self.rank.ndim == 0 and self.source.ndim == 0:  # the same in every cell already
+            return self
         rank = self.rank.broadcast_like(self.value)
         source = self.source.broadcast_like(self.value)
         if "time" not in rank.dims:

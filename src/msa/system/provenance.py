@@ -220,6 +220,7 @@ def provenance_for(
     demo: source id(s) ['cbs'] not in the sources table; add them to sources.csv
     """
     out = {}
+    given_labels: dict[str, np.ndarray] = {}  # the distinct labels given, before broadcasting
     fields = [("source_id", source_id), ("grade", grade)]
     if clo_grade is not None:
         fields.append(("clo_grade", clo_grade))
@@ -230,27 +231,30 @@ def provenance_for(
             # one id or grade for all values: fill an array shaped like ``values``
             data = np.full(values.shape, str(given), dtype=object)
             out[name] = _like(values, data)
+            given_labels[name] = np.array([str(given)], dtype=object)
             continue
+        labels = np.asarray(given.values).astype(str).astype(object)
+        given_labels[name] = pd.unique(labels.ravel())  # hashing: far faster than a sort
         if given.dims == values.dims and all(
             d in given.indexes and given.indexes[d].equals(values.indexes[d])
             for d in values.dims
             if d in values.indexes
         ):
-            arr = given  # already aligned: skip the (slow) broadcast
+            data = labels  # already aligned: skip the (slow) broadcast
         else:
-            arr = given.broadcast_like(values).transpose(*values.dims)
-        data = np.asarray(arr.values).astype(str).astype(object)
+            arr = given.copy(data=labels).broadcast_like(values).transpose(*values.dims)
+            data = np.asarray(arr.values, dtype=object)
         out[name] = _like(values, data)
-    ids = {str(s) for s in np.unique(out["source_id"].values) if str(s)}
+    ids = {str(s) for s in given_labels["source_id"] if str(s)}
     unknown = sorted(ids - set(sources.index))
     if unknown:
         raise ProvenanceError(
             f"{where}: source id(s) {unknown} not in the sources table; add them to sources.csv"
         )
-    validate_grades(out["grade"].values, where=where)
+    validate_grades(given_labels["grade"], where=where)
     if "clo_grade" in out:
-        validate_grades(out["clo_grade"].values, where=f"{where} (CLO)", allowed=CLO_GRADES)
-        if not (out["clo_grade"].values != "").any():
+        validate_grades(given_labels["clo_grade"], where=f"{where} (CLO)", allowed=CLO_GRADES)
+        if not (given_labels["clo_grade"] != "").any():
             del out["clo_grade"]  # all empty is the same as not given (tables cannot tell)
     return xr.Dataset(out)
 

@@ -1,0 +1,508 @@
+"""Monte Carlo over a declared model: draw its uncertain inputs, build each sample, summarise.
+
+:func:`monte_carlo` reads a scenario's inputs once (:func:`msa.model.build.read_inputs`), draws
+every uncertain input for all samples up front from one seed, builds the model once per sample
+and keeps, per sample, the totals that matter (stocks, flows, indicators, target verdicts). What
+is drawn (docs/uncertainty.md has the distributions and their sources):
+
+* **parameters**: every numeric parameter from its ``uncertainty = {...}``, else from its grade
+  (:func:`msa.uncertainty.resolve_uncertainty`); a parameter used as a ``share`` is a share (a
+  beta by default, in [0, 1]); bounds are respected. Fixed: ``uncertainty = false`` (scenario
+  levers such as a lifetime factor of 1), and the parameters that name a year
+  (``cohort_factor_from``, ``year_factor_from``) or an age (``entry_age``), which are switches,
+  not measurements.
+* **tables**: one mean-preserving lognormal factor per sample for the whole table, its spread
+  per cell from the cell's grade (:func:`msa.uncertainty.table_factor`: the rows of one table
+  come from one source and move together); a table used as a ``share`` is perturbed on the
+  logit scale, so it stays in [0, 1]; a table with ``sums_to_one`` gets an independent factor
+  per cell and is renormalised along its split dim, so its shares still add to 1; a table with
+  ``uncertainty = false`` (labels, memberships) is fixed. A missing grade counts as D.
+
+Every input has its own random stream derived from the seed and its name
+(:func:`msa.uncertainty.spawn_streams`), so the numbers do not depend on the order inputs are
+visited, and sample ``i`` is the same whether it is drawn alone or among others. Same seed, same
+numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy import special, stats
+
+from msa.errors import ConfigError, MsaError
+from msa.model.build import Built, ModelInputs, build_from, read_inputs
+from msa.model.definition import ModelDefinition
+from msa.model.outputs import _item, indicator_arrays, target_table
+from msa.model.report import target_met
+from msa.model.result import ModelResult
+from msa.model.tracked import Tracked, grade_of_rank
+from msa.uncertainty import (
+    resolve_uncertainty,
+    sample_uniforms,
+    spawn_streams,
+    table_factor,
+)
+from msa.uncertainty.grades import grade_log_sd
+
+__all__ = ["QUANTILES", "Draws", "MonteCarlo", "draw_inputs", "monte_carlo", "with_uncertainty"]
+
+#: The quantiles of ``uncertainty.csv``, by column name.
+QUANTILES: Mapping[str, float] = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
+#: Samples built at once by default (along a ``sample`` dim).
+CHUNK = 50
+#: The most samples one run draws (memory grows with samples x summarised quantities).
+MAX_SAMPLES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Draws:
+    """The drawn inputs of ``n`` samples: parameter values and table values, sample first."""
+
+    n: int
+    seed: int
+    parameters: Mapping[str, np.ndarray]
+    tables: Mapping[str, np.ndarray]
+    fixed: tuple[str, ...]
+
+    def inputs(self, base: ModelInputs, i: int) -> ModelInputs:
+        """Return ``base`` with the drawn values of sample ``i``."""
+        params = dict(base.parameters)
+        values = dict(base.values)
+        for name, drawn in self.parameters.items():
+            value = float(drawn[i])
+            params[name] = dataclasses.replace(params[name], value=xr.DataArray(value))
+            values[name] = value
+        data = dict(base.data)
+        for name, drawn in self.tables.items():
+            data[name] = dataclasses.replace(data[name], value=data[name].value.copy(data=drawn[i]))
+        return dataclasses.replace(base, parameters=params, values=values, data=data)
+
+    def chunk(self, base: ModelInputs, start: int, stop: int) -> ModelInputs:
+        """Return ``base`` with samples ``start`` to ``stop`` along a ``sample`` dim."""
+        labels = np.arange(start, stop)
+        sample = {"sample": labels}
+        params = dict(base.parameters)
+        values = dict(base.values)
+        for name, drawn in self.parameters.items():
+            value = xr.DataArray(drawn[start:stop], dims="sample", coords=sample)
+            params[name] = dataclasses.replace(params[name], value=value)
+            values[name] = value
+        data = dict(base.data)
+        for name, drawn in self.tables.items():
+            old = data[name].value
+            value = xr.DataArray(
+                drawn[start:stop],
+                dims=("sample", *old.dims),
+                coords={**sample, **{k: old[k] for k in old.coords if k in old.dims}},
+                attrs=old.attrs,
+            )
+            data[name] = dataclasses.replace(data[name], value=value)
+        return dataclasses.replace(
+            base,
+            parameters=params,
+            values=values,
+            data=data,
+            samples=tuple(int(i) for i in labels),
+        )
+
+    def table(self) -> pd.DataFrame:
+        """Return the drawn parameters as a table: one row per sample, one column each."""
+        return pd.DataFrame(dict(self.parameters), index=pd.RangeIndex(self.n, name="sample"))
+
+
+def _check_count(samples: object, seed: object) -> tuple[int, int]:
+    if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
+        raise ConfigError(f"samples must be a whole number >= 1 (got {samples!r})")
+    if samples > MAX_SAMPLES:
+        raise ConfigError(f"samples must be at most {MAX_SAMPLES:,} (got {samples:,})")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ConfigError(f"seed must be a whole number >= 0 (got {seed!r})")
+    return int(samples), int(seed)
+
+
+def _switches(d: ModelDefinition) -> set[str]:
+    """Return the parameters naming a year or an age: switches of the model, never drawn."""
+    names: set[str] = set()
+    for stock in d.stocks.values():
+        used: list[object] = list(stock.entry_age.values())
+        if stock.lifetime is not None:
+            used += [stock.lifetime.cohort_factor_from, stock.lifetime.year_factor_from]
+        names |= {v for v in used if isinstance(v, str)}
+    return names
+
+
+def _shares(d: ModelDefinition) -> set[str]:
+    return {f.share for f in d.flows.values() if isinstance(f.share, str)}
+
+
+def draw_inputs(inputs: ModelInputs, samples: int, seed: int) -> Draws:
+    """Draw every uncertain input of a scenario for ``samples`` samples from ``seed``.
+
+    Parameters
+    ----------
+    inputs : ModelInputs
+        From :func:`msa.model.build.read_inputs`.
+    samples : int
+        Number of samples, >= 1.
+    seed : int
+        >= 0.
+
+    Returns
+    -------
+    Draws
+
+    Raises
+    ------
+    msa.ConfigError
+        On a bad count or seed, an unknown distribution, a spread that a share cannot take.
+    """
+    n, seed = _check_count(samples, seed)
+    d = inputs.definition
+    shares, switches = _shares(d), _switches(d)
+    drawn_params = [
+        name
+        for name in inputs.parameters
+        if d.parameters[name].uncertainty is not False and name not in switches
+    ]
+    drawn_tables = [name for name, spec in d.data.items() if spec.uncertainty is not False]
+    streams = spawn_streams(
+        seed, [f"parameter {p}" for p in drawn_params] + [f"table {t}" for t in drawn_tables]
+    )
+    parameters = {}
+    for name in drawn_params:
+        spec = d.parameters[name]
+        tracked = inputs.parameters[name]
+        grade = str(grade_of_rank(tracked.rank).values) or "D"
+        where = f"{d.path}: [parameters] {name}"
+        declared = spec.uncertainty if isinstance(spec.uncertainty, dict) else None
+        law = resolve_uncertainty(
+            float(tracked.value),
+            grade,
+            spec.clo_grade,
+            spec.bounds,
+            declared,
+            share=name in shares,
+            where=where,
+        )
+        parameters[name] = law.draw(n, streams[f"parameter {name}"])
+    tables = {
+        name: _draw_table(d, name, inputs.data[name], name in shares, n, streams[f"table {name}"])
+        for name in drawn_tables
+    }
+    fixed = tuple(n for n in d.parameters if n not in parameters)
+    return Draws(n=n, seed=seed, parameters=parameters, tables=tables, fixed=fixed)
+
+
+def _cell_log_sd(rank: xr.DataArray, shape: tuple[int, ...]) -> np.ndarray:
+    """Return the log-sd of each cell from its grade (a missing grade counts as D)."""
+    grades = np.asarray(grade_of_rank(rank).values, dtype=object)
+    grades = np.where(grades == "", "D", grades)
+    lookup = {g: grade_log_sd(g) for g in ("A", "B", "C", "D")}
+    return np.broadcast_to(np.vectorize(lookup.__getitem__, otypes=[float])(grades), shape)
+
+
+def _draw_table(
+    d: ModelDefinition,
+    name: str,
+    table: Tracked,
+    is_share: bool,
+    n: int,
+    stream: np.random.Generator,
+) -> np.ndarray:
+    """Return ``n`` perturbed copies of a table's values, shape ``(n, *table.shape)``."""
+    spec = d.data[name]
+    values = np.asarray(table.value.values, dtype=float)
+    rank = table.rank.broadcast_like(table.value).transpose(*table.value.dims)
+    sd = _cell_log_sd(rank, values.shape)
+    if spec.sums_to_one is not None:
+        z = stats.norm.ppf(sample_uniforms(stream, n, per_sample=max(values.size, 1)))
+        z = z.reshape((n, *values.shape))
+        factor = np.exp(z * sd - sd**2 / 2)
+        raw = values * factor
+        axis = 1 + table.value.dims.index(spec.sums_to_one)
+        total = raw.sum(axis=axis, keepdims=True)
+        return np.where(total > 0, raw / np.where(total > 0, total, 1.0), values)
+    grades = np.asarray(grade_of_rank(rank).values, dtype=object).ravel()
+    grades = np.where(grades == "", "D", grades)
+    factor = table_factor(grades, n, stream, where=f"{d.path}: [data.{name}]")
+    factor = factor.reshape((n, *values.shape))
+    if not is_share:
+        return values * factor
+    inside = (values > 0) & (values < 1)
+    logit = special.logit(np.where(inside, values, 0.5))
+    moved = special.expit(logit + np.log(factor))
+    return np.where(inside, moved, values)
+
+
+@dataclass(frozen=True)
+class MonteCarlo:
+    """The result of :func:`monte_carlo`.
+
+    Attributes
+    ----------
+    samples : DataFrame
+        One row per sample and summarised quantity: ``sample, quantity, material, year,
+        value, units``.
+    table : DataFrame
+        ``uncertainty.csv``: ``quantity, material, year, units, mean, sd, p5, p50, p95, n``.
+    targets : DataFrame
+        Per target: ``target_id, p_met, n`` and the indicator's ``p5, p50, p95`` in its year.
+    headline : DataFrame
+        Per headline label: ``mean, p5, p50, p95``.
+    draws : Draws
+        The drawn inputs.
+    """
+
+    samples: pd.DataFrame
+    table: pd.DataFrame
+    targets: pd.DataFrame
+    headline: pd.DataFrame
+    draws: Draws
+
+
+def monte_carlo(
+    d: ModelDefinition,
+    scenario: str = "baseline",
+    *,
+    samples: int,
+    seed: int,
+    chunk: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> MonteCarlo:
+    """Run ``samples`` draws of a declared model's uncertain inputs and summarise the results.
+
+    Parameters
+    ----------
+    d : ModelDefinition
+    scenario : str
+    samples : int
+        >= 1.
+    seed : int
+        >= 0; the same seed gives the same numbers.
+    chunk : int, optional
+        Samples built at once along a ``sample`` dim (default :data:`CHUNK`): memory grows
+        with it, and the numbers do not depend on it.
+    progress : callable, optional
+        Called as ``progress(done, samples)`` after each chunk.
+
+    Returns
+    -------
+    MonteCarlo
+
+    Raises
+    ------
+    msa.ConfigError
+        A bad count or seed; an MSA-table model (nothing to draw); a bad uncertainty.
+    msa.MsaError
+        A sample that cannot be built (e.g. drawn shares of a process taking more than all of
+        it), naming the sample and the seed.
+    """
+    n, seed = _check_count(samples, seed)
+    if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1):
+        raise ConfigError(f"chunk must be a whole number >= 1 (got {chunk!r})")
+    base = read_inputs(d, scenario)
+    draws = draw_inputs(base, n, seed)
+    size = chunk or CHUNK
+    rows: list[pd.DataFrame] = []
+    verdicts: list[pd.DataFrame] = []
+    headlines: list[pd.DataFrame] = []
+    for start in range(0, n, size):
+        stop = min(start + size, n)
+        try:
+            built = build_from(draws.chunk(base, start, stop))
+        except MsaError as err:
+            span = f"sample {start}" if stop == start + 1 else f"samples {start}-{stop - 1}"
+            raise type(err)(f"{span} of seed {seed}: {err}") from err
+        summary, targets, headline = _summarise(built)
+        rows.append(summary)
+        verdicts.append(targets)
+        headlines.append(headline)
+        if progress is not None:
+            progress(stop, n)
+    frame = pd.concat(rows, ignore_index=True)
+    heads = pd.concat(headlines, ignore_index=True)
+    return MonteCarlo(
+        samples=frame,
+        table=_quantiles(frame),
+        targets=_probabilities(pd.concat(verdicts, ignore_index=True)),
+        headline=_headline_ranges(heads),
+        draws=draws,
+    )
+
+
+def _long(value: xr.DataArray, samples: np.ndarray) -> pd.DataFrame:
+    """Return ``year, sample, value`` rows of a value over ``time`` (and ``sample``)."""
+    if "sample" not in value.dims:  # rests on no drawn input: the same in every sample
+        value = value.expand_dims(sample=samples)
+    value = value.transpose("time", "sample")
+    years = np.repeat(value["time"].values, value.sizes["sample"])
+    return pd.DataFrame(
+        {
+            "year": years.astype(int),
+            "sample": np.tile(samples, value.sizes["time"]),
+            "value": value.values.ravel(),
+        }
+    )
+
+
+def _totals(
+    name: str, value: xr.DataArray, units: str, samples: np.ndarray
+) -> Iterable[pd.DataFrame]:
+    """Rows of a value's total over every dim but time (and sample), and by material."""
+    keep = ("time", "sample")
+    total = value.sum([x for x in value.dims if x not in keep])
+    yield _long(total, samples).assign(quantity=name, material="all", units=units)
+    if "material" in value.dims:
+        by = value.sum([x for x in value.dims if x not in (*keep, "material")])
+        for label in by["material"].values:
+            part = _long(by.sel(material=label, drop=True), samples)
+            yield part.assign(quantity=name, material=str(label), units=units)
+
+
+def _summarise(built: Built) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return a chunk's summarised quantities, target verdicts and headline, per sample."""
+    system = built.system
+    samples = np.asarray(system.coords["sample"], dtype=int)
+    parts: list[pd.DataFrame] = []
+    for pid, stock in system.stocks.items():
+        units = str(stock["stock"].attrs.get("units", ""))
+        parts.extend(_totals(f"stock {pid}", stock["stock"], units, samples))
+    for name, flow in system.flows.items():
+        parts.extend(_totals(name, flow, str(flow.attrs.get("units", "")), samples))
+    arrays = indicator_arrays(built)
+    for (name, label), values in arrays.items():
+        part = _long(values, samples)
+        parts.append(part.assign(quantity=f"indicator {name}", material=label, units="1"))
+    return (
+        pd.concat(parts, ignore_index=True),
+        _verdicts(built, arrays, samples),
+        _headline_samples(built, arrays, samples),
+    )
+
+
+def _verdicts(
+    built: Built, arrays: Mapping[tuple[str, str], xr.DataArray], samples: np.ndarray
+) -> pd.DataFrame:
+    """Return ``target_id, value, met, sample`` of every target in every sample."""
+    if built.definition.outputs.targets is None:
+        return pd.DataFrame(columns=["target_id", "value", "met", "sample"])
+    last = int(built.definition.coords["time"][-1])
+    out = []
+    for row in target_table(built, arrays).itertuples(index=False):
+        values = arrays[(str(row.indicator), str(row.material))]
+        when = last if pd.isna(row.year) else int(row.year)
+        if when not in values["time"].values:
+            continue  # the run's own target table names the year at fault
+        each = xr.DataArray(samples, dims="sample", coords={"sample": samples})
+        at = values.sel(time=when, drop=True).broadcast_like(each).transpose("sample")
+        value = np.asarray(at.values, dtype=float)
+        met = target_met(value, comparison=str(row.comparison), target=float(row.value))
+        frame = {"target_id": row.target_id, "value": value, "met": met, "sample": samples}
+        out.append(pd.DataFrame(frame))
+    if not out:
+        return pd.DataFrame(columns=["target_id", "value", "met", "sample"])
+    return pd.concat(out, ignore_index=True)
+
+
+def _headline_samples(
+    built: Built, arrays: Mapping[tuple[str, str], xr.DataArray], samples: np.ndarray
+) -> pd.DataFrame:
+    """Return ``label, sample, value`` of every headline number that rests on the model.
+
+    A headline number read from an output table (``table = ...``) is not drawn: the tables
+    of ``model.py`` functions are made once, for the run itself.
+    """
+    d = built.definition
+    years = [int(y) for y in (d.outputs.sankey_years or [d.coords["time"][-1]])]
+    items = list(d.outputs.headline) or [f"stock {p}" for p in built.system.stocks]
+    rows = []
+    for item in items:
+        if isinstance(item, str):
+            da = _item(built, item)
+            total = da.sum([x for x in da.dims if x not in ("time", "sample")])
+            for year in years:
+                label = f"{item} end {year}" if item.startswith("stock ") else f"{item} {year}"
+                rows.append(_long(total.sel(time=[year]), samples).assign(label=label))
+        elif item.sum is not None:
+            first, last = item.years or (item.year, item.year)
+            summed = xr.DataArray(0.0)
+            for name in item.sum:
+                part = _item(built, name).sel({k: str(v) for k, v in item.where.items()})
+                part = part.sel(time=slice(first, last))
+                summed = summed + part.sum([x for x in part.dims if x != "sample"])
+            value = summed.expand_dims(time=[first])
+            rows.append(_long(value, samples).assign(label=item.label))
+        elif item.indicator is not None:
+            by_label = str(next(iter(item.where.values()), "all"))
+            value = arrays[(item.indicator, by_label)].sel(time=[item.year])
+            rows.append(_long(value, samples).assign(label=item.label))
+    if not rows:
+        return pd.DataFrame(columns=["label", "sample", "value"])
+    return pd.concat(rows, ignore_index=True)[["label", "sample", "value"]]
+
+
+def _headline_ranges(heads: pd.DataFrame) -> pd.DataFrame:
+    grouped = heads.groupby("label", sort=False)["value"]
+    out = grouped.agg(mean="mean")
+    for column, q in QUANTILES.items():
+        out[column] = grouped.quantile(q)
+    return out
+
+
+def _quantiles(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = ["quantity", "material", "year", "units"]
+    grouped = frame.groupby(keys, sort=False)["value"]
+    table = grouped.agg(mean="mean", sd="std", n="count").reset_index()
+    for column, q in QUANTILES.items():
+        table[column] = grouped.quantile(q).to_numpy()
+    table["sd"] = table["sd"].fillna(0.0)
+    return table[[*keys, "mean", "sd", *QUANTILES, "n"]]
+
+
+def _probabilities(verdicts: pd.DataFrame) -> pd.DataFrame:
+    columns = ["target_id", "p_met", *QUANTILES, "n"]
+    if verdicts.empty or "met" not in verdicts.columns:
+        return pd.DataFrame(columns=columns)
+    known = verdicts[verdicts["met"].notna()]
+    grouped = known.groupby("target_id", sort=False)
+    out = grouped["met"].agg(p_met=lambda m: float(np.mean(m.astype(bool))), n="count")
+    for column, q in QUANTILES.items():
+        out[column] = grouped["value"].quantile(q)
+    return out.reset_index()[columns]
+
+
+def with_uncertainty(result: ModelResult, mc: MonteCarlo) -> ModelResult:
+    """Return a run's result with the Monte Carlo's ranges and probabilities added.
+
+    The target table gains ``p_met`` (the share of samples meeting the target) and the
+    indicator's ``p5``, ``p50``, ``p95`` in the target year; the headline gains ``p5``, ``p50``,
+    ``p95``; :attr:`ModelResult.uncertainty` is ``uncertainty.csv``; the drawn parameters are
+    the table ``uncertainty_draws``; a note states the samples and seed.
+    """
+    targets = result.indicators
+    if len(targets):
+        ranges = mc.targets.drop(columns="n").set_index("target_id")
+        targets = targets.join(ranges, on="target_id")
+    headline = result.headline.join(mc.headline[list(QUANTILES)])
+    note = (
+        f"Monte Carlo: {mc.draws.n:,} samples, seed {mc.draws.seed}. Every numeric parameter "
+        "and data table not marked uncertainty = false is drawn from its declared uncertainty "
+        "or its grade (docs/uncertainty.md); P(met) is the share of samples meeting a target, "
+        "p5-p95 the range of 90% of the samples (uncertainty.csv has every stock, flow and "
+        f"indicator). Fixed: {', '.join(mc.draws.fixed) or 'none'}."
+    )
+    tables = {**result.tables, "uncertainty_draws": mc.draws.table().reset_index()}
+    return dataclasses.replace(
+        result,
+        indicators=targets,
+        headline=headline,
+        tables=tables,
+        notes=[*result.notes, note],
+        uncertainty=mc.table,
+    )
