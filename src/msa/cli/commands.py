@@ -384,11 +384,30 @@ def run(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Show no progress (only what was written).")
     ] = False,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            help="Also run a Monte Carlo of N samples: uncertainty.csv, P(met) per target, "
+            "p5-p95 bands (docs/uncertainty.md).",
+            metavar="N",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", help="Seed of the Monte Carlo (default 0): same seed, same numbers."
+        ),
+    ] = None,
 ) -> None:
     """Run a model: NetCDF, CSV tables, Sankeys, plots, indicator report, data quality.
 
     An --out that is, holds or lies inside the model folder is refused, as is (even with
     --force) a non-empty --out holding anything but an earlier msa run.
+
+    With --samples N every numeric parameter and data table is drawn N times from its
+    declared uncertainty or its grade; the run adds uncertainty.csv (mean, p5, p50, p95 of
+    every stock, flow and indicator), P(met) per target and p5-p95 bands on the plots.
 
     Progress goes to stderr: a live display on a terminal, else one line per step (e.g.
     "msa: baseline: build 0.6 s"); --quiet silences it.
@@ -401,7 +420,15 @@ def run(
     _need_model_folder(model)
     start = time.perf_counter()
     with RunProgress(quiet=quiet) as progress:
-        folders = run_model(model, out, scenarios=scenario, force=force, progress=progress)
+        folders = run_model(
+            model,
+            out,
+            scenarios=scenario,
+            force=force,
+            progress=progress,
+            samples=samples,
+            seed=seed,
+        )
     for folder in folders:
         typer.echo(f"wrote {folder}")
     typer.echo(f"done in {time.perf_counter() - start:.1f} s")

@@ -50,7 +50,15 @@ from msa.uncertainty import (
 )
 from msa.uncertainty.grades import grade_log_sd
 
-__all__ = ["QUANTILES", "Draws", "MonteCarlo", "draw_inputs", "monte_carlo", "with_uncertainty"]
+__all__ = [
+    "QUANTILES",
+    "check_count",
+    "Draws",
+    "MonteCarlo",
+    "draw_inputs",
+    "monte_carlo",
+    "with_uncertainty",
+]
 
 #: The quantiles of ``uncertainty.csv``, by column name.
 QUANTILES: Mapping[str, float] = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
@@ -116,7 +124,8 @@ class Draws:
         return pd.DataFrame(dict(self.parameters), index=pd.RangeIndex(self.n, name="sample"))
 
 
-def _check_count(samples: object, seed: object) -> tuple[int, int]:
+def check_count(samples: object, seed: object) -> tuple[int, int]:
+    """Return ``samples`` and ``seed`` checked: whole numbers, ``samples`` >= 1, ``seed`` >= 0."""
     if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
         raise ConfigError(f"samples must be a whole number >= 1 (got {samples!r})")
     if samples > MAX_SAMPLES:
@@ -162,7 +171,7 @@ def draw_inputs(inputs: ModelInputs, samples: int, seed: int) -> Draws:
     msa.ConfigError
         On a bad count or seed, an unknown distribution, a spread that a share cannot take.
     """
-    n, seed = _check_count(samples, seed)
+    n, seed = check_count(samples, seed)
     d = inputs.definition
     shares, switches = _shares(d), _switches(d)
     drawn_params = [
@@ -303,7 +312,7 @@ def monte_carlo(
         A sample that cannot be built (e.g. drawn shares of a process taking more than all of
         it), naming the sample and the seed.
     """
-    n, seed = _check_count(samples, seed)
+    n, seed = check_count(samples, seed)
     if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1):
         raise ConfigError(f"chunk must be a whole number >= 1 (got {chunk!r})")
     base = read_inputs(d, scenario)

@@ -31,6 +31,7 @@ folder and any existing output stay byte-identical and no temporary folder is le
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import json
@@ -79,6 +80,7 @@ _RUN_ENTRIES = frozenset(
         "figures",
         "report.md",
         "report.html",
+        "uncertainty.csv",
         _MANIFEST,
     }
 )
@@ -233,6 +235,8 @@ def run_model(
     scenarios: Sequence[str] | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
 ) -> list[Path]:
     """Run a model for one or more scenarios and write the results under ``out``.
 
@@ -256,7 +260,16 @@ def run_model(
         as each step begins (:data:`STEPS`: ``"build"``, ``"outputs"`` for a declared
         model, ``"writing"``, ``"figures"``, ``"report"``) and ``"done"`` when its folder is
         complete. msa prints nothing itself; the ``msa run`` command shows these. An error
-        in a step propagates as without ``progress``.
+        in a step propagates as without ``progress``. A Monte Carlo run adds the step
+        ``"samples"`` after ``"build"``.
+    samples : int, optional
+        Also run a Monte Carlo of this many samples per scenario
+        (:func:`msa.model.montecarlo.monte_carlo`): ``uncertainty.csv`` beside the outputs,
+        P(met) and p5-p95 in ``indicators.csv``, the headline and the report, bands on the
+        plots, the drawn parameters in ``tables/uncertainty_draws.csv``.
+    seed : int, optional
+        The Monte Carlo's seed (default 0), recorded in ``manifest.json``; the same seed gives
+        the same numbers.
 
     Returns
     -------
@@ -266,7 +279,9 @@ def run_model(
     Raises
     ------
     ConfigError
-        If ``out`` is, contains or lies inside the model folder (with or without ``force``).
+        If ``out`` is, contains or lies inside the model folder (with or without ``force``);
+        a bad ``samples`` or ``seed``, a ``seed`` without ``samples``, samples of an
+        MSA-table model.
     OutputExistsError
         If ``out`` is not a folder; or is non-empty and ``force`` is False; or is non-empty
         and holds anything msa did not write as a run (even with ``force``).
@@ -276,8 +291,9 @@ def run_model(
     """
     out = Path(out)
     _check_output(out, force=force, model=_model_folder(model))
+    sampling = _sampling(samples, seed)
     report = progress or _no_progress
-    compute, names = _scenario_runner(model, scenarios, report)
+    compute, names = _scenario_runner(model, scenarios, report, sampling)
     _start_image_server()
     nested = len(names) > 1 or bool(scenarios and "all" in scenarios)
     for name in names:
@@ -311,21 +327,53 @@ def _no_progress(scenario: str, step: str) -> None:
     """Ignore the progress of a run nobody watches."""
 
 
+def _sampling(samples: int | None, seed: int | None) -> dict[str, int]:
+    """Return a Monte Carlo's ``samples`` and ``seed`` checked (empty: no Monte Carlo)."""
+    from msa.model.montecarlo import check_count
+
+    if samples is None:
+        if seed is not None:
+            raise ConfigError("--seed needs --samples (the number of Monte Carlo samples)")
+        return {}
+    count, drawn_from = check_count(samples, 0 if seed is None else seed)
+    return {"samples": count, "seed": drawn_from}
+
+
 def _scenario_runner(
-    model: str | Path, scenarios: Sequence[str] | None, progress: Progress = _no_progress
+    model: str | Path,
+    scenarios: Sequence[str] | None,
+    progress: Progress = _no_progress,
+    sampling: Mapping[str, int] | None = None,
 ) -> tuple[Callable[[str], tuple[ModelResult, RunInfo]], list[str]]:
     """Return a function that builds one scenario of ``model``, and the scenarios to run.
 
     ``model`` is a declared model (``[processes]`` and ``[flows]``, or ``[msa]``); anything
-    else is refused by :func:`load_definition`.
+    else is refused by :func:`load_definition`. With ``sampling`` (``samples``, ``seed``) each
+    scenario also runs a Monte Carlo.
     """
+    from msa.model.montecarlo import monte_carlo, with_uncertainty
+
     definition = load_definition(model)
+    sampling = dict(sampling or {})
+    if sampling and definition.msa is not None:
+        raise ConfigError(
+            f"{definition.path}: an MSA-table model ([msa]) has no parameters or tables to "
+            "draw; --samples runs declared models"
+        )
 
     def declared(name: str) -> tuple[ModelResult, RunInfo]:
         progress(name, "build")
         built = build_model(definition, name)
+        run = None
+        if sampling:
+            progress(name, "samples")
+            run = monte_carlo(definition, name, samples=sampling["samples"], seed=sampling["seed"])
         progress(name, "outputs")
-        return model_result(built), RunInfo.of_definition(definition, name, built.parameters)
+        result = model_result(built, bands=run.table if run is not None else None)
+        info = RunInfo.of_definition(definition, name, built.parameters)
+        if run is None:
+            return result, info
+        return with_uncertainty(result, run), dataclasses.replace(info, monte_carlo=sampling)
 
     return declared, definition.scenario_names(list(scenarios or []))
 
@@ -413,6 +461,8 @@ class RunInfo:
         The model folder; ``inputs`` are files in it.
     inputs : sequence of Path
         Every input file, hashed (SHA-256) into the manifest.
+    monte_carlo : mapping
+        ``samples`` and ``seed`` of a Monte Carlo run (empty without one).
     """
 
     model: str
@@ -422,6 +472,7 @@ class RunInfo:
     parameters: Mapping[str, Any]
     folder: Path
     inputs: Sequence[Path]
+    monte_carlo: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of_definition(
@@ -474,6 +525,8 @@ def _write_result(
         result.indicators.to_csv(folder / "indicators.csv", index=False)
         result.headline.to_csv(folder / "headline.csv")
         result.quality.to_csv(folder / "quality.csv")
+        if result.uncertainty is not None:
+            result.uncertainty.to_csv(folder / "uncertainty.csv", index=False)
         step("figures")
         written = {
             name: [str(p.relative_to(folder)) for p in paths]
@@ -513,6 +566,8 @@ def _write_result(
         "inputs": {str(p.relative_to(info.folder)): _sha256(p) for p in info.inputs},
         "figures": written,
     }
+    if info.monte_carlo:
+        manifest["monte_carlo"] = dict(info.monte_carlo)
     (folder / _MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), "utf-8")
     return folder
 
