@@ -318,8 +318,54 @@ def _series_table(series: dict[tuple[str, str], pd.Series]) -> pd.DataFrame:
 def _targets(built: Built, series: dict[tuple[str, str], pd.Series]) -> pd.DataFrame:
     d = built.definition
     if d.outputs.targets is None:
-        return pd.DataFrame(columns=list(RESULT_COLUMNS))
-    return evaluate_targets(target_table(built, series), series)
+        return pd.DataFrame(columns=[*RESULT_COLUMNS, "grade", "grade_shares"])
+    results = evaluate_targets(target_table(built, series), series)
+    last = int(d.coords["time"][-1])
+    graded = [
+        indicator_grade(
+            built, str(r.indicator), str(r.material), last if pd.isna(r.year) else int(r.year)
+        )
+        for r in results.itertuples(index=False)
+    ]
+    results["grade"] = [g for g, _ in graded]
+    results["grade_shares"] = [s for _, s in graded]
+    return results
+
+
+def indicator_grade(built: Built, name: str, label: str, year: int) -> tuple[str, str]:
+    """Return the worst grade an indicator rests on in ``year``, and its value's grade shares.
+
+    A ratio rests on the cells of its numerator and denominator items in that year (of its
+    ``by`` label); the shares say how much of the numerator's value rests on each grade, e.g.
+    ``"B 62%, C 38%"``. An indicator made by a ``model.py`` function rests, as far as msa can
+    tell, on every table and parameter of the model: their worst grade, no shares.
+    """
+    spec = built.definition.outputs.indicators[name]
+    order = ["A", "B", "C", "D", ""]
+    if spec.function is not None:
+        grades = [str(g) for t in built.data.values() for g in np.ravel(t.grades().values)]
+        grades += [str(t.grades().values) for t in built.parameter_grades.values()]
+        return max(grades, key=order.index, default=""), ""
+    assert spec.numerator is not None and spec.denominator is not None
+    worst: str = "A"
+    weights = {g: 0.0 for g in order}
+    for side, items in (("numerator", spec.numerator), ("denominator", spec.denominator)):
+        for item in items:
+            value, grade = _item(built, item), built.system.provenance[item]["grade"]
+            pick: dict[str, object] = {"time": year}
+            if spec.by and label != "all" and spec.by in value.dims:
+                pick[spec.by] = label
+            cells = np.asarray(grade.sel(pick).values, dtype=str).ravel()
+            worst = max([worst, *cells], key=order.index)
+            if side == "numerator":
+                amounts = np.abs(np.asarray(value.sel(pick).values, dtype=float)).ravel()
+                for g, amount in zip(cells, amounts, strict=True):
+                    weights[g] += float(amount)
+    total = sum(weights.values())
+    shares = ", ".join(
+        f"{g or 'ungraded'} {w / total:.0%}" for g, w in weights.items() if total and w
+    )
+    return worst or "ungraded", shares
 
 
 def target_table(built: Built, series: Mapping[tuple[str, str], object]) -> pd.DataFrame:

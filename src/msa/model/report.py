@@ -283,6 +283,8 @@ def _results_rows(results: pd.DataFrame) -> list[list[str]]:
                 "never" if pd.isna(first) else str(int(first)),
             ]
         )
+        if "grade" in results.columns:  # the worst grade the indicator rests on
+            rows[-1].append(str(r["grade"]) or "ungraded")
         if "p_met" in results.columns:  # a Monte Carlo run
             p = r["p_met"]
             rows[-1].append("n/a" if pd.isna(p) else f"{p:.2f}")
@@ -292,8 +294,15 @@ def _results_rows(results: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
+_GRADE_NOTE = (
+    " grade: the worst data-point grade the indicator rests on in the target year (A best, D an "
+    "assumption); indicators.csv gives the share of its value resting on each grade."
+)
+
+
 def _head(results: pd.DataFrame) -> list[str]:
-    return [*_HEAD, "P(met)", "p5\u2013p95"] if "p_met" in results.columns else list(_HEAD)
+    head = [*_HEAD, "grade"] if "grade" in results.columns else list(_HEAD)
+    return [*head, "P(met)", "p5\u2013p95"] if "p_met" in results.columns else head
 
 
 _HEAD = ["policy", "indicator", "material", "year", "target", "value", "met", "margin", "first met"]
@@ -339,7 +348,8 @@ def report_markdown(
         "",
         _md_table(_head(results), _results_rows(results)),
         "",
-        "margin: value minus target (for a maximum: target minus value); negative = the gap.",
+        "margin: value minus target (for a maximum: target minus value); negative = the gap."
+        + _GRADE_NOTE * ("grade" in results.columns),
     ]
     for note in notes:
         parts += ["", note]
@@ -423,7 +433,7 @@ def report_html(
         f"<p>{met} of {len(results)} targets met in their target year.</p>",
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>",
         '<p class="note">margin: value minus target (for a maximum: target minus value); '
-        "negative = the gap.</p>",
+        f"negative = the gap.{_GRADE_NOTE * ('grade' in results.columns)}</p>",
     ]
     parts += [f'<p class="note">{html.escape(n)}</p>' for n in notes]
     if headline is not None:

@@ -1,0 +1,51 @@
+"""Grades on results: an indicator is never graded better than what it rests on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import msa
+from msa.model.outputs import indicator_grade, model_result
+
+ROOT = Path(__file__).resolve().parents[1]
+ORDER = ["A", "B", "C", "D", ""]
+
+
+@pytest.fixture(scope="module")
+def pv() -> msa.Built:
+    return msa.build_model(msa.load_definition(ROOT / "models" / "pv_panels_nl"))
+
+
+@pytest.mark.parametrize("year", [2010, 2019, 2030, 2050])
+@pytest.mark.parametrize("name", ["collection_rate_generated", "recovery_rate"])
+def test_a_ratio_is_graded_by_its_worst_cell(pv: msa.Built, name: str, year: int) -> None:
+    spec = pv.definition.outputs.indicators[name]
+    cells: list[str] = []
+    for item in (*spec.numerator, *spec.denominator):
+        grades = pv.system.provenance[item]["grade"].sel(time=year).values
+        cells += [str(g) for g in np.ravel(grades)]
+    grade, shares = indicator_grade(pv, name, "all", year)
+    assert grade == max(cells, key=ORDER.index)
+    parts = [float(p.split()[-1].rstrip("%")) for p in shares.split(", ")]
+    assert sum(parts) == pytest.approx(100, abs=len(parts))  # rounded percentages
+
+
+def test_a_by_indicator_uses_its_own_cells(pv: msa.Built) -> None:
+    grade, _ = indicator_grade(pv, "recycling_rate", "silver", 2040)
+    numerator = pv.system.provenance["Recycling => Secondary"]["grade"].sel(
+        time=2040, material="silver"
+    )
+    assert ORDER.index(grade) >= max(ORDER.index(str(g)) for g in np.ravel(numerator.values))
+
+
+def test_targets_and_report_carry_the_grade(pv: msa.Built) -> None:
+    result = model_result(pv, figures=False)
+    assert {"grade", "grade_shares"} <= set(result.indicators.columns)
+    assert set(result.indicators["grade"]) <= {"A", "B", "C", "D", "ungraded"}
+    from msa.model.report import report_markdown
+
+    text = report_markdown(result.indicators, title="t")
+    assert "| first met | grade |" in text and "worst data-point grade" in text
