@@ -64,7 +64,7 @@ def test_ranges_only_narrow(run) -> None:
 @settings(max_examples=20, deadline=None)
 @given(share=st.floats(0.1, 0.9), seed=st.integers(0, 2**31))
 def test_first_order_estimates_a_known_share(share: float, seed: int) -> None:
-    """y = a x + e with Var(a x) / Var(y) = share: the estimate is close (n = 4000)."""
+    """Recover a known share: y = a x + e, Var(a x) / Var(y) = share, n = 4000."""
     rng = np.random.default_rng(seed)
     x, e = rng.normal(size=4000), rng.normal(size=4000)
     y = np.sqrt(share) * x + np.sqrt(1 - share) * e
