@@ -95,7 +95,10 @@ def test_views_html_in_dutch_at_fixed_scale(example_tables, tmp_path, capsys):
         (["--year", "1999"], r"year 1999 is outside the data \(2019-2023\)"),
         (["--format", "html,gif"], r"unknown figure format\(s\) \['gif'\]"),
         (["--lang", "fr"], r"lang must be 'en' or 'nl'"),
-        (["--color-by", "rainbow"], r"color_by must be 'stage', 'material' or 'flow_type'"),
+        (
+            ["--color-by", "rainbow"],
+            r"color_by must be 'stage', 'material', 'flow_type' or 'grade'",
+        ),
         (["--scale", "-1"], r"scale must be a positive number"),
     ],
 )

@@ -19,6 +19,8 @@ column              required  meaning
 ``kind_target``     no        process kind of the target
 ``jrc_codes``       no        JRC MSA variable code(s) of the flow, shown on hover
 ``status``          no        mapping status from a view (e.g. ``?`` for unsettled), on hover
+``grade``           no        worst data-quality grade of the row (A-D, ``""`` ungraded);
+                              needed for ``color_by="grade"``
 ==================  ========  ==========================================================
 
 An optional **node table** fixes order, bands and names: one row per node with ``node`` (id),
@@ -44,9 +46,19 @@ import numpy as np
 import pandas as pd
 
 from msa.figures._text import covered_sides, label_annotation
-from msa.figures.labels import FLOW_TYPES, STAGE_COLORS, Lang, colors_for, rgba, stage_name, text
+from msa.figures.labels import (
+    FLOW_TYPES,
+    GRADE_COLORS,
+    STAGE_COLORS,
+    Lang,
+    colors_for,
+    rgba,
+    stage_name,
+    text,
+)
 from msa.figures.links import JRC_STAGES, links_from_system, nodes_from_links
 from msa.figures.plan import FONT, LEGEND_ROW, ColorBy, SankeyOptions, SankeyPlan, plan_sankey
+from msa.system.provenance import GRADES
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -106,8 +118,11 @@ def sankey(
         Node table fixing order, band and names.
     lang : {"en", "nl"}
         Language of node labels (``label_en`` / ``label_nl``), number format and notes.
-    color_by : {"stage", "material", "flow_type"}
-        The one meaning colour carries.
+    color_by : {"stage", "material", "flow_type", "grade"}
+        The one meaning colour carries. ``"grade"`` colours each link by the worst
+        data-quality grade of the cells it sums (A best ... D an assumption, ungraded worst);
+        it needs the ``grade`` column that :func:`links_from_system` makes (a view's links
+        have none: :class:`~msa.errors.ConfigError`).
     scale : float, optional
         Fixed scale in data units per pixel (e.g. 0.5 t/px): a flow of equal value has equal
         width in every figure drawn at this scale, and the figure height follows the data.
@@ -211,6 +226,8 @@ def _colours(plan: SankeyPlan, stage_of: dict[str, str | None]) -> _Colours:
         groups = {text("stage", lang): stages}
         if plan.drawn["flow_type"].eq("scope").any():
             stages[text("scope", lang)] = FLOW_TYPES["scope"]
+    elif plan.options.color_by == "grade":
+        link_base, groups = _grade_colours(plan, stages)
     elif plan.options.color_by == "material":
         palette = colors_for(links["material"].astype(str))
         link_base = [palette[v] for v in links["material"].astype(str)]
@@ -227,6 +244,25 @@ def _colours(plan: SankeyPlan, stage_of: dict[str, str | None]) -> _Colours:
     return _Colours(
         links=pd.Series([rgba(c, 0.5) for c in link_base], index=links.index), legend=groups
     )
+
+
+def _grade_colours(
+    plan: SankeyPlan, stages: dict[str, str]
+) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """Colour each link by its worst grade; the legend names every grade A-D, best first.
+
+    The legend shows the whole scale, also grades no link has, so a reader sees how good the
+    best data of the figure are. Ungraded links are grey and named last when drawn; what a
+    view leaves out of a node keeps its own pale grey and legend entry.
+    """
+    lang = plan.options.lang
+    drawn = plan.drawn[plan.drawn["flow_type"].ne("scope")]
+    shown = {*GRADES, *drawn["grade"]}
+    grades = {text(f"grade_{g}", lang): c for g, c in GRADE_COLORS.items() if g in shown}
+    if len(drawn) < len(plan.drawn):
+        grades[text("scope", lang)] = FLOW_TYPES["scope"]
+    link_base = [GRADE_COLORS[g] for g in plan.links["grade"]]
+    return link_base, {text("grade", lang): grades, text("node_stage", lang): stages}
 
 
 # ----------------------------------------------------------------------------- the trace
@@ -290,7 +326,7 @@ def _trace_links(plan: SankeyPlan, link_color: pd.Series) -> dict[str, object]:
 
 
 def _link_hover(plan: SankeyPlan, link: Any, value: float) -> str:
-    """Hover text of a drawn link: its ends, value, and material, JRC codes and status if any.
+    """Hover text of a drawn link: its ends, value, and material, codes, status, grade if any.
 
     ``link`` is the row of the plan's links it draws (-1 for the ballast: no hover).
     """
@@ -299,7 +335,7 @@ def _link_hover(plan: SankeyPlan, link: Any, value: float) -> str:
     links = plan.links
     src, tgt = links.at[link, "source"], links.at[link, "target"]
     parts = [f"{plan.label(src)} → {plan.label(tgt)}", plan.quantity(value)]
-    for extra in ("material", "jrc_codes", "status"):
+    for extra in ("material", "jrc_codes", "status", "grade"):
         if extra in links.columns and pd.notna(links.at[link, extra]):
             if str(links.at[link, extra]):
                 parts.append(f"{extra}: {links.at[link, extra]}")

@@ -1,8 +1,8 @@
 """Words, numbers and colours of the Sankey figures (English and Dutch).
 
-Palettes are Paul Tol's colour-blind safe schemes (muted for stages, bright for materials;
-https://personal.sron.nl/~pault/). Colour carries one meaning per figure: stage, material or
-flow type.
+Palettes are Paul Tol's colour-blind safe schemes (muted for stages, bright for materials,
+vibrant for flow types, high-contrast and vibrant for grades; https://personal.sron.nl/~pault/).
+Colour carries one meaning per figure: stage, material, flow type or data-quality grade.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from msa.errors import ConfigError
 
 __all__ = [
     "FLOW_TYPES",
+    "GRADE_COLORS",
     "LANGS",
     "STAGE_COLORS",
     "Lang",
@@ -53,6 +54,19 @@ FLOW_TYPES: dict[str, str] = {
     "stock": "#EE7733",
     "scope": "#DDDDDD",
 }
+#: Colour of each JRC data-quality grade, from cool to warm as the data weaken: dark blue A
+#: taken from the source, cyan B inter- or extrapolated, yellow C an estimate, red D an
+#: assumption; grey ``""`` for ungraded, which counts as worst (msa.system.provenance). Tol's
+#: high-contrast blue and yellow with vibrant cyan and red: at the links' opacity of 0.5 every
+#: pair stays apart for normal, deuteranope, protanope and tritanope vision (CIELAB distance
+#: >= 16; Tol vibrant orange and red for C and D fall to 10 for a deuteranope).
+GRADE_COLORS: dict[str, str] = {
+    "A": "#004488",
+    "B": "#33BBEE",
+    "C": "#DDAA33",
+    "D": "#CC3311",
+    "": "#BBBBBB",
+}
 _MATERIAL_PALETTE = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
 NEUTRAL = "#6E6E6E"
 
@@ -85,6 +99,15 @@ _TEXT = {
     "stock": {"en": "stock change", "nl": "voorraadverandering"},
     "scope": {"en": "not in this view", "nl": "buiten deze weergave"},
     "other": {"en": "outside the chain", "nl": "buiten de keten"},
+    "grade": {
+        "en": "Data quality (worst grade the link rests on)",
+        "nl": "Datakwaliteit (slechtste klasse waarop de stroom rust)",
+    },
+    "grade_A": {"en": "A from source", "nl": "A uit bron"},
+    "grade_B": {"en": "B inter-/extrapolated", "nl": "B inter-/extrapolatie"},
+    "grade_C": {"en": "C estimate", "nl": "C schatting"},
+    "grade_D": {"en": "D assumption", "nl": "D aanname"},
+    "grade_": {"en": "ungraded", "nl": "zonder klasse"},
 }
 _STAGE_NL = {
     "Exploration": "Exploratie",

@@ -16,6 +16,7 @@ from msa.errors import DataError, DimensionError
 from msa.figures.labels import FLOW_TYPES, LANGS, Lang, checked_lang, text
 from msa.jrc_msa.gaps import SCOPE_NODE
 from msa.messages import plain
+from msa.system.provenance import GRADES, validate_grades, worst_grade
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -48,11 +49,16 @@ _REQUIRED = ("source", "target", "value", "units")
 def validate_links(links: pd.DataFrame, *, where: str = "links table") -> pd.DataFrame:
     """Check a links table and return a clean copy (``value`` as float, string ids).
 
+    An optional ``grade`` column (the worst data-quality grade each row rests on) holds
+    ``"A"`` ... ``"D"`` or ``""`` (ungraded; a missing value is ungraded too).
+
     Raises
     ------
     DataError
         Missing columns, an empty table, non-finite or negative values (naming the row and
         flow), mixed units.
+    ProvenanceError
+        A ``grade`` that is not A-D or empty.
     """
     if not isinstance(links, pd.DataFrame):
         raise DataError(f"{where}: must be a pandas DataFrame (got {type(links).__name__})")
@@ -80,6 +86,9 @@ def validate_links(links: pd.DataFrame, *, where: str = "links table") -> pd.Dat
     if (out["source"] == out["target"]).any():
         i = (out["source"] == out["target"]).to_numpy().nonzero()[0][0]
         raise DataError(f"{where}: row {out.index[i]!r} links {out['source'].iloc[i]} to itself")
+    if "grade" in out.columns:
+        out["grade"] = out["grade"].astype(object).where(out["grade"].notna(), "").astype(str)
+        validate_grades(out["grade"].to_numpy(), where=f"{where}: column 'grade'")
     return out
 
 
@@ -325,11 +334,14 @@ def links_from_system(
     """Make a links table from a System's flows and stock changes for one year.
 
     Every flow is summed over all dims except ``time`` (selected) and ``by`` (kept as a column).
-    A stock process that passes material on (it has inflows and outflows, e.g. *Use*) gets its
-    net stock change as a flow into the node ``"<id> stock"`` (an addition) or out of it (a
-    depletion), so the diagram shows that mass is conserved. A pure stock (only inflows, e.g.
-    a landfill, or only outflows, e.g. reserves) *is* the stock node: no extra node, its
-    inflows (or outflows) are its change, and the figure labels it ``+x`` (or ``−x``).
+    Each row's ``grade`` is the worst data-quality grade of the cells it sums (the flow's or
+    stock change's provenance, :func:`msa.system.provenance.worst_grade`: A < B < C < D <
+    ``""``, ungraded), which ``sankey(..., color_by="grade")`` draws. A stock process that
+    passes material on (it has inflows and outflows, e.g. *Use*) gets its net stock change as
+    a flow into the node ``"<id> stock"`` (an addition) or out of it (a depletion), so the
+    diagram shows that mass is conserved. A pure stock (only inflows, e.g. a landfill, or only
+    outflows, e.g. reserves) *is* the stock node: no extra node, its inflows (or outflows) are
+    its change, and the figure labels it ``+x`` (or ``−x``).
 
     Parameters
     ----------
@@ -345,7 +357,7 @@ def links_from_system(
     Returns
     -------
     DataFrame
-        The links table (see the module docstring), with ``year``.
+        The links table (see the module docstring), with ``grade`` and ``year``.
 
     Examples
     --------
@@ -385,10 +397,13 @@ def _flow_rows(system: System, year: int, by: str | None) -> list[dict[str, obje
     here and dropped by the caller.
     """
     rows: list[dict[str, object]] = []
-    for da in system.flows.values():
+    for name, da in system.flows.items():
         a = da.attrs
         ftype, codes = a.get("flow_type"), a.get("jrc_code", "")
-        rows += _rows(a["source"], a["target"], da, a["units"], ftype, codes, year=year, by=by)
+        grade = _grades(system, name)
+        rows += _rows(
+            a["source"], a["target"], da, a["units"], ftype, codes, grade, year=year, by=by
+        )
     ends = [(da.attrs["source"], da.attrs["target"]) for da in system.flows.values()]
     passes = {s for s, _ in ends} & {t for _, t in ends}
     for pid, ds in system.stocks.items():
@@ -396,11 +411,37 @@ def _flow_rows(system: System, year: int, by: str | None) -> list[dict[str, obje
             continue
         change = ds["stock_change"]
         units = ds.attrs.get("units", "t")
-        rows += _rows(pid, f"{pid} stock", change.clip(min=0), units, "stock", "", year=year, by=by)
+        grade = _grades(system, f"stock_change {pid}")
         rows += _rows(
-            f"{pid} stock", pid, (-change).clip(min=0), units, "stock", "", year=year, by=by
+            pid, f"{pid} stock", change.clip(min=0), units, "stock", "", grade, year=year, by=by
+        )
+        rows += _rows(
+            f"{pid} stock", pid, (-change).clip(min=0), units, "stock", "", grade, year=year, by=by
         )
     return rows
+
+
+def _grades(system: System, key: str) -> xr.DataArray | None:
+    """Return the grade of every cell of ``key`` (a flow, ``"stock_change <id>"``), if kept."""
+    prov = system.provenance.get(key)
+    return None if prov is None or "grade" not in prov else prov["grade"]
+
+
+def _worst_grades(grade: xr.DataArray | None, year: int, keep: list[str], rows: int) -> np.ndarray:
+    """Worst grade of the cells each row sums: one per item of the ``keep`` dims (or one).
+
+    The grades of ``year`` are laid out with the kept dim first and every other dim flattened
+    into one axis, whose worst grade is taken in one vectorised step
+    (:func:`msa.system.provenance.worst_grade`); plain numpy, as xarray's selection would cost
+    more than the grades. No provenance at all is ungraded (``""``).
+    """
+    if grade is None:
+        return np.full(rows, "", dtype=object)
+    at = grade.get_index("time").get_loc(int(year))
+    cells = np.take(np.asarray(grade.values, dtype=object), at, axis=grade.get_axis_num("time"))
+    dims = [d for d in grade.dims if d != "time"]
+    first = [dims.index(d) for d in keep] + [i for i, d in enumerate(dims) if d not in keep]
+    return worst_grade(np.transpose(cells, first).reshape(rows, -1), axis=-1)
 
 
 def _rows(
@@ -410,17 +451,23 @@ def _rows(
     units: str,
     ftype: str | None,
     codes: str,
+    grade: xr.DataArray | None,
     *,
     year: int,
     by: str | None,
 ) -> list[dict[str, object]]:
-    """Rows of one flow in ``year``: summed over every dim but ``by``, one row per ``by`` item."""
+    """Rows of one flow in ``year``: summed over every dim but ``by``, one row per ``by`` item.
+
+    ``grade`` holds the grade of each cell of the flow (its provenance); a row's grade is the
+    worst of the cells it sums.
+    """
     da = da.sel(time=int(year))
     keep = [by] if by is not None and by in da.dims else []
     da = da.sum([d for d in da.dims if d not in keep])
     items = da[by].values if keep else [None]
+    worst = _worst_grades(grade, year, keep, len(items))
     rows: list[dict[str, object]] = []
-    for item, value in zip(items, np.atleast_1d(da.values), strict=True):
+    for item, value, graded in zip(items, np.atleast_1d(da.values), worst, strict=True):
         row: dict[str, object] = {
             "source": source,
             "target": target,
@@ -429,7 +476,7 @@ def _rows(
         }
         if by is not None:
             row[by] = "all" if item is None else str(item)
-        row.update(flow_type=ftype, jrc_codes=codes)
+        row.update(flow_type=ftype, jrc_codes=codes, grade=str(graded))
         rows.append(row)
     return rows
 
@@ -464,9 +511,10 @@ def merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
     """Sum rows that draw as one band: same source, target, flow type, status (and material).
 
     Views give one row per material and region; unless colour shows material, those rows are
-    one flow on the figure. Codes and notes of the merged rows are joined, never lost. Stock
-    changes are net quantities: an addition and a depletion between the same two nodes (one
-    material's stock grows, another's shrinks) draw as one band of their difference.
+    one flow on the figure. Codes and notes of the merged rows are joined, never lost; a band's
+    ``grade`` is the worst grade of its rows. Stock changes are net quantities: an addition and
+    a depletion between the same two nodes (one material's stock grows, another's shrinks)
+    draw as one band of their difference.
     """
     keys = ["source", "target", "flow_type"]
     keys += [c for c in ("status",) if c in links.columns]
@@ -477,8 +525,13 @@ def merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
     text_keys = [k for k in keys if not pd.api.types.is_numeric_dtype(links[k])]
     filled = links.assign(**{k: links[k].fillna("") for k in text_keys})
     rules: dict[str, object] = {"value": "sum"}
+    order = np.array([*GRADES, ""], dtype=object)  # best to worst; ungraded is worst
+    if "grade" in links.columns:  # the worst grade of a band is the highest rank of its rows
+        rank = pd.Categorical(links["grade"].fillna("").astype(str), categories=order).codes
+        filled["grade"] = np.where(rank < 0, len(order) - 1, rank)
+        rules["grade"] = "max"
     for col in links.columns:
-        if col in keys or col == "value":
+        if col in keys or col in rules:
             continue
         if col in ("jrc_codes", "note", "material", "region"):
             rules[col] = lambda v: ", ".join(
@@ -487,6 +540,8 @@ def merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
         else:
             rules[col] = "first"
     out = filled.groupby(keys, sort=False, as_index=False, dropna=False).agg(rules)
+    if "grade" in out.columns:
+        out["grade"] = order[out["grade"].to_numpy(dtype=int)]
     out = _swap_ends(out, out["value"] < 0)
     out["value"] = out["value"].abs()
     return out[[c for c in links.columns if c in out.columns]]

@@ -42,9 +42,9 @@ __all__ = [
 ]
 
 #: The one meaning colour carries in a figure.
-ColorBy = Literal["stage", "material", "flow_type"]
+ColorBy = Literal["stage", "material", "flow_type", "grade"]
 #: Every :data:`ColorBy`.
-COLOR_BY: tuple[ColorBy, ...] = ("stage", "material", "flow_type")
+COLOR_BY: tuple[ColorBy, ...] = ("stage", "material", "flow_type", "grade")
 
 #: Font of every figure unless asked otherwise; set explicitly so images match on every machine.
 FONT = "DejaVu Sans"
@@ -63,7 +63,7 @@ class SankeyOptions:
     ----------
     lang : {"en", "nl"}
         Language of labels, number format and notes.
-    color_by : {"stage", "material", "flow_type"}
+    color_by : {"stage", "material", "flow_type", "grade"}
         The one meaning link colour carries.
     scale : float or None
         Fixed scale in data units per px; None fits the diagram to ``height``.
@@ -150,7 +150,9 @@ def _checked_color_by(color_by: str) -> ColorBy:
     for known in COLOR_BY:
         if color_by == known:
             return known
-    raise ConfigError(f"color_by must be 'stage', 'material' or 'flow_type' (got {color_by!r})")
+    raise ConfigError(
+        f"color_by must be 'stage', 'material', 'flow_type' or 'grade' (got {color_by!r})"
+    )
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,8 @@ def prepare_tables(
     DataError
         An invalid links or node table, ``color_by="material"`` without a ``material``
         column, or nothing to draw.
+    ConfigError
+        ``color_by="grade"`` on a links table without a ``grade`` column (a view's).
     """
     options = SankeyOptions(lang=lang, color_by=color_by)
     links, table, units = _resolve_tables(links, nodes, options)
@@ -333,6 +337,8 @@ def plan_sankey(
     DataError
         An invalid links or node table, ``color_by="material"`` without a ``material``
         column, or nothing to draw.
+    ConfigError
+        ``color_by="grade"`` on a links table without a ``grade`` column (a view's).
     RenderError
         The diagram does not fit the figure (see :func:`~msa.figures.layout.layout`).
     """
@@ -397,6 +403,12 @@ def _resolve_tables(
     bands, labels), flow types filled in, and rows that draw as one band merged.
     """
     links = validate_links(links)
+    if options.color_by == "grade" and "grade" not in links.columns:
+        raise ConfigError(
+            "color_by='grade' needs a 'grade' column in the links table; only the links of a "
+            "System carry grades (msa.links_from_system, msa sankey --view jrc), a view's "
+            "links (jrc, icer_national, pga, process_view) have no provenance"
+        )
     units = str(links["units"].iloc[0])
     links, table = prepare_nodes(links, nodes, options.lang)
     links["flow_type"] = flow_types(links, table)
