@@ -22,6 +22,9 @@ from msa.stocks.survival import check_years, survival_and_anchor
 class Frame:
     """The numpy layout of one stock model run: batch dims, time, cohort, columns."""
 
+    #: True if :meth:`cohort_arrays` returns arrays already in the result's layout.
+    final_cohort_layout = False
+
     def __init__(
         self,
         values: xr.DataArray,
@@ -51,9 +54,7 @@ class Frame:
             hist = initial["cohort"].values.astype(np.int64)
         self.n_hist = len(hist)
         self.cohorts = np.concatenate([hist, self.years])
-        sf, anchor = survival_and_anchor(
-            lifetime, self.years, self.cohorts, inflow_at, n_pts, coords
-        )
+        survival, anchor = self._survival(lifetime, inflow_at, n_pts, coords)
         if initial is not None and anchor is not None:
             bad = (initial > 0) & (anchor == 0)
             if bool(bad.any()):
@@ -64,16 +65,37 @@ class Frame:
                     f"zero survival at the end of {t0 - 1}: a stock that cannot exist; check "
                     "the lifetime or the cohort labels"
                 )
-        self.batch = [d for d in sf.dims if d not in ("time", "cohort")]
+        self.batch = [d for d in survival.dims if d not in ("time", "cohort", "age")]
         self.columns = [d for d in self.other if d not in self.batch]
-        self.coords = {d: sf[d] for d in self.batch if d in sf.coords}
+        self.coords = {d: survival[d] for d in self.batch if d in survival.coords}
         self.coords.update({d: values[d] for d in self.columns if d in values.coords})
-        self.batch_shape = tuple(sf.sizes[d] for d in self.batch)
+        self.batch_shape = tuple(survival.sizes[d] for d in self.batch)
         self.column_shape = tuple(values.sizes[d] for d in self.columns)
-        self.sf = np.ascontiguousarray(sf.transpose(*self.batch, "time", "cohort").values)
-        self.pdf = _outflow_share(self.sf, self.n_hist)
+        self._layout(survival, anchor)
         self.values = self._to_np(values)
         self.initial = None if initial is None else self._to_np(initial, "cohort")
+
+    def _survival(
+        self, lifetime: Lifetime, inflow_at: str, n_pts: int, coords: dict
+    ) -> tuple[xr.DataArray, xr.DataArray | None]:
+        """Return the survival (matrix here) and the anchor of the historic cohorts."""
+        return survival_and_anchor(lifetime, self.years, self.cohorts, inflow_at, n_pts, coords)
+
+    def _layout(self, survival: xr.DataArray, anchor: xr.DataArray | None) -> None:
+        """Keep the survival and outflow-share matrices as (*batch, time, cohort) arrays."""
+        self.sf = np.ascontiguousarray(survival.transpose(*self.batch, "time", "cohort").values)
+        self.pdf = _outflow_share(self.sf, self.n_hist)
+
+    def apply(self, x: np.ndarray, *, outflow: bool = False) -> np.ndarray:
+        """Return sum_c M[t, c] x[c] for M = ``sf`` (or ``pdf`` if ``outflow``), (*, time, cols).
+
+        ``x`` is (*batch (1 where absent), cohort, columns): historic stock then inflows.
+        """
+        return np.matmul(self.pdf if outflow else self.sf, x)
+
+    def cohort_arrays(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (stock_by_cohort, outflow_by_cohort) in this frame's layout (``x`` as apply)."""
+        return cohort_arrays(self, x)
 
     def _to_np(self, da: xr.DataArray, axis: str = "time") -> np.ndarray:
         """Return ``da`` as (*batch (1 where absent), axis, prod(columns)), float."""
@@ -99,6 +121,22 @@ class Frame:
             *[d for d in dims if d not in core and d not in self.other],
         )
         return order, arr.transpose([dims.index(d) for d in order])
+
+    def result_dims(self) -> list[Hashable]:
+        """Return the dims of a result but ``time`` and ``cohort``, in order (as ``variable``)."""
+        return [*self.other, *[d for d in self.batch if d not in self.other]]
+
+    def final(self, arr: np.ndarray) -> np.ndarray:
+        """Return (*batch (1 where absent), lead, columns or 1) as (lead, *result_dims), a view.
+
+        Dims ``arr`` lacks stay of size 1, so such arrays broadcast against each other.
+        """
+        n_cols = int(np.prod(self.column_shape))
+        cols = self.column_shape if arr.shape[-1] == n_cols else (1,) * len(self.columns)
+        arr = arr.reshape(*arr.shape[:-1], *cols)
+        lead = object()  # the name of ``lead``'s axis: no dim's
+        dims = (*self.batch, lead, *self.columns)
+        return arr.transpose([dims.index(d) for d in (lead, *self.result_dims())])
 
     def coordinates(self) -> dict[Hashable, np.ndarray]:
         """Coordinate labels of every output dim."""
@@ -227,7 +265,11 @@ def cohort_arrays(
 
 
 def dataset(frame: Frame, inflow, stock, outflow, by_cohort, sb, ob, extra, attrs) -> xr.Dataset:
-    """Assemble the result; ``outflow`` None means inflow - stock change."""
+    """Assemble the result; ``outflow`` None means inflow - stock change.
+
+    Arrays are in the frame's layout, (*batch, time, [cohort,] columns), but for cohort arrays
+    of a frame whose ``final_cohort_layout`` is True: (time, cohort, *result_dims) already.
+    """
     before = frame.initial_total()[..., None, :]
     before = np.broadcast_to(before, (*stock.shape[:-2], 1, stock.shape[-1]))
     change = np.diff(stock, axis=-2, prepend=before)
@@ -238,10 +280,13 @@ def dataset(frame: Frame, inflow, stock, outflow, by_cohort, sb, ob, extra, attr
         arrays.update({"stock_by_cohort": sb, "outflow_by_cohort": ob})
     arrays.update(extra)
     var_attrs = {"units": frame.units} if frame.units else {}
-    data = {
-        name: (*frame.variable(arr, cohort=name.endswith("_by_cohort")), var_attrs)
-        for name, arr in arrays.items()
-    }
+    data = {}
+    for name, arr in arrays.items():
+        cohort = name.endswith("_by_cohort")
+        if cohort and frame.final_cohort_layout:
+            data[name] = (("time", "cohort", *frame.result_dims()), arr, var_attrs)
+        else:
+            data[name] = (*frame.variable(arr, cohort=cohort), var_attrs)
     coords = frame.coordinates()
     if not by_cohort:
         del coords["cohort"]

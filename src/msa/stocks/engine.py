@@ -21,6 +21,14 @@ Every extra dim (region, product, material, chemistry, sample ...) is computed a
 totals are one batched matrix product (inflow-driven) or one triangular solve (stock-driven)
 over all series; cohort arrays are built only when asked for (``by_cohort=True``), in place,
 so a totals-only run never holds an O(N T^2) array of its own.
+
+A lifetime that varies over dims of its own (Monte Carlo samples, a shape per region) but not
+by cohort and without a year factor has a Toeplitz survival matrix per series,
+:math:`sf_{t,c} = S_{t-c}`: such a run works on the curves :math:`S_a` by age instead of on
+matrices (``msa.stocks._convolution``: causal convolutions, a blocked Toeplitz solve, cohort
+arrays written from strided views), O(N T) memory besides the cohort arrays. Other runs over
+many survival matrices are split into chunks along the lifetime's largest dim
+(``msa.stocks._chunks``). BLAS runs on :data:`BLAS_THREADS` thread(s) meanwhile.
 """
 
 from __future__ import annotations
@@ -35,7 +43,9 @@ import xarray as xr
 from msa.errors import ConfigError, StockModelError
 from msa.messages import locate, plain
 from msa.stocks._chunks import chunked
+from msa.stocks._convolution import AgeFrame, runs_by_age
 from msa.stocks._frame import Frame, cohort_arrays, dataset, pair, run_attrs
+from msa.stocks._threads import blas_threads
 from msa.stocks.lifetimes import Lifetime, ParamLike
 from msa.stocks.survival import InflowAt, quadrature, survival_matrix
 
@@ -59,6 +69,16 @@ SF_CHUNK_BYTES = 64 * 2**20
 #: each chunk's results are written into the preallocated outputs, so the peak stays near the
 #: size of the returned arrays (bench/README.md).
 SF_CHUNK_BYTES_COHORT = 16 * 2**20
+
+#: BLAS threads while a stock model runs (threadpoolctl); None leaves BLAS as it is. Its
+#: products and solves are small (T x C matrices): with OpenBLAS's default threads they ran
+#: 2.5-12x slower than on one thread, far more on a busy machine (bench/README.md).
+BLAS_THREADS: int | None = 1
+
+#: Runs whose largest product (years x cohorts x series) is below this leave BLAS alone:
+#: OpenBLAS runs such products on one thread anyway (its threshold is 4 x 65536 multiply-adds),
+#: and setting the limit and back costs about 50 us, 5 % of a run of 50 years.
+BLAS_LIMIT_FROM = 4 * 65536
 
 
 def inflow_driven(
@@ -124,24 +144,60 @@ def inflow_driven(
     >>> ds.stock.values, ds.outflow.values
     (array([10., 20., 20.]), array([ 0.,  0., 10.]))
     """
-    kwargs = {"inflow_at": inflow_at, "n_pts_per_interval": n_pts_per_interval}
-    budget = SF_CHUNK_BYTES_COHORT if by_cohort else SF_CHUNK_BYTES
-    in_chunks = chunked(
-        inflow_driven, inflow, lifetime, initial_stock_by_cohort, by_cohort, kwargs, budget
-    )
-    if in_chunks is not None:
-        return in_chunks
-    frame = Frame(
-        inflow, lifetime, initial_stock_by_cohort, inflow_at, n_pts_per_interval, "inflow"
-    )
+    with blas_threads(_blas_limit(inflow, lifetime, initial_stock_by_cohort)):
+        return _inflow_driven(
+            inflow, lifetime, inflow_at, n_pts_per_interval, initial_stock_by_cohort, by_cohort
+        )
+
+
+def _blas_limit(values: object, lifetime: object, initial: object) -> int | None:
+    """Return the BLAS thread limit for a run: :data:`BLAS_THREADS`, or None for a small one.
+
+    The size of a run is years x cohorts x series, the series counting the lifetime's own dims.
+    """
+    if not isinstance(values, xr.DataArray) or "time" not in values.dims:
+        return BLAS_THREADS
+    size = values.size * values.sizes["time"]
+    if isinstance(initial, xr.DataArray):
+        size += values.size * initial.sizes.get("cohort", 0)
+    if isinstance(lifetime, Lifetime):
+        own = {}
+        for arr in (*lifetime.parameters.values(), *lifetime.factors.values()):
+            own.update({d: n for d, n in arr.sizes.items() if d not in values.dims})
+        size *= int(np.prod([n for d, n in own.items() if d not in ("cohort", "age")]))
+    return BLAS_THREADS if size >= BLAS_LIMIT_FROM else None
+
+
+def _inflow_driven(
+    inflow: xr.DataArray,
+    lifetime: Lifetime,
+    inflow_at: InflowAt,
+    n_pts_per_interval: int,
+    initial_stock_by_cohort: xr.DataArray | None,
+    by_cohort: bool,
+) -> xr.Dataset:
+    """:func:`inflow_driven`, once BLAS is set up."""
+    args = (inflow, lifetime, initial_stock_by_cohort, inflow_at, n_pts_per_interval, "inflow")
+    frame: Frame
+    if runs_by_age(inflow, lifetime):
+        frame = AgeFrame(*args)
+    else:
+        kwargs = {"inflow_at": inflow_at, "n_pts_per_interval": n_pts_per_interval}
+        budget = SF_CHUNK_BYTES_COHORT if by_cohort else SF_CHUNK_BYTES
+        in_chunks = chunked(
+            inflow_driven, inflow, lifetime, initial_stock_by_cohort, by_cohort, kwargs, budget
+        )
+        if in_chunks is not None:
+            return in_chunks
+        frame = Frame(*args)
     x = frame.values
     if frame.initial is not None:
         x = np.concatenate(pair(frame.initial, x), axis=-2)
-    stock = np.matmul(frame.sf, x)
-    outflow = np.matmul(frame.pdf, x)
+    stock = frame.apply(x)
+    outflow = frame.apply(x, outflow=True)
     sb = ob = None
     if by_cohort:
-        sb, ob = cohort_arrays(frame, x)
+        sb, ob = frame.cohort_arrays(x)
     attrs = run_attrs("inflow-driven", lifetime, inflow_at, n_pts_per_interval)
     return dataset(frame, frame.values, stock, outflow, by_cohort, sb, ob, {}, attrs)
 
@@ -194,9 +250,11 @@ def stock_driven(
     -----
     Forward substitution :math:`i_t = (s_t - \sum_{c<t} sf_{t,c} x_c) / sf_{t,t}`, solved for
     every series at once with one LAPACK triangular solve (``scipy.linalg.solve_triangular``)
-    when the lifetime does not vary over a dim of its own; otherwise, and for
-    ``negative_inflow="correct"`` (which must see each year's cohorts before the next), by a
-    loop over years that is vectorised over cohorts and series. The correction in year t, when
+    when the lifetime does not vary over a dim of its own; by a blocked solve of the Toeplitz
+    systems of all series at once when it does but not by cohort (module docstring); otherwise,
+    and for ``negative_inflow="correct"`` (which must see each year's cohorts before the next),
+    or when some :math:`sf_{t,t} = 0`, by a loop over years that is vectorised over cohorts and
+    series. The correction in year t, when
     :math:`r_t = \sum_{c<t} s_{t,c} > s_t`: :math:`i_t = 0`, every cohort in stock is scaled by
     :math:`s_t / r_t` from year t on, and :math:`r_t - s_t` leaves as extra outflow.
 
@@ -212,34 +270,55 @@ def stock_driven(
         raise ConfigError(
             f"negative_inflow must be 'allow', 'error' or 'correct' (got {negative_inflow!r})"
         )
-    kwargs = {
-        "inflow_at": inflow_at,
-        "n_pts_per_interval": n_pts_per_interval,
-        "negative_inflow": negative_inflow,
-    }
-    budget = SF_CHUNK_BYTES_COHORT if by_cohort else SF_CHUNK_BYTES
-    in_chunks = chunked(
-        stock_driven, stock, lifetime, initial_stock_by_cohort, by_cohort, kwargs, budget
-    )
-    if in_chunks is not None:
-        return in_chunks
-    frame = Frame(stock, lifetime, initial_stock_by_cohort, inflow_at, n_pts_per_interval, "stock")
-    n_t, n_h = len(frame.years), frame.n_hist
+    with blas_threads(_blas_limit(stock, lifetime, initial_stock_by_cohort)):
+        return _stock_driven(
+            stock,
+            lifetime,
+            inflow_at,
+            n_pts_per_interval,
+            initial_stock_by_cohort,
+            by_cohort,
+            negative_inflow,
+        )
+
+
+def _stock_driven(
+    stock: xr.DataArray,
+    lifetime: Lifetime,
+    inflow_at: InflowAt,
+    n_pts_per_interval: int,
+    initial_stock_by_cohort: xr.DataArray | None,
+    by_cohort: bool,
+    negative_inflow: NegativeInflow,
+) -> xr.Dataset:
+    """:func:`stock_driven`, once BLAS is set up."""
+    args = (stock, lifetime, initial_stock_by_cohort, inflow_at, n_pts_per_interval, "stock")
+    frame: Frame | None = None
+    inflow = None
+    if negative_inflow != "correct" and runs_by_age(stock, lifetime):
+        frame = AgeFrame(*args)
+        inflow = frame.solve(frame.values)
+        if inflow is None:  # S[0] = 0 for some series: forward substitution on matrices
+            frame = None
+    if frame is None:
+        kwargs = {
+            "inflow_at": inflow_at,
+            "n_pts_per_interval": n_pts_per_interval,
+            "negative_inflow": negative_inflow,
+        }
+        budget = SF_CHUNK_BYTES_COHORT if by_cohort else SF_CHUNK_BYTES
+        in_chunks = chunked(
+            stock_driven, stock, lifetime, initial_stock_by_cohort, by_cohort, kwargs, budget
+        )
+        if in_chunks is not None:
+            return in_chunks
+        frame = Frame(*args)
     target = frame.values
     tol = RTOL * np.max(np.abs(target), axis=-2, keepdims=True)
-    sf_model = frame.sf[..., n_h:]
-    diag = np.diagonal(sf_model, axis1=-2, axis2=-1)
-    simple = negative_inflow != "correct" and bool((diag > 0).all())
     rows = None
     correction = None
-    if simple:
-        rhs = target
-        if frame.initial is not None:
-            rhs = target - np.matmul(frame.sf[..., :n_h], frame.initial)
-        rhs = np.broadcast_to(rhs, (*frame.sf.shape[:-2], n_t, rhs.shape[-1]))
-        inflow = _solve(sf_model, rhs)
-    else:
-        inflow, rows, correction = _forward(frame, target, tol, negative_inflow, by_cohort)
+    if inflow is None:
+        inflow, rows, correction = _matrix_inflow(frame, target, tol, negative_inflow, by_cohort)
     if negative_inflow == "error":
         neg = inflow < -tol
         if neg.any():
@@ -255,15 +334,35 @@ def stock_driven(
         x = np.concatenate(pair(frame.initial, inflow), axis=-2)
     sb = ob = None
     if by_cohort:
-        sb, ob = cohort_arrays(frame, x, rows)
+        sb, ob = frame.cohort_arrays(x) if rows is None else cohort_arrays(frame, x, rows)
     extra = {} if correction is None else {"outflow_correction": correction}
     attrs = run_attrs("stock-driven", lifetime, inflow_at, n_pts_per_interval)
     attrs["negative_inflow"] = negative_inflow
     stock_out = np.broadcast_to(target, inflow.shape)
     # Outflow as the sum of the cohorts' outflows (never negative for non-negative inflows);
     # with the correction the cohorts were rescaled, so it is inflow - stock change there.
-    outflow = None if correction is not None else np.matmul(frame.pdf, x)
+    outflow = None if correction is not None else frame.apply(x, outflow=True)
     return dataset(frame, inflow, stock_out, outflow, by_cohort, sb, ob, extra, attrs)
+
+
+def _matrix_inflow(
+    frame: Frame, target: np.ndarray, tol: np.ndarray, mode: str, by_cohort: bool
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Solve for the inflows on survival matrices: (inflow, stock by cohort rows, correction).
+
+    One triangular solve when every sf[t, t] > 0 and no correction is asked for; else
+    forward substitution year by year (:func:`_forward`).
+    """
+    n_t, n_h = len(frame.years), frame.n_hist
+    sf_model = frame.sf[..., n_h:]
+    diag = np.diagonal(sf_model, axis1=-2, axis2=-1)
+    if mode == "correct" or not bool((diag > 0).all()):
+        return _forward(frame, target, tol, mode, by_cohort)
+    rhs = target
+    if frame.initial is not None:
+        rhs = target - np.matmul(frame.sf[..., :n_h], frame.initial)
+    rhs = np.broadcast_to(rhs, (*frame.sf.shape[:-2], n_t, rhs.shape[-1]))
+    return _solve(sf_model, rhs), None, None
 
 
 def _solve(sf: np.ndarray, rhs: np.ndarray) -> np.ndarray:

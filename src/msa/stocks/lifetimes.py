@@ -33,6 +33,7 @@ from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 import pandas as pd
+import scipy.special
 import scipy.stats
 import xarray as xr
 
@@ -309,7 +310,9 @@ class NormalLifetime(Lifetime):
     _scaled: ClassVar[tuple[str, ...]] = ("mean", "std")
 
     def _sf(self, x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-        return scipy.stats.norm.sf(x, loc=mean, scale=std)
+        # scipy.stats.norm.sf(x, loc=mean, scale=std) without its argument checks (parameters
+        # are validated here): the same operations, so the same values to the last bit.
+        return scipy.special.ndtr(-((x - mean) / std))
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -402,7 +405,12 @@ class WeibullLifetime(Lifetime):
     _scaled: ClassVar[tuple[str, ...]] = ("scale",)
 
     def _sf(self, x: np.ndarray, shape: np.ndarray, scale: np.ndarray) -> np.ndarray:
-        return scipy.stats.weibull_min.sf(x, c=shape, loc=0, scale=scale)
+        # scipy.stats.weibull_min.sf(x, c=shape, scale=scale) without its argument checks
+        # (parameters are validated here): exp(-(x / scale) ** shape), 1 at ages <= 0; the
+        # same operations, so the same values to the last bit. A power beyond the largest
+        # float is inf, and exp(-inf) = 0 is the survival there.
+        with np.errstate(over="ignore"):
+            return np.exp(-np.power(np.maximum(x, 0.0) / scale, shape))
 
 
 @dataclass(frozen=True, eq=False, repr=False)

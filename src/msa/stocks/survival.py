@@ -252,25 +252,14 @@ def survival_and_anchor(
     anchor = None
     if year_factor is None and not lifetime.varies_by_cohort:
         # sf depends on age only: evaluate S once on every age, then index t - c.
-        span = int(years[-1] - cohorts.min())
-        ages = np.arange(span + 1, dtype=float)
-        scalars = _scalar_parameters(lifetime)
-        if scalars is None:
-            s_age = weighted(xr.DataArray(ages, dims="age"), None).transpose(..., "age")
-        else:
-            # Fast path (scalar parameters): the same arithmetic without xarray overhead.
-            total = sum(
-                w * lifetime._sf(ages + (1.0 - p), **scalars)
-                for p, w in zip(points, weights, strict=True)
-            )
-            s_age = xr.DataArray(np.broadcast_to(total, ages.shape), dims="age")
+        s_age = _curve(lifetime, int(years[-1] - cohorts.min()), points, weights)
         lead = s_age.dims[:-1]
         age_tc = years[:, None] - cohorts[None, :]
         # Toeplitz gather in numpy, laid out (*other, time, cohort) as the stock engine uses it:
         # one np.take (C order, unlike fancy indexing on the last axis, which returns a
         # transposed layout) from the curve with a 0 appended for the cells above the diagonal.
         padded = np.concatenate([s_age.values, np.zeros((*s_age.shape[:-1], 1))], axis=-1)
-        data = np.take(padded, np.where(age_tc >= 0, age_tc, len(ages)), axis=-1)
+        data = np.take(padded, np.where(age_tc >= 0, age_tc, s_age.sizes["age"]), axis=-1)
         labels = {d: s_age[d].values for d in lead if d in s_age.coords}
         sf = xr.DataArray(
             data,
@@ -318,6 +307,63 @@ def survival_and_anchor(
     if anchor is not None:
         anchor = conform(anchor, other, lifetime, "the lifetime")
     return sf, anchor
+
+
+def survival_by_age(
+    lifetime: Lifetime,
+    years: np.ndarray,
+    cohorts: np.ndarray,
+    inflow_at: str,
+    n_pts: int,
+    coords: Mapping[Any, object],
+) -> xr.DataArray:
+    """Return ``S[a] = sf[t, c]`` for ``a = t - c`` = 0 ... ``years[-1] - cohorts.min()``.
+
+    For a lifetime that depends on age only (no ``cohort`` dim, no ``factor_by_year``) the
+    survival matrix of every series is Toeplitz, ``sf[t, c] = S[t - c]``, so this curve holds
+    all of it: O(T) values per series instead of O(T C). Historic cohorts are *not* made
+    conditional here (divide by ``S[t0 - 1 - c]``, as :func:`survival_and_anchor` does).
+
+    Parameters
+    ----------
+    lifetime, years, cohorts, inflow_at, n_pts, coords : see :func:`survival_and_anchor`.
+
+    Returns
+    -------
+    xarray.DataArray
+        Over (the lifetime's other dims, ``age``), the labels of ``coords`` selected.
+
+    Raises
+    ------
+    ConfigError
+        If the lifetime varies by cohort or has a year factor (its matrix is not Toeplitz).
+    """
+    if lifetime.varies_by_cohort or "factor_by_year" in lifetime.factors:
+        raise ConfigError(f"{lifetime!r} varies by cohort or year: its sf is not a curve by age")
+    points, weights = quadrature(inflow_at, n_pts)
+    other = {d: v for d, v in coords.items() if d not in ("time", "cohort")}
+    s_age = _curve(lifetime, int(years[-1] - cohorts.min()), points, weights)
+    return conform(s_age, other, lifetime, "the lifetime")
+
+
+def _curve(lifetime: Lifetime, span: int, points: np.ndarray, weights: np.ndarray) -> xr.DataArray:
+    """Return sum_k w_k S(a + 1 - p_k) for ages a = 0 ... span, over (*other, ``age``)."""
+    ages = np.arange(span + 1, dtype=float)
+    scalars = _scalar_parameters(lifetime)
+    if scalars is None:
+
+        def term(p: float, w: float) -> xr.DataArray:
+            s = lifetime._evaluate(xr.DataArray(ages + (1.0 - p), dims="age"), None)
+            return s if len(points) == 1 else w * s  # one point has weight 1
+
+        # The terms summed in order, one at a time (as ``weighted`` in survival_and_anchor).
+        terms = (term(p, w) for p, w in zip(points, weights, strict=True))
+        return reduce(operator.add, terms).transpose(..., "age")
+    # Fast path (scalar parameters): the same arithmetic without xarray overhead.
+    total = sum(
+        w * lifetime._sf(ages + (1.0 - p), **scalars) for p, w in zip(points, weights, strict=True)
+    )
+    return xr.DataArray(np.broadcast_to(total, ages.shape), dims="age")
 
 
 def _scalar_parameters(lifetime: Lifetime) -> dict[str, np.ndarray] | None:
