@@ -227,7 +227,11 @@ def sankey(
     lang: Annotated[str, typer.Option(help="Label language: en or nl.")] = "en",
     color_by: Annotated[
         str | None,
-        typer.Option(help="stage, material or flow_type (default: stage for jrc, else flow_type)."),
+        typer.Option(
+            help="stage, material, flow_type or grade (default: stage for jrc, else "
+            "flow_type); grade is the worst data-quality grade each link rests on (--view jrc "
+            "only: views carry no grades)."
+        ),
     ] = None,
     format: Annotated[
         str, typer.Option("--format", help="Comma-separated: html, png, svg, pdf.")
@@ -314,6 +318,7 @@ _COLORS_BY: dict[str, ColorBy] = {
     "stage": "stage",
     "material": "material",
     "flow_type": "flow_type",
+    "grade": "grade",
 }
 
 
@@ -331,7 +336,9 @@ def _color_by(value: str) -> ColorBy:
     from msa.errors import ConfigError
 
     if value not in _COLORS_BY:
-        raise ConfigError(f"color_by must be 'stage', 'material' or 'flow_type' (got {value!r})")
+        raise ConfigError(
+            f"color_by must be 'stage', 'material', 'flow_type' or 'grade' (got {value!r})"
+        )
     return _COLORS_BY[value]
 
 
@@ -399,6 +406,24 @@ def run(
             "--seed", help="Seed of the Monte Carlo (default 0): same seed, same numbers."
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Build the Monte Carlo's samples on a local dask cluster of K worker "
+            "processes (pip install 'msa[dask]'); same numbers as without.",
+            metavar="K",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Build them on a running dask cluster instead, e.g. tcp://host:8786; its "
+            "workers need the model folder at the same path.",
+            metavar="ADDRESS",
+        ),
+    ] = None,
 ) -> None:
     """Run a model: NetCDF, CSV tables, Sankeys, plots, indicator report, data quality.
 
@@ -408,6 +433,8 @@ def run(
     With --samples N every numeric parameter and data table is drawn N times from its
     declared uncertainty or its grade; the run adds uncertainty.csv (mean, p5, p50, p95 of
     every stock, flow and indicator), P(met) per target and p5-p95 bands on the plots.
+    --workers K or --scheduler ADDRESS builds the samples on dask workers: the draws are
+    made here from the seed, so the numbers are the same as in one process.
 
     Progress goes to stderr: a live display on a terminal, else one line per step (e.g.
     "msa: baseline: build 0.6 s"); --quiet silences it.
@@ -428,6 +455,8 @@ def run(
             progress=progress,
             samples=samples,
             seed=seed,
+            workers=workers,
+            scheduler=scheduler,
         )
     for folder in folders:
         typer.echo(f"wrote {folder}")

@@ -557,6 +557,20 @@ class ModelDefinition(BaseModel):
             raise ConfigError(f"{self.path}: unknown scenario {name!r}; known: {known} (or 'all')")
         return self.scenarios[name]
 
+    def input_files(self, scenario: str = BASELINE) -> list[Path]:
+        """Return every file a run of ``scenario`` reads, once each, ``model.toml`` first.
+
+        The sources table, the scenario's data tables, ``model.py``, the targets table and an
+        MSA table: what the manifest of a run hashes.
+        """
+        spec = self.scenario(scenario)
+        files = [self.path, self.folder / self.info.sources]
+        files += [self.folder / spec.data.get(n, t.file) for n, t in self.data.items()]
+        files += [self.folder / self.info.module] if self.info.module else []
+        files += [self.folder / self.outputs.targets] if self.outputs.targets else []
+        files += [self.folder / self.msa.table] if self.msa is not None else []
+        return list(dict.fromkeys(files))
+
     def scenario_names(self, asked: list[str] | None) -> list[str]:
         """Return the scenarios to run: ``baseline`` if none asked, every one for ``all``."""
         every = list(dict.fromkeys([BASELINE, *self.scenarios]))

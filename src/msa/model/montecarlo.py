@@ -15,20 +15,31 @@ is drawn (docs/uncertainty.md has the distributions and their sources):
   per cell from the cell's grade (:func:`msa.uncertainty.table_factor`: the rows of one table
   come from one source and move together); a table used as a ``share`` is perturbed on the
   logit scale, so it stays in [0, 1]; a table with ``sums_to_one`` gets an independent factor
-  per cell and is renormalised along its split dim, so its shares still add to 1; a table with
-  ``uncertainty = false`` (labels, memberships) is fixed. A missing grade counts as D.
+  per member of its split dim (each chemistry, each material), the same in every year and
+  other label, and is renormalised along the split dim, so its shares still add to 1; a table
+  with ``uncertainty = false`` (labels, memberships) is fixed. A missing grade counts as D.
 
 Every input has its own random stream derived from the seed and its name
 (:func:`msa.uncertainty.spawn_streams`), so the numbers do not depend on the order inputs are
 visited, and sample ``i`` is the same whether it is drawn alone or among others. Same seed, same
 numbers.
+
+With a ``client`` (a ``distributed.Client``, e.g. from :func:`dask_client`) the chunks are built
+on dask workers: the draws are still made here, each task gets its chunk's drawn values only
+(:meth:`Draws.rows`) and the results are put back in sample order, so the numbers are the same
+to the last bit (docs/uncertainty.md, "Scale-out on dask").
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+import hashlib
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,6 +66,7 @@ __all__ = [
     "check_count",
     "Draws",
     "MonteCarlo",
+    "dask_client",
     "draw_inputs",
     "monte_carlo",
     "with_uncertainty",
@@ -70,18 +82,40 @@ MAX_SAMPLES = 1_000_000
 
 @dataclass(frozen=True)
 class Draws:
-    """The drawn inputs of ``n`` samples: parameter values and table values, sample first."""
+    """The drawn inputs of ``n`` samples: parameter values and table values, sample first.
+
+    Row ``k`` of every array is sample ``first + k``: ``first`` is 0 for the draws of a whole
+    run, the first sample of a chunk for :meth:`rows`.
+    """
 
     n: int
     seed: int
     parameters: Mapping[str, np.ndarray]
     tables: Mapping[str, np.ndarray]
     fixed: tuple[str, ...]
+    first: int = 0
+
+    def rows(self, start: int, stop: int) -> Draws:
+        """Return the draws of samples ``start`` to ``stop - 1`` alone (one chunk's share)."""
+        if not self.first <= start < stop <= self.first + self.n:
+            last = self.first + self.n - 1
+            raise ConfigError(
+                f"samples {start}-{stop - 1} are not all drawn (samples {self.first}-{last} are)"
+            )
+        at = slice(start - self.first, stop - self.first)
+        return dataclasses.replace(
+            self,
+            n=stop - start,
+            parameters={k: v[at] for k, v in self.parameters.items()},
+            tables={k: v[at] for k, v in self.tables.items()},
+            first=start,
+        )
 
     def inputs(self, base: ModelInputs, i: int) -> ModelInputs:
         """Return ``base`` with the drawn values of sample ``i``."""
         params = dict(base.parameters)
         values = dict(base.values)
+        i -= self.first
         for name, drawn in self.parameters.items():
             value = float(drawn[i])
             params[name] = dataclasses.replace(params[name], value=xr.DataArray(value))
@@ -92,20 +126,21 @@ class Draws:
         return dataclasses.replace(base, parameters=params, values=values, data=data)
 
     def chunk(self, base: ModelInputs, start: int, stop: int) -> ModelInputs:
-        """Return ``base`` with samples ``start`` to ``stop`` along a ``sample`` dim."""
+        """Return ``base`` with samples ``start`` to ``stop - 1`` along a ``sample`` dim."""
         labels = np.arange(start, stop)
         sample = {"sample": labels}
+        at = slice(start - self.first, stop - self.first)
         params = dict(base.parameters)
         values = dict(base.values)
         for name, drawn in self.parameters.items():
-            value = xr.DataArray(drawn[start:stop], dims="sample", coords=sample)
+            value = xr.DataArray(drawn[at], dims="sample", coords=sample)
             params[name] = dataclasses.replace(params[name], value=value)
             values[name] = value
         data = dict(base.data)
         for name, drawn in self.tables.items():
             old = data[name].value
             value = xr.DataArray(
-                drawn[start:stop],
+                drawn[at],
                 dims=("sample", *old.dims),
                 coords={**sample, **{k: old[k] for k in old.coords if k in old.dims}},
                 attrs=old.attrs,
@@ -121,7 +156,8 @@ class Draws:
 
     def table(self) -> pd.DataFrame:
         """Return the drawn parameters as a table: one row per sample, one column each."""
-        return pd.DataFrame(dict(self.parameters), index=pd.RangeIndex(self.n, name="sample"))
+        index = pd.RangeIndex(self.first, self.first + self.n, name="sample")
+        return pd.DataFrame(dict(self.parameters), index=index)
 
 
 def check_count(samples: object, seed: object) -> tuple[int, int]:
@@ -230,12 +266,18 @@ def _draw_table(
     rank = table.rank.broadcast_like(table.value).transpose(*table.value.dims)
     sd = _cell_log_sd(rank, values.shape)
     if spec.sums_to_one is not None:
-        z = stats.norm.ppf(sample_uniforms(stream, n, per_sample=max(values.size, 1)))
-        z = z.reshape((n, *values.shape))
+        # one draw per sample and member of the split (a chemistry, a material), shared by
+        # every year and other label: a source's error in a share holds in all its rows, and
+        # independent noise per year would average out in any stock
+        axis = table.value.dims.index(spec.sums_to_one)
+        members = values.shape[axis]
+        z = stats.norm.ppf(sample_uniforms(stream, n, per_sample=max(members, 1)))
+        shape = [1] * values.ndim
+        shape[axis] = members
+        z = z.reshape((n, *shape))
         factor = np.exp(z * sd - sd**2 / 2)
         raw = values * factor
-        axis = 1 + table.value.dims.index(spec.sums_to_one)
-        total = raw.sum(axis=axis, keepdims=True)
+        total = raw.sum(axis=1 + axis, keepdims=True)
         return np.where(total > 0, raw / np.where(total > 0, total, 1.0), values)
     grades = np.asarray(grade_of_rank(rank).values, dtype=object).ravel()
     grades = np.where(grades == "", "D", grades)
@@ -283,6 +325,7 @@ def monte_carlo(
     seed: int,
     chunk: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    client: Any = None,
 ) -> MonteCarlo:
     """Run ``samples`` draws of a declared model's uncertain inputs and summarise the results.
 
@@ -299,6 +342,13 @@ def monte_carlo(
         with it, and the numbers do not depend on it.
     progress : callable, optional
         Called as ``progress(done, samples)`` after each chunk.
+    client : distributed.Client, optional
+        Build the chunks on this dask cluster (:func:`dask_client` makes one) instead of in
+        this process. The draws are still made here, up front, and each task gets only its
+        chunk's drawn values; a worker reads the model's inputs itself, once per run, from the
+        model folder at the same path (and refuses files that differ from the ones read
+        here). The chunks are put back in sample order, so the numbers are the same as
+        without a client.
 
     Returns
     -------
@@ -307,7 +357,8 @@ def monte_carlo(
     Raises
     ------
     msa.ConfigError
-        A bad count or seed; an MSA-table model (nothing to draw); a bad uncertainty.
+        A bad count or seed; an MSA-table model (nothing to draw); a bad uncertainty; with a
+        client, a worker that cannot read the model folder or sees other files.
     msa.MsaError
         A sample that cannot be built (e.g. drawn shares of a process taking more than all of
         it), naming the sample and the seed.
@@ -318,31 +369,243 @@ def monte_carlo(
     base = read_inputs(d, scenario)
     draws = draw_inputs(base, n, seed)
     size = chunk or CHUNK
-    rows: list[pd.DataFrame] = []
-    verdicts: list[pd.DataFrame] = []
-    headlines: list[pd.DataFrame] = []
-    for start in range(0, n, size):
-        stop = min(start + size, n)
-        try:
-            built = build_from(draws.chunk(base, start, stop))
-        except MsaError as err:
-            span = f"sample {start}" if stop == start + 1 else f"samples {start}-{stop - 1}"
-            raise type(err)(f"{span} of seed {seed}: {err}") from err
-        summary, targets, headline = _summarise(built)
-        rows.append(summary)
-        verdicts.append(targets)
-        headlines.append(headline)
-        if progress is not None:
-            progress(stop, n)
-    frame = pd.concat(rows, ignore_index=True)
-    heads = pd.concat(headlines, ignore_index=True)
+    spans = [(start, min(start + size, n)) for start in range(0, n, size)]
+    if client is None:
+        parts = _in_process(base, draws, spans, progress)
+    else:
+        parts = _on_cluster(client, d, scenario, draws, spans, progress)
+    frame = pd.concat([summary for summary, _, _ in parts], ignore_index=True)
+    heads = pd.concat([headline for _, _, headline in parts], ignore_index=True)
     return MonteCarlo(
         samples=frame,
         table=_quantiles(frame),
-        targets=_probabilities(pd.concat(verdicts, ignore_index=True)),
+        targets=_probabilities(pd.concat([v for _, v, _ in parts], ignore_index=True)),
         headline=_headline_ranges(heads),
         draws=draws,
     )
+
+
+#: What one chunk gives: its summarised quantities, target verdicts and headline, per sample.
+_Part = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
+
+
+def _build_chunk(base: ModelInputs, draws: Draws, start: int, stop: int) -> _Part:
+    """Build samples ``start`` to ``stop - 1`` of ``draws`` at once and summarise them."""
+    try:
+        built = build_from(draws.chunk(base, start, stop))
+    except MsaError as err:
+        span = f"sample {start}" if stop == start + 1 else f"samples {start}-{stop - 1}"
+        raise type(err)(f"{span} of seed {draws.seed}: {err}") from err
+    return _summarise(built)
+
+
+def _in_process(
+    base: ModelInputs,
+    draws: Draws,
+    spans: Sequence[tuple[int, int]],
+    progress: Callable[[int, int], None] | None,
+) -> list[_Part]:
+    """Build the chunks one after the other in this process."""
+    parts = []
+    for start, stop in spans:
+        parts.append(_build_chunk(base, draws, start, stop))
+        if progress is not None:
+            progress(stop, draws.n)
+    return parts
+
+
+# --- scale-out on dask.distributed ---------------------------------------------------------
+#: Seconds to wait for a dask scheduler (``scheduler=``) to answer and to have a worker.
+CONNECT_TIMEOUT = 5
+#: The inputs a worker process has read, by run and scenario (the last few runs only).
+_WORKER_INPUTS: OrderedDict[tuple[str, str], ModelInputs] = OrderedDict()
+_WORKER_RUNS = 4
+
+
+@contextlib.contextmanager
+def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+    """Yield a ``distributed.Client`` for :func:`monte_carlo`: a local cluster or a running one.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Start a local cluster of this many worker processes, one thread each, no dashboard,
+        listening on 127.0.0.1 only; it stops when the block ends. The processes are
+        spawned, so a script that calls this guards its work with
+        ``if __name__ == "__main__":``.
+    scheduler : str, optional
+        Connect to the scheduler of a running cluster at this address (``tcp://host:8786``),
+        within :data:`CONNECT_TIMEOUT` seconds; the cluster keeps running afterwards. Its
+        workers need msa (with the same version of its dependencies) and the model folder at
+        the same path.
+
+    Raises
+    ------
+    msa.ConfigError
+        Neither or both given; workers not a whole number >= 1; dask.distributed not
+        installed (``pip install 'msa[dask]'``); a scheduler that does not answer in time or
+        has no worker; a local cluster that cannot start.
+    """
+    if (workers is None) == (scheduler is None):
+        raise ConfigError(
+            "give exactly one of workers (to start a local dask cluster) and scheduler (the "
+            f"address of a running one) (got workers={workers!r}, scheduler={scheduler!r})"
+        )
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1
+    ):
+        raise ConfigError(f"workers must be a whole number >= 1 (got {workers!r})")
+    try:
+        import distributed
+    except ImportError as err:
+        raise ConfigError(
+            "a Monte Carlo on dask workers needs dask.distributed, which is not installed: "
+            "pip install 'msa[dask]'"
+        ) from err
+    if workers is not None:
+        try:
+            cluster = distributed.LocalCluster(
+                n_workers=int(workers),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,  # no dashboard; its bare health routes on any free port:
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            )
+        except (OSError, RuntimeError) as err:
+            raise ConfigError(
+                f"could not start a local dask cluster of {workers} worker process(es) "
+                f"({' '.join(str(err).split())}); a script that starts one must guard its "
+                "work with: if __name__ == '__main__':"
+            ) from err
+        with cluster, distributed.Client(cluster, set_as_default=False) as client:
+            yield client
+        return
+    try:
+        client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError, TypeError) as err:
+        raise ConfigError(
+            f"cannot reach the dask scheduler at {scheduler!r} within {CONNECT_TIMEOUT} s "
+            f"({' '.join(str(err).split()) or type(err).__name__}): start one (dask scheduler, "
+            "then dask worker ADDRESS) or run a local cluster with --workers K"
+        ) from err
+    with client:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as err:
+            raise ConfigError(
+                f"the dask scheduler at {scheduler!r} has no worker after {CONNECT_TIMEOUT} s: "
+                "start one with: dask worker ADDRESS"
+            ) from err
+        yield client
+
+
+def _input_digests(d: ModelDefinition, scenario: str) -> dict[str, str]:
+    """Return the SHA-256 of every file a run of ``scenario`` reads, by path."""
+    digests = {}
+    for path in d.input_files(scenario):
+        try:
+            digests[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as err:
+            raise ConfigError(
+                f"{path}: cannot be read on {_where()} ({err.strerror or err}): every dask "
+                "worker needs the model folder at the same path"
+            ) from err
+    return digests
+
+
+def _where() -> str:
+    """Name the dask worker this runs on (or this process)."""
+    try:
+        from distributed import get_worker
+
+        return f"dask worker {get_worker().address}"
+    except (ImportError, ValueError):
+        return "this process"
+
+
+def _worker_inputs(
+    d: ModelDefinition, scenario: str, run: str, digests: Mapping[str, str]
+) -> ModelInputs:
+    """Return the inputs of run ``run``, read once per process; check the files first."""
+    key = (run, scenario)
+    if key in _WORKER_INPUTS:
+        _WORKER_INPUTS.move_to_end(key)
+        return _WORKER_INPUTS[key]
+    found = _input_digests(d, scenario)
+    differ = next((p for p, h in digests.items() if found.get(p) != h), None)
+    if differ is not None:
+        raise ConfigError(
+            f"{differ}: differs on {_where()} from the file the run read (changed during the "
+            "run, or another copy at that path): every dask worker needs the same model files"
+        )
+    base = read_inputs(d, scenario)
+    _WORKER_INPUTS[key] = base
+    while len(_WORKER_INPUTS) > _WORKER_RUNS:
+        _WORKER_INPUTS.popitem(last=False)
+    return base
+
+
+def _run_chunk(
+    d: ModelDefinition,
+    scenario: str,
+    run: str,
+    digests: Mapping[str, str],
+    draws: Draws,
+    start: int,
+    stop: int,
+) -> _Part:
+    """Build and summarise one chunk on a dask worker (a top-level function: it pickles).
+
+    ``draws`` holds the drawn values of this chunk only (:meth:`Draws.rows`); the inputs they
+    replace are read by the worker itself (:func:`_worker_inputs`): a :class:`ModelInputs`
+    holds the model's ``model.py`` module, which does not pickle.
+    """
+    return _build_chunk(_worker_inputs(d, scenario, run, digests), draws, start, stop)
+
+
+def _on_cluster(
+    client: Any,
+    d: ModelDefinition,
+    scenario: str,
+    draws: Draws,
+    spans: Sequence[tuple[int, int]],
+    progress: Callable[[int, int], None] | None,
+) -> list[_Part]:
+    """Build the chunks on a dask cluster; return them in sample order."""
+    from distributed import as_completed
+
+    # the model by its absolute path, so a worker finds it whatever its working folder
+    d = d.model_copy(update={"path": d.path.resolve()})
+    digests = _input_digests(d, scenario)
+    run = uuid.uuid4().hex
+    futures = {
+        client.submit(
+            _run_chunk,
+            d,
+            scenario,
+            run,
+            digests,
+            draws.rows(start, stop),
+            start,
+            stop,
+            key=f"msa-samples-{start}-{stop - 1}-{run}",
+        ): i
+        for i, (start, stop) in enumerate(spans)
+    }
+    parts: dict[int, _Part] = {}
+    done = 0
+    try:
+        for future in as_completed(futures, loop=client.loop):
+            i = futures[future]
+            parts[i] = future.result()
+            future.release()
+            start, stop = spans[i]
+            done += stop - start
+            if progress is not None:
+                progress(done, draws.n)
+    finally:
+        client.cancel([f for f in futures if not f.done()])
+    return [parts[i] for i in range(len(spans))]
 
 
 def _long(value: xr.DataArray, samples: np.ndarray) -> pd.DataFrame:

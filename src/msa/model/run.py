@@ -237,6 +237,8 @@ def run_model(
     progress: Progress | None = None,
     samples: int | None = None,
     seed: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> list[Path]:
     """Run a model for one or more scenarios and write the results under ``out``.
 
@@ -270,6 +272,14 @@ def run_model(
     seed : int, optional
         The Monte Carlo's seed (default 0), recorded in ``manifest.json``; the same seed gives
         the same numbers.
+    workers : int, optional
+        Build the Monte Carlo's chunks of samples on a local dask cluster of this many worker
+        processes (one thread each), started for the run (:func:`msa.model.montecarlo.
+        dask_client`; needs ``pip install 'msa[dask]'``). The numbers, and so
+        ``uncertainty.csv``, are the same as without; ``manifest.json`` records the count.
+    scheduler : str, optional
+        Build them on the running dask cluster whose scheduler is at this address
+        (``tcp://host:8786``) instead; its workers need the model folder at the same path.
 
     Returns
     -------
@@ -281,7 +291,9 @@ def run_model(
     ConfigError
         If ``out`` is, contains or lies inside the model folder (with or without ``force``);
         a bad ``samples`` or ``seed``, a ``seed`` without ``samples``, samples of an
-        MSA-table model.
+        MSA-table model; ``workers`` or ``scheduler`` without ``samples``, both at once,
+        ``workers`` < 1, dask.distributed not installed, a scheduler that does not answer
+        within 5 s.
     OutputExistsError
         If ``out`` is not a folder; or is non-empty and ``force`` is False; or is non-empty
         and holds anything msa did not write as a run (even with ``force``).
@@ -291,22 +303,23 @@ def run_model(
     """
     out = Path(out)
     _check_output(out, force=force, model=_model_folder(model))
-    sampling = _sampling(samples, seed)
+    sampling = _sampling(samples, seed, workers=workers, scheduler=scheduler)
     report = progress or _no_progress
-    compute, names = _scenario_runner(model, scenarios, report, sampling)
-    _start_image_server()
-    nested = len(names) > 1 or bool(scenarios and "all" in scenarios)
-    for name in names:
-        report(name, "queued")
-    # stage beside the real folder: a symlinked --out is written through, not replaced
-    with _staging(out.resolve(), force=force) as tmp:
+    with contextlib.ExitStack() as cluster:  # a dask cluster, if asked, lives for the run
+        compute, names = _scenario_runner(model, scenarios, report, sampling, cluster)
+        _start_image_server()
+        nested = len(names) > 1 or bool(scenarios and "all" in scenarios)
         for name in names:
-            start = time.perf_counter()
-            result, info = compute(name)
-            target = tmp / name if nested else tmp
-            _write_result(result, target, info, functools.partial(report, name))
-            report(name, "done")
-            log.info("scenario %s done in %.1f s", name, time.perf_counter() - start)
+            report(name, "queued")
+        # stage beside the real folder: a symlinked --out is written through, not replaced
+        with _staging(out.resolve(), force=force) as tmp:
+            for name in names:
+                start = time.perf_counter()
+                result, info = compute(name)
+                target = tmp / name if nested else tmp
+                _write_result(result, target, info, functools.partial(report, name))
+                report(name, "done")
+                log.info("scenario %s done in %.1f s", name, time.perf_counter() - start)
     return [out / n for n in names] if nested else [out]
 
 
@@ -327,31 +340,59 @@ def _no_progress(scenario: str, step: str) -> None:
     """Ignore the progress of a run nobody watches."""
 
 
-def _sampling(samples: int | None, seed: int | None) -> dict[str, int]:
-    """Return a Monte Carlo's ``samples`` and ``seed`` checked (empty: no Monte Carlo)."""
+def _sampling(
+    samples: int | None,
+    seed: int | None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> dict[str, int | str]:
+    """Return a Monte Carlo's ``samples``, ``seed`` and where it runs, checked.
+
+    Empty: no Monte Carlo. ``workers`` or ``scheduler`` appear only when given.
+    """
     from msa.model.montecarlo import check_count
 
     if samples is None:
-        if seed is not None:
-            raise ConfigError("--seed needs --samples (the number of Monte Carlo samples)")
+        for name, given in (("--seed", seed), ("--workers", workers), ("--scheduler", scheduler)):
+            if given is not None:
+                raise ConfigError(f"{name} needs --samples (the number of Monte Carlo samples)")
         return {}
     count, drawn_from = check_count(samples, 0 if seed is None else seed)
-    return {"samples": count, "seed": drawn_from}
+    sampling: dict[str, int | str] = {"samples": count, "seed": drawn_from}
+    if workers is not None and scheduler is not None:
+        raise ConfigError(
+            "--workers and --scheduler exclude each other: --workers K starts a local dask "
+            "cluster for the run, --scheduler ADDRESS uses a running one"
+        )
+    if workers is not None:
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ConfigError(f"workers must be a whole number >= 1 (got {workers!r})")
+        sampling["workers"] = workers
+    if scheduler is not None:
+        if not isinstance(scheduler, str) or not scheduler.strip():
+            raise ConfigError(
+                f"scheduler must be an address such as tcp://host:8786 (got {scheduler!r})"
+            )
+        sampling["scheduler"] = scheduler.strip()
+    return sampling
 
 
 def _scenario_runner(
     model: str | Path,
     scenarios: Sequence[str] | None,
     progress: Progress = _no_progress,
-    sampling: Mapping[str, int] | None = None,
+    sampling: Mapping[str, int | str] | None = None,
+    cluster: contextlib.ExitStack | None = None,
 ) -> tuple[Callable[[str], tuple[ModelResult, RunInfo]], list[str]]:
     """Return a function that builds one scenario of ``model``, and the scenarios to run.
 
     ``model`` is a declared model (``[processes]`` and ``[flows]``, or ``[msa]``); anything
-    else is refused by :func:`load_definition`. With ``sampling`` (``samples``, ``seed``) each
-    scenario also runs a Monte Carlo.
+    else is refused by :func:`load_definition`. With ``sampling`` (``samples``, ``seed`` and
+    maybe ``workers`` or ``scheduler``: :func:`_sampling`) each scenario also runs a Monte
+    Carlo; a dask client for it is opened once, here, and closed with ``cluster``.
     """
-    from msa.model.montecarlo import monte_carlo, with_uncertainty
+    from msa.model.montecarlo import dask_client, monte_carlo, with_uncertainty
 
     definition = load_definition(model)
     sampling = dict(sampling or {})
@@ -360,6 +401,17 @@ def _scenario_runner(
             f"{definition.path}: an MSA-table model ([msa]) has no parameters or tables to "
             "draw; --samples runs declared models"
         )
+    client = None
+    workers, scheduler = sampling.get("workers"), sampling.get("scheduler")
+    if workers is not None or scheduler is not None:
+        if cluster is None:
+            raise ValueError("a dask client needs the ExitStack that closes it (cluster)")
+        client = cluster.enter_context(
+            dask_client(
+                workers=None if workers is None else int(workers),
+                scheduler=None if scheduler is None else str(scheduler),
+            )
+        )
 
     def declared(name: str) -> tuple[ModelResult, RunInfo]:
         progress(name, "build")
@@ -367,7 +419,13 @@ def _scenario_runner(
         run = None
         if sampling:
             progress(name, "samples")
-            run = monte_carlo(definition, name, samples=sampling["samples"], seed=sampling["seed"])
+            run = monte_carlo(
+                definition,
+                name,
+                samples=int(sampling["samples"]),
+                seed=int(sampling["seed"]),
+                client=client,
+            )
         progress(name, "outputs")
         result = model_result(built, bands=run.table if run is not None else None)
         info = RunInfo.of_definition(definition, name, built.parameters)
@@ -462,7 +520,8 @@ class RunInfo:
     inputs : sequence of Path
         Every input file, hashed (SHA-256) into the manifest.
     monte_carlo : mapping
-        ``samples`` and ``seed`` of a Monte Carlo run (empty without one).
+        ``samples`` and ``seed`` of a Monte Carlo run (empty without one), and ``workers``
+        or ``scheduler`` when it ran on dask (the numbers are the same).
     """
 
     model: str
@@ -472,27 +531,21 @@ class RunInfo:
     parameters: Mapping[str, Any]
     folder: Path
     inputs: Sequence[Path]
-    monte_carlo: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    monte_carlo: Mapping[str, int | str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of_definition(
         cls, d: ModelDefinition, scenario: str, parameters: Mapping[str, Any]
     ) -> RunInfo:
         """Describe a run of a declared model."""
-        spec = d.scenario(scenario)
-        files = [d.path, d.folder / d.info.sources]
-        files += [d.folder / spec.data.get(n, t.file) for n, t in d.data.items()]
-        files += [d.folder / d.info.module] if d.info.module else []
-        files += [d.folder / d.outputs.targets] if d.outputs.targets else []
-        files += [d.folder / d.msa.table] if d.msa is not None else []
         return cls(
             model=d.name,
             title=d.title,
             scenario=scenario,
-            description=spec.description,
+            description=d.scenario(scenario).description,
             parameters=dict(parameters),
             folder=d.folder,
-            inputs=list(dict.fromkeys(files)),
+            inputs=d.input_files(scenario),
         )
 
 
