@@ -115,3 +115,38 @@ def test_an_msa_table_model_has_nothing_to_draw(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "an MSA-table model ([msa]) has no parameters or tables to draw" in err
     assert not out.exists()
+
+
+@pytest.mark.chromium
+def test_sensitivity_from_the_command_line(tiny: Path, tmp_path: Path) -> None:
+    """--sensitivity ranks the inputs of a result: a table, a tornado figure, a report note."""
+    out = tmp_path / "out"
+    args = ["run", str(tiny), "--out", str(out), "--samples", "40", "--seed", "2", "-q"]
+    assert main([*args, "--sensitivity", "Collection => Recycling@2021"]) == 0
+    table = pd.read_csv(out / "tables" / "sensitivity.csv", keep_default_na=False)
+    asked = table[table["quantity"] == "Collection => Recycling"]
+    assert asked.iloc[0]["input"] == "table collected"  # the flow is collected * factor
+    assert set(table.loc[table["target_id"] == "t1", "material"]) == {"all"}
+    assert (out / "figures" / "sensitivity_1.svg").is_file()
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "Collection => Recycling (all, 2021): collect first" in report
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--sensitivity", "stock Use"], "--sensitivity needs --samples"),
+        (["--samples", "5", "--sensitivity", "stock Nope"], "'stock Nope' is not an indicator"),
+        (["--samples", "5", "--sensitivity", "Collection => Recycling@1990"], "outside"),
+    ],
+)
+def test_bad_sensitivity_is_refused_before_anything(
+    tiny_model: Callable[..., Path], tmp_path: Path, capsys, extra: list[str], message: str
+) -> None:
+    model = tiny_model()
+    out = tmp_path / "out"
+    capsys.readouterr()
+    assert main(["run", str(model), "--out", str(out), *extra]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and message in lines[0]
+    assert not out.exists()

@@ -406,6 +406,16 @@ def run(
             "--seed", help="Seed of the Monte Carlo (default 0): same seed, same numbers."
         ),
     ] = None,
+    sensitivity: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sensitivity",
+            help="With --samples: rank the inputs driving a result and what to measure next: "
+            "QUANTITY[:MATERIAL][@YEAR], e.g. 'stock Use:silver@2050' or an indicator name; "
+            "repeat. Every target is ranked anyway (tables/sensitivity.csv).",
+            metavar="RESULT",
+        ),
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -457,6 +467,7 @@ def run(
             seed=seed,
             workers=workers,
             scheduler=scheduler,
+            sensitivity=sensitivity or (),
         )
     for folder in folders:
         typer.echo(f"wrote {folder}")

@@ -239,6 +239,7 @@ def run_model(
     seed: int | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    sensitivity: Sequence[str] = (),
 ) -> list[Path]:
     """Run a model for one or more scenarios and write the results under ``out``.
 
@@ -304,9 +305,13 @@ def run_model(
     out = Path(out)
     _check_output(out, force=force, model=_model_folder(model))
     sampling = _sampling(samples, seed, workers=workers, scheduler=scheduler)
+    if sensitivity and not sampling:
+        raise ConfigError("--sensitivity needs --samples (it ranks the Monte Carlo's inputs)")
     report = progress or _no_progress
     with contextlib.ExitStack() as cluster:  # a dask cluster, if asked, lives for the run
-        compute, names = _scenario_runner(model, scenarios, report, sampling, cluster)
+        compute, names = _scenario_runner(
+            model, scenarios, report, sampling, cluster, sensitivity=tuple(sensitivity)
+        )
         _start_image_server()
         nested = len(names) > 1 or bool(scenarios and "all" in scenarios)
         for name in names:
@@ -384,6 +389,8 @@ def _scenario_runner(
     progress: Progress = _no_progress,
     sampling: Mapping[str, int | str] | None = None,
     cluster: contextlib.ExitStack | None = None,
+    *,
+    sensitivity: tuple[str, ...] = (),
 ) -> tuple[Callable[[str], tuple[ModelResult, RunInfo]], list[str]]:
     """Return a function that builds one scenario of ``model``, and the scenarios to run.
 
@@ -392,7 +399,9 @@ def _scenario_runner(
     maybe ``workers`` or ``scheduler``: :func:`_sampling`) each scenario also runs a Monte
     Carlo; a dask client for it is opened once, here, and closed with ``cluster``.
     """
+    from msa.model.build import read_inputs
     from msa.model.montecarlo import dask_client, monte_carlo, with_uncertainty
+    from msa.model.sensitivity import check_targets, with_sensitivity
 
     definition = load_definition(model)
     sampling = dict(sampling or {})
@@ -401,6 +410,7 @@ def _scenario_runner(
             f"{definition.path}: an MSA-table model ([msa]) has no parameters or tables to "
             "draw; --samples runs declared models"
         )
+    check_targets(definition, sensitivity)
     client = None
     workers, scheduler = sampling.get("workers"), sampling.get("scheduler")
     if workers is not None or scheduler is not None:
@@ -431,7 +441,10 @@ def _scenario_runner(
         info = RunInfo.of_definition(definition, name, built.parameters)
         if run is None:
             return result, info
-        return with_uncertainty(result, run), dataclasses.replace(info, monte_carlo=sampling)
+        result = with_sensitivity(
+            with_uncertainty(result, run), run, read_inputs(definition, name), sensitivity
+        )
+        return result, dataclasses.replace(info, monte_carlo=sampling)
 
     return declared, definition.scenario_names(list(scenarios or []))
 

@@ -30,6 +30,7 @@ is weaker). Its grade is its worst cell's.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,7 @@ from msa.uncertainty.grades import grade_log_sd
 
 __all__ = [
     "COLUMNS",
+    "check_targets",
     "input_samples",
     "parse_target",
     "priority_note",
@@ -303,6 +305,34 @@ def parse_target(
     return {"quantity": quantity, "material": material.strip() or "all", "year": when}
 
 
+def check_targets(d: Any, specs: tuple[str, ...]) -> None:
+    """Refuse, before any run, a ``--sensitivity`` that names no result of the model.
+
+    Raises
+    ------
+    msa.ConfigError
+        A spec that does not parse, or names an indicator, stock, flow, material or year the
+        model does not have.
+    """
+    years = tuple(int(y) for y in (d.outputs.sankey_years or [d.coords["time"][-1]]))
+    names = tuple(d.outputs.indicators)
+    known = {f"indicator {n}" for n in names} | {f"stock {p}" for p in d.stocks} | set(d.flows)
+    known |= {f"stock {p}" for p, spec in d.processes.items() if spec.kind == "stock"}
+    for spec in specs:
+        asked = parse_target(spec, years=years, indicators=names)
+        if asked["quantity"] not in known:
+            raise ConfigError(
+                f"--sensitivity {spec!r}: {asked['quantity']!r} is not an indicator, "
+                f"'stock <process>' or flow of {d.name!r}; e.g. {sorted(known)[:4]}"
+            )
+        materials = {"all", *map(str, d.coords.get("material", ()))}
+        if asked["material"] not in materials and not asked["quantity"].startswith("indicator "):
+            raise ConfigError(f"--sensitivity {spec!r}: unknown material {asked['material']!r}")
+        if asked["year"] not in d.coords["time"]:
+            first, last = d.coords["time"][0], d.coords["time"][-1]
+            raise ConfigError(f"--sensitivity {spec!r}: {asked['year']} is outside {first}-{last}")
+
+
 def with_sensitivity(
     result: Any, mc: MonteCarlo, inputs: ModelInputs, specs: tuple[str, ...] = ()
 ) -> Any:
@@ -313,29 +343,37 @@ def with_sensitivity(
     report) and a report note naming, for each target whose verdict the data leave open (P(met)
     between 0.05 and 0.95), the inputs to measure first.
     """
-    import dataclasses
-
     d = inputs.definition
     years = tuple(int(y) for y in (d.outputs.sankey_years or [d.coords["time"][-1]]))
     names = tuple(d.outputs.indicators)
     frames, notes, figures = [], [], {}
     last = int(d.coords["time"][-1])
+    asked = [parse_target(spec, years=years, indicators=names) for spec in specs]
+    keys = [(a["quantity"], a["material"], a["year"]) for a in asked]
+    keys += [
+        (f"indicator {r.indicator}", str(r.material), last if pd.isna(r.year) else int(r.year))
+        for r in result.indicators.itertuples(index=False)
+    ]
+    rows = mc.samples
+    wanted = pd.MultiIndex.from_frame(rows[["quantity", "material", "year"]]).isin(keys)
+    mc = dataclasses.replace(mc, samples=rows[wanted])  # one pass over the samples
     for row in result.indicators.itertuples(index=False):
         year = last if pd.isna(row.year) else int(row.year)
         quantity = f"indicator {row.indicator}"
         table = sensitivity(mc, inputs, quantity, material=str(row.material), year=year)
-        frames.append(table.assign(target_id=row.target_id, quantity=quantity, year=year))
+        frames.append(
+            table.assign(
+                target_id=row.target_id, quantity=quantity, material=str(row.material), year=year
+            )
+        )
         p_met = getattr(row, "p_met", float("nan"))
         if 0.05 < p_met < 0.95:
             what = f"{row.target_id} (P(met) = {p_met:.2f})"
             notes.append(priority_note(table, what))
-    for i, spec in enumerate(specs, start=1):
-        asked = parse_target(spec, years=years, indicators=names)
-        table = sensitivity(
-            mc, inputs, asked["quantity"], material=asked["material"], year=asked["year"]
-        )
-        frames.append(table.assign(target_id="", **asked))
-        where = f"{asked['quantity']} ({asked['material']}, {asked['year']})"
+    for i, one in enumerate(asked, start=1):
+        table = sensitivity(mc, inputs, one["quantity"], material=one["material"], year=one["year"])
+        frames.append(table.assign(target_id="", **one))
+        where = f"{one['quantity']} ({one['material']}, {one['year']})"
         notes.append(priority_note(table, where))
         figures[f"sensitivity_{i}"] = tornado(table, title=f"{d.title}: what drives {where}")
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
