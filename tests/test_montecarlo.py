@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import msa
 from msa.model.build import read_inputs
-from msa.model.montecarlo import draw_inputs, monte_carlo
+from msa.model.montecarlo import UNCERTAINTY_COLUMNS, draw_inputs, monte_carlo
 
 ROOT = Path(__file__).resolve().parents[1]
 PV = ROOT / "models" / "pv_panels_nl"
@@ -89,7 +89,8 @@ def test_draws_keep_the_value_as_their_mean(pv_inputs) -> None:
 def test_summaries_and_probabilities(template: msa.ModelDefinition) -> None:
     result = monte_carlo(template, samples=30, seed=0)
     table = result.table
-    assert list(table.columns) == [
+    assert list(table.columns) == list(UNCERTAINTY_COLUMNS)
+    assert UNCERTAINTY_COLUMNS == (  # the documented format of uncertainty.csv
         "quantity",
         "material",
         "year",
@@ -100,7 +101,7 @@ def test_summaries_and_probabilities(template: msa.ModelDefinition) -> None:
         "p50",
         "p95",
         "n",
-    ]
+    )
     assert (table["p5"] <= table["p50"]).all() and (table["p50"] <= table["p95"]).all()
     assert (table["n"] == 30).all()
     assert {"stock Use", "Use => Collection"} <= set(table["quantity"])

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from msa.cli import main
+from msa.model.montecarlo import UNCERTAINTY_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 EV = ROOT / "models" / "ev_batteries_nl"
@@ -30,18 +31,7 @@ def test_a_monte_carlo_run_writes_its_ranges(tiny: Path, tmp_path: Path, capsys)
     out = tmp_path / "out"
     assert main(["run", str(tiny), "--out", str(out), "--samples", "25", "--seed", "4"]) == 0
     table = pd.read_csv(out / "uncertainty.csv")
-    assert list(table.columns) == [
-        "quantity",
-        "material",
-        "year",
-        "units",
-        "mean",
-        "sd",
-        "p5",
-        "p50",
-        "p95",
-        "n",
-    ]
+    assert list(table.columns) == list(UNCERTAINTY_COLUMNS)
     assert (table["n"] == 25).all()
     targets = pd.read_csv(out / "indicators.csv")
     assert {"p_met", "p5", "p50", "p95"} <= set(targets.columns)

@@ -32,6 +32,7 @@ import pandas as pd
 import xarray as xr
 
 from msa.errors import ConfigError, DataError
+from msa.jrc_msa.template import stack_by_code
 from msa.jrc_msa.views import View, ViewMapping, apply_view, load_mapping
 from msa.system.core import System, split_flow_name
 
@@ -171,17 +172,7 @@ def _variables(
         raise DataError(
             f"system {system.name!r}: a view adds flows and stocks, which mix units {by_units}"
         )
-    keep = [d for d in dims if all(d in v.dims for v in values.values())]
-    time = xr.DataArray(system.years, dims="time", coords={"time": system.years})
-    arrays = []
-    for key, value in values.items():
-        extra = [d for d in value.dims if d not in ("time", *keep)]
-        value = value.sum(extra) if extra else value
-        value = value.broadcast_like(time).transpose("time", *keep)
-        arrays.append(value.drop_attrs().expand_dims(code=[key]))
-    out = xr.concat(arrays, dim="code")
+    out = stack_by_code(values, system.years, dims, units.pop() if units else "t")
     if not np.isfinite(out.values).all():
         raise DataError(f"system {system.name!r}: a flow or stock change holds NaN or inf")
-    out.attrs["units"] = units.pop() if units else "t"
-    out.name = "value"
     return out

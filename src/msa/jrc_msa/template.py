@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 import operator
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +71,7 @@ __all__ = [
     "read_msa_table",
     "reference_table",
     "split_codes",
+    "stack_by_code",
     "stage_imbalance",
     "validate_msa_table",
     "variables_from_table",
@@ -603,15 +605,27 @@ def jrc_variables(
         raise DataError(
             f"system {system.name!r}: JRC variables mix units {sorted(units)}; convert first"
         )
-    keep = [d for d in dims if all(d in a.dims for a in found.values())]
+    return stack_by_code(found, system.years, dims, units.pop())
+
+
+def stack_by_code(
+    values: Mapping[str, xr.DataArray], years: np.ndarray, dims: tuple[str, ...], units: str
+) -> xr.DataArray:
+    """Stack values along a ``code`` dim, over ``time`` and the ``dims`` all of them have.
+
+    Every other dim is summed; a value without ``time`` is the same every year. The result is
+    named ``value`` with ``attrs["units"]``: what :func:`msa.apply_view` places.
+    """
+    time = xr.DataArray(years, dims="time", coords={"time": years})
+    keep = [d for d in dims if all(d in a.dims for a in values.values())]
     arrays = []
-    for key, arr in found.items():
+    for key, arr in values.items():
         extra = [d for d in arr.dims if d not in ("time", *keep)]
         arr = arr.sum(extra) if extra else arr
         arr = arr.broadcast_like(time).transpose("time", *keep)
         arrays.append(arr.drop_attrs().expand_dims(code=[key]))
     out = xr.concat(arrays, dim="code")
-    out.attrs["units"] = units.pop()
+    out.attrs["units"] = units
     out.name = "value"
     return out
 

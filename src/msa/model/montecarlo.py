@@ -63,6 +63,7 @@ from msa.uncertainty.grades import grade_log_sd
 
 __all__ = [
     "QUANTILES",
+    "UNCERTAINTY_COLUMNS",
     "check_count",
     "Draws",
     "MonteCarlo",
@@ -74,6 +75,8 @@ __all__ = [
 
 #: The quantiles of ``uncertainty.csv``, by column name.
 QUANTILES: Mapping[str, float] = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
+#: The columns of ``uncertainty.csv`` (:attr:`MonteCarlo.table`).
+UNCERTAINTY_COLUMNS = ("quantity", "material", "year", "units", "mean", "sd", *QUANTILES, "n")
 #: Samples built at once by default (along a ``sample`` dim).
 CHUNK = 50
 #: The most samples one run draws (memory grows with samples x summarised quantities).
@@ -734,7 +737,7 @@ def _quantiles(frame: pd.DataFrame) -> pd.DataFrame:
     for column, q in QUANTILES.items():
         table[column] = grouped.quantile(q).to_numpy()
     table["sd"] = table["sd"].fillna(0.0)
-    return table[[*keys, "mean", "sd", *QUANTILES, "n"]]
+    return table[list(UNCERTAINTY_COLUMNS)]
 
 
 def _probabilities(verdicts: pd.DataFrame) -> pd.DataFrame:
