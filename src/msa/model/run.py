@@ -281,6 +281,10 @@ def run_model(
     scheduler : str, optional
         Build them on the running dask cluster whose scheduler is at this address
         (``tcp://host:8786``) instead; its workers need the model folder at the same path.
+    sensitivity : sequence of str
+        With ``samples``: results to rank the drawn inputs for, ``QUANTITY[:MATERIAL][@YEAR]``
+        (:func:`msa.model.sensitivity.with_sensitivity`: a tornado figure and a report note
+        each); every target is ranked anyway, in ``tables/sensitivity.csv``.
 
     Returns
     -------
@@ -294,7 +298,7 @@ def run_model(
         a bad ``samples`` or ``seed``, a ``seed`` without ``samples``, samples of an
         MSA-table model; ``workers`` or ``scheduler`` without ``samples``, both at once,
         ``workers`` < 1, dask.distributed not installed, a scheduler that does not answer
-        within 5 s.
+        within 5 s; ``sensitivity`` without ``samples`` or naming a result the model lacks.
     OutputExistsError
         If ``out`` is not a folder; or is non-empty and ``force`` is False; or is non-empty
         and holds anything msa did not write as a run (even with ``force``).
