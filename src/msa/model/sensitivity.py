@@ -238,7 +238,9 @@ def tornado(table: pd.DataFrame, *, title: str, top: int = 10) -> Any:
     import plotly.graph_objects as go
 
     shown = table.head(top).iloc[::-1]
-    colors = {"A": "#009988", "B": "#33BBEE", "C": "#EE7733", "D": "#CC3311"}
+    from msa.figures.labels import GRADE_COLORS  # the Sankey's grade colours
+
+    colors = GRADE_COLORS
     labels = [
         f"{row.input} ({row.grade})  S1 {row.first_order:.2f}, \u2212{row.narrowing:.0%} at A"
         for row in shown.itertuples()
@@ -252,8 +254,8 @@ def tornado(table: pd.DataFrame, *, title: str, top: int = 10) -> Any:
         )
     )
     fig.update_layout(
-        title=f"{title}<br><sup>bar colour: the input's grade (A green, B blue, C orange, "
-        "D red); S1: share of the variance it explains alone</sup>",
+        title=f"{title}<br><sup>bar colour: the input's grade (A dark blue, B cyan, C yellow, "
+        "D red, as in the Sankeys); S1: share of the variance it explains alone</sup>",
         template="simple_white",
         width=1100,
         height=160 + 42 * len(shown),
