@@ -1031,7 +1031,12 @@ def _check_splits(d: ModelDefinition, state: _State) -> None:
 
 
 def _assemble(d: ModelDefinition, scenario: str, sources: pd.DataFrame, state: _State) -> System:
-    """Return the System of the computed flows and stocks, with provenance on every cell."""
+    """Return the System of the computed flows and stocks, with provenance on every cell.
+
+    A chunk of Monte Carlo samples (a ``sample`` dim) is built without per-cell provenance:
+    the run itself carries it, and repeating it for every chunk cost a third of the time.
+    """
+    lean = state.sampled
     system = System(
         d.name,
         coords=state.coords,
@@ -1053,8 +1058,8 @@ def _assemble(d: ModelDefinition, scenario: str, sources: pd.DataFrame, state: _
             units=flow.units,
             signed=name in state.signed,
             jrc_code=flow.jrc_code,
-            source_id=tracked.source,  # broadcast against the values by the System
-            grade=grade_of_rank(tracked.rank),
+            source_id=None if lean else tracked.source,  # broadcast by the System
+            grade=None if lean else grade_of_rank(tracked.rank),
             attrs=attrs,
         )
     changes: dict[str, list[Tracked]] = {}
@@ -1071,8 +1076,8 @@ def _assemble(d: ModelDefinition, scenario: str, sources: pd.DataFrame, state: _
             f"net addition to stock ({code})",
             total.value,
             units=total.units,
-            source_id=total.sources(),
-            grade=total.grades(),
+            source_id=None if lean else total.sources(),
+            grade=None if lean else total.grades(),
             attrs={"jrc_code": code},
         )
     for name, param in state.params.items():
@@ -1089,8 +1094,9 @@ def _assemble(d: ModelDefinition, scenario: str, sources: pd.DataFrame, state: _
 def _add_stock(system: System, pid: str, state: _State) -> Tracked:
     """Add the stock of a stock process (its stock model, or accumulated inflow).
 
-    Returns the stock change with its provenance.
+    Returns the stock change with its provenance (none stored for a Monte Carlo chunk).
     """
+    lean = state.sampled
     inflow = state.total_inflow(pid)
     spec = state.d.stocks.get(pid)
     extra: dict[str, xr.DataArray] = {}
@@ -1112,10 +1118,10 @@ def _add_stock(system: System, pid: str, state: _State) -> Tracked:
         level.transpose(*dims),
         stock_change=change.transpose(*dims),
         units=inflow.units,
-        source_id=given.sources().transpose(*dims),
-        grade=given.grades().transpose(*dims),
-        change_source_id=tracked.sources(),
-        change_grade=tracked.grades(),
+        source_id=None if lean else given.sources().transpose(*dims),
+        grade=None if lean else given.grades().transpose(*dims),
+        change_source_id=None if lean else tracked.sources(),
+        change_grade=None if lean else tracked.grades(),
         extra=extra or None,
         attrs={"jrc_code": spec.jrc_code} if spec is not None and spec.jrc_code else None,
     )
