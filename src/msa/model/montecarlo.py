@@ -49,7 +49,7 @@ from scipy import special, stats
 from msa.errors import ConfigError, MsaError
 from msa.model.build import Built, ModelInputs, build_from, read_inputs
 from msa.model.definition import ModelDefinition
-from msa.model.outputs import _item, indicator_arrays, target_table
+from msa.model.outputs import headline_values, indicator_arrays, target_table
 from msa.model.report import target_met
 from msa.model.result import ModelResult
 from msa.model.tracked import Tracked, grade_of_rank
@@ -693,30 +693,10 @@ def _headline_samples(
     A headline number read from an output table (``table = ...``) is not drawn: the tables
     of ``model.py`` functions are made once, for the run itself.
     """
-    d = built.definition
-    years = [int(y) for y in (d.outputs.sankey_years or [d.coords["time"][-1]])]
-    items = list(d.outputs.headline) or [f"stock {p}" for p in built.system.stocks]
-    rows = []
-    for item in items:
-        if isinstance(item, str):
-            da = _item(built, item)
-            total = da.sum([x for x in da.dims if x not in ("time", "sample")])
-            for year in years:
-                label = f"{item} end {year}" if item.startswith("stock ") else f"{item} {year}"
-                rows.append(_long(total.sel(time=[year]), samples).assign(label=label))
-        elif item.sum is not None:
-            first, last = item.years or (item.year, item.year)
-            summed = xr.DataArray(0.0)
-            for name in item.sum:
-                part = _item(built, name).sel({k: str(v) for k, v in item.where.items()})
-                part = part.sel(time=slice(first, last))
-                summed = summed + part.sum([x for x in part.dims if x != "sample"])
-            value = summed.expand_dims(time=[first])
-            rows.append(_long(value, samples).assign(label=item.label))
-        elif item.indicator is not None:
-            by_label = str(next(iter(item.where.values()), "all"))
-            value = arrays[(item.indicator, by_label)].sel(time=[item.year])
-            rows.append(_long(value, samples).assign(label=item.label))
+    rows = [
+        _long(value.expand_dims(time=[0]), samples).assign(label=label)
+        for label, value, _ in headline_values(built, arrays, {})
+    ]
     if not rows:
         return pd.DataFrame(columns=["label", "sample", "value"])
     return pd.concat(rows, ignore_index=True)[["label", "sample", "value"]]

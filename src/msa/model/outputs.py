@@ -59,7 +59,14 @@ from msa.model.definition import HeadlineSpec
 from msa.model.report import RESULT_COLUMNS, evaluate_targets, grade_summary
 from msa.model.result import ModelResult
 
-__all__ = ["indicator_series", "model_result"]
+__all__ = [
+    "headline_values",
+    "indicator_arrays",
+    "indicator_grade",
+    "indicator_series",
+    "model_result",
+    "target_table",
+]
 
 #: A stage whose residual is at most this share of its throughput closes (rounding of sums).
 _CLOSED = 1e-9
@@ -82,7 +89,8 @@ def model_result(
         flows plots then show each line's p5-p95 band.
     """
     d = built.definition
-    series = indicator_series(built)
+    arrays = indicator_arrays(built)
+    series = _as_series(arrays)
     tables = {
         "flows": _flows_table(built),
         "stocks": _stocks_table(built),
@@ -105,7 +113,7 @@ def model_result(
         system=built.system,
         tables=tables,
         indicators=_targets(built, series),
-        headline=_headline(built, series, tables),
+        headline=_headline(built, arrays, tables),
         quality=_quality(built),
         figures=drawn,
         report_figures=_report_figures(built, drawn) if figures else [],
@@ -247,9 +255,13 @@ def indicator_series(built: Built) -> dict[tuple[str, str], pd.Series]:
     An indicator is the sum of its numerator items over the sum of its denominator items;
     NaN where the denominator is 0.
     """
-    return {
-        key: values.to_series().rename(index=int) for key, values in indicator_arrays(built).items()
-    }
+    return _as_series(indicator_arrays(built))
+
+
+def _as_series(
+    arrays: Mapping[tuple[str, str], xr.DataArray],
+) -> dict[tuple[str, str], pd.Series]:
+    return {key: values.to_series().rename(index=int) for key, values in arrays.items()}
 
 
 def indicator_arrays(built: Built) -> dict[tuple[str, str], xr.DataArray]:
@@ -427,26 +439,48 @@ def _stocks_table(built: Built) -> pd.DataFrame:
 
 
 def _headline(
-    built: Built, series: dict[tuple[str, str], pd.Series], tables: dict[str, pd.DataFrame]
+    built: Built,
+    arrays: Mapping[tuple[str, str], xr.DataArray],
+    tables: dict[str, pd.DataFrame],
 ) -> pd.DataFrame:
     d = built.definition
     if not d.outputs.headline and built.msa is not None:
         return _indicator_headline(built, tables["indicators_jrc"])
+    rows = [
+        {"label": label, "value": float(value), "units": units}
+        for label, value, units in headline_values(built, arrays, tables)
+    ]
+    return pd.DataFrame(rows).set_index("label")
+
+
+def headline_values(
+    built: Built,
+    arrays: Mapping[tuple[str, str], xr.DataArray],
+    tables: Mapping[str, pd.DataFrame],
+) -> list[tuple[str, xr.DataArray, str]]:
+    """Return ``(label, value, units)`` of every headline number of a declared model.
+
+    A value is a scalar DataArray, or one over ``sample`` for a chunk of a Monte Carlo run.
+    ``arrays`` are :func:`indicator_arrays`; a number read from an output table (``table =
+    ...``) is left out when ``tables`` lacks that table.
+    """
+    d = built.definition
     items = list(d.outputs.headline) or [f"stock {p}" for p in built.system.stocks]
-    rows = []
+    out = []
     for item in items:
         if isinstance(item, HeadlineSpec):
-            rows.append(_labelled(built, item, series, tables))
+            if item.table is None or item.table in tables:
+                out.append(_labelled(built, item, arrays, tables))
             continue
         da = _item(built, item)
-        total = da.sum([x for x in da.dims if x != "time"])
+        total = da.sum([x for x in da.dims if x not in ("time", "sample")])
         units = da.attrs.get("units") or built.system.stocks.get(
             item.removeprefix("stock "), xr.Dataset()
         ).attrs.get("units", "t")
         for year in _sankey_years(built):
             label = f"{item} end {year}" if item.startswith("stock ") else f"{item} {year}"
-            rows.append({"label": label, "value": float(total.sel(time=year)), "units": units})
-    return pd.DataFrame(rows).set_index("label")
+            out.append((label, total.sel(time=year, drop=True), str(units)))
+    return out
 
 
 def _indicator_headline(built: Built, indicators: pd.DataFrame) -> pd.DataFrame:
@@ -468,23 +502,24 @@ def _indicator_headline(built: Built, indicators: pd.DataFrame) -> pd.DataFrame:
 def _labelled(
     built: Built,
     item: HeadlineSpec,
-    series: dict[tuple[str, str], pd.Series],
-    tables: dict[str, pd.DataFrame],
-) -> dict[str, Any]:
+    arrays: Mapping[tuple[str, str], xr.DataArray],
+    tables: Mapping[str, pd.DataFrame],
+) -> tuple[str, xr.DataArray, str]:
     """One labelled headline number (see :class:`~msa.model.definition.HeadlineSpec`)."""
     units = item.units
     if item.sum is not None:
         parts = [_item(built, name) for name in item.sum]
         units = units or str(parts[0].attrs.get("units") or _units_of(built, item.sum[0]))
-        total = 0.0
+        first, last = item.years or (item.year, item.year)
+        value = xr.DataArray(0.0)
         for part in parts:
             part = part.sel({k: str(v) for k, v in item.where.items()})
-            first, last = item.years or (item.year, item.year)
-            total += float(part.sel(time=slice(first, last)).sum())
-        value = total
+            part = part.sel(time=slice(first, last))
+            value = value + part.sum([x for x in part.dims if x != "sample"])
     elif item.indicator is not None:
         by_label = str(next(iter(item.where.values()), "all"))
-        value = float(series[(item.indicator, by_label)].get(item.year, np.nan))
+        series = arrays[(item.indicator, by_label)]
+        value = series.reindex(time=[item.year]).squeeze("time", drop=True)  # NaN if absent
         units = units or "1"
     else:
         assert item.table is not None and item.column is not None  # checked by the schema
@@ -498,9 +533,9 @@ def _labelled(
         rows = frame[(years == item.year).to_numpy()]
         for column, label in item.where.items():
             rows = rows[rows[column].astype(str) == str(label)]
-        value = float(rows[item.column].sum())
+        value = xr.DataArray(float(rows[item.column].sum()))
         units = units or (str(rows["units"].iloc[0]) if "units" in rows and len(rows) else "")
-    return {"label": item.label, "value": value, "units": units}
+    return item.label, value, units
 
 
 def _units_of(built: Built, item: str) -> str:
