@@ -49,3 +49,22 @@ def test_targets_and_report_carry_the_grade(pv: msa.Built) -> None:
 
     text = report_markdown(result.indicators, title="t")
     assert "| first met | grade |" in text and "worst data-point grade" in text
+
+
+@pytest.mark.parametrize("key", ["Discarded => Collection", "stock Use", "stock_change Use"])
+def test_flow_and_stock_shares_are_shares_of_their_amount(pv: msa.Built, key: str) -> None:
+    """quality.csv: a computed flow's or stock's shares weigh each cell by its amount."""
+    from msa.model.outputs import _quality
+
+    table = _quality(pv)
+    row = table.loc[key if key.startswith("stock") else f"flow {key}"]
+    assert row["shares_of"] == "amount"
+    grades = np.asarray(pv.system.provenance[key]["grade"].values, dtype=str)
+    value = pv.system.flows[key] if " => " in key else pv.system.stocks["Use"][key.split()[0]]
+    grade = pv.system.provenance[key]["grade"]
+    amount = np.abs(value.broadcast_like(grade).transpose(*grade.dims).values)
+    for g in ("A", "B", "C", "D"):
+        expected = amount[grades == g].sum() / amount.sum()
+        assert row[g] == pytest.approx(expected, abs=1e-4)
+    assert row[["A", "B", "C", "D"]].sum() == pytest.approx(1, abs=1e-3)
+    assert row["worst"] == max(set(grades.ravel()), key=ORDER.index)

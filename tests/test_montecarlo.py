@@ -226,3 +226,50 @@ def test_ev_chunk_equals_one_by_one(ev_inputs) -> None:
     a = one.samples.sort_values(keys).reset_index(drop=True)
     b = all_at_once.samples.sort_values(keys).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b, rtol=1e-9)
+
+
+def test_results_beyond_memory_go_to_a_file(
+    template: msa.ModelDefinition, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above IN_MEMORY bytes the per-sample numbers live in a temporary file: same table."""
+    from msa.model import montecarlo
+
+    in_memory = monte_carlo(template, samples=11, seed=2, chunk=4)
+    assert not isinstance(in_memory.values.values, np.memmap)
+    monkeypatch.setattr(montecarlo, "IN_MEMORY", 1024)
+    on_disk = monte_carlo(template, samples=11, seed=2, chunk=4)
+    assert isinstance(on_disk.values.values, np.memmap)
+    pd.testing.assert_frame_equal(in_memory.table, on_disk.table)
+    path = on_disk.values._file.name
+    assert Path(path).exists()
+    del on_disk
+    import gc
+
+    gc.collect()
+    assert not Path(path).exists()
+
+
+def test_the_summary_is_pandas_quantiles_with_missing_values_left_out() -> None:
+    """mean, sd (n - 1), p5/p50/p95 and n as pandas computes them, NaN skipped."""
+    from msa.model.montecarlo import SampleValues
+
+    rng = np.random.default_rng(4)
+    block = rng.lognormal(size=(3, 40))
+    block[1, [3, 7]] = np.nan
+    block[2] = np.nan
+    block[2, 5] = 1.5
+    keys = pd.DataFrame({"quantity": ["a", "b", "c"], "material": "all", "year": 2030})
+    keys["units"] = "t"
+    store = SampleValues(keys, 40)
+    store.put(keys, 0, block)
+    table = store.table().set_index("quantity")
+    frame = pd.DataFrame(block.T, columns=["a", "b", "c"])
+    np.testing.assert_allclose(table["mean"], frame.mean())
+    np.testing.assert_allclose(table["sd"].iloc[:2], frame.std().iloc[:2])
+    assert table.loc["c", "sd"] == 0.0 and table.loc["c", "p95"] == 1.5
+    np.testing.assert_allclose(table["p5"], frame.quantile(0.05))
+    np.testing.assert_allclose(table["p95"], frame.quantile(0.95))
+    assert list(table["n"]) == [40, 38, 1]
+    assert store.of("b", "all", 2030) is not None and store.of("b", "all", 2031) is None
+    with pytest.raises(msa.MsaError, match="samples 40-41 summarise other quantities"):
+        store.put(keys.iloc[:2], 40, block[:2, :2])

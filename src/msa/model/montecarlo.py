@@ -35,7 +35,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import tempfile
 import uuid
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,6 +69,7 @@ __all__ = [
     "check_count",
     "Draws",
     "MonteCarlo",
+    "SampleValues",
     "dask_client",
     "draw_inputs",
     "monte_carlo",
@@ -79,7 +82,9 @@ QUANTILES: Mapping[str, float] = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
 UNCERTAINTY_COLUMNS = ("quantity", "material", "year", "units", "mean", "sd", *QUANTILES, "n")
 #: Samples built at once by default (along a ``sample`` dim).
 CHUNK = 50
-#: The most samples one run draws (memory grows with samples x summarised quantities).
+#: Bytes of per-sample results held in memory; more go to a temporary file (SampleValues).
+IN_MEMORY = 256 * 2**20
+#: The most samples one run draws (the results take 8 bytes per sample and summarised value).
 MAX_SAMPLES = 1_000_000
 
 
@@ -294,15 +299,96 @@ def _draw_table(
     return np.where(inside, moved, values)
 
 
+class SampleValues:
+    """Every summarised quantity of every sample: ``keys`` x ``samples`` numbers.
+
+    The rows are the ``keys`` (``quantity, material, year, units``), the columns the samples
+    in order. Up to :data:`IN_MEMORY` bytes the numbers are held in memory; above that in a
+    temporary file (a ``numpy.memmap``) that is written chunk by chunk and read key block by
+    key block, so a run's memory does not grow with the number of samples (the disk does:
+    8 bytes per key and sample). The file is deleted with this object.
+    """
+
+    def __init__(self, keys: pd.DataFrame, n: int) -> None:
+        self.keys = keys.reset_index(drop=True)
+        self.n = n
+        shape = (len(self.keys), n)
+        self._file: Any = None
+        if shape[0] * n * 8 <= IN_MEMORY:
+            self.values: np.ndarray = np.empty(shape)
+        else:
+            self._file = tempfile.NamedTemporaryFile(prefix="msa-samples-", suffix=".f8")
+            self.values = np.memmap(self._file, dtype=float, mode="w+", shape=shape)
+        self._index = pd.MultiIndex.from_frame(self.keys[["quantity", "material", "year"]])
+
+    def put(self, keys: pd.DataFrame, start: int, values: np.ndarray) -> None:
+        """Store a chunk's ``values`` (keys x its samples) from sample ``start`` on."""
+        if len(keys) != len(self.keys) or not keys.reset_index(drop=True).equals(self.keys):
+            raise MsaError(
+                f"samples {start}-{start + values.shape[1] - 1} summarise other quantities "
+                "than sample 0 (a model.py function that adds or drops flows by sample?)"
+            )
+        self.values[:, start : start + values.shape[1]] = values
+
+    def of(self, quantity: str, material: str, year: int) -> np.ndarray | None:
+        """Return one quantity's value in every sample, or None if it is not summarised."""
+        where = self._index.get_indexer([(quantity, material, year)])[0]
+        return None if where < 0 else np.array(self.values[where])
+
+    def quantities(self) -> list[str]:
+        """Return the summarised quantity names, sorted."""
+        return sorted(set(self.keys["quantity"]))
+
+    def table(self) -> pd.DataFrame:
+        """Return ``uncertainty.csv``: mean, sd, p5, p50, p95 and n of every key."""
+        out = {name: np.empty(len(self.keys)) for name in ("mean", "sd", *QUANTILES, "n")}
+        step = max(1, IN_MEMORY // 8 // max(self.n, 1) // 4)
+        for lo in range(0, len(self.keys), step):
+            block = np.asarray(self.values[lo : lo + step])
+            for name, values in _summary(block).items():
+                out[name][lo : lo + step] = values
+        table = self.keys.assign(**out)
+        table["n"] = table["n"].astype(int)
+        return table[list(UNCERTAINTY_COLUMNS)]
+
+    def long(self) -> pd.DataFrame:
+        """Return one row per sample and key: ``sample, quantity, material, year, value, units``."""
+        k = len(self.keys)
+        frame = self.keys.iloc[np.tile(np.arange(k), self.n)].reset_index(drop=True)
+        frame.insert(0, "sample", np.repeat(np.arange(self.n), k))
+        frame["value"] = np.asarray(self.values).T.ravel()
+        return frame[["sample", "quantity", "material", "year", "value", "units"]]
+
+
+def _summary(block: np.ndarray) -> dict[str, np.ndarray]:
+    """Return mean, sd (n - 1), the quantiles and the count of each row, NaN left out."""
+    known = ~np.isnan(block)
+    n = known.sum(axis=1)
+    if known.all():
+        mean = block.mean(axis=1)
+        sd = block.std(axis=1, ddof=1) if block.shape[1] > 1 else np.zeros(len(block))
+        qs = np.quantile(block, list(QUANTILES.values()), axis=1)
+    else:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(block, axis=1)
+            sd = np.nanstd(block, axis=1, ddof=1)
+            qs = np.nanquantile(block, list(QUANTILES.values()), axis=1)
+    sd = np.where(n > 1, sd, 0.0)
+    out = {"mean": mean, "sd": sd, "n": n.astype(float)}
+    out.update(zip(QUANTILES, qs, strict=True))
+    return out
+
+
 @dataclass(frozen=True)
 class MonteCarlo:
     """The result of :func:`monte_carlo`.
 
     Attributes
     ----------
-    samples : DataFrame
-        One row per sample and summarised quantity: ``sample, quantity, material, year,
-        value, units``.
+    values : SampleValues
+        Every summarised quantity (stock, flow total and by material, indicator) in every
+        sample; ``values.of(quantity, material, year)`` gives one across the samples.
     table : DataFrame
         ``uncertainty.csv``: ``quantity, material, year, units, mean, sd, p5, p50, p95, n``.
     targets : DataFrame
@@ -313,11 +399,19 @@ class MonteCarlo:
         The drawn inputs.
     """
 
-    samples: pd.DataFrame
+    values: SampleValues
     table: pd.DataFrame
     targets: pd.DataFrame
     headline: pd.DataFrame
     draws: Draws
+
+    @property
+    def samples(self) -> pd.DataFrame:
+        """Return one row per sample and summarised quantity (large: keys x samples rows).
+
+        Columns ``sample, quantity, material, year, value, units``.
+        """
+        return self.values.long()
 
 
 def monte_carlo(
@@ -373,23 +467,39 @@ def monte_carlo(
     draws = draw_inputs(base, n, seed)
     size = chunk or CHUNK
     spans = [(start, min(start + size, n)) for start in range(0, n, size)]
+    store: list[SampleValues] = []
+    verdicts: dict[int, pd.DataFrame] = {}
+    heads: dict[int, pd.DataFrame] = {}
+
+    def take(i: int, part: _Part) -> None:
+        # each chunk goes into the store as it arrives: only its numbers are kept
+        if not store:
+            store.append(SampleValues(part.keys, n))
+        store[0].put(part.keys, spans[i][0], part.values)
+        verdicts[i], heads[i] = part.verdicts, part.headline
+
     if client is None:
-        parts = _in_process(base, draws, spans, progress)
+        _in_process(base, draws, spans, progress, take)
     else:
-        parts = _on_cluster(client, d, scenario, draws, spans, progress)
-    frame = pd.concat([summary for summary, _, _ in parts], ignore_index=True)
-    heads = pd.concat([headline for _, _, headline in parts], ignore_index=True)
+        _on_cluster(client, d, scenario, draws, spans, progress, take)
+    order = range(len(spans))
     return MonteCarlo(
-        samples=frame,
-        table=_quantiles(frame),
-        targets=_probabilities(pd.concat([v for _, v, _ in parts], ignore_index=True)),
-        headline=_headline_ranges(heads),
+        values=store[0],
+        table=store[0].table(),
+        targets=_probabilities(pd.concat([verdicts[i] for i in order], ignore_index=True)),
+        headline=_headline_ranges(pd.concat([heads[i] for i in order], ignore_index=True)),
         draws=draws,
     )
 
 
-#: What one chunk gives: its summarised quantities, target verdicts and headline, per sample.
-_Part = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
+@dataclass(frozen=True)
+class _Part:
+    """What one chunk gives, per sample: its summarised quantities, verdicts and headline."""
+
+    keys: pd.DataFrame  # quantity, material, year, units
+    values: np.ndarray  # keys x the chunk's samples
+    verdicts: pd.DataFrame  # target_id, value, met, sample
+    headline: pd.DataFrame  # label, sample, value
 
 
 def _build_chunk(base: ModelInputs, draws: Draws, start: int, stop: int) -> _Part:
@@ -407,14 +517,13 @@ def _in_process(
     draws: Draws,
     spans: Sequence[tuple[int, int]],
     progress: Callable[[int, int], None] | None,
-) -> list[_Part]:
-    """Build the chunks one after the other in this process."""
-    parts = []
-    for start, stop in spans:
-        parts.append(_build_chunk(base, draws, start, stop))
+    take: Callable[[int, _Part], None],
+) -> None:
+    """Build the chunks one after the other in this process; hand each to ``take``."""
+    for i, (start, stop) in enumerate(spans):
+        take(i, _build_chunk(base, draws, start, stop))
         if progress is not None:
             progress(stop, draws.n)
-    return parts
 
 
 # --- scale-out on dask.distributed ---------------------------------------------------------
@@ -573,8 +682,9 @@ def _on_cluster(
     draws: Draws,
     spans: Sequence[tuple[int, int]],
     progress: Callable[[int, int], None] | None,
-) -> list[_Part]:
-    """Build the chunks on a dask cluster; return them in sample order."""
+    take: Callable[[int, _Part], None],
+) -> None:
+    """Build the chunks on a dask cluster; hand each to ``take`` with its place in order."""
     from distributed import as_completed
 
     # the model by its absolute path, so a worker finds it whatever its working folder
@@ -595,12 +705,11 @@ def _on_cluster(
         ): i
         for i, (start, stop) in enumerate(spans)
     }
-    parts: dict[int, _Part] = {}
     done = 0
     try:
         for future in as_completed(futures, loop=client.loop):
             i = futures[future]
-            parts[i] = future.result()
+            take(i, future.result())
             future.release()
             start, stop = spans[i]
             done += stop - start
@@ -608,56 +717,52 @@ def _on_cluster(
                 progress(done, draws.n)
     finally:
         client.cancel([f for f in futures if not f.done()])
-    return [parts[i] for i in range(len(spans))]
 
 
-def _long(value: xr.DataArray, samples: np.ndarray) -> pd.DataFrame:
-    """Return ``year, sample, value`` rows of a value over ``time`` (and ``sample``)."""
+def _series(value: xr.DataArray, samples: np.ndarray) -> np.ndarray:
+    """Return a value over ``time`` (and ``sample``) as a time x samples array."""
     if "sample" not in value.dims:  # rests on no drawn input: the same in every sample
         value = value.expand_dims(sample=samples)
-    value = value.transpose("time", "sample")
-    years = np.repeat(value["time"].values, value.sizes["sample"])
-    return pd.DataFrame(
-        {
-            "year": years.astype(int),
-            "sample": np.tile(samples, value.sizes["time"]),
-            "value": value.values.ravel(),
-        }
-    )
+    return np.asarray(value.transpose("time", "sample").values, dtype=float)
 
 
-def _totals(
-    name: str, value: xr.DataArray, units: str, samples: np.ndarray
-) -> Iterable[pd.DataFrame]:
-    """Rows of a value's total over every dim but time (and sample), and by material."""
+def _totals(name: str, value: xr.DataArray, units: str) -> Iterable[tuple[str, str, str, Any]]:
+    """Yield a value's total over every dim but time (and sample), and by material."""
     keep = ("time", "sample")
-    total = value.sum([x for x in value.dims if x not in keep])
-    yield _long(total, samples).assign(quantity=name, material="all", units=units)
+    yield name, "all", units, value.sum([x for x in value.dims if x not in keep])
     if "material" in value.dims:
         by = value.sum([x for x in value.dims if x not in (*keep, "material")])
         for label in by["material"].values:
-            part = _long(by.sel(material=label, drop=True), samples)
-            yield part.assign(quantity=name, material=str(label), units=units)
+            yield name, str(label), units, by.sel(material=label, drop=True)
 
 
-def _summarise(built: Built) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _summarise(built: Built) -> _Part:
     """Return a chunk's summarised quantities, target verdicts and headline, per sample."""
     system = built.system
     samples = np.asarray(system.coords["sample"], dtype=int)
-    parts: list[pd.DataFrame] = []
+    wanted: list[tuple[str, str, str, Any]] = []
     for pid, stock in system.stocks.items():
         units = str(stock["stock"].attrs.get("units", ""))
-        parts.extend(_totals(f"stock {pid}", stock["stock"], units, samples))
+        wanted.extend(_totals(f"stock {pid}", stock["stock"], units))
     for name, flow in system.flows.items():
-        parts.extend(_totals(name, flow, str(flow.attrs.get("units", "")), samples))
+        wanted.extend(_totals(name, flow, str(flow.attrs.get("units", ""))))
     arrays = indicator_arrays(built)
-    for (name, label), values in arrays.items():
-        part = _long(values, samples)
-        parts.append(part.assign(quantity=f"indicator {name}", material=label, units="1"))
-    return (
-        pd.concat(parts, ignore_index=True),
-        _verdicts(built, arrays, samples),
-        _headline_samples(built, arrays, samples),
+    wanted.extend((f"indicator {n}", label, "1", v) for (n, label), v in arrays.items())
+    blocks = [_series(value, samples) for *_, value in wanted]
+    counts = [len(block) for block in blocks]
+    keys = pd.DataFrame(
+        {
+            "quantity": np.repeat([w[0] for w in wanted], counts),
+            "material": np.repeat([w[1] for w in wanted], counts),
+            "year": np.concatenate([v["time"].values for *_, v in wanted]).astype(int),
+            "units": np.repeat([w[2] for w in wanted], counts),
+        }
+    )
+    return _Part(
+        keys=keys,
+        values=np.concatenate(blocks, axis=0),
+        verdicts=_verdicts(built, arrays, samples),
+        headline=_headline_samples(built, arrays, samples),
     )
 
 
@@ -694,8 +799,14 @@ def _headline_samples(
     of ``model.py`` functions are made once, for the run itself.
     """
     rows = [
-        _long(value.expand_dims(time=[0]), samples).assign(label=label)
-        for label, value, _ in headline_values(built, arrays, {})
+        pd.DataFrame(
+            {
+                "label": label,
+                "sample": samples,
+                "value": _series(at.expand_dims(time=[0]), samples)[0],
+            }
+        )
+        for label, at, _ in headline_values(built, arrays, {})
     ]
     if not rows:
         return pd.DataFrame(columns=["label", "sample", "value"])
@@ -708,16 +819,6 @@ def _headline_ranges(heads: pd.DataFrame) -> pd.DataFrame:
     for column, q in QUANTILES.items():
         out[column] = grouped.quantile(q)
     return out
-
-
-def _quantiles(frame: pd.DataFrame) -> pd.DataFrame:
-    keys = ["quantity", "material", "year", "units"]
-    grouped = frame.groupby(keys, sort=False)["value"]
-    table = grouped.agg(mean="mean", sd="std", n="count").reset_index()
-    for column, q in QUANTILES.items():
-        table[column] = grouped.quantile(q).to_numpy()
-    table["sd"] = table["sd"].fillna(0.0)
-    return table[list(UNCERTAINTY_COLUMNS)]
 
 
 def _probabilities(verdicts: pd.DataFrame) -> pd.DataFrame:

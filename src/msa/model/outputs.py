@@ -544,7 +544,11 @@ def _units_of(built: Built, item: str) -> str:
 
 
 def _quality(built: Built) -> pd.DataFrame:
-    """Grades of the inputs, then of every computed flow and stock, with the worst grade."""
+    """Grades of the inputs, then of every computed flow and stock, with the worst grade.
+
+    An input's shares count its values; a computed flow's or stock's shares are of its
+    amount: the share of the sum of its absolute cell values resting on each grade.
+    """
     inputs: dict[str, list[str]] = {  # the cells a table gives (own dims may leave gaps)
         f"table {name}": list(t.grades().values[t.value.notnull().values].ravel())
         for name, t in built.data.items()
@@ -556,13 +560,20 @@ def _quality(built: Built) -> pd.DataFrame:
     if d.msa is not None:  # the MSA table: one grade per row
         inputs[f"table {d.msa.table}"] = list(read_msa_table(d.folder / d.msa.table)["grade"])
     computed: dict[str, list[str]] = {}
+    amounts: dict[str, list[float]] = {}
     for key, ds in built.system.provenance.items():
         if key.startswith("parameter "):
             continue
-        computed[key if " => " not in key else f"flow {key}"] = list(
-            np.asarray(ds["grade"].values, dtype=str).ravel()
-        )
-    table = pd.concat([grade_summary(inputs), grade_summary(computed).drop("all inputs")])
+        name = key if " => " not in key else f"flow {key}"
+        computed[name] = list(np.asarray(ds["grade"].values, dtype=str).ravel())
+        value = _computed_value(built, key)
+        if value is not None:
+            value = value.broadcast_like(ds["grade"]).transpose(*ds["grade"].dims)
+            amounts[name] = list(np.asarray(value.values, dtype=float).ravel())
+    table = pd.concat([grade_summary(inputs), grade_summary(computed, amounts).drop("all inputs")])
+    table["shares_of"] = ["values"] * (len(table) - len(computed)) + [
+        "amount" if name in amounts else "values" for name in computed
+    ]
     order = ["A", "B", "C", "D", ""]
     worst = {
         name: max(grades, key=lambda g: order.index(g) if g in order else len(order))
@@ -571,6 +582,17 @@ def _quality(built: Built) -> pd.DataFrame:
     table["worst"] = [worst.get(str(i), "") for i in table.index]
     table.index.name = "inputs"
     return table
+
+
+def _computed_value(built: Built, key: str) -> xr.DataArray | None:
+    """Return the amount a provenance key stands for (a flow, stock or stock change)."""
+    system = built.system
+    if key in system.flows:
+        return system.flows[key]
+    kind, _, pid = key.partition(" ")
+    if pid in system.stocks and kind in ("stock", "stock_change"):
+        return system.stocks[pid][kind]
+    return None
 
 
 def _figures(built: Built, bands: pd.DataFrame | None = None) -> dict[str, Any]:

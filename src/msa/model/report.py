@@ -207,25 +207,40 @@ def evaluate_targets(
     return out
 
 
-def grade_summary(grades: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """Count input values by data-quality grade, per table and in total.
+def grade_summary(
+    grades: Mapping[str, Sequence[str]],
+    weights: Mapping[str, Sequence[float]] | None = None,
+) -> pd.DataFrame:
+    """Count values by data-quality grade, per table and in total.
 
     Parameters
     ----------
     grades : mapping
         Table name to the grade of each of its values.
+    weights : mapping, optional
+        Name to a weight per value (e.g. a flow's absolute amount in each cell): the shares of
+        those names are then shares of the weight resting on each grade, not of the count
+        of values. Names without weights are counted.
 
     Returns
     -------
     DataFrame
         Index: table names and ``all inputs``; columns ``n`` and the share of each grade in
-        :data:`msa.GRADES`.
+        :data:`msa.GRADES`. ``all inputs`` counts the values of every name.
+
+    Raises
+    ------
+    msa.DataError
+        An unknown grade, or weights that do not match a name's grades.
 
     Examples
     --------
     >>> float(grade_summary({"sales": ["A", "D"], "intensity": ["A"]}).loc["all inputs", "A"])
     0.6667
+    >>> float(grade_summary({"flow": ["A", "D"]}, {"flow": [3.0, 1.0]}).loc["flow", "A"])
+    0.75
     """
+    weights = weights or {}
     rows = {}
     every: list[str] = []
     for name, gs in grades.items():
@@ -236,11 +251,17 @@ def grade_summary(grades: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     out = {}
     for name, gs in rows.items():
         n = len(gs)
-        counts = pd.Series(gs, dtype=object).value_counts()
-        unknown = sorted(set(counts.index) - set(GRADES))
+        unknown = sorted(set(gs) - set(GRADES))
         if unknown:
             raise DataError(f"{name}: unknown grade(s) {unknown}")
-        out[name] = {"n": n, **{g: round(counts.get(g, 0) / n, 4) if n else 0.0 for g in GRADES}}
+        weight = np.ones(n) if name not in weights else np.abs(np.asarray(weights[name], float))
+        if len(weight) != n:
+            raise DataError(f"{name}: {len(weight)} weights for {n} grades")
+        total = float(np.nansum(weight))
+        if not total:  # every value 0 (or no value): count them
+            weight, total = np.ones(n), float(n)
+        share = pd.Series(weight).groupby(np.asarray(gs, dtype=object)).sum() / (total or 1)
+        out[name] = {"n": n, **{g: round(float(share.get(g, 0.0)), 4) for g in GRADES}}
     return pd.DataFrame.from_dict(out, orient="index")
 
 

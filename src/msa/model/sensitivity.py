@@ -115,18 +115,14 @@ def _worst(grades: Any) -> str:
 
 
 def _result(mc: MonteCarlo, quantity: str, material: str, year: int) -> np.ndarray:
-    rows = mc.samples[
-        (mc.samples["quantity"] == quantity)
-        & (mc.samples["material"] == material)
-        & (mc.samples["year"] == year)
-    ]
-    if rows.empty:
-        known = sorted(set(mc.samples["quantity"]))
+    values = mc.values.of(quantity, material, year)
+    if values is None:
+        known = mc.values.quantities()
         raise ConfigError(
             f"sensitivity: no result {quantity!r} for material {material!r} in {year}; "
             f"quantities: {known[:12]}{' ...' if len(known) > 12 else ''}"
         )
-    return rows.sort_values("sample")["value"].to_numpy(dtype=float)
+    return values
 
 
 def _first_order(x: np.ndarray, y: np.ndarray) -> float:
@@ -351,14 +347,6 @@ def with_sensitivity(
     frames, notes, figures = [], [], {}
     last = int(d.coords["time"][-1])
     asked = [parse_target(spec, years=years, indicators=names) for spec in specs]
-    keys = [(a["quantity"], a["material"], a["year"]) for a in asked]
-    keys += [
-        (f"indicator {r.indicator}", str(r.material), last if pd.isna(r.year) else int(r.year))
-        for r in result.indicators.itertuples(index=False)
-    ]
-    rows = mc.samples
-    wanted = pd.MultiIndex.from_frame(rows[["quantity", "material", "year"]]).isin(keys)
-    mc = dataclasses.replace(mc, samples=rows[wanted])  # one pass over the samples
     for row in result.indicators.itertuples(index=False):
         year = last if pd.isna(row.year) else int(row.year)
         quantity = f"indicator {row.indicator}"
