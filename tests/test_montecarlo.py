@@ -273,3 +273,19 @@ def test_the_summary_is_pandas_quantiles_with_missing_values_left_out() -> None:
     assert store.of("b", "all", 2030) is not None and store.of("b", "all", 2031) is None
     with pytest.raises(msa.MsaError, match="samples 40-41 summarise other quantities"):
         store.put(keys.iloc[:2], 40, block[:2, :2])
+
+
+def test_shares_of_one_whole_are_drawn_together(pv_inputs, ev_inputs) -> None:
+    """Shares taken of the same inflow never add to more than 1 in any sample."""
+    from msa.model.montecarlo import _competing
+
+    pv = draw_inputs(pv_inputs, 2000, 4).parameters
+    assert _competing(pv_inputs.definition, list(pv)) == [["export_used_share", "collection_rate"]]
+    assert (pv["export_used_share"] + pv["collection_rate"] <= 1).all()
+    ev = draw_inputs(ev_inputs, 500, 4).parameters
+    assert ["second_life_share", "hibernation_share"] in _competing(ev_inputs.definition, list(ev))
+    assert (ev["second_life_share"] + ev["hibernation_share"] <= 1).all()
+    # each keeps its own law's mean
+    assert pv["collection_rate"].mean() == pytest.approx(
+        float(pv_inputs.parameters["collection_rate"].value), rel=0.02
+    )

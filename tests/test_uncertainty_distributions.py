@@ -9,7 +9,7 @@ from importlib.resources import files
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from msa.errors import ConfigError
@@ -536,3 +536,72 @@ def test_sample_uniforms_lie_strictly_inside_zero_one():
     u = sample_uniforms(1, 1000, per_sample=3)
     assert u.shape == (1000, 3) and (u > 0).all() and (u < 1).all()
     np.testing.assert_array_equal(u.ravel(), sample_uniforms(1, 3000))
+
+
+# --- competing shares: a generalised Dirichlet by stick breaking ------------------------------
+_share_values = st.lists(st.floats(0.01, 0.6), min_size=2, max_size=4).filter(
+    lambda v: sum(v) <= 0.98
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(values=_share_values, grades=st.lists(st.sampled_from("ABCD"), min_size=4, max_size=4))
+def test_competing_shares_never_take_more_than_the_whole(values, grades) -> None:
+    from msa.uncertainty import draw_competing_shares
+
+    laws = [
+        resolve_uncertainty(v, g, share=True, where=f"s{k}")
+        for k, (v, g) in enumerate(zip(values, grades, strict=False))
+    ]
+    u = np.random.default_rng(0).random((4000, len(laws)))
+    draws, _ = draw_competing_shares(laws, u)
+    assert draws.shape == (4000, len(laws))
+    assert (draws >= 0).all() and (draws.sum(axis=1) <= 1 + 1e-12).all()
+
+
+def test_competing_shares_keep_each_mean_and_sd() -> None:
+    """Each share keeps its law's mean and sd (20,000 samples: within 2% and 4%)."""
+    from msa.uncertainty import draw_competing_shares
+
+    laws = [
+        resolve_uncertainty(0.85, "D", share=True, where="collection"),
+        resolve_uncertainty(0.05, "D", share=True, where="export"),
+        resolve_uncertainty(0.05, "C", share=True, where="reuse"),
+    ]
+    u = np.random.default_rng(3).random((20000, 3))
+    draws, notes = draw_competing_shares(laws, u)
+    assert notes == []
+    for k, law in enumerate(laws):
+        assert draws[:, k].mean() == pytest.approx(law.value, rel=0.02)
+        assert draws[:, k].std() == pytest.approx(law.sd, rel=0.04)
+    # drawn alone, a fifth of these samples would take more than all
+    alone = np.column_stack([law.quantile(u[:, k]) for k, law in enumerate(laws)])
+    assert (alone.sum(axis=1) > 1).mean() > 0.1
+    assert draws.sum(axis=1).max() <= 1
+
+
+def test_competing_shares_a_fixed_share_keeps_its_value_and_chunks_agree() -> None:
+    from msa.uncertainty import draw_competing_shares
+
+    laws = [
+        resolve_uncertainty(0.3, "D", share=True, where="a"),
+        resolve_uncertainty(0.5, "A", share=True, where="b", spec={"sd": 0}),
+        resolve_uncertainty(0.15, "C", share=True, where="c"),
+    ]
+    u = np.random.default_rng(9).random((50, 3))
+    draws, _ = draw_competing_shares(laws, u)
+    assert (draws[:, 1] == 0.5).all() and (draws.sum(axis=1) <= 1 + 1e-12).all()
+    first, _ = draw_competing_shares(laws, u[:20])
+    np.testing.assert_array_equal(first, draws[:20])  # sample i does not depend on the others
+
+
+def test_competing_shares_refuse_means_above_one_and_other_laws() -> None:
+    from msa.uncertainty import draw_competing_shares
+
+    a = resolve_uncertainty(0.7, "D", share=True, where="a")
+    b = resolve_uncertainty(0.4, "D", share=True, where="b")
+    with pytest.raises(ConfigError, match="add to 1.1 > 1"):
+        draw_competing_shares([a, b], np.full((3, 2), 0.5), where="Discarded")
+    c = resolve_uncertainty(0.2, "D", share=True, where="c", spec={"distribution": "uniform"})
+    with pytest.raises(ConfigError, match="must be betas"):
+        draw_competing_shares([a, c], np.full((3, 2), 0.5))

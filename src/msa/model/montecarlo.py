@@ -7,7 +7,9 @@ is drawn (docs/uncertainty.md has the distributions and their sources):
 
 * **parameters**: every numeric parameter from its ``uncertainty = {...}``, else from its grade
   (:func:`msa.uncertainty.resolve_uncertainty`); a parameter used as a ``share`` is a share (a
-  beta by default, in [0, 1]); bounds are respected. Fixed: ``uncertainty = false`` (scenario
+  beta by default, in [0, 1]); bounds are respected; shares taken of the same inflow are drawn
+  together so no sample takes more than all of it
+  (:func:`msa.uncertainty.draw_competing_shares`). Fixed: ``uncertainty = false`` (scenario
   levers such as a lifetime factor of 1), and the parameters that name a year
   (``cohort_factor_from``, ``year_factor_from``) or an age (``entry_age``), which are switches,
   not measurements.
@@ -56,6 +58,8 @@ from msa.model.report import target_met
 from msa.model.result import ModelResult
 from msa.model.tracked import Tracked, grade_of_rank
 from msa.uncertainty import (
+    Uncertainty,
+    draw_competing_shares,
     resolve_uncertainty,
     sample_uniforms,
     spawn_streams,
@@ -194,6 +198,26 @@ def _shares(d: ModelDefinition) -> set[str]:
     return {f.share for f in d.flows.values() if isinstance(f.share, str)}
 
 
+def _competing(d: ModelDefinition, drawn: Sequence[str]) -> list[list[str]]:
+    """Return the drawn share parameters that compete for one whole, group by group.
+
+    Shares compete when they are taken of the same thing: flows leaving one process with
+    ``share`` and the same ``of`` (the process's total inflow without one). A parameter used as
+    a share in more than one such group is drawn alone.
+    """
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    where: dict[str, set[tuple[str, str | None]]] = {}
+    for name, flow in d.flows.items():
+        if isinstance(flow.share, str) and flow.share in drawn:
+            key = (name.split(" => ")[0], flow.of)
+            where.setdefault(flow.share, set()).add(key)
+            if flow.share not in groups.setdefault(key, []):
+                groups[key].append(flow.share)
+    alone = {p for p, keys in where.items() if len(keys) > 1}
+    out = [[p for p in group if p not in alone] for group in groups.values()]
+    return [group for group in out if len(group) > 1]
+
+
 def draw_inputs(inputs: ModelInputs, samples: int, seed: int) -> Draws:
     """Draw every uncertain input of a scenario for ``samples`` samples from ``seed``.
 
@@ -227,7 +251,8 @@ def draw_inputs(inputs: ModelInputs, samples: int, seed: int) -> Draws:
     streams = spawn_streams(
         seed, [f"parameter {p}" for p in drawn_params] + [f"table {t}" for t in drawn_tables]
     )
-    parameters = {}
+    parameters: dict[str, np.ndarray] = {}
+    laws: dict[str, Uncertainty] = {}
     for name in drawn_params:
         spec = d.parameters[name]
         tracked = inputs.parameters[name]
@@ -243,7 +268,19 @@ def draw_inputs(inputs: ModelInputs, samples: int, seed: int) -> Draws:
             share=name in shares,
             where=where,
         )
-        parameters[name] = law.draw(n, streams[f"parameter {name}"])
+        laws[name] = law
+    together = _competing(d, drawn_params)
+    for group in together:
+        if all(laws[p].distribution == "beta" or laws[p].sd == 0 for p in group):
+            u = np.column_stack(
+                [sample_uniforms(streams[f"parameter {p}"], n, where=p) for p in group]
+            )
+            joint, _ = draw_competing_shares([laws[p] for p in group], u, where=", ".join(group))
+            parameters.update({p: joint[:, k] for k, p in enumerate(group)})
+    for name in drawn_params:
+        if name not in parameters:
+            parameters[name] = laws[name].draw(n, streams[f"parameter {name}"])
+    parameters = {name: parameters[name] for name in drawn_params}
     tables = {
         name: _draw_table(d, name, inputs.data[name], name in shares, n, streams[f"table {name}"])
         for name in drawn_tables

@@ -33,6 +33,7 @@ __all__ = [
     "UNCERTAINTY_DISTRIBUTIONS",
     "Uncertainty",
     "UncertaintySpec",
+    "draw_competing_shares",
     "draw_split",
     "parse_spec",
     "resolve_uncertainty",
@@ -824,3 +825,100 @@ def _row_log_sds(
             cache[pair] = grade_spread(grade, clo_grade, where=f"{where} row {i}").log_sd
         sigma[i] = cache[pair]
     return sigma
+
+
+def draw_competing_shares(
+    laws: Sequence[Uncertainty], u: np.ndarray, *, where: str = "shares"
+) -> tuple[np.ndarray, list[str]]:
+    """Draw shares of one whole that compete for it, so that no sample takes more than all.
+
+    Shares of one process's inflow (``share`` flows of one source, taken of the same flow) each
+    have their own distribution; drawn independently, a sample's shares can add to more than 1.
+    Here they are drawn jointly as a generalised Dirichlet (Connor and Mosimann 1969) by stick
+    breaking: ``s_1 = Z_1``, ``s_k = Z_k (1 - Z_1) ... (1 - Z_{k-1})`` with independent betas
+    ``Z_k``, so every sample's shares add to at most 1 and what is left (a ``remainder`` flow)
+    is never negative. Each ``Z_k``'s mean and variance are chosen so that ``s_k`` keeps the
+    mean and sd of its own law exactly; only the correlations between the shares come from
+    the stick. A share inherits the relative spread of what the shares broken off before it
+    leave, so the stick breaks them off in order of ``sd / (1 - value)`` (ties in the order
+    given): the share that leaves the most certain rest first. A share without spread keeps its
+    value, and the others share what it leaves. Where a share's own sd is smaller than what it
+    inherits, it is drawn with the inherited spread, and a note says so.
+
+    Parameters
+    ----------
+    laws : sequence of Uncertainty
+        One per share: betas (``resolve_uncertainty(..., share=True)``) or without spread.
+    u : numpy.ndarray
+        Shape ``(n, k)``: each share's own uniform numbers (its stream), so a share keeps its
+        stream and the first share draws exactly what it draws alone.
+    where : str
+        Names the shares in errors.
+
+    Returns
+    -------
+    draws : numpy.ndarray
+        Shape ``(n, k)``, each row adding to at most 1.
+    notes : list of str
+        Shares whose sd could not be kept (a spread the stick cannot give), one line each.
+
+    Raises
+    ------
+    msa.ConfigError
+        A law that is not a beta, or means adding to more than 1.
+
+    References
+    ----------
+    Connor, R. J. and Mosimann, J. E. (1969). Concepts of Independence for Proportions with a
+    Generalization of the Dirichlet Distribution. *Journal of the American Statistical
+    Association* 64(325), 194-206. doi:10.1080/01621459.1969.10500963
+
+    Examples
+    --------
+    >>> a = resolve_uncertainty(0.6, "D", share=True)
+    >>> b = resolve_uncertainty(0.35, "D", share=True)
+    >>> u = np.random.default_rng(1).random((20000, 2))
+    >>> s, _ = draw_competing_shares([a, b], u)
+    >>> bool(s.sum(axis=1).max() <= 1), round(float(s[:, 1].mean()), 2)
+    (True, 0.35)
+    """
+    u = np.asarray(u, dtype=float)
+    means = np.array([law.value for law in laws], dtype=float)
+    if any(law.distribution != "beta" and law.sd > 0 for law in laws):
+        odd = [law.where for law in laws if law.distribution != "beta" and law.sd > 0]
+        raise ConfigError(f"{where}: drawn together, competing shares must be betas ({odd})")
+    if means.sum() > 1 + SHARE_SUM_TOLERANCE:
+        raise ConfigError(f"{where}: the shares' values add to {means.sum():.6g} > 1")
+    out = np.tile(means, (len(u), 1))  # a share without spread keeps its value
+    # what a share passes on to those after it is the relative spread of what it leaves,
+    # sd / (1 - value): the stick breaks off the shares that pass on least first
+    spread = sorted(
+        (k for k, law in enumerate(laws) if law.sd > 0),
+        key=lambda k: laws[k].sd / max(1.0 - float(means[k]), 1e-300),
+    )
+    whole = 1.0 - float(sum(means[k] for k in range(len(laws)) if k not in spread))
+    left = np.ones(len(u))  # what the earlier shares left of the whole, per sample
+    rest_1, rest_2 = 1.0, 1.0  # E[left] and E[left^2]
+    notes: list[str] = []
+    for k in spread:
+        m, sd = float(means[k]) / whole, float(laws[k].sd) / whole
+        mu = min(m / rest_1, 1.0)
+        var = (sd * sd + m * m) / rest_2 - mu * mu
+        top = mu * (1 - mu) * (1 - 1e-9)
+        if not 0 < var < top:  # the stick cannot give this sd: the nearest it can
+            var = min(max(var, mu * (1 - mu) * 1e-12), top)
+            shown = math.sqrt(max((var + mu * mu) * rest_2 - m * m, 0.0)) * whole
+            if abs(shown - laws[k].sd) > 0.01 * laws[k].sd:
+                notes.append(
+                    f"{laws[k].where}: drawn with sd {shown:.3g} instead of {laws[k].sd:.3g}, "
+                    "the spread the shares drawn before it leave room for"
+                )
+        if 0 < mu < 1:
+            nu = mu * (1 - mu) / var - 1
+            z = stats.beta(mu * nu, (1 - mu) * nu).ppf(u[:, k])
+        else:
+            z = np.full(len(u), mu)
+        out[:, k] = z * left * whole
+        left = left * (1 - z)
+        rest_1, rest_2 = rest_1 * (1 - mu), rest_2 * (1 - 2 * mu + var + mu * mu)
+    return out, notes
