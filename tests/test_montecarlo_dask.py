@@ -224,3 +224,59 @@ def test_without_distributed_the_error_says_what_to_install(
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and "pip install 'msa[dask]'" in lines[0]
     assert not out.exists()
+
+
+_KILLER = '''"""Test model: the disposal of recycling, computed; a dask worker building it dies."""
+
+import os
+
+
+def rest(inputs):
+    if os.environ.get("MSA_TEST_KILL_WORKER") == "1":
+        try:
+            import distributed
+
+            distributed.get_worker()
+        except (ImportError, ValueError):
+            pass  # not on a worker: build as usual
+        else:
+            os._exit(1)  # the worker process dies, as when the OS kills it for memory
+    into = inputs.flows["Collection => Recycling"]
+    return into - inputs.flows["Recycling => Secondary"]
+'''
+
+
+def test_a_worker_that_dies_is_one_error_line(tmp_path: Path, monkeypatch) -> None:
+    """KilledWorker (a worker died on a chunk) is one line naming the samples and what to try."""
+    import dask
+
+    model = msa.new_model(tmp_path / "m")
+    toml = model / "model.toml"
+    text = toml.read_text(encoding="utf-8")
+    old = '[flows."Recycling => Disposal"]\nremainder = true\n'
+    assert old in text
+    new = (
+        '[flows."Recycling => Disposal"]\nfunction = "rest"\ndims = ["time", "material"]\n'
+        'needs = ["Collection => Recycling", "Recycling => Secondary"]\n'
+    )
+    text = text.replace(old, new).replace(
+        'sources = "data/sources.csv"\n', 'sources = "data/sources.csv"\nmodule = "model.py"\n', 1
+    )
+    toml.write_text(text, encoding="utf-8")
+    (model / "model.py").write_text(_KILLER, encoding="utf-8")
+    d = msa.load_definition(model)
+    monte_carlo(d, samples=2, seed=1)  # builds in one process
+    monkeypatch.setenv("MSA_TEST_KILL_WORKER", "1")
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+        pytest.raises(msa.MsaError) as caught,
+    ):
+        monte_carlo(d, samples=4, seed=1, chunk=2, client=client)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "a dask worker died building samples 0-1" in message or "samples 2-3" in message
+    assert "memory" in message

@@ -746,7 +746,7 @@ def _on_cluster(
     try:
         for future in as_completed(futures, loop=client.loop):
             i = futures[future]
-            take(i, future.result())
+            take(i, _result(future, *spans[i]))
             future.release()
             start, stop = spans[i]
             done += stop - start
@@ -754,6 +754,20 @@ def _on_cluster(
                 progress(done, draws.n)
     finally:
         client.cancel([f for f in futures if not f.done()])
+
+
+def _result(future: Any, start: int, stop: int) -> _Part:
+    """Return a chunk's result; a worker that died building it is one :class:`MsaError` line."""
+    from distributed import KilledWorker
+
+    try:
+        return future.result()
+    except KilledWorker as err:
+        raise MsaError(
+            f"a dask worker died building samples {start}-{stop - 1} ({err.last_worker.address}"
+            " or its replacements): most often out of memory; give the workers more memory, "
+            "fewer --workers per machine, or smaller chunks (monte_carlo(..., chunk=...))"
+        ) from err
 
 
 def _series(value: xr.DataArray, samples: np.ndarray) -> np.ndarray:
