@@ -73,6 +73,12 @@ from msa.model import (
     run_model,
     write_result,
 )
+from msa.reconcile import (
+    Reconciliation,
+    SystemReconciliation,
+    reconcile,
+    reconcile_system,
+)
 from msa.stocks import (
     EmpiricalLifetime,
     ExponentialLifetime,
@@ -224,6 +230,10 @@ __all__ = [
     "net_addition_to_stock",
     "pga",
     "process_view",
+    "reconcile",
+    "reconcile_system",
+    "Reconciliation",
+    "SystemReconciliation",
     "scope_gaps",
     "read_msa_model",
     "read_msa_table",
