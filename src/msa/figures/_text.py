@@ -38,6 +38,7 @@ __all__ = [
     "node_texts",
     "note_lines",
     "place_labels",
+    "shorten",
     "text_width",
     "wrap",
 ]
@@ -430,11 +431,11 @@ def note_lines(
 
     notes = []
     if len(thin):
-        notes.append(text("small", lang).format(px=px, items=_shorten(listing(thin), lang)))
+        notes.append(text("small", lang).format(px=px, items=shorten(listing(thin), lang)))
     if len(zero):
-        notes.append(text("zero", lang).format(items=_shorten(listing(zero, False), lang)))
+        notes.append(text("zero", lang).format(items=shorten(listing(zero, False), lang)))
     if len(uncertain):
-        notes.append(text("uncertain", lang).format(items=_shorten(listing(uncertain), lang)))
+        notes.append(text("uncertain", lang).format(items=shorten(listing(uncertain), lang)))
     notes.extend(footnotes)
     if scale is not None:
         notes.append(text("scale", lang).format(value=format_value(scale / per, units, lang)))
@@ -475,7 +476,8 @@ def label_annotation(
     }
 
 
-def _shorten(items: list[str], lang: str, limit: int = 6) -> str:
+def shorten(items: list[str], lang: str, limit: int = 6) -> str:
+    """Join ``items`` with ``"; "``, naming at most ``limit`` of them and counting the rest."""
     if len(items) <= limit:
         return "; ".join(items)
     return "; ".join(items[:limit]) + "; " + text("more", lang).format(n=len(items) - limit)

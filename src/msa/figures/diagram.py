@@ -21,6 +21,10 @@ column              required  meaning
 ``status``          no        mapping status from a view (e.g. ``?`` for unsettled), on hover
 ``grade``           no        worst data-quality grade of the row (A-D, ``""`` ungraded);
                               needed for ``color_by="grade"``
+``p5``, ``p50``,    no        5th, 50th and 95th percentile of ``value`` (numbers, e.g. of
+``p95``                       a Monte Carlo run); needed for ``link_labels="range"``
+``sd``              no        standard deviation of ``value`` (a number >= 0, e.g. of a
+                              reconciled flow); needed for ``link_labels="sd"``
 ==================  ========  ==========================================================
 
 An optional **node table** fixes order, bands and names: one row per node with ``node`` (id),
@@ -29,6 +33,11 @@ main-band node), ``band`` (``top`` for imports and reserves, ``main``, ``bottom`
 losses, disposal and stock additions), and optional ``stage`` and ``kind``. Rows keep their order
 within a column. Without one, the node table is derived from the links: JRC stage order, and
 boundary nodes that only send go to the top band, those that only receive to the bottom band.
+
+Rows that draw as one band are merged (:func:`msa.figures.links.merge_rows`): their ``sd``
+combines as the root of the sum of squares (independent rows); their percentiles do not
+combine, so such a band shows its value without a range. Link labels, their formats and
+placement are explained in :mod:`msa.figures._link_labels`.
 
 The figure is built in two steps: :func:`msa.figures.plan.plan_sankey` checks the input and
 lays the diagram out (a :class:`~msa.figures.plan.SankeyPlan`), then the functions below turn
@@ -45,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from msa.figures._link_labels import link_annotation, link_meta
 from msa.figures._text import covered_sides, label_annotation
 from msa.figures.labels import (
     FLOW_TYPES,
@@ -57,7 +67,15 @@ from msa.figures.labels import (
     text,
 )
 from msa.figures.links import JRC_STAGES, links_from_system, nodes_from_links
-from msa.figures.plan import FONT, LEGEND_ROW, ColorBy, SankeyOptions, SankeyPlan, plan_sankey
+from msa.figures.plan import (
+    FONT,
+    LEGEND_ROW,
+    ColorBy,
+    LinkLabels,
+    SankeyOptions,
+    SankeyPlan,
+    plan_sankey,
+)
 from msa.system.provenance import GRADES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,6 +85,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "JRC_STAGES",
     "ColorBy",
+    "LinkLabels",
     "draw_plan",
     "links_from_system",
     "nodes_from_links",
@@ -101,6 +120,7 @@ def sankey(
     font_family: str = FONT,
     font_size: int = 12,
     footnotes: str | list[str] | tuple[str, ...] = (),
+    link_labels: LinkLabels = "none",
 ) -> go.Figure:
     """Build a publication Sankey (a plotly Figure) from a links table.
 
@@ -139,12 +159,21 @@ def sankey(
     footnotes : str or sequence of str
         Extra lines for the note under the figure, e.g. :attr:`msa.jrc_msa.views.View.footnotes`
         (where a view departs from the agreed mapping).
+    link_labels : {"none", "value", "range", "sd"}
+        A label printed on each link, in the node labels' units and number format:
+        ``"value"`` its value (``12.3 t``), ``"range"`` ``p50 (p5–p95)`` from the columns
+        ``p5``, ``p50``, ``p95`` (``12.3 (10.1–14.2) t``, e.g. Monte Carlo percentiles),
+        ``"sd"`` ``value ± sd`` from the column ``sd`` (``12.3 ± 0.8 t``, e.g. a reconciled
+        flow). Labels are small, centred on the link and placed largest flow first; one
+        with no free spot is left out and named in the note, as is a band that shows its
+        value without its range or sd (see :mod:`msa.figures._link_labels`). Missing
+        columns: :class:`~msa.errors.ConfigError`.
 
     Returns
     -------
     plotly.graph_objects.Figure
-        ``fig.layout.meta["msa_sankey"]`` records the scale (``units_per_px``), units and the
-        flows listed in the note.
+        ``fig.layout.meta["msa_sankey"]`` records the scale (``units_per_px``), units, the
+        flows listed in the note and the link labels (placed and left out).
 
     Examples
     --------
@@ -164,6 +193,7 @@ def sankey(
         footnotes=footnotes,
         font_family=font_family,
         font_size=font_size,
+        link_labels=link_labels,
     )
     return draw_plan(plan_sankey(links, nodes, options))
 
@@ -335,6 +365,8 @@ def _link_hover(plan: SankeyPlan, link: Any, value: float) -> str:
     links = plan.links
     src, tgt = links.at[link, "source"], links.at[link, "target"]
     parts = [f"{plan.label(src)} → {plan.label(tgt)}", plan.quantity(value)]
+    if plan.options.link_labels in ("range", "sd"):
+        parts.append(f"{plan.options.link_labels}: {plan.link_labels.texts.texts[link]}")
     for extra in ("material", "jrc_codes", "status", "grade"):
         if extra in links.columns and pd.notna(links.at[link, extra]):
             if str(links.at[link, extra]):
@@ -401,12 +433,16 @@ def _legend(
 
 # ----------------------------------------------------------------------------- text
 def _annotations(plan: SankeyPlan) -> list[dict[str, object]]:
-    """Node labels (placed by the plan) and the note under the figure, as annotations."""
+    """Node and link labels (placed by the plan) and the note under the figure, as annotations."""
     sides = covered_sides(plan.geo)
     size = plan.options.font_size
     annotations = [
         label_annotation(box, plan.margin, plan.geo, size, sides.get(box.node))
         for box in plan.labels
+    ]
+    annotations += [
+        link_annotation(label, plan.margin, plan.geo, plan.note_size)
+        for label in plan.link_labels.placed
     ]
     if plan.notes:
         annotations.append(
@@ -487,6 +523,7 @@ def _meta(plan: SankeyPlan) -> dict[str, object]:
         "zero_flows": _zero_listing(plan),
         "uncertain_flows": _listing(plan, plan.uncertain),
         "labels": {b.node: b.text for b in plan.labels},
+        "link_labels": link_meta(plan.link_labels, plan.drawn, plan.table),
         "color_by": plan.options.color_by,
         "lang": plan.options.lang,
     }

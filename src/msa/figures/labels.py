@@ -108,6 +108,31 @@ _TEXT = {
     "grade_C": {"en": "C estimate", "nl": "C schatting"},
     "grade_D": {"en": "D assumption", "nl": "D aanname"},
     "grade_": {"en": "ungraded", "nl": "zonder klasse"},
+    "link_range": {
+        "en": "Link labels: median (5th\u201395th percentile)",
+        "nl": "Stroomlabels: mediaan (5e\u201395e percentiel)",
+    },
+    "link_sd": {
+        "en": "Link labels: value \u00b1 standard deviation",
+        "nl": "Stroomlabels: waarde \u00b1 standaardafwijking",
+    },
+    "link_left_out": {
+        "en": "Link labels left out for lack of room ({n}; hover over a link for its label): "
+        "{items}",
+        "nl": "Stroomlabels weggelaten wegens plaatsgebrek ({n}; beweeg over een stroom voor "
+        "het label): {items}",
+    },
+    "link_no_range": {
+        "en": "Value without range ({n}): these bands merge rows (e.g. by material or region), "
+        "whose percentiles do not combine: {items}",
+        "nl": "Waarde zonder bereik ({n}): deze stromen voegen rijen samen (bijv. per materiaal "
+        "of regio), waarvan de percentielen niet te combineren zijn: {items}",
+    },
+    "link_unknown": {
+        "en": "Value without {what} ({n}): none in the links table: {items}",
+        "nl": "Waarde zonder {what} ({n}): niet in de stromentabel: {items}",
+    },
+    "range": {"en": "range", "nl": "bereik"},
 }
 _STAGE_NL = {
     "Exploration": "Exploratie",
@@ -161,10 +186,14 @@ def stage_name(stage: str | None, lang: str) -> str:
     return _STAGE_NL.get(stage, stage) if lang == "nl" else stage
 
 
-def format_value(value: float, units: str, lang: str = "en", digits: int = 3) -> str:
+def format_value(
+    value: float, units: str, lang: str = "en", digits: int = 3, *, decimals: int | None = None
+) -> str:
     """Format a quantity with ``digits`` significant digits, thousands grouped, and its unit.
 
-    Dutch uses a point to group thousands and a comma for decimals.
+    Dutch uses a point to group thousands and a comma for decimals. With ``decimals``, the
+    value is rounded to that many decimals instead, trailing zeros kept (a standard deviation
+    shown to the decimals of its value).
 
     Examples
     --------
@@ -178,8 +207,14 @@ def format_value(value: float, units: str, lang: str = "en", digits: int = 3) ->
     '20 t'
     >>> format_value(0.0, "t")
     '0 t'
+    >>> format_value(0.84, "t", "nl", decimals=1)
+    '0,8 t'
     """
-    if value == 0 or not math.isfinite(value):
+    if decimals is not None and math.isfinite(value):
+        number = f"{value:,.{decimals}f}"
+        if lang == "nl":
+            number = number.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    elif value == 0 or not math.isfinite(value):
         number = "0" if value == 0 else str(value)
     else:
         magnitude = math.floor(math.log10(abs(value)))

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "JRC_STAGES",
+    "UNCERTAINTY_COLUMNS",
     "flow_types",
     "links_from_system",
     "merge_rows",
@@ -44,19 +45,24 @@ JRC_STAGES: tuple[str, ...] = (
     "Recycling",
 )
 _REQUIRED = ("source", "target", "value", "units")
+#: Optional numeric columns of a links table: percentiles and standard deviation of ``value``.
+UNCERTAINTY_COLUMNS: tuple[str, ...] = ("p5", "p50", "p95", "sd")
+_PERCENTILES = ("p5", "p50", "p95")
 
 
 def validate_links(links: pd.DataFrame, *, where: str = "links table") -> pd.DataFrame:
     """Check a links table and return a clean copy (``value`` as float, string ids).
 
     An optional ``grade`` column (the worst data-quality grade each row rests on) holds
-    ``"A"`` ... ``"D"`` or ``""`` (ungraded; a missing value is ungraded too).
+    ``"A"`` ... ``"D"`` or ``""`` (ungraded; a missing value is ungraded too). Optional
+    ``p5``, ``p50``, ``p95`` and ``sd`` columns (:data:`UNCERTAINTY_COLUMNS`) are numbers, a
+    missing one unknown (NaN); ``sd`` is not negative.
 
     Raises
     ------
     DataError
         Missing columns, an empty table, non-finite or negative values (naming the row and
-        flow), mixed units.
+        flow), mixed units, a ``p5`` ... ``sd`` that is not a number, a negative ``sd``.
     ProvenanceError
         A ``grade`` that is not A-D or empty.
     """
@@ -89,7 +95,23 @@ def validate_links(links: pd.DataFrame, *, where: str = "links table") -> pd.Dat
     if "grade" in out.columns:
         out["grade"] = out["grade"].astype(object).where(out["grade"].notna(), "").astype(str)
         validate_grades(out["grade"].to_numpy(), where=f"{where}: column 'grade'")
-    return out
+    return _numeric_uncertainty(out, where)
+
+
+def _numeric_uncertainty(links: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Turn the uncertainty columns present into floats; refuse text and a negative ``sd``."""
+    for col in [c for c in UNCERTAINTY_COLUMNS if c in links.columns]:
+        number = pd.to_numeric(links[col], errors="coerce").astype(float)
+        bad = number.isna() & links[col].notna() | (number < 0) & (col == "sd")
+        if bad.any():
+            i = bad.to_numpy().nonzero()[0][0]
+            raise DataError(
+                f"{where}: row {links.index[i]!r} ({links['source'].iloc[i]} => "
+                f"{links['target'].iloc[i]}) has {col} {plain(links[col].iloc[i])!r}; {col} "
+                "must be a number" + (" >= 0" if col == "sd" else "") + " (empty if unknown)"
+            )
+        links[col] = number
+    return links
 
 
 def nodes_from_links(links: pd.DataFrame, *, lang: Lang = "en") -> pd.DataFrame:
@@ -514,7 +536,21 @@ def merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
     one flow on the figure. Codes and notes of the merged rows are joined, never lost; a band's
     ``grade`` is the worst grade of its rows. Stock changes are net quantities: an addition and
     a depletion between the same two nodes (one material's stock grows, another's shrinks)
-    draw as one band of their difference.
+    draw as one band of their difference. The column ``merged_rows`` counts the rows of each
+    band.
+
+    A band's ``sd`` combines its rows' as independent quantities, and its percentiles cannot
+    be combined from theirs (see Notes).
+
+    Notes
+    -----
+    The rows of a band are taken as independent, so their variances add:
+    ``sd = sqrt(sum sd_i**2)`` (also for an addition and a depletion netted into one band);
+    an unknown ``sd`` of one row leaves the band's unknown (NaN). Percentiles of a sum depend
+    on the joint distribution of its terms, which a links table does not hold: a band of
+    several rows gets NaN ``p5``, ``p50`` and ``p95``, a band of one row keeps its own. A
+    stock-change row drawn reversed (a depletion netted with an addition) negates its
+    percentiles, so ``p5`` and ``p95`` swap: they describe the quantity as drawn.
     """
     keys = ["source", "target", "flow_type"]
     keys += [c for c in ("status",) if c in links.columns]
@@ -523,13 +559,17 @@ def merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
     # Fill missing keys in every text column (object or pandas' str dtype) and keep NaN groups:
     # a row without a status or material is drawn, never dropped by groupby.
     text_keys = [k for k in keys if not pd.api.types.is_numeric_dtype(links[k])]
-    filled = links.assign(**{k: links[k].fillna("") for k in text_keys})
-    rules: dict[str, object] = {"value": "sum"}
+    filled = links.assign(**{k: links[k].fillna("") for k in text_keys}, merged_rows=1)
+    rules: dict[str, object] = {"value": "sum", "merged_rows": "sum"}
     order = np.array([*GRADES, ""], dtype=object)  # best to worst; ungraded is worst
     if "grade" in links.columns:  # the worst grade of a band is the highest rank of its rows
         rank = pd.Categorical(links["grade"].fillna("").astype(str), categories=order).codes
         filled["grade"] = np.where(rank < 0, len(order) - 1, rank)
         rules["grade"] = "max"
+    if "sd" in links.columns:  # summed as variances; a NaN is counted so it stays unknown
+        filled["sd"] = links["sd"] ** 2
+        filled["_sd_unknown"] = links["sd"].isna().astype(int)
+        rules.update(sd="sum", _sd_unknown="sum")
     for col in links.columns:
         if col in keys or col in rules:
             continue
@@ -542,9 +582,27 @@ def merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
     out = filled.groupby(keys, sort=False, as_index=False, dropna=False).agg(rules)
     if "grade" in out.columns:
         out["grade"] = order[out["grade"].to_numpy(dtype=int)]
-    out = _swap_ends(out, out["value"] < 0)
-    out["value"] = out["value"].abs()
-    return out[[c for c in links.columns if c in out.columns]]
+    if "sd" in out.columns:
+        out["sd"] = np.sqrt(out["sd"]).where(out["_sd_unknown"].eq(0))
+    for col in [c for c in _PERCENTILES if c in out.columns]:
+        out[col] = out[col].where(out["merged_rows"].eq(1))
+    reversed_ = out["value"] < 0
+    out = _negate(_swap_ends(out, reversed_), reversed_)
+    return out[[c for c in [*links.columns, "merged_rows"] if c in out.columns]]
+
+
+def _negate(links: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+    """Negate the value (and percentiles, ``p5`` and ``p95`` swapped) of ``rows``."""
+    if not rows.any():
+        return links
+    links = links.copy()
+    links.loc[rows, "value"] = -links.loc[rows, "value"]
+    if "p50" in links.columns:
+        links.loc[rows, "p50"] = -links.loc[rows, "p50"]
+    if "p5" in links.columns and "p95" in links.columns:
+        low, high = links.loc[rows, "p5"].to_numpy(), links.loc[rows, "p95"].to_numpy()
+        links.loc[rows, "p5"], links.loc[rows, "p95"] = -high, -low
+    return links
 
 
 def _swap_ends(links: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
@@ -567,6 +625,4 @@ def _orient_stock_rows(links: pd.DataFrame) -> pd.DataFrame:
         [(t, s) in pairs and s > t for s, t in zip(links["source"], links["target"], strict=True)],
         index=links.index,
     )
-    links = _swap_ends(links, flip)
-    links.loc[flip, "value"] = -links.loc[flip, "value"]
-    return links
+    return _negate(_swap_ends(links, flip), flip)

@@ -17,6 +17,13 @@ import numpy as np
 import pandas as pd
 
 from msa.errors import ConfigError, DataError, RenderError
+from msa.figures._link_labels import (
+    LinkLabelling,
+    LinkTexts,
+    link_notes,
+    link_texts,
+    place_link_labels,
+)
 from msa.figures._text import (
     LabelBox,
     label_boxes,
@@ -33,7 +40,9 @@ __all__ = [
     "COLOR_BY",
     "FONT",
     "LEGEND_ROW",
+    "LINK_LABELS",
     "ColorBy",
+    "LinkLabels",
     "PreparedTables",
     "SankeyOptions",
     "SankeyPlan",
@@ -45,6 +54,10 @@ __all__ = [
 ColorBy = Literal["stage", "material", "flow_type", "grade"]
 #: Every :data:`ColorBy`.
 COLOR_BY: tuple[ColorBy, ...] = ("stage", "material", "flow_type", "grade")
+#: What the printed link labels state (see :mod:`msa.figures._link_labels`).
+LinkLabels = Literal["none", "value", "range", "sd"]
+#: Every :data:`LinkLabels`.
+LINK_LABELS: tuple[LinkLabels, ...] = ("none", "value", "range", "sd")
 
 #: Font of every figure unless asked otherwise; set explicitly so images match on every machine.
 FONT = "DejaVu Sans"
@@ -80,7 +93,10 @@ class SankeyOptions:
     font_family : str
         Font of all text.
     font_size : int
-        Font size of labels and legend, in px (title +4, note -2, at least 8).
+        Font size of labels and legend, in px (title +4, note and link labels -2, at least 8).
+    link_labels : {"none", "value", "range", "sd"}
+        What the label printed on each link states: nothing, its value, ``p50 (p5–p95)`` or
+        ``value ± sd``.
     """
 
     lang: Lang = "en"
@@ -93,6 +109,7 @@ class SankeyOptions:
     footnotes: tuple[str, ...] = ()
     font_family: str = FONT
     font_size: int = 12
+    link_labels: LinkLabels = "none"
 
     @classmethod
     def checked(
@@ -108,6 +125,7 @@ class SankeyOptions:
         footnotes: str | Iterable[str] = (),
         font_family: str = FONT,
         font_size: int = 12,
+        link_labels: str = "none",
     ) -> SankeyOptions:
         """Check the choices and return them as :class:`SankeyOptions`.
 
@@ -115,6 +133,8 @@ class SankeyOptions:
         ----------
         lang, color_by, scale, title, width, height, min_visible_px, font_family, font_size
             As the attributes; ``lang`` and ``color_by`` are checked and narrowed.
+        link_labels : str
+            As the attribute; checked and narrowed.
         footnotes : str or sequence of str
             One line or several.
 
@@ -125,7 +145,8 @@ class SankeyOptions:
         Raises
         ------
         ConfigError
-            An unknown ``lang`` or ``color_by``, or a ``scale`` that is not a positive number.
+            An unknown ``lang``, ``color_by`` or ``link_labels``, or a ``scale`` that is not a
+            positive number.
         """
         known_lang = checked_lang(lang)
         known_color_by = _checked_color_by(color_by)
@@ -142,7 +163,16 @@ class SankeyOptions:
             footnotes=(footnotes,) if isinstance(footnotes, str) else tuple(footnotes),
             font_family=font_family,
             font_size=font_size,
+            link_labels=_checked_link_labels(link_labels),
         )
+
+
+def _checked_link_labels(link_labels: str) -> LinkLabels:
+    """Return ``link_labels`` as a :data:`LinkLabels`, or raise :class:`~msa.errors.ConfigError`."""
+    for known in LINK_LABELS:
+        if link_labels == known:
+            return known
+    raise ConfigError(f"link_labels must be 'none', 'value', 'range' or 'sd' (got {link_labels!r})")
 
 
 def _checked_color_by(color_by: str) -> ColorBy:
@@ -196,6 +226,8 @@ class SankeyPlan:
         Figure height in px: plot area plus top and bottom margins.
     labels : list of LabelBox
         The placed node labels, in figure px.
+    link_labels : LinkLabelling
+        The link labels' texts, those placed (figure px) and those left out for lack of room.
     names : dict of str to str
         Display name of each used node.
     values : dict of str to str
@@ -222,6 +254,7 @@ class SankeyPlan:
     margin: dict[str, float]
     height: int
     labels: list[LabelBox]
+    link_labels: LinkLabelling
     names: dict[str, str]
     values: dict[str, str]
     notes: list[str]
@@ -341,6 +374,8 @@ def plan_sankey(
         ``color_by="grade"`` on a links table without a ``grade`` column (a view's).
     RenderError
         The diagram does not fit the figure (see :func:`~msa.figures.layout.layout`).
+    ConfigError
+        ``options.link_labels`` needs columns the links table does not have.
     """
     if prepared is None:
         prepared = prepare_tables(links, nodes, options.lang, options.color_by)
@@ -349,8 +384,9 @@ def plan_sankey(
     p = prepared
     note_size = max(options.font_size - 2, 8)
     spacing = LayoutOptions()
+    texts = link_texts(p.drawn, options.link_labels, options.lang, p.shown_units, p.per)
 
-    def notes_for(thin: pd.DataFrame) -> list[str]:
+    def notes_for(thin: pd.DataFrame, labelling: LinkLabelling) -> list[str]:
         return note_lines(
             p.table,
             p.shown_units,
@@ -359,17 +395,15 @@ def plan_sankey(
             p.zero,
             p.uncertain,
             options.scale,
-            options.footnotes,
+            (*link_notes(labelling, p.drawn, p.table, options.lang), *options.footnotes),
             options.width - 24,
             note_size,
             options.min_visible_px,
             p.per,
         )
 
-    page = _fit_page(
-        p.table, p.drawn, p.used, p.names, p.values, options, spacing, notes_for, note_size
-    )
-    margin, geo, thin, notes, boxes = page
+    page = _fit_page(p, texts, options, spacing, notes_for, note_size)
+    margin, geo, thin, notes, boxes, labelling = page
     return SankeyPlan(
         options=options,
         links=p.links,
@@ -387,6 +421,7 @@ def plan_sankey(
         margin=margin,
         height=int(round(geo.plot_height + margin["t"] + margin["b"])),
         labels=boxes,
+        link_labels=labelling,
         names=p.names,
         values=p.values,
         notes=notes,
@@ -419,59 +454,69 @@ def _resolve_tables(
 
 
 def _fit_page(
-    table: pd.DataFrame,
-    drawn: pd.DataFrame,
-    used: list[str],
-    names: dict[str, str],
-    values: dict[str, str],
+    p: PreparedTables,
+    texts: LinkTexts,
     options: SankeyOptions,
     spacing: LayoutOptions,
-    notes_for: Callable[[pd.DataFrame], list[str]],
+    notes_for: Callable[[pd.DataFrame, LinkLabelling], list[str]],
     note_size: int,
-) -> tuple[dict[str, float], Geometry, pd.DataFrame, list[str], list[LabelBox]]:
+) -> tuple[dict[str, float], Geometry, pd.DataFrame, list[str], list[LabelBox], LinkLabelling]:
     """Lay out until the labels fit and the note's line count is stable.
 
     The right margin grows until every label fits (up to 40 % of the width), the bottom
     margin holds the note; the thin-flow list depends on the scale, the scale on the
-    margins, so this repeats (at most six times) until both settle.
+    margins, and the link labels left out for lack of room on the node labels, so this
+    repeats (at most six times) until all settle.
 
     Returns
     -------
-    margin, geo, thin, notes, labels
-        Margins (px), the layout, the flows too thin to see, the note lines and the label
-        boxes of the last round.
+    margin, geo, thin, notes, labels, link_labels
+        Margins (px), the layout, the flows too thin to see, the note lines, the node label
+        boxes and the link labels of the last round.
     """
     line_px = int(np.ceil(line_height(note_size)))
-    main = table.loc[used, "band"].eq("main")
-    slots = max(int(table.loc[used][main]["column"].nunique()), 1) + 1
+    main = p.table.loc[p.used, "band"].eq("main")
+    slots = max(int(p.table.loc[p.used][main]["column"].nunique()), 1) + 1
     right, lines, notes = 12.0, 0, []
     for _ in range(6):
         margin = _margins(options, right, line_px * lines)
-        geo = _lay_out(table, drawn, used, margin, options, spacing)
-        thin = drawn[drawn["value"] * geo.ky < options.min_visible_px]
-        notes = notes_for(thin)
+        geo = _lay_out(p.table, p.drawn, p.used, margin, options, spacing)
+        thin = p.drawn[p.drawn["value"] * geo.ky < options.min_visible_px]
         boxes = label_boxes(
             geo,
             margin,
-            names,
-            values,
+            p.names,
+            p.values,
             options.width,
             options.font_size,
             options.font_family,
             spacing,
             slots,
         )
+        labelling = place_link_labels(
+            texts,
+            p.drawn,
+            geo,
+            margin,
+            boxes,
+            size=note_size,
+            family=options.font_family,
+            node_thickness=spacing.node_thickness,
+            width=options.width,
+        )
+        notes = notes_for(thin, labelling)
         over = margins_needed(boxes, 4.0, options.width - 4.0)[1]
         if len(notes) == lines and over <= 0.5:
             break
         lines, right = len(notes), min(right + over + 1.0, 0.4 * options.width)
-    return margin, geo, thin, notes, boxes
+    return margin, geo, thin, notes, boxes, labelling
 
 
 def _margins(options: SankeyOptions, right: float, note_px: int) -> dict[str, float]:
-    """Figure margins (px): room for the title and legend on top, the note below."""
+    """Figure margins (whole px): room for the title and legend on top, the note below."""
     top = (74 if options.title else 46) + (LEGEND_ROW if options.color_by != "stage" else 0)
-    return {"l": 12, "r": right, "t": top, "b": 14 + note_px}
+    # whole px, as plotly rounds margins: the plot width is then the one plotly draws
+    return {"l": 12, "r": float(np.ceil(right - 1e-9)), "t": top, "b": 14 + note_px}
 
 
 def _lay_out(

@@ -92,9 +92,19 @@ def _series_plan(
     """Lay out table ``key`` as :func:`sankey` would with ``kwargs`` (no plotly figure).
 
     Only the options named below reach the plan (defaults those of :func:`sankey`); the
-    fonts stay at their defaults.
+    fonts stay at their defaults. ``link_labels`` is among them: the note of labels left
+    out or without a range takes lines, so it changes the height.
     """
-    keys = ("lang", "color_by", "title", "width", "height", "min_visible_px", "footnotes")
+    keys = (
+        "lang",
+        "color_by",
+        "title",
+        "width",
+        "height",
+        "min_visible_px",
+        "footnotes",
+        "link_labels",
+    )
     options = SankeyOptions.checked(scale=scale, **{k: kwargs[k] for k in keys if k in kwargs})
     return prepared.plan(key, options)
 
