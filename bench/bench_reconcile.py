@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import scipy
 
-import msa.reconcile as rec
+import msa.reconciliation as rec
 from msa.errors import MsaWarning
 
 

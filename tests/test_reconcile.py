@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from msa.errors import ConfigError, DataError, MassBalanceError, MsaError, MsaWarning
-from msa.reconcile import Problem, parse_equation, quote, reconcile
+from msa.reconciliation import Problem, parse_equation, quote, reconcile
 
 
 def _q(rows: dict[str, tuple[float, float]]) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize
 
 from msa.errors import MsaWarning
-from msa.reconcile import Problem, reconcile
+from msa.reconciliation import Problem, reconcile
 
 
 def _network(seed: int, n_proc: int, n_flows: int) -> tuple[list[str], list[str], np.ndarray]:
@@ -49,7 +49,7 @@ def _network(seed: int, n_proc: int, n_flows: int) -> tuple[list[str], list[str]
 
 def _kkt(values: np.ndarray, sds: np.ndarray, names: list[str], equations: list[str]) -> np.ndarray:
     """Direct dense KKT solve of the linear WLS problem (measured and unknown together)."""
-    from msa.reconcile import Equations
+    from msa.reconciliation import Equations
 
     eqs = Equations.compile(equations, names)
     L = eqs.linear.toarray()
@@ -82,7 +82,7 @@ def test_random_linear_networks(seed: int, n_proc: int, extra: int) -> None:
     r = reconcile(q, equations)
     v = r.table["value"].to_numpy()
     # every equation holds to 1e-9 relative
-    from msa.reconcile import Equations
+    from msa.reconciliation import Equations
 
     eqs = Equations.compile(equations, names)
     assert np.all(np.abs(eqs.residual(v)) <= 1e-9 * np.maximum(eqs.term_scale(v), 1))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from msa.errors import MsaWarning
-from msa.reconcile import reconcile
+from msa.reconciliation import reconcile
 
 # -- Cencic (2016) STAN example, as encoded and printed in CarrerF/ODYM,
 #    "docs/ODYM Data Reconciliation part1.ipynb", section 2.7 (results table, 6 decimals).

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import msa
-from msa.reconcile import reconcile
-from msa.reconcile.system import COMPUTED_GRADE, SOURCE_ID, reconcile_system
+from msa.reconciliation import reconcile
+from msa.reconciliation.system import COMPUTED_GRADE, SOURCE_ID, reconcile_system
 
 FLOW = "Use => Landfill"
 
@@ -76,7 +76,7 @@ def test_every_year_at_once_equals_each_year_alone(example: msa.System) -> None:
 
 
 def _equations(system: msa.System, result) -> list[str]:
-    from msa.reconcile.system import _balances
+    from msa.reconciliation.system import _balances
 
     names_of = {}
     for quantity in [*system.flows, *(f"stock_change {p}" for p in system.stocks)]:

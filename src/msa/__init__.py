@@ -73,7 +73,7 @@ from msa.model import (
     run_model,
     write_result,
 )
-from msa.reconcile import (
+from msa.reconciliation import (
     Reconciliation,
     SystemReconciliation,
     reconcile,

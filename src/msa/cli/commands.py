@@ -474,6 +474,51 @@ def run(
     typer.echo(f"done in {time.perf_counter() - start:.1f} s")
 
 
+@app.command()
+def reconcile(
+    path: Annotated[
+        Path,
+        typer.Argument(help="A system: folder of CSV tables, .xlsx workbook or .nc file."),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Output folder (written atomically), outside the input."),
+    ],
+    spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="Spec table: status (measured/unknown/constant), sd or cv, transfer "
+            "coefficients per flow (default: reconcile.csv beside the tables, if any).",
+        ),
+    ] = None,
+    year: Annotated[
+        list[int] | None,
+        typer.Option("--year", help="Year of a Sankey (repeat; default the last year)."),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Sankey language: en or nl.")] = "en",
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace an earlier msa output folder (nothing else)."),
+    ] = False,
+) -> None:
+    """Reconcile a system's flows so every process balances (weighted least squares, as STAN).
+
+    Measured flows move as little as their sds allow (sds from the spec, else from the
+    data-quality grades); unknown flows are computed where the data determine them; a
+    chi-square test per year says whether the data contradict each other, and z points at
+    the suspect values. Writes the balanced system (system.nc, tables/), adjustments.csv,
+    tests.csv, report.md/.html and a Sankey per year with "value ± sd" on the links
+    (docs/reconciliation.md).
+    """
+    from msa.model.reconciling import reconcile_folder
+
+    done = reconcile_folder(
+        path, out, spec=spec, years=year or (), force=force, lang=_language(lang)
+    )
+    typer.echo(f"wrote {done}")
+
+
 def _need_model_folder(path: Path) -> None:
     """Refuse, in one line, a PATH ``msa run`` cannot run: what it is and what reads it."""
     from msa.errors import ConfigError, DataError

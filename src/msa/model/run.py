@@ -81,6 +81,8 @@ _RUN_ENTRIES = frozenset(
         "report.md",
         "report.html",
         "uncertainty.csv",
+        "adjustments.csv",  # msa reconcile (msa.model.reconciling)
+        "tests.csv",
         _MANIFEST,
     }
 )

@@ -13,14 +13,14 @@
 
 The method is Cencic (2016), doi:10.1016/j.serj.2016.06.002; docs/reconciliation.md has the
 formulas, the tests and the limits. The solver imports nothing from msa but :mod:`msa.errors`
-and :mod:`msa.messages`; :mod:`msa.reconcile.system` adds :mod:`msa.system` and the grade
+and :mod:`msa.messages`; :mod:`msa.reconciliation.system` adds :mod:`msa.system` and the grade
 table of :mod:`msa.uncertainty` (the layer above them).
 """
 
-from msa.reconcile.equations import Equations, parse_equation, quote
-from msa.reconcile.result import CLASSIFICATIONS, BatchReconciliation, Reconciliation
-from msa.reconcile.solve import Problem, reconcile
-from msa.reconcile.system import SystemReconciliation, reconcile_system
+from msa.reconciliation.equations import Equations, parse_equation, quote
+from msa.reconciliation.result import CLASSIFICATIONS, BatchReconciliation, Reconciliation
+from msa.reconciliation.solve import Problem, reconcile
+from msa.reconciliation.system import SystemReconciliation, reconcile_system
 
 __all__ = [
     "CLASSIFICATIONS",

@@ -1,6 +1,6 @@
 """Bounded reconciliation by a primal active-set method over the unbounded solver.
 
-Private to :mod:`msa.reconcile`. A quantity outside its bounds is fixed at the bound (made a
+Private to :mod:`msa.reconciliation`. A quantity outside its bounds is fixed at the bound (made a
 constant) and the problem is solved again; a fixed quantity is released when its Lagrange
 multiplier ``mu_k = W(x - x~)_k + (J^T lambda)_k`` has the wrong sign (``< 0`` at a lower bound,
 ``> 0`` at an upper bound). When no quantity violates a bound and no multiplier has the wrong
@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from msa.errors import MassBalanceError, MsaError
-from msa.reconcile import solve as _solve
+from msa.reconciliation import solve as _solve
 
 MULTIPLIER_RTOL = 1e-9
 

@@ -1,7 +1,7 @@
 """Linear algebra of one reconciliation step: eliminate the unknowns, project, solve, propagate.
 
-Private to :mod:`msa.reconcile`. Notation of Cencic (2016): measured ``x`` with covariance ``Q``,
-unknowns ``y``, constants ``z``; the equations linearised at the current estimate read
+Private to :mod:`msa.reconciliation`. Notation of Cencic (2016): measured ``x`` with covariance
+``Q``, unknowns ``y``, constants ``z``; the equations linearised at the current estimate read
 ``J_y dy + J_x dx + f = 0``.
 
 The unknowns are eliminated per connected component of the bipartite graph equations-unknowns

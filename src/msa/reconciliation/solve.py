@@ -1,7 +1,7 @@
 """Weighted least-squares reconciliation with linear and bilinear equations (Cencic 2016, STAN).
 
 :func:`reconcile` takes a table of quantities and equations and returns a
-:class:`~msa.reconcile.result.Reconciliation`; :class:`Problem` compiles the equations once and
+:class:`~msa.reconciliation.result.Reconciliation`; :class:`Problem` compiles the equations once and
 solves many periods of the same structure (:meth:`Problem.solve`), which is what a time series
 of MFA systems needs.
 """
@@ -19,9 +19,9 @@ from scipy.special import chdtri, ndtri
 
 from msa.errors import ConfigError, DataError, MassBalanceError, MsaError, MsaWarning
 from msa.messages import plain
-from msa.reconcile import _linalg
-from msa.reconcile.equations import Equations
-from msa.reconcile.result import BatchReconciliation, Reconciliation
+from msa.reconciliation import _linalg
+from msa.reconciliation.equations import Equations
+from msa.reconciliation.result import BatchReconciliation, Reconciliation
 
 __all__ = ["Problem", "reconcile"]
 
@@ -65,8 +65,8 @@ def reconcile(
         adjusted.
     equations : sequence of str
         Each means "= 0" (``"F1 + F2 - F3"``) or has one ``=`` (``"F4 = TC34 * F3"``): linear or
-        bilinear in the quantities, see :mod:`msa.reconcile.equations` (names that are not
-        identifiers go in backticks, :func:`msa.reconcile.quote`).
+        bilinear in the quantities, see :mod:`msa.reconciliation.equations` (names that are not
+        identifiers go in backticks, :func:`msa.reconciliation.quote`).
     bounds : {None, "nonnegative"} or mapping, optional
         ``"nonnegative"``: every measured and unknown quantity ``>= 0``; a mapping
         ``name -> (lower, upper)`` (NaN or inf for none). Combined with the ``lower``/``upper``
@@ -282,7 +282,7 @@ class Problem:
         lo = np.where(np.isnan(lower), -np.inf, lower)
         hi = np.where(np.isnan(upper), np.inf, upper)
         if _violations(period, lo, hi).any():
-            from msa.reconcile._bounds import solve_bounded
+            from msa.reconciliation._bounds import solve_bounded
 
             period = solve_bounded(
                 lambda v, s: self._solve_unbounded(v, s, Q=None, start=start, cache=None),

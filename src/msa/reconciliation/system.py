@@ -12,7 +12,7 @@
   :mod:`msa.uncertainty`'s grade table: A 2.6%, B 5.7%, C 13.7%, D 30.7%); *unknown* to be
   computed; or a *constant*, never adjusted (``status``).
 
-The years share one compiled problem (:class:`msa.reconcile.Problem`): a year costs one small
+The years share one compiled problem (:class:`msa.reconciliation.Problem`): a year costs one small
 factorisation. The result holds the balanced System (measured flows adjusted, unknown flows
 computed; stocks follow their adjusted changes), the sd of every cell, one row per cell and
 year with its adjustment and test statistic, and the chi-square test of every year.
@@ -31,9 +31,9 @@ import pandas as pd
 import xarray as xr
 
 from msa.errors import ConfigError, DataError, MsaWarning
-from msa.reconcile.equations import quote
-from msa.reconcile.result import BatchReconciliation
-from msa.reconcile.solve import Problem
+from msa.reconciliation.equations import quote
+from msa.reconciliation.result import BatchReconciliation
+from msa.reconciliation.solve import Problem
 from msa.system.core import System
 from msa.uncertainty.grades import grade_log_sd
 
@@ -70,6 +70,8 @@ class SystemReconciliation:
         ``bounded``, ``flagged`` (how many measurements have ``|z|`` above the critical value).
     batch : BatchReconciliation
         The solver's result over the years (quantity names in ``batch.names``).
+    equations : tuple of str
+        The equations reconciled, over ``batch.names``.
     notes : tuple of str
         What the user must know: unobservable unknowns, active bounds, measured zeros held.
     """
@@ -79,12 +81,66 @@ class SystemReconciliation:
     table: pd.DataFrame
     tests: pd.DataFrame
     batch: BatchReconciliation = field(repr=False)
+    equations: tuple[str, ...] = field(default=(), repr=False)
     notes: tuple[str, ...] = ()
+    alpha: float = field(default=0.05, repr=False)
 
     @property
     def passed(self) -> bool:
         """Return True if every year passes the chi-square test."""
         return bool(self.tests["passed"].all())
+
+    def totals(self, year: int) -> pd.DataFrame:
+        """Return each flow's and stock change's total over its dims in ``year``, with its sd.
+
+        The sd of a total is exact: the reconciled cells of one flow are correlated (they
+        share balances), so it is ``sqrt(1' C 1)`` over the covariance ``C`` of that year's
+        reconciliation (:attr:`msa.reconciliation.Reconciliation.covariance`), not the root sum of
+        the cells' squared sds. With an active bound the sds are approximate.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``quantity``: ``value``, ``sd``.
+
+        Raises
+        ------
+        msa.ConfigError
+            A year that was not reconciled.
+        """
+        from msa.reconciliation.solve import reconcile
+
+        rows = self.table[self.table["year"] == year]
+        if rows.empty:
+            raise ConfigError(
+                f"year {year} was not reconciled (years {sorted(set(self.table['year']))})"
+            )
+        k = int(np.flatnonzero(np.asarray(self.tests.index) == year)[0])
+        quantities = pd.DataFrame(
+            {
+                "name": self.batch.names,
+                "value": rows["measured"].to_numpy(),
+                "sd": rows["measured_sd"].to_numpy(),
+            }
+        )
+        lower = np.where(self.batch.bound[k] == "lower", self.batch.values[k], -np.inf)
+        if (lower > -np.inf).any():
+            quantities["lower"] = lower
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MsaWarning)
+            one = reconcile(quantities, list(self.equations), alpha=float(self.alpha))
+        cov = one.covariance
+        out = {}
+        quantity = rows["quantity"].to_numpy()
+        for name in dict.fromkeys(quantity):
+            if name.startswith("TC "):
+                continue
+            cells = [self.batch.names[i] for i in np.flatnonzero(quantity == name)]
+            value = float(one.table.loc[cells, "value"].sum())
+            known = [c for c in cells if c in cov.index]  # constants have no spread
+            spread = float(np.sqrt(max(cov.loc[known, known].to_numpy().sum(), 0.0)))
+            out[name] = {"value": value, "sd": spread}
+        return pd.DataFrame.from_dict(out, orient="index").rename_axis("quantity")
 
 
 @dataclass
@@ -233,7 +289,14 @@ def reconcile_system(
     if not observable:
         notes.append("no balanced System: some unknowns cannot be computed (see the table)")
     return SystemReconciliation(
-        system=balanced, sd=sds_out, table=table, tests=tests, batch=batch, notes=tuple(notes)
+        system=balanced,
+        sd=sds_out,
+        table=table,
+        tests=tests,
+        batch=batch,
+        equations=tuple(equations),
+        notes=tuple(notes),
+        alpha=alpha,
     )
 
 
@@ -291,7 +354,8 @@ def _add_cells(
     other = [str(d) for d in da.dims if d != "time"]
     da = da.transpose("time", *other)
     t = da.sizes["time"]
-    words = np.asarray(_broadcast(status or "measured", da).values, dtype=str).reshape(t, -1)
+    word = "measured" if status is None else status
+    words = np.asarray(_broadcast(word, da).values, dtype=str).reshape(t, -1)
     spread = np.asarray(_spread(quantity, da, sd, cv, system), dtype=float).reshape(t, -1)
     values = np.asarray(da.values, dtype=float).reshape(t, -1)
     shape = [da.sizes[d] for d in other]
@@ -338,8 +402,13 @@ def _spread(
         out = np.asarray((_numbers(cv, da) * abs(da)).values, dtype=float)
         where = f"cv of {quantity!r}"
     else:
-        out = _grade_sd(quantity, da, system)
+        out = np.full(da.shape, np.nan)
         where = f"{quantity!r}"
+    if (sd is not None or cv is not None) and (out < 0).any():
+        raise DataError(f"{where}: an sd must be a finite number >= 0")
+    missing = np.isnan(out) & ~np.isnan(np.asarray(da.values, dtype=float))
+    if missing.any():  # not given (NaN in a given DataArray): from the grade
+        out = np.where(missing, _grade_sd(quantity, da, system), out)
     bad = ~np.isfinite(out) & np.isfinite(np.asarray(da.values, dtype=float))
     if bad.any() or (out < 0).any():
         raise DataError(f"{where}: an sd must be a finite number >= 0")
