@@ -180,3 +180,32 @@ def test_dutch_figures_have_dutch_footnotes(tmp_path, capsys, view, dutch, engli
         assert code == 0, stderr
         html = (out / f"sankey_{view}_2021.html").read_text(encoding="utf-8")
         assert present in html and absent not in html
+
+
+def test_link_labels_range_from_a_monte_carlo_run_folder(tmp_path, capsys):
+    """--link-labels range reads the run folder's uncertainty.csv; without one, one line."""
+    from msa.model.montecarlo import monte_carlo
+
+    model = msa.new_model(tmp_path / "m")
+    d = msa.load_definition(model)
+    run = tmp_path / "run"
+    run.mkdir()
+    msa.build_model(d).system.to_netcdf(run / "system.nc")
+    code, _, stderr = _run(
+        capsys, str(run / "system.nc"), "--year", "2021", "--out", str(tmp_path / "f"),
+        "--link-labels", "range", "--format", "html",
+    )  # fmt: skip
+    assert code == 2 and "uncertainty.csv" in stderr and len(stderr.strip().splitlines()) == 1
+    monte_carlo(d, samples=6, seed=1).table.to_csv(run / "uncertainty.csv", index=False)
+    code, stdout, stderr = _run(
+        capsys, str(run / "system.nc"), "--year", "2021", "--out", str(tmp_path / "f"),
+        "--link-labels", "range", "--format", "html",
+    )  # fmt: skip
+    assert code == 0, stderr
+    page = (tmp_path / "f" / "sankey_jrc_2021.html").read_text("utf-8")
+    assert "median (5th" in page and ("\u2013" in page or "\\u2013" in page)
+    code, _, stderr = _run(
+        capsys, str(run / "system.nc"), "--year", "2021", "--out", str(tmp_path / "g"),
+        "--link-labels", "ranges",
+    )  # fmt: skip
+    assert code == 2 and "--link-labels must be none, value or range" in stderr

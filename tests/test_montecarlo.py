@@ -289,3 +289,30 @@ def test_shares_of_one_whole_are_drawn_together(pv_inputs, ev_inputs) -> None:
     assert pv["collection_rate"].mean() == pytest.approx(
         float(pv_inputs.parameters["collection_rate"].value), rel=0.02
     )
+
+
+def test_the_run_sankeys_label_every_link_median_p5_p95(pv_inputs) -> None:
+    """With a Monte Carlo, the process Sankeys carry each flow's range; a stock is one net row."""
+    from msa.model.build import build_from
+    from msa.model.outputs import _figures, _links_with_ranges
+
+    mc = monte_carlo(pv_inputs.definition, samples=8, seed=1)
+    built = build_from(pv_inputs)
+    links = _links_with_ranges(built.system, 2040, mc.table)
+    assert links[["p5", "p50", "p95"]].notna().all().all()
+    assert (links["p5"] <= links["p50"]).all() and (links["p50"] <= links["p95"]).all()
+    stock = links[links["flow_type"] == "stock"]
+    assert len(stock) == 1
+    change = mc.table[
+        (mc.table["quantity"] == "stock_change Use")
+        & (mc.table["material"] == "all")
+        & (mc.table["year"] == 2040)
+    ]
+    assert float(stock["p50"].iloc[0]) == pytest.approx(float(change["p50"].iloc[0]))
+    net = built.system.stocks["Use"]["stock_change"].sel(time=2040).sum()
+    assert float(stock["value"].iloc[0]) == pytest.approx(float(net))
+    figure = _figures(built, mc.table)["sankey_2040"]
+    meta = figure.layout.meta["msa_sankey"]["link_labels"]
+    assert meta["mode"] == "range" and not meta["no_range"] and not meta["unknown"]
+    texts = [e["text"] for e in meta["labelled"] + meta["left_out"]]
+    assert len(texts) == len(links) and all("\u2013" in t for t in texts)

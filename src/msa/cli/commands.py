@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -244,6 +244,13 @@ def sankey(
     png_scale: Annotated[float, typer.Option(help="PNG pixel density (2 = 192 dpi).")] = 2.0,
     force: Annotated[bool, typer.Option(help="Overwrite existing figure files.")] = False,
     scenario: _Scenario = None,
+    link_labels: Annotated[
+        str,
+        typer.Option(
+            help="none, value (each link's value) or range (median (p5-p95) from the "
+            "uncertainty.csv of a Monte Carlo run folder; --view jrc).",
+        ),
+    ] = "none",
 ) -> None:
     """Draw a publication Sankey of one year in one view: HTML, PNG, SVG and/or PDF."""
     import time
@@ -281,6 +288,10 @@ def sankey(
             links = links[links["year"] == year]
     if links.empty or (links["value"] == 0).all():
         raise DataError(f"{path}: view {view!r} has no flows in {year}; nothing to draw")
+    if link_labels not in ("none", "value", "range"):
+        raise ConfigError(f"--link-labels must be none, value or range (got {link_labels!r})")
+    if link_labels == "range":
+        links = _with_ranges(path, system, year, view)
     chosen = _color_by(color_by or ("stage" if view == "jrc" else "flow_type"))
     title = _sankey_title(system.name, view_name or "jrc", year, language)
     start = time.perf_counter()
@@ -294,6 +305,7 @@ def sankey(
         width=width,
         height=height,
         footnotes=footnotes,
+        link_labels=link_labels,  # type: ignore[arg-type]  # checked above
     )
     written = write_figure(
         fig, out / f"sankey_{view}_{year}", formats, scale=png_scale, overwrite=force
@@ -303,6 +315,24 @@ def sankey(
         typer.echo(f"wrote {item}")
     units_per_px = fig.layout.meta["msa_sankey"]["units_per_px"]
     typer.echo(f"{len(written)} file(s) in {took:.1f} s; scale {units_per_px:.4g} per px")
+
+
+def _with_ranges(path: Path, system: Any, year: int, view: str) -> Any:
+    """Return the links of a Monte Carlo run folder's system with their flows' p5/p50/p95."""
+    import pandas as pd
+
+    from msa.errors import ConfigError
+    from msa.model.outputs import _links_with_ranges
+
+    folder = path if path.is_dir() else path.parent
+    table = folder / "uncertainty.csv"
+    if view != "jrc" or not table.is_file():
+        raise ConfigError(
+            f"--link-labels range needs --view jrc and the uncertainty.csv of a run with "
+            f"--samples in {folder} (msa run MODEL --samples N writes it)"
+        )
+    bands = pd.read_csv(table, keep_default_na=False, na_values=[""])
+    return _links_with_ranges(system, year, bands)
 
 
 #: ``--view`` of ``msa sankey``: the view function of :mod:`msa.jrc_msa`; None draws the

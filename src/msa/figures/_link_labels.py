@@ -195,18 +195,21 @@ def _trimmed(numbers: list[str], lang: str) -> list[str]:
 def _decimals(main: float, other: float) -> int:
     """Decimals to show ``other`` with: those of ``main`` at 3 significant digits, or more.
 
-    ``other`` (a percentile, an sd) keeps at least one significant digit.
+    ``other`` (a percentile, an sd) keeps at least one significant digit. Negative: round to
+    tens, hundreds... (``197,003 (154,880–231,837)`` shows as ``197,000 (155,000–232,000)``).
 
     Examples
     --------
     >>> _decimals(12.3, 0.84), _decimals(274.0, 12.4), _decimals(274.0, 0.3), _decimals(3.0, 2.7)
     (1, 0, 1, 2)
+    >>> _decimals(197003.0, 154880.0), _decimals(197003.0, 23.0)
+    (-3, -1)
     """
 
     def first_digit(v: float) -> int:  # decimals to the first significant digit of v
         return -math.floor(math.log10(abs(v))) if v else 0
 
-    return max(first_digit(main) + 2, first_digit(other), 0)
+    return max(first_digit(main) + 2, first_digit(other))
 
 
 # ----------------------------------------------------------------------------- geometry

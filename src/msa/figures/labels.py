@@ -193,7 +193,7 @@ def format_value(
 
     Dutch uses a point to group thousands and a comma for decimals. With ``decimals``, the
     value is rounded to that many decimals instead, trailing zeros kept (a standard deviation
-    shown to the decimals of its value).
+    shown to the decimals of its value); negative ``decimals`` round to tens, hundreds, ...
 
     Examples
     --------
@@ -209,9 +209,11 @@ def format_value(
     '0 t'
     >>> format_value(0.84, "t", "nl", decimals=1)
     '0,8 t'
+    >>> format_value(197003.0, "t", decimals=-3)
+    '197,000 t'
     """
     if decimals is not None and math.isfinite(value):
-        number = f"{value:,.{decimals}f}"
+        number = f"{round(value, decimals):,.{max(decimals, 0)}f}"
         if lang == "nl":
             number = number.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     elif value == 0 or not math.isfinite(value):

@@ -795,6 +795,7 @@ def _summarise(built: Built) -> _Part:
     for pid, stock in system.stocks.items():
         units = str(stock["stock"].attrs.get("units", ""))
         wanted.extend(_totals(f"stock {pid}", stock["stock"], units))
+        wanted.extend(_totals(f"stock_change {pid}", stock["stock_change"], units))
     for name, flow in system.flows.items():
         wanted.extend(_totals(name, flow, str(flow.attrs.get("units", ""))))
     arrays = indicator_arrays(built)

@@ -58,6 +58,7 @@ from msa.model.build import Built
 from msa.model.definition import HeadlineSpec
 from msa.model.report import RESULT_COLUMNS, evaluate_targets, grade_summary
 from msa.model.result import ModelResult
+from msa.system.core import System
 
 __all__ = [
     "headline_values",
@@ -604,7 +605,13 @@ def _figures(built: Built, bands: pd.DataFrame | None = None) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     if "system" in built.definition.outputs.sankeys:
         years = _sankey_years(built)
-        sankeys = sankey_series(system, years=years, title=built.definition.title)
+        if bands is None:
+            sankeys = sankey_series(system, years=years, title=built.definition.title)
+        else:  # a Monte Carlo: every link labelled median (p5-p95)
+            tables: dict[Hashable, pd.DataFrame] = {
+                year: _links_with_ranges(system, year, bands) for year in years
+            }
+            sankeys = sankey_series(tables, title=built.definition.title, link_labels="range")
         figures.update({f"sankey_{year}": fig for year, fig in sankeys.items()})
     if system.stocks:
         figures["stocks"] = _stocks_figure(built, bands)
@@ -660,6 +667,44 @@ def _band(
         y=rows["p95"].to_numpy(), name=f"{name} p5-p95", fill="tonexty", fillcolor=fill, **common
     )
     return [low, high]
+
+
+def _links_with_ranges(system: System, year: int, bands: pd.DataFrame) -> pd.DataFrame:
+    """Return a year's links with the ``p5``, ``p50``, ``p95`` of their flow (or stock change).
+
+    The links are one row per flow (total over its dims), as ``uncertainty.csv`` has them
+    (material ``all``). A stock's rows (an addition and a depletion where materials differ)
+    become one row of its net change, which takes the range of the process's
+    ``stock_change`` (negated where the net change is a depletion).
+    """
+    from msa.figures.links import links_from_system
+
+    links = links_from_system(system, year)
+    rows = bands[(bands["material"] == "all") & (bands["year"] == year)].set_index("quantity")
+    stocks = links["flow_type"].eq("stock")
+    keep = [links[~stocks]]
+    for pid in system.stocks:
+        mine = links[stocks & ((links["source"] == pid) | (links["target"] == pid))]
+        if mine.empty:
+            continue
+        adds = mine["source"] == pid
+        net = float(mine["value"].where(adds, -mine["value"]).sum())
+        same_way = mine[adds == (net >= 0)]  # a row drawn the way the net change goes
+        one = same_way.iloc[[int(np.argmax(same_way["value"].to_numpy()))]].copy()
+        one["value"] = abs(net)
+        keep.append(one)
+    links = pd.concat(keep, ignore_index=True)
+    for column in ("p5", "p50", "p95"):
+        links[column] = np.nan
+    for i, (source, target) in enumerate(zip(links["source"], links["target"], strict=True)):
+        key, sign = f"{source} => {target}", 1.0
+        if links.at[i, "flow_type"] == "stock":
+            pid = source if source in system.stocks else target
+            key, sign = f"stock_change {pid}", 1.0 if source == pid else -1.0
+        if key in rows.index:
+            p5, p50, p95 = (sign * float(rows.at[key, c]) for c in ("p5", "p50", "p95"))
+            links.loc[i, ["p5", "p50", "p95"]] = sorted((p5, p95))[0], p50, max(p5, p95)
+    return links
 
 
 def _band_note(bands: pd.DataFrame | None) -> str:
