@@ -16,15 +16,16 @@ from msa.cli import main
 
 # The Use process measured to 2% (Co collection to 2 t), one flow unknown, one constant
 SPEC = (
-    "quantity,material,status,sd,cv\n"
-    "Collection => Exports,,unknown,,\n"
-    "Imports => Use,,constant,,\n"
-    "Manufacture => Use,,,,0.02\n"
-    "Use => Landfill,,,,0.02\n"
-    "Use => Exports,,,,0.02\n"
-    "stock_change Use,,,,0.02\n"
-    "Use => Collection,Co,,2,\n"
-    "Use => Collection,Li,,,0.02\n"
+    "quantity,material,time,status,sd,cv\n"
+    "Collection => Exports,,,unknown,,\n"
+    "Extraction => Tailings,,2022,unknown,,\n"
+    "Imports => Use,,,constant,,\n"
+    "Manufacture => Use,,,,,0.02\n"
+    "Use => Landfill,,,,,0.02\n"
+    "Use => Exports,,,,,0.02\n"
+    "stock_change Use,,,,,0.02\n"
+    "Use => Collection,Co,,,2,\n"
+    "Use => Collection,Li,,,,0.02\n"
 )
 
 
@@ -36,7 +37,7 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def tables(tmp_path: Path) -> Path:
-    """The example's tables with Use => Landfill (Co, 2021) off by 3, and a spec beside them."""
+    """Return the example's tables with Use => Landfill (Co, 2021) off by 3, and a spec."""
     folder = tmp_path / "in"
     shutil.copytree(Path(str(files("msa") / "data" / "example")), folder)
     path = folder / "flows.csv"
@@ -83,6 +84,9 @@ def test_writes_the_balanced_system_report_and_sankey(tables: Path, tmp_path: Pa
     adjustments = pd.read_csv(out / "adjustments.csv")
     unknown = adjustments[adjustments["quantity"] == "Collection => Exports"]
     assert set(unknown["classification"]) == {"unknown observable"}
+    landfill = adjustments[adjustments["quantity"] == "Extraction => Tailings"]
+    assert set(landfill.loc[landfill["year"] == 2022, "status"]) == {"unknown"}
+    assert set(landfill.loc[landfill["year"] != 2022, "status"]) == {"measured"}
     constant = adjustments[adjustments["quantity"] == "Imports => Use"]
     assert (constant["value"] == constant["measured"]).all()
     tests = pd.read_csv(out / "tests.csv", index_col="year")
@@ -116,6 +120,7 @@ def test_writes_the_balanced_system_report_and_sankey(tables: Path, tmp_path: Pa
         ("quantity,sd,cv\nUse => Landfill,1,0.1\n", "row 2: give sd or cv, not both"),
         ("quantity,material,sd\nUse => Landfill,Fe,1\n", "column material: unknown label 'Fe'"),
         ("quantity,colour\nUse => Landfill,red\n", "columns ['colour'] are not known"),
+        ("quantity,time,sd\nUse => Landfill,1990,1\n", "column time: unknown label '1990'"),
         ("quantity,sd\nUse => Landfill,1\nUse => Landfill,2\n", "row 3: repeats row 2"),
     ],
 )

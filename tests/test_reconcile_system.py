@@ -176,3 +176,18 @@ def test_bad_input_is_one_line(example: msa.System, kwargs, message) -> None:
     with pytest.raises(msa.MsaError, match=message) as caught:
         reconcile_system(example, **kwargs)
     assert "\n" not in str(caught.value)
+
+
+def test_a_flow_unknown_in_one_year_is_measured_in_the_others(example: msa.System) -> None:
+    flow = "Manufacture => Use"
+    years = example.flows[flow]["time"]
+    status = xr.where(years == 2021, "unknown", "measured")
+    result = reconcile_system(example, status={flow: status})
+    rows = result.table[result.table["quantity"] == flow].set_index("year")
+    assert set(rows.loc[2021, "status"]) == {"unknown"}
+    assert set(rows.loc[2021, "classification"]) == {"unknown observable"}
+    assert set(rows.drop(2021)["status"]) == {"measured"}
+    grades = result.system.provenance[flow]["grade"]
+    assert (grades.sel(time=2021) == COMPUTED_GRADE).all()
+    assert (grades.sel(time=2020) == example.provenance[flow]["grade"].sel(time=2020)).all()
+    xr.testing.assert_allclose(result.system.flows[flow], example.flows[flow])

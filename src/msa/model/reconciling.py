@@ -9,7 +9,8 @@ row per quantity, or per cell when dim columns are given:
 column                     meaning
 =========================  ===============================================================
 ``quantity``               a flow (``"Use => Collection"``) or ``stock_change PROCESS``
-dim columns (optional)     narrow the row to those labels (empty cell: every label)
+dim columns (optional)     narrow the row to those labels (empty cell: every label);
+                           ``time`` too: a flow measured in some years only
 ``status``                 ``measured`` (default), ``unknown`` (to compute) or ``constant``
 ``sd`` / ``cv``            absolute sd (flow units) or relative sd; empty: from the grade
 ``transfer_coefficient``   a parameter name or a number: the flow is TC x its source's inflow
@@ -69,11 +70,11 @@ def read_spec(path: Path, system: System) -> dict[str, Any]:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     frame.columns = [str(c).strip() for c in frame.columns]
     dims = [c for c in frame.columns if c not in SPEC_COLUMNS]
-    unknown = [c for c in dims if c not in system.dims or c == "time"]
+    unknown = [c for c in dims if c not in system.dims]
     if unknown or "quantity" not in frame.columns:
         raise DataError(
             f"{path}: columns {unknown or ['quantity (missing)']} are not known; give quantity, "
-            f"optional {list(SPEC_COLUMNS[1:])} and dim columns of {list(system.dims)[1:]}"
+            f"optional {list(SPEC_COLUMNS[1:])} and dim columns of {list(system.dims)}"
         )
     arrays = _quantity_arrays(system)
     status: dict[str, xr.DataArray] = {}

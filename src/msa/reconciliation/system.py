@@ -152,7 +152,7 @@ class _Cells:
     labels: list[dict[str, object]] = field(default_factory=list)
     values: list[np.ndarray] = field(default_factory=list)  # (T,) per cell
     sds: list[np.ndarray] = field(default_factory=list)
-    status: list[str] = field(default_factory=list)
+    status: list[np.ndarray] = field(default_factory=list)  # (T,) of str per cell
 
     def add(
         self,
@@ -160,7 +160,7 @@ class _Cells:
         labels: dict[str, object],
         values: np.ndarray,
         sds: np.ndarray,
-        status: str,
+        status: np.ndarray,
     ) -> str:
         inside = ", ".join(f"{k}={v}" for k, v in labels.items())
         name = f"{quantity}[{inside}]" if inside else quantity
@@ -192,7 +192,7 @@ def reconcile_system(
     status : mapping, optional
         Flow name (or ``"stock_change P"``) to ``"measured"`` (default), ``"unknown"`` or
         ``"constant"``, for the whole flow, or a DataArray of those words over (some of) its
-        dims, cell by cell.
+        dims, ``time`` included: a flow measured in some years is computed in the others.
     sd, cv : mapping, optional
         Flow name (or ``"stock_change P"``) to an absolute sd (in the flow's units) or a
         relative one, a number or a DataArray over (some of) its dims. Default: the sd of the
@@ -366,16 +366,14 @@ def _add_cells(
         labels: dict[str, object] = {
             d: _plain(da[d].values[i]) for d, i in zip(other, index, strict=True)
         }
-        if len(set(words[:, j])) > 1:
-            raise ConfigError(f"status of {quantity!r} {labels}: give one status for every year")
-        kind = str(words[0, j])
-        cell, sds = values[:, j], spread[:, j]
-        if kind == "unknown" or np.isnan(cell).all():
-            kind, cell, sds = "unknown", np.full(t, np.nan), np.full(t, np.nan)
-        elif kind == "constant":
-            sds = np.zeros(t)
-        else:
-            held += int(((cell == 0) & (sds == 0)).sum())
+        kind = words[:, j].copy()
+        cell, sds = values[:, j].copy(), spread[:, j].copy()
+        kind[np.isnan(cell)] = "unknown"  # a year without a value (a stock of NaN)
+        unknown, constant = kind == "unknown", kind == "constant"
+        cell[unknown], sds[unknown] = np.nan, np.nan
+        sds[constant] = 0.0
+        measured = kind == "measured"
+        held += int(((cell == 0) & (sds == 0) & measured).sum())
         names[j] = cells.add(quantity, labels, cell, sds, kind)
     return xr.DataArray(names.reshape(shape), dims=other, coords={d: da[d] for d in other}), held
 
@@ -518,7 +516,8 @@ def _tc_equations(
     else:
         v, s = (tc, 0.0) if isinstance(tc, int | float) else tc
         value, sds = np.full(periods, float(v)), np.full(periods, float(s))
-    name = cells.add(f"TC {flow}", {}, np.array(value, float), np.array(sds, float), "measured")
+    words = np.full(periods, "measured", dtype=object)
+    name = cells.add(f"TC {flow}", {}, np.array(value, float), np.array(sds, float), words)
     names_of[f"TC {flow}"] = xr.DataArray(name)
     common = [d for d in system.dims if d != "time" and all(d in t.dims for t in ins)]
     common = [d for d in common if d in names_of[flow].dims]
@@ -548,7 +547,7 @@ def _table(
     for d in dims:
         frame[d] = np.tile([labels.get(d, "") for labels in cells.labels], t)
     frame["year"] = np.repeat(years, n)
-    frame["status"] = np.tile(cells.status, t)
+    frame["status"] = np.column_stack(cells.status).ravel() if cells.status else []
     frame["measured"] = values.ravel()
     frame["measured_sd"] = sds.ravel()
     frame["value"] = batch.values.ravel()
