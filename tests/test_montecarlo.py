@@ -294,11 +294,11 @@ def test_shares_of_one_whole_are_drawn_together(pv_inputs, ev_inputs) -> None:
 def test_the_run_sankeys_label_every_link_median_p5_p95(pv_inputs) -> None:
     """With a Monte Carlo, the process Sankeys carry each flow's range; a stock is one net row."""
     from msa.model.build import build_from
-    from msa.model.outputs import _figures, _links_with_ranges
+    from msa.model.outputs import _figures, links_with_ranges
 
     mc = monte_carlo(pv_inputs.definition, samples=8, seed=1)
     built = build_from(pv_inputs)
-    links = _links_with_ranges(built.system, 2040, mc.table)
+    links = links_with_ranges(built.system, 2040, mc.table)
     assert links[["p5", "p50", "p95"]].notna().all().all()
     assert (links["p5"] <= links["p50"]).all() and (links["p50"] <= links["p95"]).all()
     stock = links[links["flow_type"] == "stock"]

@@ -19,7 +19,8 @@ from threadpoolctl import threadpool_info
 
 import msa
 import msa.stocks.engine
-from msa.stocks import _convolution, _threads
+from msa.stocks import _convolution
+from msa.system import blas as _threads
 
 YEARS = list(range(2000, 2014))
 T = len(YEARS)

@@ -322,7 +322,7 @@ def _with_ranges(path: Path, system: Any, year: int, view: str) -> Any:
     import pandas as pd
 
     from msa.errors import ConfigError
-    from msa.model.outputs import _links_with_ranges
+    from msa.model.outputs import links_with_ranges
 
     folder = path if path.is_dir() else path.parent
     table = folder / "uncertainty.csv"
@@ -332,7 +332,7 @@ def _with_ranges(path: Path, system: Any, year: int, view: str) -> Any:
             f"--samples in {folder} (msa run MODEL --samples N writes it)"
         )
     bands = pd.read_csv(table, keep_default_na=False, na_values=[""])
-    return _links_with_ranges(system, year, bands)
+    return links_with_ranges(system, year, bands)
 
 
 #: ``--view`` of ``msa sankey``: the view function of :mod:`msa.jrc_msa`; None draws the

@@ -65,6 +65,7 @@ __all__ = [
     "indicator_arrays",
     "indicator_grade",
     "indicator_series",
+    "links_with_ranges",
     "model_result",
     "target_table",
 ]
@@ -609,7 +610,7 @@ def _figures(built: Built, bands: pd.DataFrame | None = None) -> dict[str, Any]:
             sankeys = sankey_series(system, years=years, title=built.definition.title)
         else:  # a Monte Carlo: every link labelled median (p5-p95)
             tables: dict[Hashable, pd.DataFrame] = {
-                year: _links_with_ranges(system, year, bands) for year in years
+                year: links_with_ranges(system, year, bands) for year in years
             }
             sankeys = sankey_series(tables, title=built.definition.title, link_labels="range")
         figures.update({f"sankey_{year}": fig for year, fig in sankeys.items()})
@@ -669,8 +670,11 @@ def _band(
     return [low, high]
 
 
-def _links_with_ranges(system: System, year: int, bands: pd.DataFrame) -> pd.DataFrame:
+def links_with_ranges(system: System, year: int, bands: pd.DataFrame) -> pd.DataFrame:
     """Return a year's links with the ``p5``, ``p50``, ``p95`` of their flow (or stock change).
+
+    ``bands`` is a Monte Carlo's ``uncertainty.csv`` (``MonteCarlo.table`` of
+    :mod:`msa.model.montecarlo`); the result draws with ``sankey(links, link_labels="range")``.
 
     The links are one row per flow (total over its dims), as ``uncertainty.csv`` has them
     (material ``all``). A stock's rows (an addition and a depletion where materials differ)

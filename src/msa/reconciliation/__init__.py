@@ -12,9 +12,10 @@
   (:class:`SystemReconciliation`).
 
 The method is Cencic (2016), doi:10.1016/j.serj.2016.06.002; docs/reconciliation.md has the
-formulas, the tests and the limits. The solver imports nothing from msa but :mod:`msa.errors`
-and :mod:`msa.messages`; :mod:`msa.reconciliation.system` adds :mod:`msa.system` and the grade
-table of :mod:`msa.uncertainty` (the layer above them).
+formulas, the tests and the limits. The solver imports nothing from msa but :mod:`msa.errors`,
+:mod:`msa.messages` and :mod:`msa.system.blas` (BLAS on one thread);
+:mod:`msa.reconciliation.system` adds :mod:`msa.system` and the grade table of
+:mod:`msa.uncertainty` (the layer above them).
 """
 
 from msa.reconciliation.equations import Equations, parse_equation, quote

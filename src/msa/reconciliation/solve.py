@@ -22,6 +22,7 @@ from msa.messages import plain
 from msa.reconciliation import _linalg
 from msa.reconciliation.equations import Equations
 from msa.reconciliation.result import BatchReconciliation, Reconciliation
+from msa.system.blas import blas_threads
 
 __all__ = ["Problem", "reconcile"]
 
@@ -147,7 +148,8 @@ def reconcile(
     Q = _covariance_matrix(names, values, sds, covariance)
     if Q is not None and (np.isfinite(lower).any() or np.isfinite(upper).any()):
         raise ConfigError("bounds cannot be combined with a full covariance yet; drop one")
-    period = problem._solve_period(values, sds, lower, upper, Q=Q, start=start)
+    with blas_threads(1):  # small dense blocks: threads cost more than they gain
+        period = problem._solve_period(values, sds, lower, upper, Q=Q, start=start)
     _warn_unobservable(period, names)
     return period.to_reconciliation(names, alpha)
 
@@ -246,12 +248,13 @@ class Problem:
         for k in range(k_periods):
             _check_values(self.names, values[k], sds[k], f" (period {k})")
         cache: dict[bytes, _Structure] = {}
-        periods = [
-            self._solve_period(
-                values[k], sds[k], lower_a[k], upper_a[k], Q=None, start=start, cache=cache
-            )
-            for k in range(k_periods)
-        ]
+        with blas_threads(1):  # small dense blocks: threads cost more than they gain
+            periods = [
+                self._solve_period(
+                    values[k], sds[k], lower_a[k], upper_a[k], Q=None, start=start, cache=cache
+                )
+                for k in range(k_periods)
+            ]
         unobservable = {
             self.names[i]
             for p in periods

@@ -45,9 +45,9 @@ from msa.messages import locate, plain
 from msa.stocks._chunks import chunked
 from msa.stocks._convolution import AgeFrame, runs_by_age
 from msa.stocks._frame import Frame, cohort_arrays, dataset, pair, run_attrs
-from msa.stocks._threads import blas_threads
 from msa.stocks.lifetimes import Lifetime, ParamLike
 from msa.stocks.survival import InflowAt, quadrature, survival_matrix
+from msa.system.blas import blas_threads
 
 __all__ = ["chain", "inflow_driven", "quadrature", "stock_driven", "survival_matrix"]
 

@@ -1,12 +1,12 @@
-"""BLAS on one thread while a stock model runs.
+"""BLAS on one thread while a stock model or a reconciliation runs.
 
-Private to :mod:`msa.stocks`. The matrix products and triangular solves of a stock model are
-small (T x C matrices, T a few hundred years): OpenBLAS's threads cost more than they gain there,
-and far more when other processes keep the cores busy (a 200 x 200 by 200 x 1000 product took
-16 ms with two threads against 1.3 ms with one on a lightly loaded two-core machine, 30-70 ms
-under load; bench/README.md). So the engine limits BLAS to ``msa.stocks.engine.BLAS_THREADS``
-threads for the duration of a run with threadpoolctl, and restores the previous limits
-afterwards.
+Used by :mod:`msa.stocks` and :mod:`msa.reconciliation`. The matrix products and triangular solves
+of a stock model are small (T x C matrices, T a few hundred years): OpenBLAS's threads cost more
+than they gain there, and far more when other processes keep the cores busy (a 200 x 200 by 200 x
+1000 product took 16 ms with two threads against 1.3 ms with one on a lightly loaded two-core
+machine, 30-70 ms under load; bench/README.md). So the engine limits BLAS to
+``msa.stocks.engine.BLAS_THREADS`` threads for the duration of a run, and a reconciliation (whose
+matrices are as small) to one, with threadpoolctl, and restores the previous limits afterwards.
 
 The limit is process-wide (it is BLAS's own setting), and OpenBLAS does not always take a
 setting from another thread than the one that set it before (OpenBLAS 0.3.31: once the main
