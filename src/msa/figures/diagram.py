@@ -21,6 +21,10 @@ column              required  meaning
 ``status``          no        mapping status from a view (e.g. ``?`` for unsettled), on hover
 ``grade``           no        worst data-quality grade of the row (A-D, ``""`` ungraded);
                               needed for ``color_by="grade"``
+``effect``          no        environmental effect the link carries (a number >= 0, e.g.
+                              t CO2-eq; NaN: not assessed; summed when rows merge); needed
+                              for ``color_by="effect"`` (msa.effects.links_with_effect)
+``effect_units``    no        unit of ``effect`` (e.g. ``t CO2-eq``), shown in the legend
 ``p5``, ``p50``,    no        5th, 50th and 95th percentile of ``value`` (numbers, e.g. of
 ``p95``                       a Monte Carlo run); needed for ``link_labels="range"``
 ``sd``              no        standard deviation of ``value`` (a number >= 0, e.g. of a
@@ -57,11 +61,15 @@ import pandas as pd
 from msa.figures._link_labels import link_annotation, link_meta
 from msa.figures._text import covered_sides, label_annotation
 from msa.figures.labels import (
+    EFFECT_COLORS,
+    EFFECT_NONE,
+    EFFECT_UNKNOWN,
     FLOW_TYPES,
     GRADE_COLORS,
     STAGE_COLORS,
     Lang,
     colors_for,
+    format_value,
     rgba,
     stage_name,
     text,
@@ -138,11 +146,16 @@ def sankey(
         Node table fixing order, band and names.
     lang : {"en", "nl"}
         Language of node labels (``label_en`` / ``label_nl``), number format and notes.
-    color_by : {"stage", "material", "flow_type", "grade"}
+    color_by : {"stage", "material", "flow_type", "grade", "effect"}
         The one meaning colour carries. ``"grade"`` colours each link by the worst
         data-quality grade of the cells it sums (A best ... D an assumption, ungraded worst);
         it needs the ``grade`` column that :func:`links_from_system` makes (a view's links
-        have none: :class:`~msa.errors.ConfigError`).
+        have none: :class:`~msa.errors.ConfigError`). ``"effect"`` colours each link by the
+        environmental effect it carries (column ``effect``, e.g. t CO2-eq from
+        :func:`msa.effects.links_with_effect`) on Tol's sequential YlOrBr scale, in up to five
+        bins at the quantiles of the drawn effects (rounded to two digits, named in the
+        legend), at opacity 0.8; links of 0 are grey, links not assessed (NaN) dark grey. No
+        ``effect`` column: :class:`~msa.errors.ConfigError`.
     scale : float, optional
         Fixed scale in data units per pixel (e.g. 0.5 t/px): a flow of equal value has equal
         width in every figure drawn at this scale, and the figure height follows the data.
@@ -258,6 +271,8 @@ def _colours(plan: SankeyPlan, stage_of: dict[str, str | None]) -> _Colours:
             stages[text("scope", lang)] = FLOW_TYPES["scope"]
     elif plan.options.color_by == "grade":
         link_base, groups = _grade_colours(plan, stages)
+    elif plan.options.color_by == "effect":
+        link_base, groups = _effect_colours(plan, stages)
     elif plan.options.color_by == "material":
         palette = colors_for(links["material"].astype(str))
         link_base = [palette[v] for v in links["material"].astype(str)]
@@ -271,8 +286,9 @@ def _colours(plan: SankeyPlan, stage_of: dict[str, str | None]) -> _Colours:
         FLOW_TYPES["scope"] if f == "scope" else c
         for f, c in zip(links["flow_type"], link_base, strict=True)
     ]
+    alpha = 0.8 if plan.options.color_by == "effect" else 0.5  # a sequential scale needs body
     return _Colours(
-        links=pd.Series([rgba(c, 0.5) for c in link_base], index=links.index), legend=groups
+        links=pd.Series([rgba(c, alpha) for c in link_base], index=links.index), legend=groups
     )
 
 
@@ -293,6 +309,75 @@ def _grade_colours(
         grades[text("scope", lang)] = FLOW_TYPES["scope"]
     link_base = [GRADE_COLORS[g] for g in plan.links["grade"]]
     return link_base, {text("grade", lang): grades, text("node_stage", lang): stages}
+
+
+def _effect_colours(
+    plan: SankeyPlan, stages: dict[str, str]
+) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """Colour each link by the effect it carries, in bins of Tol's YlOrBr; name the bins.
+
+    The bins split the drawn links' positive effects at their quantiles (up to five bins,
+    edges rounded to two significant digits), so every colour is used; the legend names each
+    bin (``< 1,200``, ``1,200–5,600``, ``≥ 5,600``) under a title with the unit. A link of 0
+    carries no effect (grey), a NaN one was not assessed (dark grey); both are named when drawn.
+    """
+    lang = plan.options.lang
+    drawn = plan.drawn[plan.drawn["flow_type"].ne("scope")]
+    positive = drawn["effect"][drawn["effect"] > 0].to_numpy(float)
+    edges, colours = _effect_bins(positive)
+    effect = plan.links["effect"].to_numpy(float)
+    index = np.searchsorted(edges, np.nan_to_num(effect), side="right")
+    link_base = [
+        EFFECT_UNKNOWN if np.isnan(e) else EFFECT_NONE if e <= 0 else colours[i]
+        for e, i in zip(effect, index, strict=True)
+    ]
+    entries = dict(zip(_bin_names(positive, edges, lang), colours, strict=True))
+    if (drawn["effect"] == 0).any():
+        entries[text("effect_none", lang)] = EFFECT_NONE
+    if drawn["effect"].isna().any():
+        entries[text("effect_unknown", lang)] = EFFECT_UNKNOWN
+    if len(drawn) < len(plan.drawn):
+        entries[text("scope", lang)] = FLOW_TYPES["scope"]
+    units = ""
+    if "effect_units" in plan.links.columns:
+        given = [str(u) for u in plan.links["effect_units"].dropna() if str(u)]
+        units = given[0] if given else ""
+    title = text("effect", lang) + (f" ({units})" if units else "")
+    return link_base, {title: entries, text("node_stage", lang): stages}
+
+
+def _effect_bins(positive: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Inner bin edges at the quantiles of ``positive`` (two significant digits) and colours."""
+    if positive.size == 0:
+        return np.array([]), []
+    k = min(len(EFFECT_COLORS), len(np.unique(positive)))
+    quantiles = np.quantile(positive, np.arange(1, k) / k) if k > 1 else np.array([])
+    edges = np.unique([_round2(q) for q in quantiles if q > 0])
+    if len(edges) == 0:
+        return edges, [EFFECT_COLORS[3]]
+    picks = np.round(np.linspace(0, len(EFFECT_COLORS) - 1, len(edges) + 1)).astype(int)
+    return edges, [EFFECT_COLORS[i] for i in picks]
+
+
+def _round2(value: float) -> float:
+    """Round to two significant digits."""
+    return float(f"{value:.2g}")
+
+
+def _bin_names(positive: np.ndarray, edges: np.ndarray, lang: Lang) -> list[str]:
+    """Legend names of the bins: ``< a``, ``a–b`` ..., ``≥ z`` (one bin: its range)."""
+
+    def number(v: float) -> str:
+        return format_value(float(v), "", lang, digits=2)
+
+    if positive.size == 0:
+        return []
+    if len(edges) == 0:
+        low, high = positive.min(), positive.max()
+        return [number(low) if low == high else f"{number(low)}\u2013{number(high)}"]
+    names = [f"< {number(edges[0])}"]
+    names += [f"{number(a)}\u2013{number(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return [*names, f"\u2265 {number(edges[-1])}"]
 
 
 # ----------------------------------------------------------------------------- the trace
@@ -371,6 +456,10 @@ def _link_hover(plan: SankeyPlan, link: Any, value: float) -> str:
         if extra in links.columns and pd.notna(links.at[link, extra]):
             if str(links.at[link, extra]):
                 parts.append(f"{extra}: {links.at[link, extra]}")
+    if "effect" in links.columns and pd.notna(links.at[link, "effect"]):
+        units = links.at[link, "effect_units"] if "effect_units" in links.columns else ""
+        shown = format_value(float(links.at[link, "effect"]), str(units or ""), plan.options.lang)
+        parts.append(f"effect: {shown}")
     return "<br>".join(parts)
 
 

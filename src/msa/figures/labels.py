@@ -1,8 +1,9 @@
 """Words, numbers and colours of the Sankey figures (English and Dutch).
 
 Palettes are Paul Tol's colour-blind safe schemes (muted for stages, bright for materials,
-vibrant for flow types, high-contrast and vibrant for grades; https://personal.sron.nl/~pault/).
-Colour carries one meaning per figure: stage, material, flow type or data-quality grade.
+vibrant for flow types, high-contrast and vibrant for grades, the sequential YlOrBr for
+effects; https://personal.sron.nl/~pault/). Colour carries one meaning per figure: stage,
+material, flow type, data-quality grade or environmental effect.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from typing import Literal
 from msa.errors import ConfigError
 
 __all__ = [
+    "EFFECT_COLORS",
+    "EFFECT_NONE",
+    "EFFECT_UNKNOWN",
     "FLOW_TYPES",
     "GRADE_COLORS",
     "LANGS",
@@ -67,6 +71,13 @@ GRADE_COLORS: dict[str, str] = {
     "D": "#CC3311",
     "": "#BBBBBB",
 }
+#: Colours of the effect bins, light to dark: Paul Tol's sequential YlOrBr (colour-blind safe,
+#: also in grey print), its five darker steps of nine (the two palest vanish on white).
+EFFECT_COLORS: tuple[str, ...] = ("#FEE391", "#FEC44F", "#FB9A29", "#CC4C02", "#662506")
+#: Colour of a link that carries no effect (0): grey, outside the sequential scale.
+EFFECT_NONE = "#BBBBBB"
+#: Colour of a link whose effect is not known (NaN: no factor): Tol's "bad data" grey of YlOrBr.
+EFFECT_UNKNOWN = "#888888"
 _MATERIAL_PALETTE = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
 NEUTRAL = "#6E6E6E"
 
@@ -108,6 +119,9 @@ _TEXT = {
     "grade_C": {"en": "C estimate", "nl": "C schatting"},
     "grade_D": {"en": "D assumption", "nl": "D aanname"},
     "grade_": {"en": "ungraded", "nl": "zonder klasse"},
+    "effect": {"en": "Effect carried", "nl": "Effect"},
+    "effect_none": {"en": "none (0)", "nl": "geen (0)"},
+    "effect_unknown": {"en": "not assessed", "nl": "niet bepaald"},
     "link_range": {
         "en": "Link labels: median (5th\u201395th percentile)",
         "nl": "Stroomlabels: mediaan (5e\u201395e percentiel)",

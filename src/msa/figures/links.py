@@ -55,14 +55,16 @@ def validate_links(links: pd.DataFrame, *, where: str = "links table") -> pd.Dat
 
     An optional ``grade`` column (the worst data-quality grade each row rests on) holds
     ``"A"`` ... ``"D"`` or ``""`` (ungraded; a missing value is ungraded too). Optional
-    ``p5``, ``p50``, ``p95`` and ``sd`` columns (:data:`UNCERTAINTY_COLUMNS`) are numbers, a
-    missing one unknown (NaN); ``sd`` is not negative.
+    ``p5``, ``p50``, ``p95`` and ``sd`` columns (:data:`UNCERTAINTY_COLUMNS`) and an optional
+    ``effect`` column are numbers, a missing one unknown (NaN); ``sd`` and ``effect`` are not
+    negative.
 
     Raises
     ------
     DataError
         Missing columns, an empty table, non-finite or negative values (naming the row and
-        flow), mixed units, a ``p5`` ... ``sd`` that is not a number, a negative ``sd``.
+        flow), mixed units, a ``p5`` ... ``sd`` or ``effect`` that is not a number, a negative
+        ``sd`` or ``effect``.
     ProvenanceError
         A ``grade`` that is not A-D or empty.
     """
@@ -99,16 +101,20 @@ def validate_links(links: pd.DataFrame, *, where: str = "links table") -> pd.Dat
 
 
 def _numeric_uncertainty(links: pd.DataFrame, where: str) -> pd.DataFrame:
-    """Turn the uncertainty columns present into floats; refuse text and a negative ``sd``."""
-    for col in [c for c in UNCERTAINTY_COLUMNS if c in links.columns]:
+    """Turn the uncertainty and effect columns present into floats; refuse text or a sign.
+
+    Text is refused in every such column, a negative value in ``sd`` and ``effect``.
+    """
+    for col in [c for c in (*UNCERTAINTY_COLUMNS, "effect") if c in links.columns]:
         number = pd.to_numeric(links[col], errors="coerce").astype(float)
-        bad = number.isna() & links[col].notna() | (number < 0) & (col == "sd")
+        positive = col in ("sd", "effect")
+        bad = number.isna() & links[col].notna() | (number < 0) & positive
         if bad.any():
             i = bad.to_numpy().nonzero()[0][0]
             raise DataError(
                 f"{where}: row {links.index[i]!r} ({links['source'].iloc[i]} => "
                 f"{links['target'].iloc[i]}) has {col} {plain(links[col].iloc[i])!r}; {col} "
-                "must be a number" + (" >= 0" if col == "sd" else "") + " (empty if unknown)"
+                "must be a number" + (" >= 0" if positive else "") + " (empty if unknown)"
             )
         links[col] = number
     return links
@@ -540,7 +546,8 @@ def merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
     band.
 
     A band's ``sd`` combines its rows' as independent quantities, and its percentiles cannot
-    be combined from theirs (see Notes).
+    be combined from theirs (see Notes). A band's ``effect`` is the sum of its rows' known
+    effects (NaN only when no row's is known).
 
     Notes
     -----
@@ -570,6 +577,8 @@ def merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
         filled["sd"] = links["sd"] ** 2
         filled["_sd_unknown"] = links["sd"].isna().astype(int)
         rules.update(sd="sum", _sd_unknown="sum")
+    if "effect" in links.columns:  # what a band carries: the sum of its rows' known effects
+        rules["effect"] = _sum_known
     for col in links.columns:
         if col in keys or col in rules:
             continue
@@ -589,6 +598,11 @@ def merge_rows(links: pd.DataFrame, *, by_material: bool) -> pd.DataFrame:
     reversed_ = out["value"] < 0
     out = _negate(_swap_ends(out, reversed_), reversed_)
     return out[[c for c in [*links.columns, "merged_rows"] if c in out.columns]]
+
+
+def _sum_known(values: pd.Series) -> float:
+    """Sum the known values; NaN only when none is known (no factor for any row)."""
+    return float(values.sum(min_count=1))
 
 
 def _negate(links: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:

@@ -51,9 +51,9 @@ __all__ = [
 ]
 
 #: The one meaning colour carries in a figure.
-ColorBy = Literal["stage", "material", "flow_type", "grade"]
+ColorBy = Literal["stage", "material", "flow_type", "grade", "effect"]
 #: Every :data:`ColorBy`.
-COLOR_BY: tuple[ColorBy, ...] = ("stage", "material", "flow_type", "grade")
+COLOR_BY: tuple[ColorBy, ...] = ("stage", "material", "flow_type", "grade", "effect")
 #: What the printed link labels state (see :mod:`msa.figures._link_labels`).
 LinkLabels = Literal["none", "value", "range", "sd"]
 #: Every :data:`LinkLabels`.
@@ -76,7 +76,7 @@ class SankeyOptions:
     ----------
     lang : {"en", "nl"}
         Language of labels, number format and notes.
-    color_by : {"stage", "material", "flow_type", "grade"}
+    color_by : {"stage", "material", "flow_type", "grade", "effect"}
         The one meaning link colour carries.
     scale : float or None
         Fixed scale in data units per px; None fits the diagram to ``height``.
@@ -181,7 +181,7 @@ def _checked_color_by(color_by: str) -> ColorBy:
         if color_by == known:
             return known
     raise ConfigError(
-        f"color_by must be 'stage', 'material', 'flow_type' or 'grade' (got {color_by!r})"
+        f"color_by must be 'stage', 'material', 'flow_type', 'grade' or 'effect' (got {color_by!r})"
     )
 
 
@@ -307,7 +307,8 @@ def prepare_tables(
         An invalid links or node table, ``color_by="material"`` without a ``material``
         column, or nothing to draw.
     ConfigError
-        ``color_by="grade"`` on a links table without a ``grade`` column (a view's).
+        ``color_by="grade"`` on a links table without a ``grade`` column (a view's), or
+        ``color_by="effect"`` without an ``effect`` column.
     """
     options = SankeyOptions(lang=lang, color_by=color_by)
     links, table, units = _resolve_tables(links, nodes, options)
@@ -443,6 +444,12 @@ def _resolve_tables(
             "color_by='grade' needs a 'grade' column in the links table; only the links of a "
             "System carry grades (msa.links_from_system, msa sankey --view jrc), a view's "
             "links (jrc, icer_national, pga, process_view) have no provenance"
+        )
+    if options.color_by == "effect" and "effect" not in links.columns:
+        raise ConfigError(
+            "color_by='effect' needs an 'effect' column in the links table (the effect each "
+            "link carries, e.g. t CO2-eq); add it with msa.effects.links_with_effect(links, "
+            "msa.effects.effects(system, factors, ...))"
         )
     units = str(links["units"].iloc[0])
     links, table = prepare_nodes(links, nodes, options.lang)
