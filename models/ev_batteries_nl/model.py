@@ -8,7 +8,8 @@ This file holds the functions model.toml names:
   EVs (that of their build year), the closed loop (recovered battery-grade material back into
   manufacture, up to demand) and the primary materials it leaves to be supplied;
 - indicators, tables and figures (they receive the built model, :class:`msa.model.Built`):
-  supply concentration, fleet counts, demand and secondary supply, urban mine by chemistry and
+  supply concentration (largest country, BRICS share and HHI of world production, through
+  :mod:`msa.jrc_msa.origin`), fleet counts, demand and secondary supply, urban mine by chemistry and
   cohort, and three figures over time.
 """
 
@@ -19,6 +20,7 @@ import pandas as pd
 import xarray as xr
 
 import msa
+from msa.jrc_msa import DEFAULT_GROUP, group_share, hhi, largest_share, to_iso3
 
 NEW = "Battery manufacture => Vehicles in use"
 IMPORTED = "Used-vehicle imports => Vehicles in use"
@@ -84,22 +86,55 @@ def primary_materials(inputs) -> xr.DataArray:
 
 
 # --------------------------------------------------------------------------- indicators
-def _supply(built) -> xr.DataArray:
+#: What the supply indicators describe: global supply shares (EC CRM 2023), not where Dutch
+#: demand comes from (the model has no import-by-origin data).
+BASIS = "world production"
+
+
+def _stage_shares(built) -> xr.DataArray:
     """Global supply shares by (material, stage, country) of the materials that have them."""
     supply = built.data["supply_shares"].value
     return supply.where(supply.notnull().any(["stage", "country"]), drop=True)
 
 
+def _supply(built) -> xr.DataArray:
+    """Global supply shares by (material, origin): each material's one stage of the table.
+
+    Processing where the EC gives it, else extraction (data/supply_shares.csv).
+    """
+    supply = _stage_shares(built)
+    stages = supply.notnull().any("country").sum("stage")
+    if bool((stages > 1).any()):
+        many = [str(m) for m in supply["material"].values[(stages > 1).values]]
+        raise msa.DataError(f"data/supply_shares.csv: give one stage per material ({many})")
+    return supply.sum("stage", min_count=1).rename(country="origin")
+
+
+def _brics_group(built) -> str:
+    """Return the BRICS group of the NMO indicator: parameter brics_group, else BRICS-5."""
+    return str(built.parameters.get("brics_group", DEFAULT_GROUP))
+
+
 def largest_country_share(built) -> xr.DataArray:
-    """Return the largest single country's share of global supply, by material (CRMA 65%)."""
-    return _supply(built).max(["stage", "country"])
+    """Return the largest single country's share of global supply, by material (CRMA 65%).
+
+    The EC's published shares as given (``total=1``: they do not sum to exactly 1).
+    """
+    return largest_share(_supply(built), basis=BASIS, total=1.0)["share"]
 
 
 def brics_share(built) -> xr.DataArray:
-    """Return the BRICS countries' share of global supply, by material (NMO 65%)."""
-    supply = _supply(built)
-    members = set(built.data["brics"].value["country"].values)
-    return supply.where(supply["country"].isin(list(members))).sum(["stage", "country"])
+    """Return the BRICS countries' share of global supply, by material (NMO 65%).
+
+    BRICS-5 (the national critical-materials rule) unless parameter ``brics_group`` names
+    another group of :func:`msa.jrc_msa.country_groups` (``"BRICS+"``).
+    """
+    return group_share(_supply(built), _brics_group(built), basis=BASIS, total=1.0)
+
+
+def supply_hhi(built) -> xr.DataArray:
+    """Return the Herfindahl-Hirschman index (0-1) of global supply, by material."""
+    return hhi(_supply(built), basis=BASIS, total=1.0)
 
 
 # --------------------------------------------------------------------------- tables
@@ -156,25 +191,32 @@ def fleet(built) -> pd.DataFrame:
 
 
 def supply_concentration(built) -> pd.DataFrame:
-    """Return each material's largest supplier, BRICS share and primary supply in 2030."""
+    """Return each material's largest supplier, BRICS share, HHI and primary supply in 2030."""
+    by_stage = _stage_shares(built)
     supply = _supply(built)
-    brics = brics_share(built)
+    names = dict(zip(to_iso3(by_stage["country"].values), by_stage["country"].values, strict=True))
+    top = largest_share(supply, basis=BASIS, total=1.0)
+    brics, index = brics_share(built), supply_hhi(built)
     primary = _by_material(built.system.flows[PRIMARY]).sel(time=2030)
     rows = []
     for m in supply["material"].values:
-        shares = supply.sel(material=m).to_series().dropna()
-        stage, country = shares.idxmax()
-        top, b = float(shares.max()), float(brics.sel(material=m))
+        stage = str(by_stage["stage"].values[by_stage.sel(material=m).notnull().any("country")][0])
+        share, b = float(top["share"].sel(material=m)), float(brics.sel(material=m))
+        country = str(top["origin"].sel(material=m).item())
         p2030 = float(primary.sel(material=m))
         rows.append(
             {
                 "material": m,
                 "stage": stage,
-                "largest_country": country,
-                "largest_country_share": top,
+                "largest_country": names[country],
+                "largest_country_iso3": country,
+                "largest_country_share": share,
+                "brics_group": brics.attrs["group"],
                 "brics_share": b,
+                "hhi": float(index.sel(material=m)),
+                "basis": BASIS,
                 "primary_supply_2030_t": p2030,
-                "from_largest_country_2030_t": p2030 * top,
+                "from_largest_country_2030_t": p2030 * share,
                 "from_brics_2030_t": p2030 * b,
                 "source_id": "crm2023",
             }

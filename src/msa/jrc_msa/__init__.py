@@ -9,7 +9,9 @@
 * :mod:`~msa.jrc_msa.node_views` -- any system in a view by placing its processes in the
   view's nodes (no JRC codes needed);
 * :mod:`~msa.jrc_msa.gaps` -- what a view leaves out of each node (the scope gaps);
-* :mod:`~msa.jrc_msa.indicators` -- DMI, DMC, EoL-RIR and the other indicators from JRC codes.
+* :mod:`~msa.jrc_msa.indicators` -- DMI, DMC, EoL-RIR and the other indicators from JRC codes;
+* :mod:`~msa.jrc_msa.origin` -- origin and supply concentration over an ``origin`` dim: shares
+  by country, largest share, HHI, country-group (BRICS-5, BRICS+, EU-27, OECD) shares.
 
 The package is named ``jrc_msa`` (not ``jrc``) because :func:`msa.jrc` is the JRC view.
 """
@@ -30,13 +32,29 @@ from msa.jrc_msa.indicators import (
     recycling_rate_of_waste,
 )
 from msa.jrc_msa.node_views import process_view
+from msa.jrc_msa.origin import (
+    BASES,
+    DEFAULT_GROUP,
+    HHI_SCALES,
+    country_groups,
+    country_names,
+    group_members,
+    group_share,
+    hhi,
+    largest_share,
+    normalise_origin,
+    origin_shares,
+    to_iso3,
+)
 from msa.jrc_msa.tables import jrc_codes, read_msa_table, reference_table, validate_msa_table
 from msa.jrc_msa.template import (
     MsaBuild,
     build_msa_system,
     jrc_variables,
+    origin_totals,
     read_msa_model,
     stage_imbalance,
+    variables_by_origin,
     variables_from_table,
 )
 from msa.jrc_msa.views import (
@@ -53,6 +71,9 @@ from msa.jrc_msa.views import (
 )
 
 __all__ = [
+    "BASES",
+    "DEFAULT_GROUP",
+    "HHI_SCALES",
     "INDICATORS",
     "SCOPE_NODE",
     "STATUSES",
@@ -64,19 +85,28 @@ __all__ = [
     "build_msa_system",
     "circular_material_use_rate",
     "collection_rate",
+    "country_groups",
+    "country_names",
     "direct_material_input",
     "domestic_extraction",
     "domestic_material_consumption",
     "eol_recycling_input_rate",
     "eol_recycling_rate",
+    "group_members",
+    "group_share",
+    "hhi",
     "icer_national",
     "import_reliance",
     "indicator_table",
     "jrc",
     "jrc_codes",
     "jrc_variables",
+    "largest_share",
     "load_mapping",
     "net_addition_to_stock",
+    "normalise_origin",
+    "origin_shares",
+    "origin_totals",
     "pga",
     "process_view",
     "read_msa_model",
@@ -85,7 +115,9 @@ __all__ = [
     "reference_table",
     "scope_gaps",
     "stage_imbalance",
+    "to_iso3",
     "validate_msa_table",
+    "variables_by_origin",
     "variables_from_table",
     "view_balance",
 ]

@@ -19,9 +19,10 @@ import pandas as pd
 import xarray as xr
 
 from msa.errors import ConfigError, DataError, ProvenanceError
+from msa.jrc_msa.origin import to_iso3
 from msa.system.provenance import GRADES
 
-#: Columns of an MSA table (one row per value). ``note`` is optional and kept.
+#: Columns of an MSA table (one row per value). ``note`` and ``origin`` are optional and kept.
 MSA_COLUMNS: tuple[str, ...] = (
     "material",
     "region",
@@ -225,22 +226,26 @@ def validate_msa_table(frame: pd.DataFrame, *, origin: str = "MSA table") -> pd.
     ----------
     frame : DataFrame
         Columns :data:`MSA_COLUMNS` (``note`` optional). Row ``i`` of the frame is reported as
-        row ``i + 2`` of the file (line 1 is the header).
+        row ``i + 2`` of the file (line 1 is the header). An optional ``origin`` column gives
+        the country a value comes from (e.g. imports by country of origin): a name, ISO
+        3166-1 alpha-2 or alpha-3 code, or empty for a value not split by origin.
     origin : str
-        The file name, for messages.
+        The file name, for messages (not the ``origin`` column).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``material, region, year (int), code, value (float, t), units ("t"), source_id,
-        grade, note, row`` (the file row).
+        grade``, then ``origin`` (ISO3 codes, ``""`` where not split; only if the table has
+        the column), ``note, row`` (the file row).
 
     Raises
     ------
     DataError
         Naming file, row, column and code: missing column, unknown code, non-numeric or
         missing value, non-mass units, a duplicate or overlapping code for the same material,
-        region and year, a negative stock or (unsigned) flow.
+        region, year (and origin), a code given both as a total and by origin, a negative
+        stock or (unsigned) flow, an unknown or ambiguous country in ``origin``.
     ProvenanceError
         On an unknown grade.
 
@@ -298,6 +303,8 @@ def validate_msa_table(frame: pd.DataFrame, *, origin: str = "MSA table") -> pd.
         raise ProvenanceError(
             f"{at(i, 'grade')}: unknown grade {out['grade'].iloc[i]!r}; use one of {list(GRADES)}"
         )
+    if "origin" in out:
+        out["origin"] = _iso3_origins(out, origin)
     _check_duplicates(out, origin)
     info = variable_info()
     members = out["code"].str.split("+")
@@ -314,22 +321,60 @@ def validate_msa_table(frame: pd.DataFrame, *, origin: str = "MSA table") -> pd.
         if mask.any():
             i = int(np.argmax(mask.to_numpy()))
             raise DataError(f"{at(i, 'value')}: " + what.format(v=out["value"].iloc[i]))
-    columns = [*MSA_COLUMNS, "note", "row"]
+    columns = [*MSA_COLUMNS, *(["origin"] if "origin" in out else []), "note", "row"]
     return out[columns].reset_index(drop=True)
 
 
+def _iso3_origins(out: pd.DataFrame, origin: str) -> list[str]:
+    """Return the ``origin`` column as ISO3 codes (``""`` kept); raise naming unknown rows."""
+    given = out["origin"] != ""
+    codes = to_iso3(
+        out.loc[given, "origin"],
+        where=f"{origin}: column 'origin'",
+        rows=list(out.loc[given, "row"]),
+    )
+    result = [""] * len(out)
+    for i, code in zip(np.flatnonzero(given.to_numpy()), codes, strict=True):
+        result[i] = code
+    return result
+
+
 def _check_duplicates(out: pd.DataFrame, origin: str) -> None:
-    """Raise on a code given twice, or inside two folds, for one material, region and year."""
+    """Raise on a code given twice, or inside two folds, for one material, region and year.
+
+    With an ``origin`` column: once per origin, and either as one total (origin empty) or by
+    origin, not both.
+    """
     keys = ["material", "region", "year"]
     exploded = out.assign(member=out["code"].str.split("+")).explode("member")
-    dup = exploded.duplicated([*keys, "member"], keep=False)
+    split = ["origin"] if "origin" in out else []
+    dup = exploded.duplicated([*keys, *split, "member"], keep=False)
     if dup.any():
         first = exploded[dup].iloc[0]
         same = exploded[dup & (exploded[keys + ["member"]] == first[keys + ["member"]]).all(axis=1)]
         rows = sorted(same["row"].astype(int).tolist())
         codes = sorted(set(same["code"]))
+        per = f", origin {first['origin']!r}" if split and first["origin"] else ""
         raise DataError(
             f"{origin}: rows {rows}: code {first['member']!r} is given more than once for "
             f"material {first['material']!r}, region {first['region']!r}, year "
-            f"{first['year']} (as {codes}); give each code once per year (fold codes with '+')"
+            f"{first['year']}{per} (as {codes}); give each code once per year (fold codes with "
+            "'+')"
         )
+    if split:
+        _check_origin_split(exploded, origin)
+
+
+def _check_origin_split(exploded: pd.DataFrame, origin: str) -> None:
+    """Raise if a code is given by origin in some cells and as a total in others (or both)."""
+    by_origin = exploded["origin"] != ""
+    mixed = exploded[~by_origin & exploded["member"].isin(set(exploded.loc[by_origin, "member"]))]
+    if mixed.empty:
+        return
+    first = mixed.iloc[0]
+    others = exploded[by_origin & (exploded["member"] == first["member"])]
+    raise DataError(
+        f"{origin}: row {first['row']}: code {first['member']!r} has no origin, but rows "
+        f"{sorted(others['row'].astype(int).tolist())[:5]} give it by origin; give a code by "
+        "origin in every row (year, material, region) or in none"
+    )

@@ -67,6 +67,7 @@ __all__ = [
     "build_msa_system",
     "jrc_codes",
     "jrc_variables",
+    "origin_totals",
     "read_msa_model",
     "read_msa_table",
     "reference_table",
@@ -74,6 +75,7 @@ __all__ = [
     "stack_by_code",
     "stage_imbalance",
     "validate_msa_table",
+    "variables_by_origin",
     "variables_from_table",
 ]
 
@@ -108,11 +110,15 @@ class MsaBuild:
     negative_edges: tuple[str, ...] = field(default=())
 
 
-def _pivot(table: pd.DataFrame, column: str, coords: dict[str, list]) -> xr.DataArray:
-    """Return ``column`` as a DataArray (code, time, material, region); absent cells are NaN/''."""
-    index = pd.MultiIndex.from_frame(
-        table[["code", "year", "material", "region"]].rename(columns={"year": "time"})
-    )
+def _pivot(
+    table: pd.DataFrame, column: str, coords: dict[str, list], *, by_origin: bool = False
+) -> xr.DataArray:
+    """Return ``column`` as a DataArray (code, time, material, region[, origin]).
+
+    Absent cells are NaN.
+    """
+    dims = ["code", "year", "material", "region", *(["origin"] if by_origin else [])]
+    index = pd.MultiIndex.from_frame(table[dims].rename(columns={"year": "time"}))
     series = pd.Series(table[column].to_numpy(), index=index)
     da = xr.DataArray.from_series(series)
     full = {"code": sorted(set(table["code"])), **coords}
@@ -123,7 +129,9 @@ def variables_from_table(table: pd.DataFrame) -> xr.DataArray:
     """Return an MSA table's values as variables over ``code``, ``time``, ``material``, ``region``.
 
     The result has the layout of :func:`jrc_variables` and can be passed to the views and
-    indicators directly; cells the table does not give are NaN.
+    indicators directly; cells the table does not give are NaN. A code given by origin counts
+    with its total over origin (:func:`origin_totals`); :func:`variables_by_origin` keeps the
+    split.
 
     Examples
     --------
@@ -134,6 +142,7 @@ def variables_from_table(table: pd.DataFrame) -> xr.DataArray:
     """
     if "row" not in table.columns:
         table = validate_msa_table(table.astype(str))
+    table = origin_totals(table)
     values = _pivot(table, "value", _coords(table)).astype(float)
     values.attrs["units"] = "t"
     values.name = "value"
@@ -170,6 +179,10 @@ def build_msa_system(
     Returns
     -------
     MsaBuild
+        A table with an ``origin`` column: the chain uses each code's total over origin, and
+        each code given by origin is also a parameter ``"<code> by origin"`` over the system's
+        ``origin`` dim (ISO3 codes; 0 for an origin a cell does not list), with
+        ``attrs["origin_of"]`` the code.
 
     Notes
     -----
@@ -186,7 +199,9 @@ def build_msa_system(
     >>> float(built.system.flow("Collection", "Recycling").sum())
     10.0
     """
-    table = _checked_table(table, missing, origin)
+    checked = _checked_table(table, missing, origin)
+    by_origin = variables_by_origin(checked)
+    table = origin_totals(checked)
     given = _table_variables(table)
     covered = {m for key in given.codes for m in key.split("+")}
     absent = [c for c in jrc_codes() if c not in covered]
@@ -194,9 +209,13 @@ def build_msa_system(
         given, absent = _zero_filled(given, absent), []
     else:
         _check_complete(given.values, origin)
-    system = System(name, coords=_coords(table), sources=sources, attrs={"template": "jrc_msa"})
+    coords: dict[str, list] = _coords(table)
+    if by_origin.sizes["code"]:
+        coords["origin"] = list(by_origin["origin"].values)
+    system = System(name, coords=coords, sources=sources, attrs={"template": "jrc_msa"})
     _add_processes(system)
     _add_parameters(system, given)
+    _add_origin_parameters(system, checked, by_origin)
     skipped: list[dict[str, str]] = []
     negative = _add_edges(system, given, skipped)
     _add_stocks(system, given, skipped)
@@ -263,6 +282,99 @@ def _table_variables(table: pd.DataFrame) -> _Variables:
         source_ids=_pivot(table, "source_id", coords).fillna(""),
         grades=_pivot(table, "grade", coords).fillna(""),
     )
+
+
+def origin_totals(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a validated MSA table with the rows of each code given by origin summed.
+
+    One row per code, material, region and year: the value summed over origin, the source id
+    where all origin rows share it (else ``""``), the worst grade, the first row's number, and
+    ``origin`` empty. A table without an ``origin`` column is returned as it is.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"material": "Co", "region": "EU", "year": "2020", "code": "C.1.3",
+    ...     "value": ["4", "1"], "units": "t", "source_id": "s", "grade": ["B", "C"],
+    ...     "origin": ["Congo, D.R.", "Zambia"]})
+    >>> origin_totals(validate_msa_table(t))[["value", "grade", "origin"]].values.tolist()
+    [[5.0, 'C', '']]
+    """
+    if "origin" not in table.columns or not (table["origin"] != "").any():
+        return table
+    keys = ["material", "region", "year", "code"]
+    split = table[table["origin"] != ""]
+    totals = split.groupby(keys, sort=False).agg(
+        value=("value", "sum"),
+        units=("units", "first"),
+        source_id=("source_id", lambda ids: ids.iloc[0] if ids.nunique() == 1 else ""),
+        grade=("grade", lambda g: str(worst_grade(g.to_numpy(dtype=object), axis=0))),
+        note=("note", "first"),
+        row=("row", "first"),
+    )
+    totals = totals.reset_index().assign(origin="")
+    whole = table[table["origin"] == ""]
+    return pd.concat([whole, totals[table.columns]], ignore_index=True)
+
+
+def variables_by_origin(table: pd.DataFrame) -> xr.DataArray:
+    """Return the codes an MSA table gives by origin, over code, time, material, region, origin.
+
+    Parameters
+    ----------
+    table : DataFrame
+        An MSA table (validated here if it lacks the ``row`` column); its optional ``origin``
+        column holds countries (normalised to ISO 3166-1 alpha-3 codes).
+
+    Returns
+    -------
+    xarray.DataArray
+        Values in t, 0 for an origin a cell does not list; ``origin`` sorted. Empty ``code``
+        and ``origin`` dims if the table gives nothing by origin. Origin shares, the largest
+        supplier and the HHI follow with :mod:`msa.jrc_msa.origin` (basis ``"demand origin"``
+        for imports by country of origin).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"material": "Co", "region": "EU", "year": "2020", "code": "C.1.3",
+    ...     "value": ["4", "1"], "units": "t", "source_id": "s", "grade": "B",
+    ...     "origin": ["Congo, D.R.", "Zambia"]})
+    >>> v = variables_by_origin(t)
+    >>> v["origin"].values.tolist(), v.sel(code="C.1.3").values.ravel().tolist()
+    (['COD', 'ZMB'], [4.0, 1.0])
+    """
+    if "row" not in table.columns:
+        table = validate_msa_table(table.astype(str))
+    split = table[table["origin"] != ""] if "origin" in table.columns else table.iloc[:0]
+    if split.empty:
+        empty = xr.DataArray(np.zeros((0, 0)), dims=("code", "origin"))
+        return empty.assign_coords(code=[], origin=[]).assign_attrs(units="t")
+    coords = {**_coords(table), "origin": sorted(set(split["origin"]))}
+    values = _pivot(split, "value", coords, by_origin=True).astype(float).fillna(0.0)
+    values.attrs["units"] = "t"
+    values.name = "value"
+    return values
+
+
+def _add_origin_parameters(system: System, table: pd.DataFrame, by_origin: xr.DataArray) -> None:
+    """Add a parameter ``"<code> by origin"`` for every code an MSA table gives by origin.
+
+    Source id and grade per cell as the table gives them (``""`` for an origin not listed).
+    """
+    if not by_origin.sizes["code"]:
+        return
+    split = table[table["origin"] != ""]
+    coords = {**_coords(table), "origin": list(by_origin["origin"].values)}
+    source_ids = _pivot(split, "source_id", coords, by_origin=True).fillna("")
+    grades = _pivot(split, "grade", coords, by_origin=True).fillna("")
+    for code in by_origin["code"].values:
+        system.add_parameter(
+            f"{code} by origin",
+            by_origin.sel(code=code, drop=True),
+            units="t",
+            source_id=source_ids.sel(code=code, drop=True),
+            grade=grades.sel(code=code, drop=True),
+            attrs={"origin_of": str(code)},
+        )
 
 
 def _zero_filled(given: _Variables, absent: list[str]) -> _Variables:
