@@ -9,10 +9,11 @@ with dims of its own is used by functions only. Stocks: an inflow entering used 
 stock, its age a number or a numeric parameter; a stock-driven stock has a table of levels over
 time and one inflow, which only it computes; an initial stock is a table by ``cohort``.
 Outputs: Sankeys of the System or a known view, indicators and labelled headline numbers naming
-declared items, dims and labels, output functions with a module. An MSA-table model
-(``[msa]``) declares no processes and flows: its outputs may name the flows and stocks of the
-JRC MSA template (``"Collection => Recycling"``, ``"stock Use"``) and its standard tables
-(``indicators_jrc``, ``stage_imbalance``).
+declared items, dims and labels, output functions with a module, shipped policy targets that
+exist and are answered by declared indicators and labels (one error line per bad key). An
+MSA-table model (``[msa]``) declares no processes and flows: its outputs may name the flows and
+stocks of the JRC MSA template (``"Collection => Recycling"``, ``"stock Use"``) and its
+standard tables (``indicators_jrc``, ``stage_imbalance``).
 Each problem is one :class:`msa.ConfigError` naming the file and the key.
 """
 
@@ -25,7 +26,9 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from msa.errors import ConfigError
+from msa.jrc_msa.policy_indicators import LIBRARY
 from msa.jrc_msa.tables import reference_table
+from msa.model.report import resolve_policy_targets
 from msa.model.units import conversion_factor, registry
 
 if TYPE_CHECKING:
@@ -35,6 +38,7 @@ __all__ = [
     "MSA_TABLES",
     "check_definition",
     "flow_dependencies",
+    "indicator_labels",
     "names_in",
     "template_flows",
     "template_stocks",
@@ -497,6 +501,7 @@ def _check_outputs(d: ModelDefinition) -> None:
     if out.targets is not None and not (d.folder / out.targets).is_file():
         raise _fail(d, "[outputs] targets", f"{out.targets!r} not found in {d.folder}")
     _check_indicators(d)
+    _check_policy_targets(d)
     for section, specs in (("tables", out.tables), ("figures", out.figures)):
         for name in specs:
             _need_module(d, f"[outputs.{section}.{name}] function")
@@ -553,6 +558,47 @@ def _check_indicators(d: ModelDefinition) -> None:
             raise _fail(d, f"{key} by", f"unknown dim {indicator.by!r}")
         if indicator.function is not None:
             _need_module(d, f"{key} function")
+        if indicator.library is not None:
+            _check_library(d, key, name)
+
+
+def _check_library(d: ModelDefinition, key: str, name: str) -> None:
+    """Check a library indicator: a known name, its inputs, its material categories."""
+    spec = d.outputs.indicators[name]
+    known = LIBRARY.get(str(spec.library))
+    if known is None:
+        raise _fail(d, f"{key} library", f"unknown {spec.library!r}; use one of {list(LIBRARY)}")
+    if set(spec.inputs) != set(known.inputs):
+        raise _fail(d, f"{key} inputs", f"give {list(known.inputs)} (got {list(spec.inputs)})")
+    for items in spec.inputs.values():
+        for item in items:
+            _check_item(d, f"{key} inputs", item)
+    if known.categories:
+        if "material" not in d.coords:
+            raise _fail(
+                d, key, f"{spec.library} classifies materials: the model needs a material dim"
+            )
+        lacking = [m for m in map(str, d.coords["material"]) if m not in spec.categories]
+        if lacking:
+            raise _fail(d, f"{key} categories", f"give the EW-MFA category of {lacking}")
+
+
+def indicator_labels(d: ModelDefinition) -> dict[str, tuple[str, ...] | None]:
+    """Return each declared indicator with the labels of its ``by`` dim (None without one)."""
+    return {
+        name: None if spec.by is None else tuple(str(x) for x in d.coords.get(spec.by, ()))
+        for name, spec in d.outputs.indicators.items()
+    }
+
+
+def _check_policy_targets(d: ModelDefinition) -> None:
+    """Check ``policies`` and ``policy_targets``: one error line per bad key, all at once."""
+    out = d.outputs
+    if not out.policies and not out.policy_targets:
+        return
+    _, _, errors = resolve_policy_targets(out.policies, out.policy_targets, indicator_labels(d))
+    if errors:
+        raise ConfigError("\n".join(f"{d.path}: {line}" for line in errors))
 
 
 def _check_item(d: ModelDefinition, key: str, item: str) -> None:

@@ -46,8 +46,9 @@ The sections (every key is documented in docs/model_definition.md):
 ``[outputs]``
     ``sankey_years``, ``sankeys`` (the System's and views' Sankeys), ``indicators`` (ratios of
     flows, or functions), ``targets`` (a CSV file of policy targets on those indicators),
-    ``headline`` (flows and stocks to report, and labelled numbers), ``tables`` and
-    ``figures`` made by functions, ``report_figures``, ``notes``.
+    ``policies`` and ``policy_targets`` (the shipped policy targets that apply, and the
+    indicator answering each), ``headline`` (flows and stocks to report, and labelled
+    numbers), ``tables`` and ``figures`` made by functions, ``report_figures``, ``notes``.
 ``[scenarios.<name>]``
     ``description``, ``set`` (parameter overrides), ``data`` (table files replaced).
 """
@@ -91,6 +92,7 @@ __all__ = [
     "ProcessSpec",
     "ScenarioSpec",
     "StockSpec",
+    "TargetNeeds",
     "is_declared_model",
     "load_definition",
 ]
@@ -370,22 +372,34 @@ class IndicatorSpec(_Spec):
     ``denominator_mean_of_previous = N`` divides by the mean of the denominator over the N
     years before (the WEEE collection rate on the average put on the market in the three
     preceding years); NaN in the first N years.
+    Or ``library``: a policy indicator of msa (:data:`msa.jrc_msa.policy_indicators.LIBRARY`,
+    e.g. ``"dmi_excluding_energy_carriers"``) with ``inputs`` (each of its arguments as a list
+    of flows and stocks, summed) and ``categories`` (each ``material`` label's EW-MFA
+    category, for the indicators that classify materials).
     """
 
     numerator: tuple[str, ...] | None = Field(default=None, min_length=1)
     denominator: tuple[str, ...] | None = Field(default=None, min_length=1)
     function: str | None = None
+    library: str | None = None
+    inputs: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    categories: dict[str, str] = Field(default_factory=dict)
     by: str | None = None
     denominator_mean_of_previous: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _ratio_or_function(self) -> IndicatorSpec:
         ratio = self.numerator is not None or self.denominator is not None
-        if self.function is not None:
+        kinds = [k for k in ("function", "library") if getattr(self, k) is not None]
+        if len(kinds) > 1:
+            raise ValueError("give function or library, not both")
+        if kinds:
             if ratio or self.denominator_mean_of_previous is not None:
-                raise ValueError("give numerator and denominator, or function, not both")
+                raise ValueError(f"give numerator and denominator, or {kinds[0]}, not both")
         elif self.numerator is None or self.denominator is None:
-            raise ValueError("give numerator and denominator (or a function)")
+            raise ValueError("give numerator and denominator (or a function, or a library name)")
+        if (self.inputs or self.categories) and self.library is None:
+            raise ValueError("'inputs' and 'categories' go with 'library'")
         return self
 
 
@@ -430,12 +444,31 @@ class FunctionOutput(_Spec):
     function: str = Field(min_length=1)
 
 
+class TargetNeeds(_Spec):
+    """A shipped policy target that applies to the model but that it cannot compute.
+
+    ``{ needs = "..." }`` in ``[outputs.policy_targets]``: the report lists the target as
+    "not computable: needs ..." with this text instead of the shipped table's.
+    """
+
+    needs: str = Field(min_length=1)
+
+
 class OutputsSpec(_Spec):
-    """``[outputs]``: Sankeys, indicators, policy targets, headline numbers, extra outputs."""
+    """``[outputs]``: Sankeys, indicators, policy targets, headline numbers, extra outputs.
+
+    ``targets`` is the model's own targets table; ``policies`` and ``policy_targets`` select
+    the targets msa ships (:func:`msa.policy_targets`): every target of a policy in
+    ``policies`` applies, and ``policy_targets`` maps a shipped ``target_id`` to the declared
+    indicator that answers it (``"name"``, ``"name:label"``, a list of those, or ``{ needs =
+    "..." }``). A target that applies and is not answered is reported as not computable.
+    """
 
     sankey_years: tuple[StrictInt, ...] = ()
     sankeys: tuple[str, ...] = ("system",)
     targets: str | None = None
+    policies: tuple[str, ...] = ()
+    policy_targets: dict[str, str | tuple[str, ...] | TargetNeeds] = Field(default_factory=dict)
     headline: tuple[str | HeadlineSpec, ...] = ()
     indicators: dict[str, IndicatorSpec] = Field(default_factory=dict)
     tables: dict[str, FunctionOutput] = Field(default_factory=dict)

@@ -53,7 +53,7 @@ from scipy import special, stats
 from msa.errors import ConfigError, MsaError
 from msa.model.build import Built, ModelInputs, build_from, read_inputs
 from msa.model.definition import ModelDefinition
-from msa.model.outputs import headline_values, indicator_arrays, target_table
+from msa.model.outputs import has_targets, headline_values, indicator_arrays, target_table
 from msa.model.report import target_met
 from msa.model.result import ModelResult
 from msa.model.tracked import Tracked, grade_of_rank
@@ -822,7 +822,7 @@ def _verdicts(
     built: Built, arrays: Mapping[tuple[str, str], xr.DataArray], samples: np.ndarray
 ) -> pd.DataFrame:
     """Return ``target_id, value, met, sample`` of every target in every sample."""
-    if built.definition.outputs.targets is None:
+    if not has_targets(built.definition):
         return pd.DataFrame(columns=["target_id", "value", "met", "sample"])
     last = int(built.definition.coords["time"][-1])
     out = []

@@ -51,12 +51,20 @@ import xarray as xr
 
 from msa.errors import ConfigError, DataError
 from msa.jrc_msa.indicators import indicator_table
+from msa.jrc_msa.policy_indicators import LIBRARY
 from msa.jrc_msa.tables import read_msa_table
 from msa.jrc_msa.views import REVERSED
 from msa.messages import plain
 from msa.model.build import Built
-from msa.model.definition import HeadlineSpec
-from msa.model.report import RESULT_COLUMNS, evaluate_targets, grade_summary
+from msa.model.checks import indicator_labels
+from msa.model.definition import HeadlineSpec, ModelDefinition
+from msa.model.report import (
+    RESULT_COLUMNS,
+    evaluate_targets,
+    grade_summary,
+    not_computable_note,
+    resolve_policy_targets,
+)
 from msa.model.result import ModelResult
 from msa.system.core import System
 
@@ -65,8 +73,10 @@ __all__ = [
     "indicator_arrays",
     "indicator_grade",
     "indicator_series",
+    "has_targets",
     "links_with_ranges",
     "model_result",
+    "not_computable_targets",
     "target_table",
 ]
 
@@ -111,6 +121,9 @@ def model_result(
         drawn = {**_figures(built, bands), **drawn}
         for name, spec in d.outputs.figures.items():
             drawn[name] = _call(built, f"[outputs.figures.{name}]", spec.function, object)
+    lacking = not_computable_targets(built)
+    if len(lacking):
+        tables["targets_not_computable"] = lacking
     return ModelResult(
         system=built.system,
         tables=tables,
@@ -119,7 +132,11 @@ def model_result(
         quality=_quality(built),
         figures=drawn,
         report_figures=_report_figures(built, drawn) if figures else [],
-        notes=[*_notes(built), *d.outputs.notes],
+        notes=[
+            *_notes(built),
+            *d.outputs.notes,
+            *(not_computable_note(r, str(r["needs"])) for _, r in lacking.iterrows()),
+        ],
     )
 
 
@@ -278,6 +295,9 @@ def indicator_arrays(built: Built) -> dict[tuple[str, str], xr.DataArray]:
         if spec.function is not None:
             out.update(_function_series(built, name, spec.function, spec.by))
             continue
+        if spec.library is not None:
+            out.update(_library_series(built, name, keep))
+            continue
         assert spec.numerator is not None and spec.denominator is not None  # a ratio
 
         def total(items: tuple[str, ...], keep: list[str] = keep) -> xr.DataArray:
@@ -294,6 +314,56 @@ def indicator_arrays(built: Built) -> dict[tuple[str, str], xr.DataArray]:
                 out[(name, str(label))] = ratio.sel({spec.by: label}, drop=True)
         else:
             out[(name, "all")] = ratio
+    return {**out, **_relative_arrays(built, out)}
+
+
+def _library_series(
+    built: Built, name: str, keep: list[str]
+) -> dict[tuple[str, str], xr.DataArray]:
+    """Return a policy indicator of msa (``library``) computed from its declared inputs.
+
+    Each input is the sum of its items over every dim but ``time``, ``sample``, the ``by``
+    dim and, for an indicator that classifies materials, ``material``.
+    """
+    spec = built.definition.outputs.indicators[name]
+    indicator = LIBRARY[str(spec.library)]
+    kept = [*keep, "material"] if indicator.categories else keep
+    arrays = {}
+    for argument, items in spec.inputs.items():
+        parts = [_item(built, i) for i in items]
+        arrays[argument] = sum(p.sum([x for x in p.dims if x not in kept]) for p in parts)
+    value = indicator(arrays, spec.categories)  # type: ignore[arg-type]
+    value = value.transpose(*[k for k in keep if k in value.dims])
+    if spec.by and spec.by in value.dims:
+        return {(name, str(x)): value.sel({spec.by: x}, drop=True) for x in value[spec.by].values}
+    return {(name, "all"): value}
+
+
+def _relative_name(indicator: str, base_year: int) -> str:
+    """Return the name of an indicator's series relative to a base year (``dmi_vs_2016``)."""
+    return f"{indicator}_vs_{int(base_year)}"
+
+
+def _relative_arrays(
+    built: Built, arrays: Mapping[tuple[str, str], xr.DataArray]
+) -> dict[tuple[str, str], xr.DataArray]:
+    """Return, for every relative target, its indicator over its value in the base year.
+
+    Keyed ``(<indicator>_vs_<base year>, label)``: what a relative target is compared with,
+    per year (and sample), so the Monte Carlo judges it as any other target. NaN where the
+    base-year value is 0.
+    """
+    targets = _declared_targets(built)
+    relative = targets[targets["base_year"].notna()]
+    out: dict[tuple[str, str], xr.DataArray] = {}
+    for row in relative.itertuples(index=False):
+        key, base = (str(row.indicator), str(row.material)), int(row.base_year)
+        if key not in arrays or base not in arrays[key]["time"].values:
+            continue  # target_table names the indicator or year at fault
+        values = arrays[key]
+        at_base = values.sel(time=base, drop=True)
+        ratio = values / at_base.where(at_base != 0)
+        out[(_relative_name(key[0], base), key[1])] = ratio.assign_attrs(units="1")
     return out
 
 
@@ -329,17 +399,25 @@ def _series_table(series: dict[tuple[str, str], pd.Series]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["indicator", "material", "time", "value"])
 
 
+def has_targets(d: ModelDefinition) -> bool:
+    """Return True if a model is judged on targets: its own table or shipped policy targets."""
+    return d.outputs.targets is not None or bool(d.outputs.policies or d.outputs.policy_targets)
+
+
 def _targets(built: Built, series: dict[tuple[str, str], pd.Series]) -> pd.DataFrame:
     d = built.definition
-    if d.outputs.targets is None:
+    if not has_targets(d):
         return pd.DataFrame(columns=[*RESULT_COLUMNS, "grade", "grade_shares"])
-    results = evaluate_targets(target_table(built, series), series)
+    targets = target_table(built, series)
+    results = evaluate_targets(targets, series)
     last = int(d.coords["time"][-1])
+    own = [
+        str(r.indicator) if pd.isna(r.relative_to) else str(r.indicator).rpartition("_vs_")[0]
+        for r in targets.itertuples(index=False)
+    ]
     graded = [
-        indicator_grade(
-            built, str(r.indicator), str(r.material), last if pd.isna(r.year) else int(r.year)
-        )
-        for r in results.itertuples(index=False)
+        indicator_grade(built, name, str(r.material), last if pd.isna(r.year) else int(r.year))
+        for name, r in zip(own, results.itertuples(index=False), strict=True)
     ]
     results["grade"] = [g for g, _ in graded]
     results["grade_shares"] = [s for _, s in graded]
@@ -352,7 +430,8 @@ def indicator_grade(built: Built, name: str, label: str, year: int) -> tuple[str
     A ratio rests on the cells of its numerator and denominator items in that year (of its
     ``by`` label); the shares say how much of the numerator's value rests on each grade, e.g.
     ``"B 62%, C 38%"``. An indicator made by a ``model.py`` function rests, as far as msa can
-    tell, on every table and parameter of the model: their worst grade, no shares.
+    tell, on every table and parameter of the model: their worst grade, no shares. A library
+    indicator (``library``) rests on the cells of all its inputs.
     """
     spec = built.definition.outputs.indicators[name]
     order = ["A", "B", "C", "D", ""]
@@ -360,10 +439,13 @@ def indicator_grade(built: Built, name: str, label: str, year: int) -> tuple[str
         grades = [str(g) for t in built.data.values() for g in np.ravel(t.grades().values)]
         grades += [str(t.grades().values) for t in built.parameter_grades.values()]
         return max(grades, key=order.index, default=""), ""
-    assert spec.numerator is not None and spec.denominator is not None
+    sides = [("numerator", spec.numerator), ("denominator", spec.denominator)]
+    if spec.library is not None:  # every input counts, as a numerator
+        sides = [("numerator", tuple(i for items in spec.inputs.values() for i in items))]
     worst: str = "A"
     weights = {g: 0.0 for g in order}
-    for side, items in (("numerator", spec.numerator), ("denominator", spec.denominator)):
+    for side, items in sides:
+        assert items is not None
         for item in items:
             value, grade = _item(built, item), built.system.provenance[item]["grade"]
             pick: dict[str, object] = {"time": year}
@@ -383,7 +465,14 @@ def indicator_grade(built: Built, name: str, label: str, year: int) -> tuple[str
 
 
 def target_table(built: Built, series: Mapping[tuple[str, str], object]) -> pd.DataFrame:
-    """Return the model's targets table, read and checked against the indicators it names.
+    """Return the targets the model is judged on, checked against the indicators they name.
+
+    The rows of the model's own targets table (``[outputs] targets``), then the shipped
+    policy targets it declares (``[outputs] policies`` and ``policy_targets``,
+    :func:`msa.policy_targets`) that it can compute. A relative target (a ``base_year``)
+    names the series of its indicator relative to the base year (``<indicator>_vs_<base
+    year>``, which :func:`indicator_arrays` provides); its base year is in ``relative_to``,
+    so every row compares one series with its target, in the report and in a Monte Carlo.
 
     Raises
     ------
@@ -393,22 +482,83 @@ def target_table(built: Built, series: Mapping[tuple[str, str], object]) -> pd.D
         A row naming an indicator (and material) the model does not declare.
     """
     d = built.definition
-    assert d.outputs.targets is not None
+    targets = _declared_targets(built)
+    own = len(_own_targets(built))
+    for i, row in targets.iterrows():
+        if (row["indicator"], row["material"]) not in series:
+            known = sorted({f"{n}/{label}" for n, label in series})
+            n = int(str(i))
+            place = (
+                f"{d.folder / str(d.outputs.targets)}: row {n + 2}"
+                if n < own
+                else f"{d.path}: [outputs.policy_targets] {row['target_id']}"
+            )
+            raise ConfigError(
+                f"{place}: indicator {row['indicator']!r} for {row['material']!r} is not "
+                f"declared in [outputs.indicators]; known: {known}"
+            )
+    relative = targets["base_year"].notna()
+    targets["relative_to"] = targets["base_year"]
+    targets.loc[relative, "indicator"] = [
+        _relative_name(str(r.indicator), int(r.base_year))
+        for r in targets[relative].itertuples(index=False)
+    ]
+    targets["base_year"] = pd.array([pd.NA] * len(targets), dtype="Int64")
+    years = d.coords["time"]
+    for row in targets[relative].itertuples(index=False):
+        if (row.indicator, row.material) not in series:
+            raise DataError(
+                f"target {row.target_id!r}: base year {int(row.relative_to)} is outside the "
+                f"model's years ({years[0]}-{years[-1]})"
+            )
+    return targets
+
+
+def _own_targets(built: Built) -> pd.DataFrame:
+    """Return the model's own targets table (``[outputs] targets``), read and typed."""
+    d = built.definition
+    columns = [*_TARGET_COLUMNS, "base_year"]
+    if d.outputs.targets is None:
+        return pd.DataFrame(columns=columns)
     path = d.folder / d.outputs.targets
     targets = pd.read_csv(path, dtype={"material": str}, keep_default_na=False)
     missing = [c for c in _TARGET_COLUMNS if c not in targets.columns]
     if missing:
         raise DataError(f"{path}: missing column(s) {missing}")
-    targets["year"] = pd.to_numeric(targets["year"], errors="coerce").astype("Int64")
+    if "base_year" not in targets.columns:
+        targets["base_year"] = ""
     targets["value"] = pd.to_numeric(targets["value"], errors="raise")
-    for i, row in targets.iterrows():
-        if (row["indicator"], row["material"]) not in series:
-            known = sorted({f"{n}/{label}" for n, label in series})
-            raise ConfigError(
-                f"{path}: row {int(str(i)) + 2}: indicator {row['indicator']!r} for "
-                f"{row['material']!r} is not declared in [outputs.indicators]; known: {known}"
-            )
     return targets
+
+
+def _declared_targets(built: Built) -> pd.DataFrame:
+    """Return the model's own targets and the shipped ones it computes, one table."""
+    out = built.definition.outputs
+    own = _own_targets(built)
+    shipped, _, _ = resolve_policy_targets(
+        out.policies, out.policy_targets, indicator_labels(built.definition)
+    )
+    targets = pd.concat([own, shipped], ignore_index=True) if len(shipped) else own
+    for column in ("year", "base_year"):
+        targets[column] = pd.to_numeric(targets[column], errors="coerce").astype("Int64")
+    return targets.reset_index(drop=True)
+
+
+def not_computable_targets(built: Built) -> pd.DataFrame:
+    """Return the shipped policy targets the model declares but cannot compute.
+
+    Columns ``target_id, policy, indicator, material, year, base_year, comparison, value,
+    units, needs, source``: ``needs`` is what computing the target takes (the model's
+    ``{ needs = ... }``, else the shipped table's).
+    """
+    out = built.definition.outputs
+    _, lacking, _ = resolve_policy_targets(
+        out.policies, out.policy_targets, indicator_labels(built.definition)
+    )
+    columns = ["target_id", "policy", "indicator", "material", "year", "base_year"]
+    columns += ["comparison", "value", "units", "needs", "source"]
+    rows = [{**{c: row.get(c) for c in columns}, "needs": needs} for row, needs in lacking]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _flows_table(built: Built) -> pd.DataFrame:
