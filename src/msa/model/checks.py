@@ -502,6 +502,7 @@ def _check_outputs(d: ModelDefinition) -> None:
         raise _fail(d, "[outputs] targets", f"{out.targets!r} not found in {d.folder}")
     _check_indicators(d)
     _check_policy_targets(d)
+    _check_effects(d)
     for section, specs in (("tables", out.tables), ("figures", out.figures)):
         for name in specs:
             _need_module(d, f"[outputs.{section}.{name}] function")
@@ -514,6 +515,27 @@ def _check_outputs(d: ModelDefinition) -> None:
             _check_item(d, "[outputs] headline", item)
         else:
             _check_headline(d, item)
+
+
+def _check_effects(d: ModelDefinition) -> None:
+    """``[outputs.effects]`` names flows and processes of the model and a readable table."""
+    spec = d.outputs.effects
+    if spec is None:
+        return
+    key = "[outputs.effects]"
+    for name in spec.flows:
+        if name not in d.flows:
+            raise _fail(d, f"{key} flows", f"{name!r} is not a flow of the model")
+    for pid in spec.supplied_by:
+        if pid not in d.processes:
+            raise _fail(d, f"{key} supplied_by", f"{pid!r} is not a process of the model")
+    if spec.factors is not None:
+        from msa.effects import read_factors
+
+        path = d.folder / spec.factors
+        if not path.is_file():
+            raise _fail(d, f"{key} factors", f"{spec.factors!r} not found in {d.folder}")
+        read_factors(path)  # one error line naming the row at fault
 
 
 def _check_view_nodes(d: ModelDefinition) -> None:

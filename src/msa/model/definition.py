@@ -454,6 +454,34 @@ class TargetNeeds(_Spec):
     needs: str = Field(min_length=1)
 
 
+class EffectsSpec(_Spec):
+    """``[outputs.effects]``: the cradle-to-gate effect of the primary material a model takes in.
+
+    ``flows`` (or ``supplied_by``, process ids whose outflows are primary supply) carry the
+    burden; ``factors`` is a factor table of the model (default: the ones msa ships,
+    :func:`msa.effects.load_factors`); ``select`` chooses among conflicting factors per
+    material (``{ Li = { route = "brine" } }``); ``materials`` maps the model's material labels
+    to the table's; ``indicators`` are computed each (default GWP100). A material without a
+    factor is reported, never counted as 0. See docs/effects.md.
+    """
+
+    flows: tuple[str, ...] = ()
+    supplied_by: tuple[str, ...] = ()
+    factors: str | None = None
+    indicators: tuple[str, ...] = ("GWP100",)
+    select: dict[str, dict[str, str]] = Field(default_factory=dict)
+    materials: dict[str, str] = Field(default_factory=dict)
+    material: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> EffectsSpec:
+        if bool(self.flows) == bool(self.supplied_by):
+            raise ValueError("give flows or supplied_by (the primary inputs), one of them")
+        if not self.indicators:
+            raise ValueError("indicators: name at least one (e.g. GWP100)")
+        return self
+
+
 class OutputsSpec(_Spec):
     """``[outputs]``: Sankeys, indicators, policy targets, headline numbers, extra outputs.
 
@@ -475,6 +503,7 @@ class OutputsSpec(_Spec):
     figures: dict[str, FunctionOutput] = Field(default_factory=dict)
     report_figures: tuple[str, ...] | None = None
     notes: tuple[str, ...] = ()
+    effects: EffectsSpec | None = None
 
 
 class MsaSpec(_Spec):

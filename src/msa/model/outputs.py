@@ -124,6 +124,10 @@ def model_result(
     lacking = not_computable_targets(built)
     if len(lacking):
         tables["targets_not_computable"] = lacking
+    sections: dict[str, tuple[str, pd.DataFrame]] = {}
+    if d.outputs.effects is not None:
+        effect_tables, sections = _effects(built)
+        tables.update(effect_tables)
     return ModelResult(
         system=built.system,
         tables=tables,
@@ -137,7 +141,101 @@ def model_result(
             *d.outputs.notes,
             *(not_computable_note(r, str(r["needs"])) for _, r in lacking.iterrows()),
         ],
+        sections=sections,
     )
+
+
+def _effects(
+    built: Built,
+) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[str, pd.DataFrame]]]:
+    """Return the effect tables of ``[outputs.effects]`` and the report section per indicator.
+
+    ``effects``: one row per indicator, flow, material and year (mass, factor, effect, grade,
+    the factor's source); ``effects_by_year``: total and coverage (share of the mass with a
+    factor) per indicator and year; ``effect_factors``: each factor used with its source.
+    """
+    from msa.effects import effects, factor_sources, load_factors, read_factors
+
+    d = built.definition
+    spec = d.outputs.effects
+    assert spec is not None
+    factors = read_factors(d.folder / spec.factors) if spec.factors else load_factors()
+    rows, totals, used = [], [], []
+    for indicator in spec.indicators:
+        ds = effects(
+            built.system,
+            factors,
+            indicator=indicator,
+            flows=list(spec.flows) or None,
+            supplied_by=list(spec.supplied_by) or None,
+            select=spec.select or None,
+            materials=spec.materials or None,
+            material=spec.material,
+            missing="report",
+        )
+        units = str(ds.attrs.get("units", ""))
+        cells = ds[["mass", "effect", "grade"]].to_dataframe().reset_index()
+        cells = cells.drop(columns=[c for c in cells.columns if c.endswith("_stage")])
+        rows.append(cells.assign(indicator=indicator, units=units))
+        totals.append(
+            pd.DataFrame(
+                {
+                    "indicator": indicator,
+                    "year": ds["time"].values.astype(int),
+                    "total": ds["total"].values,
+                    "units": units,
+                    "coverage": ds["coverage"].values,
+                }
+            )
+        )
+        factor_vars = [v for v in ds.data_vars if str(v).startswith("factor") or v == "missing"]
+        per = ds[factor_vars].to_dataframe().reset_index()
+        per = per[["flow", "material", *[str(v) for v in factor_vars]]].drop_duplicates()
+        used.append(per.assign(indicator=indicator))
+    by_year = pd.concat(totals, ignore_index=True)
+    factors_used = pd.concat(used, ignore_index=True)
+    if not spec.factors:
+        titles = factor_sources()["title"]
+        ids = factors_used.get("factor_source_id", pd.Series("", index=factors_used.index))
+        factors_used["factor_source"] = ids.map(titles).fillna("")
+    tables = {
+        "effects": pd.concat(rows, ignore_index=True),
+        "effects_by_year": by_year,
+        "effect_factors": factors_used,
+    }
+    return tables, {
+        "Environmental effects": (
+            _effects_text(spec, factors_used),
+            _effects_summary(built, by_year),
+        )
+    }
+
+
+def _effects_summary(built: Built, by_year: pd.DataFrame) -> pd.DataFrame:
+    """Return the report's effects table: total and coverage in the Sankey years."""
+    years = _sankey_years(built)
+    shown = by_year[by_year["year"].isin(years)].copy()
+    shown["total"] = shown["total"].round(0)
+    shown["coverage"] = (100 * shown["coverage"]).round(0).astype(int).astype(str) + "%"
+    return shown.set_index("indicator")
+
+
+def _effects_text(spec: Any, factors_used: pd.DataFrame) -> str:
+    """Return what the effects are, and which materials have no factor."""
+    inputs = ", ".join(spec.flows or spec.supplied_by)
+    text = (
+        f"Cradle-to-gate effect of the primary material entering the system ({inputs}): each "
+        "material's mass times its factor (tables/effect_factors.csv names every factor and "
+        "its source; docs/effects.md). Coverage is the share of that mass with a factor; a "
+        "material without one is not counted, never as 0."
+    )
+    missing = factors_used[
+        factors_used.get("missing", pd.Series("", index=factors_used.index)).astype(str) != ""
+    ]
+    if len(missing):
+        names = ", ".join(sorted(set(missing["material"].astype(str))))
+        text += f" Not assessed: {names}."
+    return text
 
 
 def _notes(built: Built) -> list[str]:

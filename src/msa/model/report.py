@@ -542,6 +542,7 @@ def report_markdown(
     headline: pd.DataFrame | None = None,
     notes: Sequence[str] = (),
     images: Sequence[str] = (),
+    sections: Mapping[str, tuple[str, pd.DataFrame]] | None = None,
 ) -> str:
     """Return the indicator report as Markdown.
 
@@ -559,6 +560,8 @@ def report_markdown(
         Paragraphs added after the target table (definitions, caveats).
     images : sequence of str
         Relative image paths to show.
+    sections : mapping of str to (str, DataFrame), optional
+        Further sections after the headline numbers: heading to a paragraph and a table.
     """
     notes, lacking = _split_notes(notes)
     parts = [f"# {title}", "", _summary(results, lacking)]
@@ -581,6 +584,8 @@ def report_markdown(
         parts += ["", note]
     if headline is not None:
         parts += ["", "## Headline numbers", "", _frame_md(headline)]
+    for heading, (text, table) in (sections or {}).items():
+        parts += ["", f"## {heading}", "", text, "", _frame_md(table)]
     if quality is not None:
         parts += ["", "## Data quality: share of input values by grade", "", _frame_md(quality)]
     for img in images:
@@ -649,6 +654,7 @@ def report_html(
     headline: pd.DataFrame | None = None,
     notes: Sequence[str] = (),
     images: Sequence[str | Path] = (),
+    sections: Mapping[str, tuple[str, pd.DataFrame]] | None = None,
 ) -> str:
     """Return the indicator report as one self-contained HTML page.
 
@@ -680,6 +686,9 @@ def report_html(
     parts += [f'<p class="note">{html.escape(n)}</p>' for n in notes]
     if headline is not None:
         parts += ["<h2>Headline numbers</h2>", _frame_html(headline)]
+    for heading, (text, table) in (sections or {}).items():
+        parts += [f"<h2>{html.escape(heading)}</h2>", f"<p>{html.escape(text)}</p>"]
+        parts.append(_frame_html(table))
     if quality is not None:
         parts += ["<h2>Data quality: share of input values by grade</h2>", _frame_html(quality)]
     for img in images:

@@ -39,6 +39,9 @@ class ModelResult:
     uncertainty : DataFrame, optional
         A Monte Carlo run's ranges (:attr:`msa.model.montecarlo.MonteCarlo.table`), written
         as ``uncertainty.csv``.
+    sections : mapping of str to (str, DataFrame)
+        Further report sections by heading: a paragraph and a table (e.g. the environmental
+        effects of ``[outputs.effects]``), shown after the headline numbers.
     """
 
     system: System
@@ -50,3 +53,4 @@ class ModelResult:
     report_figures: Sequence[str] = ()
     notes: Sequence[str] = ()
     uncertainty: pd.DataFrame | None = None
+    sections: Mapping[str, tuple[str, pd.DataFrame]] = field(default_factory=dict)

@@ -616,6 +616,7 @@ def _write_result(
         headline=result.headline,
         notes=result.notes,
         images=images,
+        sections=result.sections,
     )
     (folder / "report.md").write_text(md, encoding="utf-8")
     page = report_html(
@@ -625,6 +626,7 @@ def _write_result(
         headline=result.headline,
         notes=result.notes,
         images=[folder / i for i in images],
+        sections=result.sections,
     )
     (folder / "report.html").write_text(page, encoding="utf-8")
     from msa.system.provenance import msa_version
