@@ -10,6 +10,9 @@
   view's nodes (no JRC codes needed);
 * :mod:`~msa.jrc_msa.gaps` -- what a view leaves out of each node (the scope gaps);
 * :mod:`~msa.jrc_msa.indicators` -- DMI, DMC, EoL-RIR and the other indicators from JRC codes;
+* :mod:`~msa.jrc_msa.policy_indicators` -- the indicators of the policy targets (DMI without
+  energy carriers, biobased and secondary share, waste and high-grade recycling rates, CRMA
+  capacity over consumption);
 * :mod:`~msa.jrc_msa.origin` -- origin and supply concentration over an ``origin`` dim: shares
   by country, largest share, HHI, country-group (BRICS-5, BRICS+, EU-27, OECD) shares.
 
@@ -46,6 +49,14 @@ from msa.jrc_msa.origin import (
     origin_shares,
     to_iso3,
 )
+from msa.jrc_msa.policy_indicators import (
+    biobased_secondary_share,
+    capacity_over_consumption,
+    dmi_excluding_energy_carriers,
+    ew_mfa_categories,
+    high_grade_recycling_rate,
+    waste_recycling_rate,
+)
 from msa.jrc_msa.tables import jrc_codes, read_msa_table, reference_table, validate_msa_table
 from msa.jrc_msa.template import (
     MsaBuild,
@@ -71,6 +82,12 @@ from msa.jrc_msa.views import (
 )
 
 __all__ = [
+    "biobased_secondary_share",
+    "capacity_over_consumption",
+    "dmi_excluding_energy_carriers",
+    "ew_mfa_categories",
+    "high_grade_recycling_rate",
+    "waste_recycling_rate",
     "BASES",
     "DEFAULT_GROUP",
     "HHI_SCALES",

@@ -17,6 +17,7 @@ from msa.model.report import (
     evaluate_target,
     evaluate_targets,
     grade_summary,
+    policy_targets,
     report_html,
     report_markdown,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "evaluate_targets",
     "grade_summary",
     "new_model",
+    "policy_targets",
     "report_html",
     "report_markdown",
     "run_model",
