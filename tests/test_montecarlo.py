@@ -283,8 +283,10 @@ def test_shares_of_one_whole_are_drawn_together(pv_inputs, ev_inputs) -> None:
     assert _competing(pv_inputs.definition, list(pv)) == [["export_used_share", "collection_rate"]]
     assert (pv["export_used_share"] + pv["collection_rate"] <= 1).all()
     ev = draw_inputs(ev_inputs, 500, 4).parameters
-    assert ["second_life_share", "hibernation_share"] in _competing(ev_inputs.definition, list(ev))
-    assert (ev["second_life_share"] + ev["hibernation_share"] <= 1).all()
+    assert ["second_life_share", "end_of_life_stock_share"] in _competing(
+        ev_inputs.definition, list(ev)
+    )
+    assert (ev["second_life_share"] + ev["end_of_life_stock_share"] <= 1).all()
     # each keeps its own law's mean
     assert pv["collection_rate"].mean() == pytest.approx(
         float(pv_inputs.parameters["collection_rate"].value), rel=0.02

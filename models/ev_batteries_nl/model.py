@@ -10,7 +10,7 @@ This file holds the functions model.toml names:
 - indicators, tables and figures (they receive the built model, :class:`msa.model.Built`):
   supply concentration (largest country, BRICS share and HHI of world production, through
   :mod:`msa.jrc_msa.origin`), fleet counts, demand and secondary supply, urban mine by chemistry and
-  cohort, and three figures over time.
+  cohort, discarded batteries by waste-treatment route, and three figures over time.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import xarray as xr
 
 import msa
 from msa.jrc_msa import DEFAULT_GROUP, group_share, hhi, largest_share, to_iso3
+from msa.jrc_msa.policy_indicators import treatment_route_table
 
 NEW = "Battery manufacture => Vehicles in use"
 IMPORTED = "Used-vehicle imports => Vehicles in use"
@@ -31,7 +32,9 @@ OPEN = "Secondary materials => Open-loop market"
 LEAVING = "Vehicles in use => Register exits"
 EXPORTED = "Register exits => Used-vehicle exports"
 DISCARDED = "End of life => Collection"
-USE, SECOND, HIBERNATION = "Vehicles in use", "Second life", "Hibernation"
+USE, SECOND = "Vehicles in use", "Second life"
+KEPT, HIBERNATING = "End-of-life stock", "Hibernating stock"
+URBAN_MINE = (USE, SECOND, KEPT, HIBERNATING)
 
 
 def _by_material(da: xr.DataArray) -> xr.DataArray:
@@ -166,11 +169,49 @@ def demand_and_secondary_supply(built) -> pd.DataFrame:
 
 
 def urban_mine_by_chemistry(built) -> pd.DataFrame:
-    """Return the stocks in use, in second life and hibernating by chemistry and material."""
+    """Return the stocks in use, in second life, kept at end of life and hibernating."""
     stocks = built.system.stocks
-    names = {"in_use": USE, "second_life": SECOND, "hibernation": HIBERNATION}
+    names = {
+        "in_use": USE,
+        "second_life": SECOND,
+        "end_of_life_stock": KEPT,
+        "hibernating": HIBERNATING,
+    }
     mine = xr.Dataset({k: stocks[p]["stock"].sum("vehicle") for k, p in names.items()})
     return mine.to_dataframe().reset_index().assign(units="t")
+
+
+#: The waste-treatment routes of the model (msa.jrc_msa.waste_treatment_routes) and the flows
+#: each receives: high-grade is the closed loop (msa's assumption for EV batteries, grade D:
+#: src/msa/data/classifications/high_grade_recycling.csv); second life is repurposing before
+#: discard, outside the waste treated; the route of batteries not collected and of recycling
+#: losses is not known (energy recovery, incineration or landfill, not split).
+ROUTES = {
+    "preparing_for_reuse": ["End of life => Second life"],
+    "high_grade_recycling": [CLOSED],
+    "other_recycling": [OPEN],
+    "residual_not_split": ["Recycling => Recycling losses", "Collection => Disposal"],
+}
+
+
+def treatment_routes(built) -> pd.DataFrame:
+    """Return the discarded batteries by waste-treatment route per year (t and share).
+
+    The share is of the discarded batteries (End of life => Collection, E.1.6): high-grade
+    recycling's share is the NPCE high-grade indicator, and the three routes of the waste
+    treated add up to 1. Second life is reported beside them (``in_waste_treated`` False).
+    """
+    flows = built.system.flows
+    routes = {r: sum(_over_time(flows[f]) for f in names) for r, names in ROUTES.items()}
+    table = treatment_route_table(routes, treated=_over_time(flows[DISCARDED]))
+    table["flows"] = table["route"].map({r: "; ".join(n) for r, n in ROUTES.items()})
+    table["in_waste_treated"] = table["route"] != "preparing_for_reuse"
+    return table
+
+
+def _over_time(da: xr.DataArray) -> xr.DataArray:
+    """Sum every dim but time (and a Monte Carlo sample) into t."""
+    return da.sum([d for d in da.dims if d not in ("time", "sample")]).assign_attrs(units="t")
 
 
 def urban_mine_by_cohort(built) -> pd.DataFrame:
@@ -264,11 +305,11 @@ def _translucent(color: str, alpha: float = 0.5) -> str:
 
 
 def stock_by_material(built):
-    """Return the urban mine (in use, second life, hibernation) by material, stacked."""
+    """Return the urban mine (in use, second life, kept at end of life, hibernating), stacked."""
     import plotly.graph_objects as go
 
     stocks = built.system.stocks
-    mine = sum(_by_material(stocks[p]["stock"]) for p in (USE, SECOND, HIBERNATION)) / 1000
+    mine = sum(_by_material(stocks[p]["stock"]) for p in URBAN_MINE) / 1000
     materials = list(mine["material"].values)
     years = mine["time"].values
     colors = _colors(materials)

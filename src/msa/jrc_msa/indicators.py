@@ -338,7 +338,7 @@ def eol_recycling_rate(source: Source) -> xr.DataArray:
     collection in the territory. Non-functional recycling (G.1.4) does not count, as in UNEP.
     UNEP defines EOL-RR as "the percentage of a metal in discards that is actually recycled";
     the metals study groups as "Metal Recycled (from EOL Scrap) / Metal Available for
-    Recycling (EOL Scrap)". Discards never collected (E.1.5, hibernation E.1.8) are not in the
+    Recycling (EOL Scrap)". Discards never collected (E.1.5, end-of-life stock E.1.8) are not in the
     denominator here, so this is an upper bound of UNEP's rate.
 
     References
@@ -359,9 +359,10 @@ def collection_rate(source: Source) -> xr.DataArray:
     Notes
     -----
     :math:`CR = E.1.6 / (E.1.6 + E.1.8)`: collected for treatment over collected plus newly
-    hibernating (kept by users). The EU Battery Regulation (Art. 59, 60) instead divides by the
-    average quantity placed on the market in the three preceding years; use the battery model
-    for that target. A net hibernation drawdown (E.1.8 < 0) can give CR > 1.
+    kept at end of life by users (the end-of-life stock E.1.2; the hibernating stock N.4, not
+    at end of life, is not in it). The EU Battery Regulation (Art. 59, 60) instead divides by
+    the average quantity placed on the market in the three preceding years; use the battery
+    model for that target. A net drawdown of the end-of-life stock (E.1.8 < 0) can give CR > 1.
 
     References
     ----------
@@ -374,12 +375,14 @@ def collection_rate(source: Source) -> xr.DataArray:
 
 
 def net_addition_to_stock(source: Source) -> xr.DataArray:
-    r"""Net addition to stock (NAS) of products in use and hibernating.
+    r"""Net addition to stock (NAS) of products in use, kept at end of life and hibernating.
 
     Notes
     -----
-    :math:`NAS = E.1.7 + E.1.8`. Eurostat's EW-MFA counts controlled landfills as outputs to
-    nature, not stock, so the landfill addition F.1.6 and tailings B.1.4 are not included.
+    :math:`NAS = E.1.7 + E.1.8 (+ N.5)`: the in-use stock, the end-of-life stock kept by users
+    and, where the system gives it, msa's hibernating stock (national N.5). Eurostat's EW-MFA
+    counts controlled landfills as outputs to nature, not stock, so the landfill addition F.1.6
+    and tailings B.1.4 are not included.
     EW-MFA: NAS "may also be calculated directly as gross additions to stock, minus the
     material outputs of ... disposed durable goods, minus materials recycled" (secondary
     wording; the handbook itself was not found by the project's search).
@@ -389,8 +392,14 @@ def net_addition_to_stock(source: Source) -> xr.DataArray:
     Eurostat (2018). *Economy-wide material flow accounts handbook*, net additions to stock.
     """
     v = _require(_variables(source), "net addition to stock", ("E.1.7", "E.1.8"))
-    total = _total(v, ("E.1.7", "E.1.8"), indicator="net addition to stock")
-    return _named(total, "net_addition_to_stock", "E.1.7 + E.1.8")
+    codes = ("E.1.7", "E.1.8", *(("N.5",) if _holds(v, "N.5") else ()))
+    total = _total(v, codes, indicator="net addition to stock")
+    return _named(total, "net_addition_to_stock", " + ".join(codes))
+
+
+def _holds(variables: xr.DataArray, code: str) -> bool:
+    """Return whether the variables give ``code``, alone or in a fold."""
+    return any(code in str(k).split("+") for k in variables["code"].values)
 
 
 def recycling_rate_of_waste(source: Source) -> xr.DataArray:

@@ -12,7 +12,11 @@ denominator is 0 (undefined, not 0). The targets themselves are data
   where the classification gives it);
 - the share of biobased and secondary raw materials (:func:`biobased_secondary_share`);
 - the recycling rate and high-grade recycling rate of waste (:func:`waste_recycling_rate`,
-  :func:`high_grade_recycling_rate`);
+  :func:`high_grade_recycling_rate`), with the waste-treatment hierarchy as data
+  (:func:`waste_treatment_routes`: preparing for re-use, recycling and its high-grade part,
+  energy recovery R1, incineration D10, landfill D1 ..., mapped onto the JRC collection and
+  recycling variables), what msa takes as high-grade per stream
+  (:func:`high_grade_definitions`) and a model's waste by route (:func:`treatment_route_table`);
 - the CRMA benchmarks: extraction, processing or recycling capacity over consumption of a
   strategic raw material (:func:`capacity_over_consumption`).
 
@@ -40,16 +44,24 @@ __all__ = [
     "capacity_over_consumption",
     "dmi_excluding_energy_carriers",
     "ew_mfa_categories",
+    "high_grade_definitions",
     "high_grade_recycling_rate",
+    "treatment_route_table",
     "waste_recycling_rate",
+    "waste_treatment_routes",
 ]
 
 
 @functools.cache
-def _categories() -> pd.DataFrame:
-    path = files("msa").joinpath("data", "classifications", "ew_mfa_categories.csv")
+def _classification(name: str) -> pd.DataFrame:
+    path = files("msa").joinpath("data", "classifications", f"{name}.csv")
     with path.open(encoding="utf-8") as handle:
-        table = pd.read_csv(handle, comment="#", dtype=str, keep_default_na=False)
+        return pd.read_csv(handle, comment="#", dtype=str, keep_default_na=False)
+
+
+@functools.cache
+def _categories() -> pd.DataFrame:
+    table = _classification("ew_mfa_categories").copy()
     for column in ("energy_carrier", "biobased"):
         table[column] = table[column].str.lower().eq("yes")
     return table.set_index("ew_mfa_category")
@@ -238,6 +250,185 @@ def high_grade_recycling_rate(high_grade: xr.DataArray, treated: xr.DataArray) -
     0.25
     """
     return _ratio(high_grade, treated, "recycled high-grade / treated")
+
+
+def waste_treatment_routes() -> pd.DataFrame:
+    """Return the waste-treatment routes in the order of the waste hierarchy (LAP3, WFD).
+
+    Returns
+    -------
+    DataFrame
+        Index ``route`` (``preparing_for_reuse``, ``recycling`` with its parts
+        ``high_grade_recycling`` and ``other_recycling``, ``energy_recovery`` (R1),
+        ``incineration`` (D10), ``landfill`` (D1), ``discharge`` (D6, D7) and
+        ``residual_not_split``); columns ``parent`` (the route refined, ``""`` for none),
+        ``order`` (int, 1 = most preferred), ``wfd_level`` (the step of Directive 2008/98/EC
+        Art. 4(1)), ``label_en``, ``label_nl``, ``operations`` (the Annex I/II R and D codes),
+        ``recycled`` and ``high_grade`` (bool: counted in the numerator of the recycling and the
+        high-grade recycling rate), ``jrc_codes`` and ``jrc_reading`` (msa's mapping onto the
+        JRC MSA collection and recycling variables), ``status``, ``source_id``; see the cited
+        header of ``src/msa/data/classifications/waste_treatment.csv``.
+
+    Notes
+    -----
+    The hierarchy of Directive 2008/98/EC Art. 4(1), as the national waste plan LAP3 applies
+    it: (a) prevention (not a treatment: no route), (b) preparing for re-use, (c) recycling,
+    (d) other recovery such as energy recovery (R1), (e) disposal (incineration D10, landfill
+    D1, discharge D6/D7). High-grade recycling is a part of recycling defined per waste stream
+    (:func:`high_grade_definitions`). The JRC chain splits end-of-life products only into sent
+    for recycling (F.1.4) and for disposal (F.1.3): energy recovery, incineration and landfill
+    all lie within F.1.3 (and C.1.5, D.1.4, G.1.5).
+
+    References
+    ----------
+    Directive 2008/98/EC on waste, Art. 3(16), 3(17), 4(1), Annex I (disposal operations D1-D15)
+    and Annex II (recovery operations R1-R13); Landelijk afvalbeheerplan 2017-2029 (LAP3).
+
+    Examples
+    --------
+    >>> routes = waste_treatment_routes()
+    >>> routes.sort_values("order").index[:3].tolist()
+    ['preparing_for_reuse', 'recycling', 'high_grade_recycling']
+    >>> routes.loc["energy_recovery", "label_en"], bool(routes.loc["landfill", "recycled"])
+    ('Energy recovery (R1)', False)
+    """
+    return _routes().copy()
+
+
+@functools.cache
+def _routes() -> pd.DataFrame:
+    table = _classification("waste_treatment").copy()
+    table["order"] = table["order"].astype(int)
+    for column in ("recycled", "high_grade"):
+        table[column] = table[column].str.lower().eq("yes")
+    return table.set_index("route")
+
+
+def high_grade_definitions() -> pd.DataFrame:
+    """Return what msa takes as high-grade recycling for each waste stream of its models.
+
+    Returns
+    -------
+    DataFrame
+        Index ``stream`` (``ev_batteries``, ``pv_panels``); columns ``label_en``, ``label_nl``,
+        ``high_grade`` and ``not_high_grade`` (what counts and what does not), ``basis``
+        (``output``: the recovered mass reaching the high-grade application), ``computable_in``
+        (the model and flows that tell high-grade apart; ``""``: none), ``status``, ``grade``,
+        ``source_id``.
+
+    Notes
+    -----
+    LAP3 defines high-grade recycling per waste stream. The sector plans for batteries and
+    for electrical and electronic equipment were not read, so every row is msa's assumption
+    (grade D): LAP3's highest level of recycling, the original functional material in the same
+    or a comparable application, applied to the stream (cited header of
+    ``src/msa/data/classifications/high_grade_recycling.csv``).
+
+    Examples
+    --------
+    >>> d = high_grade_definitions()
+    >>> d.loc["ev_batteries", "status"], d.loc["ev_batteries", "grade"]
+    ('assumption', 'D')
+    """
+    return _classification("high_grade_recycling").set_index("stream")
+
+
+def treatment_route_table(
+    routes: Mapping[str, xr.DataArray], treated: xr.DataArray | None = None
+) -> pd.DataFrame:
+    r"""Return waste by treatment route per year, in hierarchy order, with each route's share.
+
+    Parameters
+    ----------
+    routes : mapping of str to DataArray
+        Route id (:func:`waste_treatment_routes`) -> the mass it receives, over ``time``; every
+        other dim but a Monte Carlo ``sample`` is summed. Give the finest routes the model
+        tells apart (``high_grade_recycling`` and ``other_recycling``, not also ``recycling``).
+    treated : DataArray, optional
+        The waste treated in the territory (the denominator of the NPCE rates); default the sum
+        of the routes. A route outside it (e.g. products repurposed before discard) still gets
+        a share of it.
+
+    Returns
+    -------
+    DataFrame
+        ``year, [sample,] route, order, label_en, label_nl, wfd_level, operations, value,
+        units, share_of_treated``, sorted by year and hierarchy order; ``share_of_treated`` is
+        NaN where the treated waste is 0.
+
+    Raises
+    ------
+    DataError
+        On an unknown route, a route given with its own part (``recycling`` with
+        ``high_grade_recycling``), a route without ``time``, or mixed units.
+
+    Notes
+    -----
+    :math:`s_{r,t} = W_{r,t} / W_{treated,t}`; with the recycled and high-grade flags of
+    :func:`waste_treatment_routes` these shares add up to the recycling and high-grade
+    recycling rates (:func:`waste_recycling_rate`, :func:`high_grade_recycling_rate`) on the
+    same basis.
+
+    Examples
+    --------
+    >>> t = {"time": [2030]}
+    >>> table = treatment_route_table({
+    ...     "landfill": xr.DataArray([10.0], coords=t, attrs={"units": "t"}),
+    ...     "high_grade_recycling": xr.DataArray([30.0], coords=t, attrs={"units": "t"}),
+    ...     "other_recycling": xr.DataArray([60.0], coords=t, attrs={"units": "t"})})
+    >>> table[["route", "share_of_treated"]].values.tolist()
+    [['high_grade_recycling', 0.3], ['other_recycling', 0.6], ['landfill', 0.1]]
+    """
+    known = _routes()
+    _check_routes(routes, known)
+    units = {str(a.attrs.get("units", "t")) for a in routes.values()}
+    if treated is not None:
+        units.add(str(treated.attrs.get("units", "t")))
+    if len(units) > 1:
+        raise DataError(f"treatment routes: mixed units {sorted(units)}; convert first")
+    sums = {r: _over_time(a, r) for r, a in routes.items()}
+    total = _over_time(treated, "treated") if treated is not None else sum(sums.values())
+    assert isinstance(total, xr.DataArray)  # the routes are not empty (checked)
+    frames = []
+    for route, value in sums.items():
+        frame = value.to_series().rename("value").reset_index()
+        share = (value / total.where(total != 0)).to_series().to_numpy()
+        frame = frame.assign(route=route, share_of_treated=share)
+        frames.append(frame)
+    table = pd.concat(frames, ignore_index=True).rename(columns={"time": "year"})
+    info = known.loc[table["route"], ["order", "label_en", "label_nl", "wfd_level", "operations"]]
+    table = pd.concat([table.reset_index(drop=True), info.reset_index(drop=True)], axis=1)
+    table["units"] = units.pop()
+    table = table.sort_values(["year", "order"], kind="stable").reset_index(drop=True)
+    sample = ["sample"] if "sample" in table.columns else []
+    columns = ["year", *sample, "route", "order", "label_en", "label_nl", "wfd_level", "operations"]
+    return table[[*columns, "value", "units", "share_of_treated"]]
+
+
+def _check_routes(routes: Mapping[str, xr.DataArray], known: pd.DataFrame) -> None:
+    """Raise on no route, an unknown route, or a route given together with one of its parts."""
+    if not routes:
+        raise DataError("treatment routes: give at least one route")
+    unknown = sorted(set(routes) - set(known.index))
+    if unknown:
+        raise DataError(
+            f"treatment routes: unknown route(s) {unknown}; use those of "
+            f"msa.jrc_msa.waste_treatment_routes(): {list(known.index)}"
+        )
+    doubled = sorted(r for r in routes if known.loc[r, "parent"] in routes)
+    if doubled:
+        parents = sorted({str(known.loc[r, "parent"]) for r in doubled})
+        raise DataError(
+            f"treatment routes: {doubled} are parts of {parents}, also given: the mass would "
+            "count twice; give the parts or the whole"
+        )
+
+
+def _over_time(values: xr.DataArray, name: str) -> xr.DataArray:
+    """Sum every dim but ``time`` and ``sample``; raise if there is no ``time``."""
+    if "time" not in values.dims:
+        raise DataError(f"treatment routes: {name!r} has no 'time' dim (dims {values.dims})")
+    return values.sum([d for d in values.dims if d not in ("time", "sample")])
 
 
 def capacity_over_consumption(capacity: xr.DataArray, consumption: xr.DataArray) -> xr.DataArray:

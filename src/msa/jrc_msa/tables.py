@@ -140,7 +140,7 @@ def split_codes(code: str, *, where: str = "code") -> tuple[str, ...]:
         if part not in known:
             raise DataError(
                 f"{where}: unknown JRC code {part!r}; use A.1.1 ... G.1.5 or the national-only "
-                "N.1-N.3 (msa.jrc_msa.jrc_codes('all')), several joined by '+'"
+                "N.1-N.5 (msa.jrc_msa.jrc_codes('all')), several joined by '+'"
             )
     if len(set(parts)) != len(parts):
         raise DataError(f"{where}: code {code!r} repeats a code")
@@ -315,7 +315,8 @@ def validate_msa_table(frame: pd.DataFrame, *, origin: str = "MSA table") -> pd.
         (negative & is_stock, "negative stock {v:g} t; a stock level cannot be negative"),
         (
             negative & ~is_stock & ~is_signed,
-            "negative flow {v:g} t; only net stock additions (E.1.7, E.1.8, F.1.6) may be negative",
+            "negative flow {v:g} t; only net stock additions (E.1.7, E.1.8, F.1.6, N.5) may be "
+            "negative",
         ),
     ):
         if mask.any():

@@ -11,7 +11,8 @@ value, units, source_id, grade``) -- into a :class:`msa.System`.
 Codes
 -----
 A row's ``code`` is one JRC code, a national-only code (``N.1`` re-exports, ``N.2`` short-cycle
-products, ``N.3`` energetic use), or several codes *folded* into one value, joined by ``+``
+products, ``N.3`` energetic use, ``N.4`` / ``N.5`` the hibernating stock and its addition), or
+several codes *folded* into one value, joined by ``+``
 (``"C.1.2+D.1.2"``: the sum of both, when a source does not split them). A flow of any System
 may carry such a string in ``attrs["jrc_code"]``; :func:`jrc_variables` reads them back.
 
@@ -187,7 +188,11 @@ def build_msa_system(
     Notes
     -----
     Each edge is the signed sum of ``jrc_structure.csv``; each stock's level is its code and
-    its change the expression of ``jrc_stocks.csv`` (in-use stock: E.1.1 with change E.1.7).
+    its change the expression of ``jrc_stocks.csv`` (in-use stock: E.1.1 with change E.1.7;
+    end-of-life stock kept by users: E.1.2 with E.1.8). The hibernating stock (msa's national
+    N.4 with its addition N.5: products not in use and not at end of life) is optional: its
+    process, edge and stock are built only when the table gives N.4 and N.5, and are neither
+    zero-filled nor reported as skipped otherwise (the JRC frame has no such variable).
     Balance per process: :math:`r = \sum in - \sum out - \Delta S`, reported, not forced.
 
     Examples
@@ -213,12 +218,13 @@ def build_msa_system(
     if by_origin.sizes["code"]:
         coords["origin"] = list(by_origin["origin"].values)
     system = System(name, coords=coords, sources=sources, attrs={"template": "jrc_msa"})
-    _add_processes(system)
+    left_out = _optional_elements(given)
+    _add_processes(system, left_out)
     _add_parameters(system, given)
     _add_origin_parameters(system, checked, by_origin)
     skipped: list[dict[str, str]] = []
-    negative = _add_edges(system, given, skipped)
-    _add_stocks(system, given, skipped)
+    negative = _add_edges(system, given, skipped, left_out)
+    _add_stocks(system, given, skipped, left_out)
     return MsaBuild(
         system=system,
         missing=tuple(absent),
@@ -414,9 +420,40 @@ def _check_complete(values: xr.DataArray, origin: str) -> None:
     )
 
 
-def _add_processes(system: System) -> None:
-    """Add the processes of the chain (``jrc_processes.csv``)."""
+def _optional_elements(given: _Variables) -> frozenset[str]:
+    """Return the optional processes, edges and stocks an MSA table leaves out.
+
+    An edge (``"<source> => <target>"``) or stock (``"stock <process>"``) is optional when all
+    its codes are national-only (``jrc_variables.csv`` frame ``national``, e.g. the hibernating
+    stock N.4 / N.5); it is left out when the table gives none of them. A process is left out
+    when every edge and stock touching it is.
+    """
+    national = set(jrc_codes("national"))
+    covered = {m for key in given.codes for m in key.split("+")}
+    out: set[str] = set()
+    touching: dict[str, list[str]] = {}
+    rows = [
+        (f"{r.source} => {r.target}", (r.source, r.target), r.expression)
+        for r in reference_table("jrc_structure").itertuples()
+    ] + [
+        (f"stock {r.process}", (r.process,), f"{r.stock_code} + {r.change_expression}")
+        for r in reference_table("jrc_stocks").itertuples()
+    ]
+    for element, processes, expression in rows:
+        codes = {c for _, c in parse_expression(expression)}
+        if codes <= national and not codes & covered:
+            out.add(element)
+        for process in processes:
+            touching.setdefault(process, []).append(element)
+    out |= {p for p, elements in touching.items() if all(e in out for e in elements)}
+    return frozenset(out)
+
+
+def _add_processes(system: System, left_out: frozenset[str] = frozenset()) -> None:
+    """Add the processes of the chain (``jrc_processes.csv``) but those ``left_out``."""
     for row in reference_table("jrc_processes").itertuples():
+        if row.id in left_out:
+            continue
         system.add_process(
             row.id,
             kind=row.kind,
@@ -464,16 +501,24 @@ def _combine(
     return signed_sum(given.values, terms), members.isel(_term=0, drop=True).copy(data=worst)
 
 
-def _add_edges(system: System, given: _Variables, skipped: list[dict[str, str]]) -> tuple[str, ...]:
+def _add_edges(
+    system: System,
+    given: _Variables,
+    skipped: list[dict[str, str]],
+    left_out: frozenset[str] = frozenset(),
+) -> tuple[str, ...]:
     """Add an edge per row of ``jrc_structure.csv`` whose codes are given.
 
-    An edge lacking a code is appended to ``skipped``. Returns the derived edges (with a minus
-    sign or a stage total) that come out negative somewhere.
+    An edge lacking a code is appended to ``skipped`` (an optional one ``left_out`` is not).
+    Returns the derived edges (with a minus sign or a stage total) that come out negative
+    somewhere.
     """
     info = variable_info()
     negative: list[str] = []
     for row in reference_table("jrc_structure").itertuples():
         element = f"{row.source} => {row.target}"
+        if element in left_out:
+            continue
         made = _combine(given, row.expression, element, skipped)
         if made is None:
             continue
@@ -497,13 +542,20 @@ def _add_edges(system: System, given: _Variables, skipped: list[dict[str, str]])
     return tuple(negative)
 
 
-def _add_stocks(system: System, given: _Variables, skipped: list[dict[str, str]]) -> None:
+def _add_stocks(
+    system: System,
+    given: _Variables,
+    skipped: list[dict[str, str]],
+    left_out: frozenset[str] = frozenset(),
+) -> None:
     """Add a stock per row of ``jrc_stocks.csv`` whose level and change codes are given.
 
-    A stock lacking a code is appended to ``skipped``.
+    A stock lacking a code is appended to ``skipped`` (an optional one ``left_out`` is not).
     """
     for row in reference_table("jrc_stocks").itertuples():
         element = f"stock {row.process}"
+        if element in left_out:
+            continue
         level = _combine(given, row.stock_code, element, skipped)
         change = None if level is None else _combine(given, row.change_expression, element, skipped)
         if level is None or change is None:
