@@ -71,6 +71,7 @@ from msa.jrc_msa import (
     view_balance,
     waste_recycling_rate,
 )
+from msa.jrc_msa.coverage import basic_information, indicator_registry
 from msa.model import (
     ModelDefinition,
     ModelResult,
@@ -87,6 +88,7 @@ from msa.model import (
     run_model,
     write_result,
 )
+from msa.model.coverage import coverage, write_coverage
 from msa.reconciliation import (
     Reconciliation,
     SystemReconciliation,
@@ -229,6 +231,11 @@ __all__ = [
     "run_model",
     "write_result",
     "policy_targets",
+    # need versus availability
+    "basic_information",
+    "coverage",
+    "indicator_registry",
+    "write_coverage",
     # environmental effects (msa.effects.effects computes them)
     "factor_sources",
     "links_with_effect",

@@ -1,4 +1,4 @@
-"""The ``msa`` command line: check, views, indicators, sankey, run, compare.
+"""The ``msa`` command line: check, views, indicators, sankey, run, compare, coverage.
 
 Every :class:`msa.MsaError` becomes one readable line on stderr and exit code 2, never a
 traceback. One function per command; the console report of a view is in :mod:`msa.cli._view_text`.
@@ -547,6 +547,42 @@ def reconcile(
         path, out, spec=spec, years=year or (), force=force, lang=_language(lang)
     )
     typer.echo(f"wrote {done}")
+
+
+@app.command()
+def coverage(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A model folder, a run output, a folder of tables or a NetCDF file.",
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Output folder, outside PATH (default: coverage_<name of PATH> here).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the coverage files in --out.")
+    ] = False,
+) -> None:
+    """Write which policy indicators PATH can compute: need versus availability per item.
+
+    For every indicator of msa's registry (ICER headline indicators, NPCE 2035, CRMA 2030, the
+    national critical-materials rule, the Battery Regulation, IMVO and effects) and every
+    basic-information item it needs: available or not, from which sources (type, publisher,
+    update frequency, openness, time and geographic coverage), at which grade, and the
+    verdict: computable, computable with low quality (grade C or D) or not computable, with
+    what is missing. Writes coverage.csv, coverage.md and coverage.html (docs/coverage.md).
+    """
+    from msa.model.coverage import write_coverage
+
+    name = (path.parent if path.name == "model.toml" else path).resolve().name
+    written = write_coverage(path, out or Path(f"coverage_{name}"), force=force)
+    for file in written:
+        typer.echo(f"wrote {file}")
 
 
 def _need_model_folder(path: Path) -> None:

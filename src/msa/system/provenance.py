@@ -3,8 +3,9 @@
 A *sources table* describes each publication or dataset once, with the metadata aspects of the
 JRC Material System Analysis (material, reference, author, year, title, publisher, URL, last
 consulted, time and geographic coverage, source type 1-6, material and life-cycle stage
-coverage). Every value in a :class:`msa.System` may point to a ``source_id`` in that table and
-carry a data-point ``grade``:
+coverage) and the aspects data-quality frameworks add (update frequency, openness, data type,
+uncertainty statement). Every value in a :class:`msa.System` may point to a ``source_id`` in
+that table and carry a data-point ``grade``:
 
 ====== ==================================================================
 grade  meaning (JRC MSA data-point quality)
@@ -14,6 +15,20 @@ B      consistent inter- or extrapolation of source data
 C      coherent estimate combining several sources
 D      expert estimate or hypothesis (assumption)
 ====== ==================================================================
+
+``source_type`` is one of six types (:data:`SOURCE_TYPES`; msa's reading, see
+docs/conventions.md) or empty:
+
+==== ========================================================================================
+type meaning
+==== ========================================================================================
+1    official statistics, legislation and public authorities
+2    international organisations and statistical or research databases
+3    industry: associations, companies and the studies they publish or commission
+4    secondary and grey literature: press, trade media, web pages reporting another source
+5    scientific literature: peer-reviewed articles and the data published with them
+6    models, estimates and assumptions (msa's own included)
+==== ========================================================================================
 
 A value may also carry an optional CLO (Compendium voor de Leefomgeving) reliability grade
 ``clo_grade`` A-F (:data:`CLO_GRADES`, A most reliable); it is stored only where given.
@@ -45,6 +60,7 @@ __all__ = [
     "CLO_GRADES",
     "GRADES",
     "SOURCE_FIELDS",
+    "SOURCE_TYPES",
     "combine_provenance",
     "make_sources",
     "provenance_for",
@@ -57,8 +73,10 @@ GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 #: CLO (Compendium voor de Leefomgeving) reliability grades, optional.
 CLO_GRADES: tuple[str, ...] = ("A", "B", "C", "D", "E", "F")
 
-#: Columns of a sources table, following the JRC MSA metadata aspects. Only ``source_id`` and
-#: ``title`` are required; the others may be empty.
+#: Columns of a sources table, following the JRC MSA metadata aspects, then the aspects
+#: data-quality frameworks add (how often the source is updated, whether it is open, the kind of
+#: data, what it says about its uncertainty). Only ``source_id`` and ``title`` are required; the
+#: others may be empty (unknown) and may be left out of a file.
 SOURCE_FIELDS: tuple[str, ...] = (
     "source_id",
     "title",
@@ -75,8 +93,23 @@ SOURCE_FIELDS: tuple[str, ...] = (
     "stage_coverage",
     "reference",
     "note",
+    "update_frequency",
+    "openness",
+    "data_type",
+    "uncertainty_statement",
 )
 _REQUIRED = ("source_id", "title")
+
+#: The six source types of ``source_type`` (msa's reading of the JRC MSA metadata aspect "source
+#: type 1-6", whose wording msa has not found; docs/conventions.md): type -> meaning.
+SOURCE_TYPES: dict[str, str] = {
+    "1": "official statistics, legislation and public authorities",
+    "2": "international organisations and statistical or research databases",
+    "3": "industry: associations, companies and the studies they publish or commission",
+    "4": "secondary and grey literature: press, trade media, web pages reporting another source",
+    "5": "scientific literature: peer-reviewed articles and the data published with them",
+    "6": "models, estimates and assumptions",
+}
 
 
 def make_sources(
@@ -102,7 +135,8 @@ def make_sources(
     Raises
     ------
     ProvenanceError
-        On a missing required column, an empty or duplicated ``source_id``, or an empty title.
+        On a missing required column, an empty or duplicated ``source_id``, an empty title, or
+        a ``source_type`` that is not empty nor one of 1-6 (:data:`SOURCE_TYPES`).
 
     Examples
     --------
@@ -120,6 +154,8 @@ def make_sources(
     for col in frame.columns:
         frame[col] = frame[col].str.strip()
     _check_source_rows(frame, origin)
+    if "source_type" in frame.columns:
+        frame["source_type"] = _source_types(frame, origin)
     for col in SOURCE_FIELDS:
         if col not in frame.columns:
             frame[col] = ""
@@ -154,6 +190,30 @@ def _check_source_rows(frame: pd.DataFrame, origin: str) -> None:
     for i, (sid, title) in enumerate(zip(frame["source_id"], frame["title"], strict=True)):
         if not title:
             raise ProvenanceError(f"{origin}: row {i + 2}: source {sid!r} has an empty title")
+
+
+def _source_types(frame: pd.DataFrame, origin: str) -> list[str]:
+    """Return the ``source_type`` column checked, ``"3.0"`` read as ``"3"``.
+
+    Raises
+    ------
+    ProvenanceError
+        At the first value that is not empty nor a type of :data:`SOURCE_TYPES`, naming the row
+        (as in the file, row 1 the header) and the source.
+    """
+    types = []
+    for i, (sid, value) in enumerate(zip(frame["source_id"], frame["source_type"], strict=True)):
+        text = value.removesuffix(".0") if value.endswith(".0") else value
+        if text and text not in SOURCE_TYPES:
+            raise ProvenanceError(
+                f"{origin}: row {i + 2}: source {sid!r} has source_type {value!r}; use a type "
+                "1-6 (1 official statistics and authorities, 2 international organisations and "
+                "databases, 3 industry, 4 secondary and grey literature, 5 scientific "
+                "literature, 6 models, estimates and assumptions; docs/conventions.md) or leave "
+                "it empty"
+            )
+        types.append(text)
+    return types
 
 
 def validate_grades(grades: np.ndarray, *, where: str, allowed: tuple[str, ...] = GRADES) -> None:
