@@ -453,10 +453,10 @@ def chain(
 ) -> dict[str, xr.Dataset]:
     r"""Run stocks in series: a share of each stock's outflow feeds the next one.
 
-    Use it for delays after use: hibernation (end-of-life products kept at home before
-    discard, JRC E.1.2/E.1.8), second life (EV batteries repurposed as stationary storage),
-    landfill or any further stock. Each stage is an inflow-driven model
-    (:func:`inflow_driven`) of its own lifetime.
+    Use it for delays after use: an end-of-life stock (products kept before discard, JRC
+    E.1.2/E.1.8), a hibernating stock (kept, not used; msa's N.4/N.5), second life (EV
+    batteries repurposed as stationary storage), landfill or any further stock. Each stage is
+    an inflow-driven model (:func:`inflow_driven`) of its own lifetime.
 
     Parameters
     ----------
