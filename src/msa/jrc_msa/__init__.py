@@ -34,6 +34,7 @@ from msa.jrc_msa.indicators import (
     net_addition_to_stock,
     recycling_rate_of_waste,
 )
+from msa.jrc_msa.macro import national_headlines, national_share
 from msa.jrc_msa.node_views import process_view
 from msa.jrc_msa.origin import (
     BASES,
@@ -82,6 +83,8 @@ from msa.jrc_msa.views import (
 )
 
 __all__ = [
+    "national_headlines",
+    "national_share",
     "biobased_secondary_share",
     "capacity_over_consumption",
     "dmi_excluding_energy_carriers",

@@ -24,8 +24,11 @@ import re
 from typing import TYPE_CHECKING
 
 import networkx as nx
+import numpy as np
+import xarray as xr
 
-from msa.errors import ConfigError
+from msa.errors import ConfigError, MsaError
+from msa.jrc_msa.macro import national_headlines, national_share
 from msa.jrc_msa.policy_indicators import LIBRARY
 from msa.jrc_msa.tables import reference_table
 from msa.model.report import resolve_policy_targets
@@ -503,6 +506,7 @@ def _check_outputs(d: ModelDefinition) -> None:
     _check_indicators(d)
     _check_policy_targets(d)
     _check_effects(d)
+    _check_national_shares(d)
     for section, specs in (("tables", out.tables), ("figures", out.figures)):
         for name in specs:
             _need_module(d, f"[outputs.{section}.{name}] function")
@@ -536,6 +540,56 @@ def _check_effects(d: ModelDefinition) -> None:
         if not path.is_file():
             raise _fail(d, f"{key} factors", f"{spec.factors!r} not found in {d.folder}")
         read_factors(path)  # one error line naming the row at fault
+
+
+def _check_national_shares(d: ModelDefinition) -> None:
+    """``[outputs.national_shares]`` names flows, materials, a concordance and a national figure.
+
+    The concordance maps every material used; the national variable is in the headline table,
+    in a mass unit.
+    """
+    shares = d.outputs.national_shares
+    if shares and "national_shares" in d.outputs.tables:
+        raise _fail(
+            d, "[outputs.tables.national_shares]", "the table of national shares has this name"
+        )
+    materials = tuple(map(str, d.coords.get("material", ())))
+    for name, spec in shares.items():
+        key = f"[outputs.national_shares.{name}]"
+        unknown = [f for f in spec.flows if f not in d.flows]
+        if unknown:
+            raise _fail(d, f"{key} flows", f"{unknown[0]!r} is not a flow of the model")
+        if not materials:
+            raise _fail(d, key, "the model has no material dim to map onto the national groups")
+        extra = [m for m in spec.materials if m not in materials]
+        if extra:
+            raise _fail(d, f"{key} materials", f"{extra} not in [dims] material {list(materials)}")
+        if spec.file is not None and not (d.folder / spec.file).is_file():
+            raise _fail(d, f"{key} file", f"{spec.file!r} not found in {d.folder}")
+        concordance = spec.concordance
+        if concordance is not None and concordance.endswith(".csv"):
+            concordance = str(d.folder / concordance)
+        try:
+            national = national_headlines(
+                spec.national, region=spec.region, path=spec.file and d.folder / spec.file
+            )
+            used = list(spec.materials or materials)
+            probe = xr.DataArray(
+                np.zeros((1, len(used))),
+                coords={"time": [d.coords["time"][0]], "material": used},
+                dims=("time", "material"),
+                attrs={"units": "t"},
+            )
+            groups = national_share(probe, national, concordance=concordance)["material_group"]
+        except MsaError as err:
+            raise _fail(d, key, str(err)) from err
+        if not set(groups.values) & set(national["material_group"].values):
+            given = list(national["material_group"].values)
+            raise _fail(
+                d,
+                f"{key} national",
+                f"{spec.national!r} has no figure for {list(groups.values)} (it has {given})",
+            )
 
 
 def _check_view_nodes(d: ModelDefinition) -> None:

@@ -482,6 +482,24 @@ class EffectsSpec(_Spec):
         return self
 
 
+class NationalShareSpec(_Spec):
+    """``[outputs.national_shares.<name>]``: flows as a share of a national figure.
+
+    ``flows`` (summed, by material and year) over the national figure ``national`` (a
+    ``variable_code`` of the national headline table: msa's shipped one, or ``file`` of the
+    model in the same format) of the material group each material maps to through
+    ``concordance`` (a bundled concordance or a CSV file of the model; none: the economy
+    total, ``"all materials"``); ``materials`` keeps some materials only. See docs/macro.md.
+    """
+
+    flows: tuple[str, ...] = Field(min_length=1)
+    national: str = Field(min_length=1)
+    concordance: str | None = None
+    materials: tuple[str, ...] = ()
+    region: str = "NL"
+    file: str | None = None
+
+
 class OutputsSpec(_Spec):
     """``[outputs]``: Sankeys, indicators, policy targets, headline numbers, extra outputs.
 
@@ -504,6 +522,7 @@ class OutputsSpec(_Spec):
     report_figures: tuple[str, ...] | None = None
     notes: tuple[str, ...] = ()
     effects: EffectsSpec | None = None
+    national_shares: dict[str, NationalShareSpec] = Field(default_factory=dict)
 
 
 class MsaSpec(_Spec):

@@ -51,6 +51,7 @@ import xarray as xr
 
 from msa.errors import ConfigError, DataError
 from msa.jrc_msa.indicators import indicator_table
+from msa.jrc_msa.macro import national_headlines, national_share
 from msa.jrc_msa.policy_indicators import LIBRARY
 from msa.jrc_msa.tables import read_msa_table
 from msa.jrc_msa.views import REVERSED
@@ -128,6 +129,8 @@ def model_result(
     if d.outputs.effects is not None:
         effect_tables, sections = _effects(built)
         tables.update(effect_tables)
+    if d.outputs.national_shares:
+        tables["national_shares"], sections["National shares"] = _national_shares(built)
     return ModelResult(
         system=built.system,
         tables=tables,
@@ -236,6 +239,62 @@ def _effects_text(spec: Any, factors_used: pd.DataFrame) -> str:
         names = ", ".join(sorted(set(missing["material"].astype(str))))
         text += f" Not assessed: {names}."
     return text
+
+
+def _national_shares(built: Built) -> tuple[pd.DataFrame, tuple[str, pd.DataFrame]]:
+    """Return the table of ``[outputs.national_shares]`` and its report section.
+
+    The table has one row per share, material group and year of the model (``share`` NaN with
+    its ``reason`` where the national table has no figure); the report shows the years with a
+    share, the text each share's flows, national figure and concordance.
+    """
+    d = built.definition
+    frames, stated = [], []
+    for name, spec in d.outputs.national_shares.items():
+        flows = sum(built.system.flows[f] for f in spec.flows)
+        assert isinstance(flows, xr.DataArray)
+        flows.attrs["units"] = built.system.flows[spec.flows[0]].attrs.get("units", "t")
+        concordance = spec.concordance
+        if concordance is not None and concordance.endswith(".csv"):
+            concordance = str(d.folder / concordance)
+        path = d.folder / spec.file if spec.file else None
+        national = national_headlines(spec.national, region=spec.region, path=path)
+        ds = national_share(
+            flows, national, concordance=concordance, materials=spec.materials or None
+        )
+        frame = ds.to_dataframe().reset_index().rename(columns={"time": "year"})
+        frames.append(
+            frame.assign(
+                name=name,
+                flows="; ".join(spec.flows),
+                national_variable=ds.attrs["national_variable"],
+                concordance=ds.attrs["concordance"],
+                national_source=ds.attrs["national_source"],
+            )
+        )
+        stated.append(
+            f"{name}: {' + '.join(spec.flows)} over {spec.national} ({spec.region}, "
+            f"{ds.attrs['national_source']}), concordance {ds.attrs['concordance']} "
+            f"({ds.attrs['concordance_mapping']})"
+        )
+    table = pd.concat(frames, ignore_index=True)
+    first = ["name", "flows", "material_group", "year", "product", "national", "share"]
+    table = table[[*first, *(c for c in table.columns if c not in first)]]
+    shown = table[table["share"].notna()].copy()
+    shown["share"] = shown["share"].map(lambda v: f"{100 * v:.3g}%")
+    shown["product"] = shown["product"].round(0)
+    shown = shown[["name", "material_group", "year", "product", "national", "share"]]
+    text = (
+        "Each share is the model's flow of the materials mapped to a national material group "
+        "(t) over the national figure of that group and year (t); a year without a national "
+        "figure has no share (tables/national_shares.csv gives the reason), never a filled "
+        "value. The national figures count traded goods by mass: a share compares sizes, it "
+        "does not place the product inside the national account (docs/macro.md). "
+        + " ".join(f"{line}." for line in stated)
+    )
+    if shown.empty:
+        text += " No year of the model has a national figure."
+    return table, (text, shown.set_index("name"))
 
 
 def _notes(built: Built) -> list[str]:
