@@ -125,3 +125,37 @@ def test_indicators_needing_absent_flows_say_so(built):
     """EoL-RIR cannot be computed from the headlines: the missing codes are named."""
     with pytest.raises(DataError, match=r"EoL-RIR needs JRC code\(s\) \['G\.1\.1', 'G\.1\.2'\]"):
         eol_recycling_input_rate(built.system)
+
+
+YEARS = sorted(int(y) for y in set(read_msa_table(MODEL / "msa.csv")["year"]))
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_every_year_reproduces_its_published_dmi_and_dmc(built, headlines, year):
+    """Each year of msa.csv gives DMI and DMC within 1 Mt of the published figures (issue 14).
+
+    Published: CBS (2024) Figuur 2.1.1 (2022); a year enters msa.csv only with both published.
+    """
+    published = headlines[(headlines["material"] == "all materials") & (headlines["year"] == year)]
+    by_code = published.set_index("variable_code")["value"].astype(float) * MT
+    dmi = float(direct_material_input(built.system).sel(time=year).sum())
+    dmc = float(domestic_material_consumption(built.system).sel(time=year).sum())
+    assert abs(dmi - by_code["NL.DMI"]) <= 1 * MT
+    assert abs(dmc - by_code["NL.DMC"]) <= 1 * MT
+
+
+def test_trend_table_has_every_year_and_leaves_unpublished_flows_empty(built):
+    """model.py's trend table: one row per year, the drawn ICER flows, DMI/DMC; gaps stay empty."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nl_national_model", MODEL / "model.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    table = module.trend(built).set_index("year")
+    assert list(table.index) == YEARS
+    row = table.loc[2022]
+    assert (row["domestic extraction"], row["re-exports"], row["DMC"]) == (88.0, 149.0, 182.0)
+    assert row["DMI"] == 370.0 and row["units"] == "Mt"
+    # short-cycle products, waste and recycling are not published for 2022: empty, not 0
+    assert row[["short-cycle products", "waste", "recycling"]].isna().all()

@@ -209,6 +209,45 @@ def test_negative_stock_addition_is_drawn_reversed():
     assert view.allocation["value"].sum() == pytest.approx(-3.0)
 
 
+def test_short_cycle_products_pass_on_into_waste():
+    """National: N.2 enters Kortcyclische producten and passes on into Afval (issue 14).
+
+    The agreed waste production is Afval out of the stock (E.1.6) plus short-cycle products.
+    """
+    view = icer_national(_variables({"N.2": 30.0, "E.1.6": 50.0, "F.1.4": 60.0}))
+    links = view.links.set_index(["source", "target"])
+    assert links.at[("Materiaalgebruik", "Kortcyclische producten"), "value"] == 30.0
+    onward = links.loc[("Kortcyclische producten", "Afval")]
+    assert (onward["value"], onward["jrc_codes"], onward["status"]) == (30.0, "N.2", "in scope")
+    balance = view_balance(view).set_index("node")
+    assert balance.at["Kortcyclische producten", "residual"] == 0.0
+    assert balance.at["Afval", "inflow"] == 80.0
+    assert any(n.startswith("Kortcyclische producten (N.2") for n in view.footnotes)
+    # the pass-on link draws N.2 a second time: the allocation still counts it once
+    assert view.allocation.set_index("code").at["N.2", "value"] == 30.0
+    # N.2 stays out of scope in the other views, where no node passes anything on
+    assert pga(_variables({"N.2": 30.0})).links.empty
+    assert load_mapping("pga").passes_on == {} and load_mapping("jrc").passes_on == {}
+
+
+def test_short_cycle_node_without_inflow_passes_nothing_on():
+    """Without N.2 the national view draws no Kortcyclische producten -> Afval link."""
+    view = icer_national(_variables({"E.1.6": 50.0}))
+    assert "Kortcyclische producten" not in set(view.links["source"])
+
+
+def test_passes_to_must_name_another_node_of_the_view():
+    """A node passing on to an unknown node (or itself) is refused, naming the node."""
+    m = load_mapping("icer_national")
+    nodes = m.nodes.copy()
+    nodes.loc[nodes["node"] == "Kortcyclische producten", "passes_to"] = "Nowhere"
+    with pytest.raises(ConfigError, match="'Kortcyclische producten' passes on to 'Nowhere'"):
+        ViewMapping("icer_national", m.table, nodes)
+    nodes.loc[nodes["node"] == "Kortcyclische producten", "passes_to"] = "Kortcyclische producten"
+    with pytest.raises(ConfigError, match="which is the node itself"):
+        ViewMapping("icer_national", m.table, nodes)
+
+
 @pytest.mark.parametrize("view", VIEWS)
 def test_view_nodes_have_stages_and_kinds(view):
     """Every chain node of a view has a JRC stage (for colour); every node has a kind."""

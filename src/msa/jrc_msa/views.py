@@ -87,13 +87,15 @@ class ViewMapping:
         and ``note_nl`` (the Dutch wording of a deviation or figure note).
     nodes : DataFrame
         ``node, label_nl, label_en, order, band`` and optional ``stage`` (JRC stage, for
-        colour) and ``kind`` (transformation, stock, boundary): every node the table uses.
+        colour), ``kind`` (transformation, stock, boundary) and ``passes_to`` (a node whose
+        mass passes on, in the year, into the named node; see :func:`apply_view`): every node
+        the table uses.
 
     Raises
     ------
     ConfigError
-        If a code is missing or repeated, a status is unknown, or a link or node is not in
-        ``nodes``.
+        If a code is missing or repeated, a status is unknown, a link or node is not in
+        ``nodes``, or a node passes on to a node not in ``nodes`` or to itself.
     """
 
     name: str
@@ -109,6 +111,20 @@ class ViewMapping:
         known = set(self.nodes["node"])
         for row in self.table.itertuples():
             _check_mapping_row(row, known, where)
+        for node, onward in self.passes_on.items():
+            if onward not in known or onward == node:
+                raise ConfigError(
+                    f"{where}: node {node!r} passes on to {onward!r}, which is "
+                    + ("the node itself" if onward == node else "not in the view's nodes")
+                )
+
+    @functools.cached_property
+    def passes_on(self) -> dict[str, str]:
+        """Return node -> the node its mass passes on to (``passes_to`` of ``nodes``)."""
+        if "passes_to" not in self.nodes.columns:
+            return {}
+        onward = self.nodes[self.nodes["passes_to"].fillna("") != ""]
+        return dict(zip(onward["node"], onward["passes_to"], strict=True))
 
     @functools.cached_property
     def _by_code(self) -> dict[str, dict[str, str]]:
@@ -306,6 +322,17 @@ def apply_view(
     -------
     View
 
+    Notes
+    -----
+    A node of the mapping with ``passes_to`` (ICER national: *Kortcyclische producten* ->
+    *Afval*) passes its mass on in the year: the view adds the link node -> ``passes_to`` with
+    ``sum(links in) - sum(links out)`` of the node, per year, material and region (its
+    ``jrc_codes`` are those of the links in, its note starts with ``"derived"``, as the JRC
+    view's links between stages do: it draws mass already counted once; none when nothing is
+    left to pass on). The node
+    then balances, and the agreed waste production of the national view, *Afval* out of the
+    stock plus short-cycle products, is the inflow of *Afval*.
+
     Raises
     ------
     ConfigError
@@ -331,6 +358,8 @@ def apply_view(
     alloc["units"] = units
     dims = [c for c in ("material", "region") if c in alloc.columns]
     links = _links(alloc, mapping, dims, units)
+    if mapping.passes_on:
+        links = pd.concat([links, _pass_on(links, mapping, dims)], ignore_index=True)
     if mapping.name == "jrc":
         links = pd.concat([links, _derived_links(variables, year, mapping, dims, units)])
         links = links.reset_index(drop=True)
@@ -438,6 +467,39 @@ def _links(alloc: pd.DataFrame, mapping: ViewMapping, dims: list[str], units: st
     return _label(links, mapping, dims)
 
 
+def _pass_on(links: pd.DataFrame, mapping: ViewMapping, dims: list[str]) -> pd.DataFrame:
+    """Return the links by which nodes pass their mass on (``passes_to``; see apply_view).
+
+    Per node, year, material and region: what enters the node less what else leaves it, as a
+    link node -> ``passes_to`` (status of the links in: ``uncertain`` if any is); none where
+    that is not positive.
+    """
+    keys = ["year", *dims]
+    rows = []
+    for node, onward in mapping.passes_on.items():
+        into = links[links["target"] == node]
+        if into.empty:
+            continue
+        out = links[links["source"] == node].groupby(keys)["value"].sum()
+        grouped = into.groupby(keys, sort=False).agg(
+            value=("value", "sum"),
+            jrc_codes=("jrc_codes", lambda c: "+".join(dict.fromkeys(c))),
+            uncertain=("status", lambda s: bool((s == "uncertain").any())),
+        )
+        grouped["value"] = grouped["value"].sub(out, fill_value=0.0).loc[grouped.index]
+        grouped = grouped[grouped["value"] > 0].reset_index()
+        grouped["source"], grouped["target"] = node, onward
+        grouped["status"] = np.where(grouped.pop("uncertain"), "uncertain", "in scope")
+        grouped["flow_type"] = ""
+        grouped["note"] = f"derived: what enters {node} passes on to {onward} in the year"
+        rows.append(grouped)
+    if not rows:
+        return pd.DataFrame(columns=list(_LINK_COLUMNS[:2]) + dims + list(_LINK_COLUMNS[2:]))
+    passed = pd.concat(rows, ignore_index=True)
+    passed["units"] = links["units"].iloc[0]
+    return _label(passed, mapping, dims)
+
+
 def _reverse_negative(links: pd.DataFrame) -> pd.DataFrame:
     """Draw a negative link (a signed variable, e.g. a stock depletion E.1.7 < 0) reversed.
 
@@ -520,7 +582,20 @@ def icer_national(
     """Report a system in the Dutch ICER national Sankey view (Dutch node names).
 
     Includes the national-only inputs N.1 (re-exports), N.2 (short-cycle products) and N.3
-    (energetic use) when the system has them. See :func:`apply_view` for the parameters.
+    (energetic use) when the system has them. Short-cycle products pass on into *Afval* in the
+    year (the agreed waste production: *Afval* out of the stock plus short-cycle products; see
+    :func:`apply_view`, Notes). See :func:`apply_view` for the parameters.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from msa.jrc_msa.template import build_msa_system
+    >>> t = pd.DataFrame({"material": "all", "region": "NL", "year": 2022,
+    ...     "code": ["N.2", "E.1.6"], "value": [30.0, 50.0], "units": "t",
+    ...     "source_id": "", "grade": "D"})
+    >>> links = icer_national(build_msa_system(t).system).links
+    >>> links.groupby("target")["value"].sum()["Afval"]  # 50 from the stock + 30 short-cycle
+    np.float64(80.0)
     """
     return apply_view(system, load_mapping("icer_national"), year=year, strict=strict)
 
