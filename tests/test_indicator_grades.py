@@ -68,3 +68,10 @@ def test_flow_and_stock_shares_are_shares_of_their_amount(pv: msa.Built, key: st
         assert row[g] == pytest.approx(expected, abs=1e-4)
     assert row[["A", "B", "C", "D"]].sum() == pytest.approx(1, abs=1e-3)
     assert row["worst"] == max(set(grades.ravel()), key=ORDER.index)
+
+
+def test_a_function_indicator_is_graded_by_the_cells_its_tables_give() -> None:
+    """Cells a table does not give (own dims leave gaps) are not 'ungraded' values."""
+    ev = msa.build_model(msa.load_definition(ROOT / "models" / "ev_batteries_nl"))
+    grade, shares = indicator_grade(ev, "largest_country_share", "Co", 2030)
+    assert grade in ("A", "B", "C", "D") and shares == ""

@@ -593,7 +593,11 @@ def indicator_grade(built: Built, name: str, label: str, year: int) -> tuple[str
     spec = built.definition.outputs.indicators[name]
     order = ["A", "B", "C", "D", ""]
     if spec.function is not None:
-        grades = [str(g) for t in built.data.values() for g in np.ravel(t.grades().values)]
+        grades = [  # the cells a table gives (a table's own dims may leave gaps)
+            str(g)
+            for t in built.data.values()
+            for g in np.ravel(t.grades().values[t.value.notnull().values])
+        ]
         grades += [str(t.grades().values) for t in built.parameter_grades.values()]
         return max(grades, key=order.index, default=""), ""
     sides = [("numerator", spec.numerator), ("denominator", spec.denominator)]
