@@ -272,10 +272,11 @@ def _national_shares(built: Built) -> tuple[pd.DataFrame, tuple[str, pd.DataFram
                 national_source=ds.attrs["national_source"],
             )
         )
+        concordance, mapping = str(ds.attrs["concordance"]), str(ds.attrs["concordance_mapping"])
+        shown = concordance if mapping in concordance else f"{concordance} ({mapping})"
         stated.append(
             f"{name}: {' + '.join(spec.flows)} over {spec.national} ({spec.region}, "
-            f"{ds.attrs['national_source']}), concordance {ds.attrs['concordance']} "
-            f"({ds.attrs['concordance_mapping']})"
+            f"{ds.attrs['national_source']}), concordance {shown}"
         )
     table = pd.concat(frames, ignore_index=True)
     first = ["name", "flows", "material_group", "year", "product", "national", "share"]
