@@ -209,3 +209,16 @@ def test_link_labels_range_from_a_monte_carlo_run_folder(tmp_path, capsys):
         "--link-labels", "ranges",
     )  # fmt: skip
     assert code == 2 and "--link-labels must be none, value or range" in stderr
+
+
+def test_a_system_without_flows_is_one_line_in_the_jrc_view(tmp_path, capsys):
+    """The national model's System holds headline codes, no chain: one line, not a KeyError."""
+    from pathlib import Path as _Path
+
+    model = _Path(__file__).resolve().parents[1] / "models" / "nl_national"
+    code, _, stderr = _run(
+        capsys, str(model), "--view", "jrc", "--year", "2022", "--out", str(tmp_path / "f")
+    )
+    assert code == 2 and len(stderr.strip().splitlines()) == 1
+    assert "no flows or stock changes to draw" in stderr and "--view icer" in stderr
+    assert not (tmp_path / "f").exists()

@@ -387,6 +387,13 @@ def links_from_system(
     DataFrame
         The links table (see the module docstring), with ``grade`` and ``year``.
 
+    Raises
+    ------
+    DataError
+        A year outside the data, or a System with no flow or stock change to draw.
+    DimensionError
+        A ``by`` dim the System does not have.
+
     Examples
     --------
     >>> import msa
@@ -397,7 +404,14 @@ def links_from_system(
     """
     lang = checked_lang(lang)
     _check_request(system, year, by)
-    links = pd.DataFrame(_flow_rows(system, int(year), by))
+    rows = _flow_rows(system, int(year), by)
+    if not rows:
+        raise DataError(
+            f"system {system.name!r} has no flows or stock changes to draw in {year} (a System "
+            "built from JRC codes that form no chain, e.g. national headline figures): draw a "
+            "view of its codes instead (msa sankey ... --view icer or pga)"
+        )
+    links = pd.DataFrame(rows)
     stock_rows = links["flow_type"].eq("stock")
     links = links[~stock_rows | (links["value"] > 0)].reset_index(drop=True)
     links = _describe_ends(links, system.processes, lang)
