@@ -85,7 +85,7 @@ def test_views_html_in_dutch_at_fixed_scale(example_tables, tmp_path, capsys):
         assert code == 0, stderr
         html = (tmp_path / f"sankey_{view}_2020.html").read_text(encoding="utf-8")
         assert "Afval" in html
-        assert "scale 0.5 per px" in stdout
+        assert "scale 0.5 t per px" in stdout
 
 
 @pytest.mark.parametrize(
@@ -222,3 +222,73 @@ def test_a_system_without_flows_is_one_line_in_the_jrc_view(tmp_path, capsys):
     assert code == 2 and len(stderr.strip().splitlines()) == 1
     assert "no flows or stock changes to draw" in stderr and "--view icer" in stderr
     assert not (tmp_path / "f").exists()
+
+
+def _meta_in(html: str) -> tuple[float, int, float, str]:
+    """Return units_per_px, height, scale-bar px and label recorded in a written HTML figure."""
+    import re
+
+    scale = float(re.search(r'"units_per_px":\s*([0-9.eE+-]+)', html).group(1))
+    height = int(re.search(r'"height":\s*(\d+)', html[html.index('"layout"') :]).group(1))
+    bar = re.search(r'"scale_bar":\s*\{[^}]*?"label":\s*"([^"]+)",\s*"px":\s*([0-9.eE+-]+)', html)
+    return scale, height, float(bar.group(2)), bar.group(1)
+
+
+@pytest.mark.parametrize("view", ["jrc", "pga"])
+def test_years_share_one_scale_height_and_bar(example_tables, tmp_path, capsys, view):
+    """--years draws every year at one units_per_px and one height, with equal scale bars."""
+    out = tmp_path / "o"
+    code, stdout, stderr = _run(
+        capsys, str(example_tables), "--years", "2019,2021,2023", "--view", view,
+        "--format", "html", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"sankey_{view}_{y}.html" for y in (2019, 2021, 2023)
+    ]
+    metas = {
+        y: _meta_in((out / f"sankey_{view}_{y}.html").read_text("utf-8"))
+        for y in (2019, 2021, 2023)
+    }
+    assert len(set(metas.values())) == 1, metas
+    scale = metas[2019][0]
+    assert f"common scale for 2019, 2021, 2023: {scale:.4g} t per px" in stdout
+    html = (out / f"sankey_{view}_2023.html").read_text("utf-8")
+    assert "the same in every figure of this series (2019, 2021, 2023)" in html
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--years", "2019,2031"], r"year 2031 is outside the data \(2019-2023\)"),
+        (["--years", "2019", "--year", "2020"], r"exactly one of --year Y .* got both"),
+        ([], r"exactly one of --year Y .* got neither"),
+        (["--years", "2019,twenty"], r"--years must be comma-separated years"),
+        (["--years", "2019,2019"], r"--years must name each year once"),
+    ],
+)
+def test_bad_years_one_line(example_tables, tmp_path, capsys, args, message):
+    """A year outside the data, both or neither of --year/--years: one line, no files."""
+    import re
+
+    out = tmp_path / "out"
+    code, _, stderr = _run(
+        capsys, str(example_tables), *args, "--format", "html", "--out", str(out)
+    )
+    assert code == 2
+    assert re.search(message, stderr), stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_years_refuse_before_writing_when_a_later_year_exists(example_tables, tmp_path, capsys):
+    """--years: an existing file of any year stops the call before any file is written."""
+    out = tmp_path / "figs"
+    out.mkdir()
+    (out / "sankey_jrc_2023.html").write_text("mine", encoding="utf-8")
+    code, _, stderr = _run(
+        capsys, str(example_tables), "--years", "2019,2023", "--out", str(out), "--format", "html"
+    )
+    assert code == 2 and "sankey_jrc_2023.html exists" in stderr and "--force" in stderr
+    assert sorted(p.name for p in out.iterdir()) == ["sankey_jrc_2023.html"]
+    assert (out / "sankey_jrc_2023.html").read_text(encoding="utf-8") == "mine"

@@ -219,8 +219,15 @@ def indicators(
 @app.command()
 def sankey(
     path: _Input,
-    year: Annotated[int, typer.Option(help="The year to draw.")],
     out: Annotated[Path, typer.Option(help="Folder for the figure files.")],
+    year: Annotated[int | None, typer.Option(help="The year to draw.")] = None,
+    years: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated years (e.g. 2024,2030,2050) to draw at one common scale and "
+            "height, for side-by-side comparison; instead of --year."
+        ),
+    ] = None,
     view: Annotated[
         str, typer.Option(help="jrc (the system's own flows), icer (ICER national) or pga.")
     ] = "jrc",
@@ -237,7 +244,11 @@ def sankey(
         str, typer.Option("--format", help="Comma-separated: html, png, svg, pdf.")
     ] = "html,png,svg,pdf",
     scale: Annotated[
-        float | None, typer.Option(help="Fixed scale in units per px (default: fit the page).")
+        float | None,
+        typer.Option(
+            help="Fixed scale in units per px (default: fit the page; with --years the "
+            "busiest year fits)."
+        ),
     ] = None,
     width: Annotated[int, typer.Option(help="Figure width in px.")] = 1100,
     height: Annotated[int | None, typer.Option(help="Figure height in px (fit mode).")] = None,
@@ -251,31 +262,126 @@ def sankey(
             "uncertainty.csv of a Monte Carlo run folder; --view jrc).",
         ),
     ] = "none",
+    scale_bar: Annotated[
+        bool, typer.Option(help="Draw a scale bar (a round quantity) under the note.")
+    ] = True,
 ) -> None:
-    """Draw a publication Sankey of one year in one view: HTML, PNG, SVG and/or PDF."""
+    """Draw a publication Sankey of one year (or several at one scale) in one view.
+
+    Writes ``sankey_<view>_<year>`` as HTML, PNG, SVG and/or PDF for each year.
+    """
     import time
 
+    from msa.errors import ConfigError, OutputExistsError
+    from msa.figures.diagram import sankey as build
+    from msa.figures.export import parse_formats, write_figure
+    from msa.figures.series import sankey_series
+
+    if view not in _SANKEY_VIEWS:
+        raise ConfigError(f"unknown view {view!r}; use jrc, icer or pga")
+    if link_labels not in ("none", "value", "range"):
+        raise ConfigError(f"--link-labels must be none, value or range (got {link_labels!r})")
+    formats = parse_formats(format)  # checked before any work
+    wanted = _wanted_years(year, years)
+    system = _load_for_views(path, scenario)
+    _check_years(path, wanted, [int(y) for y in system.years])
+    language = _language(lang)
+    drawn = [_sankey_links(path, system, y, view, language, link_labels) for y in wanted]
+    nodes, footnotes = drawn[0][1], list(dict.fromkeys(n for d in drawn for n in d[2]))
+    options: dict[str, Any] = {
+        "nodes": nodes,
+        "lang": language,
+        "color_by": _color_by(color_by or ("stage" if view == "jrc" else "flow_type")),
+        "width": width,
+        "height": height,
+        "footnotes": footnotes,
+        "link_labels": link_labels,
+        "scale_bar": scale_bar,
+    }
+    title = _sankey_title(system.name, _SANKEY_VIEWS[view] or "jrc", language)
+    start = time.perf_counter()
+    if years is None:  # one year, as it fits the page (or at --scale)
+        figs: dict[Any, Any] = {
+            wanted[0]: build(drawn[0][0], scale=scale, title=f"{title} {wanted[0]}", **options)
+        }
+    else:
+        tables: dict[Any, Any] = dict(zip(wanted, (d[0] for d in drawn), strict=True))
+        figs = sankey_series(tables, scale=scale, title=title, **options)
+    clash = [
+        target
+        for y in figs
+        for fmt in formats
+        if (target := out / f"sankey_{view}_{y}.{fmt}").exists()
+    ]
+    if clash and not force:  # checked for every year before any file is written
+        raise OutputExistsError(
+            f"{clash[0]} exists ({len(clash)} of the files to write); pass --force to replace "
+            "them or choose another --out"
+        )
+    written = [
+        item
+        for y, fig in figs.items()
+        for item in write_figure(
+            fig, out / f"sankey_{view}_{y}", formats, scale=png_scale, overwrite=force
+        )
+    ]
+    took = time.perf_counter() - start
+    for item in written:
+        typer.echo(f"wrote {item}")
+    meta = next(iter(figs.values())).layout.meta["msa_sankey"]
+    common = f"common scale for {', '.join(map(str, wanted))}: " if years is not None else "scale "
+    scale_text = f"{meta['units_per_px']:.4g} {meta['units']} per px"
+    typer.echo(f"{len(written)} file(s) in {took:.1f} s; {common}{scale_text}")
+
+
+def _wanted_years(year: int | None, years: str | None) -> list[int]:
+    """Return the years asked for by exactly one of ``--year`` and ``--years``."""
+    from msa.errors import ConfigError
+
+    if (year is None) == (years is None):
+        raise ConfigError(
+            "give exactly one of --year Y (one figure) and --years Y1,Y2,... (one scale); "
+            f"got {'both' if year is not None else 'neither'}"
+        )
+    if years is None:
+        return [int(year)]  # type: ignore[arg-type]  # checked above
+    parts = [p.strip() for p in years.split(",") if p.strip()]
+    try:
+        wanted = [int(p) for p in parts]
+    except ValueError as err:
+        raise ConfigError(
+            f"--years must be comma-separated years such as 2024,2030,2050 (got {years!r})"
+        ) from err
+    if not wanted or len(set(wanted)) < len(wanted):
+        raise ConfigError(f"--years must name each year once (got {years!r})")
+    return wanted
+
+
+def _check_years(path: Path, wanted: list[int], available: list[int]) -> None:
+    """Raise :class:`DataError` naming the first wanted year outside the data."""
+    from msa.errors import DataError
+
+    for y in wanted:
+        if y not in available:
+            raise DataError(
+                f"{path}: year {y} is outside the data ({available[0]}-{available[-1]}); "
+                f"pick from {available}"
+            )
+
+
+def _sankey_links(
+    path: Path, system: Any, year: int, view: str, language: str, link_labels: str
+) -> tuple[Any, Any, tuple[str, ...]]:
+    """Return the links table, node table (or None) and footnotes of one year in ``view``."""
     import pandas as pd
 
     from msa.errors import ConfigError, DataError
     from msa.figures.diagram import links_from_system
-    from msa.figures.diagram import sankey as build
-    from msa.figures.export import parse_formats, write_figure
 
-    if view not in _SANKEY_VIEWS:
-        raise ConfigError(f"unknown view {view!r}; use jrc, icer or pga")
     view_name = _SANKEY_VIEWS[view]
-    formats = parse_formats(format)  # checked before any work
-    system = _load_for_views(path, scenario)
-    years = [int(y) for y in system.years]
-    if year not in years:
-        raise DataError(
-            f"{path}: year {year} is outside the data ({years[0]}-{years[-1]}); pick one of {years}"
-        )
-    language = _language(lang)
     nodes, footnotes = None, ()
     if view_name is None:
-        links = links_from_system(system, year, lang=language)
+        links = links_from_system(system, year, lang=_language(language))
     else:
         try:
             from msa import jrc_msa
@@ -283,38 +389,14 @@ def sankey(
             raise ConfigError(f"view {view!r} needs msa.jrc_msa, which is missing") from err
         made = getattr(jrc_msa, view_name)(system, year=year)
         links = pd.concat([made.links, jrc_msa.scope_gaps(made)], ignore_index=True)
-        nodes, footnotes = made.nodes, made.footnotes_in(language)
+        nodes, footnotes = made.nodes, tuple(made.footnotes_in(language))
         if "year" in links.columns:
             links = links[links["year"] == year]
     if links.empty or (links["value"] == 0).all():
         raise DataError(f"{path}: view {view!r} has no flows in {year}; nothing to draw")
-    if link_labels not in ("none", "value", "range"):
-        raise ConfigError(f"--link-labels must be none, value or range (got {link_labels!r})")
     if link_labels == "range":
         links = _with_ranges(path, system, year, view)
-    chosen = _color_by(color_by or ("stage" if view == "jrc" else "flow_type"))
-    title = _sankey_title(system.name, view_name or "jrc", year, language)
-    start = time.perf_counter()
-    fig = build(
-        links,
-        nodes=nodes,
-        lang=language,
-        color_by=chosen,
-        scale=scale,
-        title=title,
-        width=width,
-        height=height,
-        footnotes=footnotes,
-        link_labels=link_labels,  # type: ignore[arg-type]  # checked above
-    )
-    written = write_figure(
-        fig, out / f"sankey_{view}_{year}", formats, scale=png_scale, overwrite=force
-    )
-    took = time.perf_counter() - start
-    for item in written:
-        typer.echo(f"wrote {item}")
-    units_per_px = fig.layout.meta["msa_sankey"]["units_per_px"]
-    typer.echo(f"{len(written)} file(s) in {took:.1f} s; scale {units_per_px:.4g} per px")
+    return links, nodes, footnotes
 
 
 def _with_ranges(path: Path, system: Any, year: int, view: str) -> Any:
@@ -379,10 +461,10 @@ _VIEW_TITLES = {
 }
 
 
-def _sankey_title(name: str, view: str, year: int, lang: str) -> str:
-    """Title of a CLI Sankey, e.g. 'msa_example: JRC MSA chain, 2021' (Dutch with --lang nl)."""
+def _sankey_title(name: str, view: str, lang: str) -> str:
+    """Title of CLI Sankeys before the year, e.g. 'msa_example: JRC MSA chain,' (or Dutch)."""
     words = _VIEW_TITLES[view]["nl" if lang == "nl" else "en"]
-    return f"{name}: {words}, {year}"
+    return f"{name}: {words},"
 
 
 # --- run and compare (models) -------------------------------------------------------------

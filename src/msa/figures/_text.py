@@ -416,8 +416,13 @@ def note_lines(
     size: float,
     px: float,
     per: float = 1.0,
+    series: tuple[str, ...] = (),
 ) -> list[str]:
-    """Return the note under the figure, wrapped to ``width`` px (thin, zero, unsettled, ...)."""
+    """Return the note under the figure, wrapped to ``width`` px (thin, zero, unsettled, ...).
+
+    With a fixed ``scale`` the last line states it; ``series`` names the figures drawn at the
+    same scale (:func:`msa.figures.sankey_series`), and the line says they share it.
+    """
 
     def name(n: str) -> str:
         return str(table.at[n, "label"]) if n in table.index else str(n)
@@ -438,7 +443,11 @@ def note_lines(
         notes.append(text("uncertain", lang).format(items=shorten(listing(uncertain), lang)))
     notes.extend(footnotes)
     if scale is not None:
-        notes.append(text("scale", lang).format(value=format_value(scale / per, units, lang)))
+        value = format_value(scale / per, units, lang)
+        if series:
+            notes.append(text("scale_series", lang).format(value=value, items=", ".join(series)))
+        else:
+            notes.append(text("scale", lang).format(value=value))
     return [line for note in notes for line in wrap(note, width, size)]
 
 

@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from msa.figures._link_labels import link_annotation, link_meta
-from msa.figures._text import covered_sides, label_annotation
+from msa.figures._text import covered_sides, label_annotation, line_height, text_width
 from msa.figures.labels import (
     EFFECT_COLORS,
     EFFECT_NONE,
@@ -78,6 +78,7 @@ from msa.figures.links import JRC_STAGES, links_from_system, nodes_from_links
 from msa.figures.plan import (
     FONT,
     LEGEND_ROW,
+    SCALE_BAR_ROW,
     ColorBy,
     LinkLabels,
     SankeyOptions,
@@ -103,6 +104,10 @@ __all__ = [
 #: Colour of what must not show: ghost nodes and links, the ballast.
 _INVISIBLE = "rgba(0,0,0,0)"
 _TEXT_COLOR = "#1A1A1A"
+#: Colour, thickness (px) and gap to its label (px) of the scale bar.
+_BAR_COLOR = "#444444"
+_BAR_THICKNESS = 6.0
+_BAR_GAP = 6.0
 
 
 def _plotly() -> Any:
@@ -129,6 +134,7 @@ def sankey(
     font_size: int = 12,
     footnotes: str | list[str] | tuple[str, ...] = (),
     link_labels: LinkLabels = "none",
+    scale_bar: bool = True,
 ) -> go.Figure:
     """Build a publication Sankey (a plotly Figure) from a links table.
 
@@ -181,12 +187,18 @@ def sankey(
         with no free spot is left out and named in the note, as is a band that shows its
         value without its range or sd (see :mod:`msa.figures._link_labels`). Missing
         columns: :class:`~msa.errors.ConfigError`.
+    scale_bar : bool
+        Draw a scale bar at the foot of the figure, under the note: a bar of a round quantity
+        (1, 2 or 5 x 10^k in the figure's unit, e.g. ``100,000 t``) exactly as long as a flow
+        of that quantity is wide, so figures at one scale have equal bars.
 
     Returns
     -------
     plotly.graph_objects.Figure
         ``fig.layout.meta["msa_sankey"]`` records the scale (``units_per_px``), units, the
-        flows listed in the note and the link labels (placed and left out).
+        flows listed in the note, the link labels (placed and left out) and the scale bar
+        (``scale_bar``: ``value`` in the data's unit, ``label``, ``px`` and its ``box``
+        ``[left, top, right, bottom]`` in figure px; None without one).
 
     Examples
     --------
@@ -207,6 +219,7 @@ def sankey(
         font_family=font_family,
         font_size=font_size,
         link_labels=link_labels,
+        scale_bar=scale_bar,
     )
     return draw_plan(plan_sankey(links, nodes, options))
 
@@ -479,6 +492,70 @@ def _loop_shapes(plan: SankeyPlan, link_color: pd.Series) -> list[dict[str, obje
     ]
 
 
+def _scale_bar_box(plan: SankeyPlan) -> tuple[float, float, float, float] | None:
+    """Return the scale bar and its label as ``(left, top, right, bottom)`` in figure px.
+
+    The bar sits in the last row of the bottom margin (under the note), from the plot's left
+    edge; its label follows it on the right.
+    """
+    bar = plan.scale_bar
+    if bar is None:
+        return None
+    size, family = plan.note_size, plan.options.font_family
+    left = plan.margin["l"]
+    middle = plan.height - SCALE_BAR_ROW / 2
+    right = left + bar.px + _BAR_GAP + text_width(bar.label, size, family)
+    half = max(line_height(size), _BAR_THICKNESS) / 2
+    return left, middle - half, right, middle + half
+
+
+def _bar_middle(plan: SankeyPlan) -> float:
+    """Paper y of the middle of the scale-bar row (below the plot area, so negative)."""
+    return -(plan.margin["b"] - SCALE_BAR_ROW / 2) / plan.geo.plot_height
+
+
+def _scale_bar_annotations(plan: SankeyPlan) -> list[dict[str, object]]:
+    """Return the scale bar and its label, right of it, as two annotations.
+
+    The bar is an empty, filled annotation box of exactly ``px`` width (plotly rounds it to
+    whole px); it is no layout shape, so ``fig.layout.shapes`` holds the recycling loops only,
+    and it has no name, so the named annotations are the figure's texts (labels, note).
+    """
+    if plan.scale_bar is None:
+        return []
+    return [
+        {
+            "text": "",
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "y": _bar_middle(plan),
+            "xanchor": "left",
+            "yanchor": "middle",
+            "width": plan.scale_bar.px,
+            "height": _BAR_THICKNESS,
+            "showarrow": False,
+            "borderpad": 0,
+            "borderwidth": 0,
+            "bgcolor": _BAR_COLOR,
+            "font": {"size": 1},
+        },
+        {
+            "text": plan.scale_bar.label,
+            "xref": "paper",
+            "yref": "paper",
+            "x": (plan.scale_bar.px + _BAR_GAP) / plan.geo.plot_width,
+            "y": _bar_middle(plan),
+            "xanchor": "left",
+            "yanchor": "middle",
+            "showarrow": False,
+            "borderpad": 0,
+            "font": {"size": plan.note_size, "color": _BAR_COLOR},
+            "name": "scale_bar_label",
+        },
+    ]
+
+
 # ----------------------------------------------------------------------------- legend
 def _legend(
     go: Any, plan: SankeyPlan, groups: dict[str, dict[str, str]]
@@ -533,6 +610,7 @@ def _annotations(plan: SankeyPlan) -> list[dict[str, object]]:
         link_annotation(label, plan.margin, plan.geo, plan.note_size)
         for label in plan.link_labels.placed
     ]
+    annotations += _scale_bar_annotations(plan)
     if plan.notes:
         annotations.append(
             {
@@ -615,4 +693,19 @@ def _meta(plan: SankeyPlan) -> dict[str, object]:
         "link_labels": link_meta(plan.link_labels, plan.drawn, plan.table),
         "color_by": plan.options.color_by,
         "lang": plan.options.lang,
+        "scale_bar": _scale_bar_meta(plan),
+    }
+
+
+def _scale_bar_meta(plan: SankeyPlan) -> dict[str, object] | None:
+    """Return the scale bar as recorded in the meta: value, unit, label, length and box."""
+    bar, box = plan.scale_bar, _scale_bar_box(plan)
+    if bar is None or box is None:
+        return None
+    return {
+        "value": bar.value,
+        "units": bar.units,
+        "label": bar.label,
+        "px": bar.px,
+        "box": list(box),
     }

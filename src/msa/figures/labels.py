@@ -99,6 +99,12 @@ _TEXT = {
     "zero": {"en": "zero this year: {items}", "nl": "nul dit jaar: {items}"},
     "more": {"en": "and {n} more", "nl": "en nog {n}"},
     "scale": {"en": "scale: {value} per px", "nl": "schaal: {value} per px"},
+    "scale_series": {
+        "en": "scale: {value} per px, the same in every figure of this series ({items}): "
+        "equal widths and scale bars are equal flows",
+        "nl": "schaal: {value} per px, gelijk in alle figuren van deze reeks ({items}): "
+        "gelijke breedte en schaalbalk zijn gelijke stromen",
+    },
     "stage": {"en": "Stage", "nl": "Fase"},
     "node_stage": {"en": "Nodes by stage", "nl": "Knopen per fase"},
     "material": {"en": "Material", "nl": "Materiaal"},

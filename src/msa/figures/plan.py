@@ -43,11 +43,14 @@ __all__ = [
     "LINK_LABELS",
     "ColorBy",
     "LinkLabels",
+    "SCALE_BAR_ROW",
     "PreparedTables",
     "SankeyOptions",
     "SankeyPlan",
+    "ScaleBar",
     "plan_sankey",
     "prepare_tables",
+    "scale_bar",
 ]
 
 #: The one meaning colour carries in a figure.
@@ -63,6 +66,10 @@ LINK_LABELS: tuple[LinkLabels, ...] = ("none", "value", "range", "sd")
 FONT = "DejaVu Sans"
 #: px of a second legend row (node stages under the link colours).
 LEGEND_ROW = 24
+#: px of the row at the foot of the figure that holds the scale bar.
+SCALE_BAR_ROW = 24
+#: Longest scale bar in px (the bar is the largest 1, 2 or 5 x 10^k that fits).
+SCALE_BAR_MAX_PX = 120.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,13 @@ class SankeyOptions:
     link_labels : {"none", "value", "range", "sd"}
         What the label printed on each link states: nothing, its value, ``p50 (p5–p95)`` or
         ``value ± sd``.
+    scale_bar : bool
+        Draw a scale bar (a round quantity, exactly ``value / units_per_px`` px long) at the
+        foot of the figure.
+    series : tuple of str
+        Names of the figures drawn at the same fixed scale as this one (set by
+        :func:`~msa.figures.sankey_series`, not a :func:`~msa.figures.sankey` keyword); the
+        note's scale line says they share it.
     """
 
     lang: Lang = "en"
@@ -110,6 +124,8 @@ class SankeyOptions:
     font_family: str = FONT
     font_size: int = 12
     link_labels: LinkLabels = "none"
+    scale_bar: bool = True
+    series: tuple[str, ...] = ()
 
     @classmethod
     def checked(
@@ -126,6 +142,7 @@ class SankeyOptions:
         font_family: str = FONT,
         font_size: int = 12,
         link_labels: str = "none",
+        scale_bar: bool = True,
     ) -> SankeyOptions:
         """Check the choices and return them as :class:`SankeyOptions`.
 
@@ -135,6 +152,8 @@ class SankeyOptions:
             As the attributes; ``lang`` and ``color_by`` are checked and narrowed.
         link_labels : str
             As the attribute; checked and narrowed.
+        scale_bar : bool
+            As the attribute.
         footnotes : str or sequence of str
             One line or several.
 
@@ -164,6 +183,7 @@ class SankeyOptions:
             font_family=font_family,
             font_size=font_size,
             link_labels=_checked_link_labels(link_labels),
+            scale_bar=bool(scale_bar),
         )
 
 
@@ -182,6 +202,60 @@ def _checked_color_by(color_by: str) -> ColorBy:
             return known
     raise ConfigError(
         f"color_by must be 'stage', 'material', 'flow_type', 'grade' or 'effect' (got {color_by!r})"
+    )
+
+
+@dataclass(frozen=True)
+class ScaleBar:
+    """A scale bar: a round quantity drawn exactly as long as a flow of it is wide.
+
+    Attributes
+    ----------
+    value : float
+        The quantity, in the links table's unit (``px = value / units_per_px``).
+    units : str
+        The links table's unit.
+    label : str
+        The quantity as shown: in the figure's shown unit and the language (``100,000 t``).
+    px : float
+        Length of the bar in px.
+    """
+
+    value: float
+    units: str
+    label: str
+    px: float
+
+
+def scale_bar(
+    units_per_px: float, units: str, shown_units: str, per: float, lang: Lang
+) -> ScaleBar:
+    """Return the scale bar of a figure drawn at ``units_per_px``.
+
+    The bar is the largest 1, 2 or 5 x 10^k (in the figure's shown unit) no longer than
+    :data:`SCALE_BAR_MAX_PX`, so two figures at one scale get the same bar.
+
+    Notes
+    -----
+    With s the scale in shown units per px and L the longest bar (px), the bar shows
+    q = max{m * 10^k : m in {1, 2, 5}, m * 10^k <= L * s} and is q / s px long, between
+    0.4 L and L.
+
+    Examples
+    --------
+    >>> bar = scale_bar(1000.0, "t", "t", 1.0, "nl")
+    >>> bar.label, bar.px
+    ('100.000 t', 100.0)
+    """
+    longest = SCALE_BAR_MAX_PX * units_per_px / per  # in shown units
+    power = 10.0 ** np.floor(np.log10(longest))
+    nice = max(m * power for m in (1.0, 2.0, 5.0, 10.0) if m * power <= longest * (1 + 1e-9))
+    value = float(nice * per)
+    return ScaleBar(
+        value=value,
+        units=units,
+        label=format_value(float(nice), shown_units, lang),
+        px=value / units_per_px,
     )
 
 
@@ -236,6 +310,8 @@ class SankeyPlan:
         Lines of the note under the figure, wrapped to the figure width.
     note_size : int
         Font size of the note in px.
+    scale_bar : ScaleBar or None
+        The scale bar at the foot of the figure (None without ``options.scale_bar``).
     """
 
     options: SankeyOptions
@@ -259,6 +335,7 @@ class SankeyPlan:
     values: dict[str, str]
     notes: list[str]
     note_size: int
+    scale_bar: ScaleBar | None = None
 
     def label(self, node: str) -> str:
         """Return the display name of ``node`` (a node of :attr:`table`)."""
@@ -401,6 +478,7 @@ def plan_sankey(
             note_size,
             options.min_visible_px,
             p.per,
+            options.series,
         )
 
     page = _fit_page(p, texts, options, spacing, notes_for, note_size)
@@ -427,6 +505,11 @@ def plan_sankey(
         values=p.values,
         notes=notes,
         note_size=note_size,
+        scale_bar=(
+            scale_bar(1.0 / geo.ky, p.units, p.shown_units, p.per, options.lang)
+            if options.scale_bar
+            else None
+        ),
     )
 
 
@@ -520,10 +603,11 @@ def _fit_page(
 
 
 def _margins(options: SankeyOptions, right: float, note_px: int) -> dict[str, float]:
-    """Figure margins (whole px): room for the title and legend on top, the note below."""
+    """Figure margins (whole px): title and legend on top, the note and scale bar below."""
     top = (74 if options.title else 46) + (LEGEND_ROW if options.color_by != "stage" else 0)
+    bottom = 14 + note_px + (SCALE_BAR_ROW if options.scale_bar else 0)
     # whole px, as plotly rounds margins: the plot width is then the one plotly draws
-    return {"l": 12, "r": float(np.ceil(right - 1e-9)), "t": top, "b": 14 + note_px}
+    return {"l": 12, "r": float(np.ceil(right - 1e-9)), "t": top, "b": bottom}
 
 
 def _lay_out(

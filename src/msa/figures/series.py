@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -61,7 +62,8 @@ def series_scale(tables: Mapping[Hashable, pd.DataFrame], **kwargs: Any) -> floa
 def _series_scale(
     tables: Mapping[Hashable, pd.DataFrame], kwargs: Mapping[str, Any], prepared: _Prepared
 ) -> float:
-    return max(_series_plan(k, None, kwargs, prepared).geo.units_per_px for k in tables)
+    """Return the largest fit-to-page scale of the tables (no series note: fitting)."""
+    return max(_series_plan(k, None, kwargs, prepared, ()).geo.units_per_px for k in tables)
 
 
 class _Prepared:
@@ -87,13 +89,18 @@ class _Prepared:
 
 
 def _series_plan(
-    key: Hashable, scale: float | None, kwargs: Mapping[str, Any], prepared: _Prepared
+    key: Hashable,
+    scale: float | None,
+    kwargs: Mapping[str, Any],
+    prepared: _Prepared,
+    series: tuple[str, ...],
 ) -> SankeyPlan:
     """Lay out table ``key`` as :func:`sankey` would with ``kwargs`` (no plotly figure).
 
     Only the options named below reach the plan (defaults those of :func:`sankey`); the
     fonts stay at their defaults. ``link_labels`` is among them: the note of labels left
-    out or without a range takes lines, so it changes the height.
+    out or without a range takes lines, so it changes the height; so does ``scale_bar``
+    (a row of its own) and ``series``, the names in the note's shared-scale line.
     """
     keys = (
         "lang",
@@ -104,18 +111,24 @@ def _series_plan(
         "min_visible_px",
         "footnotes",
         "link_labels",
+        "scale_bar",
     )
     options = SankeyOptions.checked(scale=scale, **{k: kwargs[k] for k in keys if k in kwargs})
-    return prepared.plan(key, options)
+    return prepared.plan(key, dataclasses.replace(options, series=series))
 
 
-def _final_figure(key: Hashable, kwargs: Mapping[str, Any], prepared: _Prepared) -> go.Figure:
-    """Draw table ``key`` as ``sankey(table, **kwargs)`` does, from its preparation."""
+def _final_figure(
+    key: Hashable, kwargs: Mapping[str, Any], prepared: _Prepared, series: tuple[str, ...]
+) -> go.Figure:
+    """Draw table ``key`` as ``sankey(table, **kwargs)`` does, from its preparation.
+
+    ``series`` names the figures that share the scale, for the note.
+    """
     unknown = [k for k in kwargs if k not in _SANKEY_KEYWORDS]
     if unknown:
         raise TypeError(f"sankey() got an unexpected keyword argument {unknown[0]!r}")
     options = SankeyOptions.checked(**{k: v for k, v in kwargs.items() if k != "nodes"})
-    return draw_plan(prepared.plan(key, options))
+    return draw_plan(prepared.plan(key, dataclasses.replace(options, series=series)))
 
 
 def sankey_series(
@@ -131,6 +144,9 @@ def sankey_series(
 ) -> dict[Hashable, go.Figure]:
     """Draw several Sankeys (years, scenarios) at one common scale.
 
+    Every figure's note says that the figures of the series share the scale (naming them),
+    and each has a scale bar (unless ``scale_bar=False``) of the same quantity and length.
+
     Parameters
     ----------
     source : System or mapping of key to links table
@@ -145,7 +161,7 @@ def sankey_series(
     same_height : bool
         Give every figure the height of the tallest, so they line up side by side.
     lang, color_by, **kwargs
-        Passed to :func:`sankey`.
+        Passed to :func:`sankey` (e.g. ``scale_bar``, ``nodes``, ``footnotes``).
 
     Returns
     -------
@@ -169,13 +185,15 @@ def sankey_series(
         scale = _series_scale(tables, {**options, "title": title or "series"}, prepared)
 
     named = {k: (f"{title} {k}" if title else str(k)) for k in tables}
+    series = tuple(str(k) for k in tables) if len(tables) > 1 else ()
     if same_height:
         tallest = max(
-            _series_plan(k, scale, {**options, "title": named[k]}, prepared).height for k in tables
+            _series_plan(k, scale, {**options, "title": named[k]}, prepared, series).height
+            for k in tables
         )
         options["height"] = tallest
     figs = {
-        key: _final_figure(key, {**options, "scale": scale, "title": named[key]}, prepared)
+        key: _final_figure(key, {**options, "scale": scale, "title": named[key]}, prepared, series)
         for key in tables
     }
     return figs
