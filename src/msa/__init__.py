@@ -5,6 +5,8 @@ keep the books in mass balance, age products in use by cohort, and report stocks
 indicators and Sankey diagrams, with the source and quality grade of every input.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from msa import testing
 from msa.effects import factor_sources, links_with_effect, load_factors, read_factors
 from msa.errors import (
@@ -19,14 +21,6 @@ from msa.errors import (
     ProvenanceError,
     RenderError,
     StockModelError,
-)
-from msa.figures import (
-    links_from_system,
-    nodes_from_links,
-    sankey,
-    sankey_series,
-    series_scale,
-    write_figure,
 )
 from msa.jrc_msa import (
     MsaBuild,
@@ -74,29 +68,6 @@ from msa.jrc_msa import (
     waste_recycling_rate,
 )
 from msa.jrc_msa.coverage import basic_information, indicator_registry
-from msa.model import (
-    ModelDefinition,
-    ModelResult,
-    build_model,
-    compare_runs,
-    evaluate_target,
-    evaluate_targets,
-    grade_summary,
-    load_definition,
-    new_model,
-    policy_targets,
-    report_html,
-    report_markdown,
-    run_model,
-    write_result,
-)
-from msa.model.coverage import coverage, write_coverage
-from msa.reconciliation import (
-    Reconciliation,
-    SystemReconciliation,
-    reconcile,
-    reconcile_system,
-)
 from msa.stocks import (
     EmpiricalLifetime,
     ExponentialLifetime,
@@ -146,6 +117,72 @@ from msa.system import (
     write_netcdf,
 )
 from msa.system.provenance import msa_version
+
+if TYPE_CHECKING:
+    from msa.figures import (
+        links_from_system,
+        nodes_from_links,
+        sankey,
+        sankey_series,
+        series_scale,
+        write_figure,
+    )
+    from msa.model import (
+        ModelDefinition,
+        ModelResult,
+        build_model,
+        compare_runs,
+        evaluate_target,
+        evaluate_targets,
+        grade_summary,
+        load_definition,
+        new_model,
+        policy_targets,
+        report_html,
+        report_markdown,
+        run_model,
+        write_result,
+    )
+    from msa.model.coverage import coverage, write_coverage
+    from msa.reconciliation import (
+        Reconciliation,
+        SystemReconciliation,
+        reconcile,
+        reconcile_system,
+    )
+
+# Loaded on first use, so that `import msa` stays quick (pydantic, networkx and the
+# figure and model modules are not needed to open a System): name -> module defining it.
+_LAZY = {
+    "links_from_system": "msa.figures",
+    "nodes_from_links": "msa.figures",
+    "sankey": "msa.figures",
+    "sankey_series": "msa.figures",
+    "series_scale": "msa.figures",
+    "write_figure": "msa.figures",
+    "ModelDefinition": "msa.model",
+    "ModelResult": "msa.model",
+    "build_model": "msa.model",
+    "compare_runs": "msa.model",
+    "evaluate_target": "msa.model",
+    "evaluate_targets": "msa.model",
+    "grade_summary": "msa.model",
+    "load_definition": "msa.model",
+    "new_model": "msa.model",
+    "policy_targets": "msa.model",
+    "report_html": "msa.model",
+    "report_markdown": "msa.model",
+    "run_model": "msa.model",
+    "write_result": "msa.model",
+    "coverage": "msa.model.coverage",
+    "write_coverage": "msa.model.coverage",
+    "Reconciliation": "msa.reconciliation",
+    "SystemReconciliation": "msa.reconciliation",
+    "reconcile": "msa.reconciliation",
+    "reconcile_system": "msa.reconciliation",
+}
+#: Sub-packages not imported by ``import msa``; ``msa.<name>`` imports them on first use.
+_LAZY_PACKAGES = ("figures", "model", "reconciliation", "uncertainty")
 
 __version__ = msa_version()
 
@@ -294,3 +331,22 @@ __all__ = [
     "view_balance",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name or a sub-package of msa on first use (PEP 562)."""
+    import importlib
+
+    if name in _LAZY_PACKAGES:
+        return importlib.import_module(f"msa.{name}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'msa' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """List the module's names, the ones loaded on first use included."""
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_PACKAGES))

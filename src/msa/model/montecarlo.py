@@ -48,7 +48,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy import special, stats
 
 from msa.errors import ConfigError, MsaError
 from msa.model.build import Built, ModelInputs, build_from, read_inputs
@@ -306,6 +305,8 @@ def _draw_table(
     stream: np.random.Generator,
 ) -> np.ndarray:
     """Return ``n`` perturbed copies of a table's values, shape ``(n, *table.shape)``."""
+    from scipy import special, stats
+
     spec = d.data[name]
     values = np.asarray(table.value.values, dtype=float)
     rank = table.rank.broadcast_like(table.value).transpose(*table.value.dims)

@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from msa.errors import ConfigError
 from msa.model.build import ModelInputs
@@ -172,6 +171,8 @@ def sensitivity(
     msa.ConfigError
         If the result is not among the Monte Carlo's quantities.
     """
+    from scipy import stats
+
     y = _result(mc, quantity, material, int(year))
     xs = input_samples(mc, inputs, material)
     finite = np.isfinite(y)

@@ -16,11 +16,12 @@ equations from equations, ``A = P J_x``, ``a = P f``) and ``S`` (``dy = -S (f + 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.linalg as sla
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 RANK_RTOL = 1e-9
 """Relative pivot tolerance of the rank decisions (QR of J_y blocks, pivoted Cholesky)."""
@@ -55,6 +56,9 @@ class Elimination:
 
 def eliminate(jy: sp.csr_array) -> Elimination:
     """Eliminate the unknowns whose Jacobian block is ``jy`` (m, n_y)."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
     jy = sp.csr_array(jy)
     jy.eliminate_zeros()
     m, ny = jy.shape
@@ -122,6 +126,8 @@ def _component(
     s_parts: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]],
 ) -> np.ndarray | None:
     """QR one component's block; fill S and ``observable``; return N^T (k, rows) or None."""
+    import scipy.linalg as sla
+
     s_rows, s_cols, s_vals = s_parts
     if block.shape == (1, 1):
         observable[ys[0]] = True
@@ -169,6 +175,8 @@ class WlsFactors:
 
     def m_inverse(self) -> np.ndarray:
         """Return ``M^{-1}`` (k, k), dense."""
+        import scipy.linalg as sla
+
         k = self.cho.shape[0]
         if k == 0:
             return np.zeros((0, 0))
@@ -180,6 +188,8 @@ class WlsFactors:
 
 def q_times(Q: np.ndarray, X: sp.csr_array | np.ndarray) -> sp.csr_array | np.ndarray:
     """Return ``Q @ X`` for ``Q`` a variance vector (diagonal) or a dense covariance."""
+    import scipy.sparse as sp
+
     if Q.ndim == 1:
         return (
             sp.csr_array(sp.diags_array(Q) @ sp.csr_array(X)) if sp.issparse(X) else Q[:, None] * X
@@ -190,6 +200,8 @@ def q_times(Q: np.ndarray, X: sp.csr_array | np.ndarray) -> sp.csr_array | np.nd
 
 def independent_rows(A: sp.csr_array, Q: np.ndarray) -> np.ndarray:
     """Return the indices of a maximal set of linearly independent rows of ``A`` (in Q metric)."""
+    import scipy.linalg as sla
+
     k = A.shape[0]
     if k == 0:
         return np.zeros(0, int)
@@ -202,6 +214,8 @@ def independent_rows(A: sp.csr_array, Q: np.ndarray) -> np.ndarray:
 
 
 def _gram(A: sp.csr_array, Q: np.ndarray) -> np.ndarray:
+    import scipy.sparse as sp
+
     QAt = q_times(Q, A.T.tocsr())
     M = A @ QAt
     return np.asarray(M.toarray() if sp.issparse(M) else M)
@@ -219,6 +233,9 @@ def wls(
 
     Returns ``x+ = x~ - Q A^T (A Q A^T)^{-1} (A (x~ - x_hat) + a)`` and the factors.
     """
+    import scipy.linalg as sla
+    import scipy.sparse as sp
+
     A = sp.csr_array(A[keep])
     QAt = q_times(Q, A.T.tocsr())
     M = A @ QAt
@@ -237,6 +254,8 @@ def wls(
 
 def quad_diag(X: sp.csr_array | np.ndarray, Minv: np.ndarray) -> np.ndarray:
     """Return ``diag(X Minv X^T)`` for X (p, k), in row chunks (no (p, p) matrix)."""
+    import scipy.sparse as sp
+
     p = X.shape[0]
     out = np.zeros(p)
     if Minv.size == 0:

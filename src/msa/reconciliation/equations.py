@@ -23,11 +23,14 @@ import keyword
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from msa.errors import DataError
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["Equations", "parse_equation", "quote"]
 
@@ -250,6 +253,8 @@ class Equations:
         DataError
             If an equation cannot be parsed, is not bilinear or names an unknown quantity.
         """
+        import scipy.sparse as sp
+
         names = tuple(names)
         index = {name: i for i, name in enumerate(names)}
         if isinstance(equations, str):
@@ -296,6 +301,8 @@ class Equations:
 
     def residual(self, values: np.ndarray) -> np.ndarray:
         """Return ``f(values)``: (m,) for values (n,), or (K, m) for values (K, n)."""
+        import scipy.sparse as sp
+
         values = np.asarray(values, float)
         out = self.const + values @ self.linear.T
         if len(self.bilinear_coef):
@@ -312,6 +319,8 @@ class Equations:
 
     def jacobian(self, values: np.ndarray) -> sp.csr_array:
         """Return the sparse Jacobian ``df/dv`` (m, n) at ``values`` (n,)."""
+        import scipy.sparse as sp
+
         if not len(self.bilinear_coef):
             return self.linear
         r, i, j = self.bilinear.T

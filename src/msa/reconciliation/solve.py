@@ -11,11 +11,10 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.special import chdtri, ndtri
 
 from msa.errors import ConfigError, DataError, MassBalanceError, MsaError, MsaWarning
 from msa.messages import plain
@@ -23,6 +22,9 @@ from msa.reconciliation import _linalg
 from msa.reconciliation.equations import Equations
 from msa.reconciliation.result import BatchReconciliation, Reconciliation
 from msa.system.blas import blas_threads
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["Problem", "reconcile"]
 
@@ -374,6 +376,8 @@ class _Structure:
     def build(
         cls, eqs: Equations, v: np.ndarray, x_idx: np.ndarray, y_idx: np.ndarray, Q: np.ndarray
     ) -> _Structure:
+        import scipy.sparse as sp
+
         J = eqs.jacobian(v)
         elim = _linalg.eliminate(J[:, y_idx])
         Jx = sp.csr_array(J[:, x_idx])
@@ -449,6 +453,8 @@ class _Period:
 
     def to_reconciliation(self, names: tuple[str, ...], alpha: float) -> Reconciliation:
         """Return the public result."""
+        from scipy.special import chdtri, ndtri
+
         z_crit = float(ndtri(1 - alpha / 2))
         crit = float(chdtri(self.dof, alpha)) if self.dof else 0.0
         bound = self.bound if len(self.bound) else np.full(len(names), "", dtype=object)
@@ -504,6 +510,8 @@ def _finish(
     iterations: int,
 ) -> _Period:
     """Propagate the uncertainty at the solution, classify, test."""
+    import scipy.sparse as sp
+
     n = len(values)
     fac = step.factors
     v = step.v_new.copy()
@@ -570,6 +578,8 @@ def _equivalence_sets(
     qat: sp.csr_array | np.ndarray, x_idx: np.ndarray, redundant: np.ndarray
 ) -> list[tuple[int, ...]]:
     """Group redundant measurements whose rows of Q A^T are parallel (|correlation| = 1)."""
+    import scipy.sparse as sp
+
     rows = sp.csr_array(qat) if not sp.issparse(qat) else sp.csr_array(qat)
     groups: dict[tuple[object, ...], list[int]] = {}
     for i in np.flatnonzero(redundant):
@@ -589,6 +599,8 @@ def _check_constant_rows(
     eqs: Equations, P0: sp.csr_array, residual: np.ndarray, scale: np.ndarray
 ) -> None:
     """Raise if a redundancy row without measured quantities does not hold."""
+    import scipy.sparse as sp
+
     bad = np.flatnonzero(np.abs(residual) > CONTRADICTION_RTOL * np.maximum(scale, 1e-300))
     if not len(bad):
         return
@@ -659,6 +671,8 @@ def _warn_unobservable(period: _Period, names: tuple[str, ...]) -> None:
 
 
 def _stack(names: tuple[str, ...], periods: list[_Period], alpha: float) -> BatchReconciliation:
+    from scipy.special import chdtri
+
     dof = np.array([p.dof for p in periods], int)
     chi2 = np.array([p.chi2 for p in periods])
     crit = np.array([float(chdtri(d, alpha)) if d else 0.0 for d in dof])

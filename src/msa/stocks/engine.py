@@ -37,7 +37,6 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-import scipy.linalg
 import xarray as xr
 
 from msa.errors import ConfigError, StockModelError
@@ -372,6 +371,8 @@ def _solve(sf: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     One matrix per batch cell (a lifetime with dims of its own): forward substitution, one
     step per year vectorised over the batch and the series, not a loop over the series.
     """
+    import scipy.linalg
+
     n_t = sf.shape[-2]
     if sf.size == n_t * sf.shape[-1]:
         square = sf.reshape(sf.shape[-2:])

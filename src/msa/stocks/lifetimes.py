@@ -33,8 +33,6 @@ from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 import pandas as pd
-import scipy.special
-import scipy.stats
 import xarray as xr
 
 from msa.errors import LifetimeError
@@ -310,6 +308,8 @@ class NormalLifetime(Lifetime):
     _scaled: ClassVar[tuple[str, ...]] = ("mean", "std")
 
     def _sf(self, x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+        import scipy.special
+
         # scipy.stats.norm.sf(x, loc=mean, scale=std) without its argument checks (parameters
         # are validated here): the same operations, so the same values to the last bit.
         return scipy.special.ndtr(-((x - mean) / std))
@@ -335,6 +335,8 @@ class TruncatedNormalLifetime(Lifetime):
     _scaled: ClassVar[tuple[str, ...]] = ("mean", "std")
 
     def _sf(self, x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+        import scipy.stats
+
         return scipy.stats.truncnorm.sf(x, a=-mean / std, b=np.inf, loc=mean, scale=std)
 
 
@@ -357,6 +359,8 @@ class FoldedNormalLifetime(Lifetime):
     _scaled: ClassVar[tuple[str, ...]] = ("mean", "std")
 
     def _sf(self, x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+        import scipy.stats
+
         return scipy.stats.foldnorm.sf(x, mean / std, 0, scale=std)
 
 
@@ -380,6 +384,8 @@ class LogNormalLifetime(Lifetime):
     _scaled: ClassVar[tuple[str, ...]] = ("mean", "std")
 
     def _sf(self, x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+        import scipy.stats
+
         mean_square = mean * mean
         std_square = std * std
         new_mean = np.log(mean_square / np.sqrt(mean_square + std_square))
@@ -440,6 +446,8 @@ class GammaLifetime(Lifetime):
         return cls(shape=(m / s) ** 2, scale=s * s / m, **factors)
 
     def _sf(self, x: np.ndarray, shape: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        import scipy.stats
+
         return scipy.stats.gamma.sf(x, a=shape, loc=0, scale=scale)
 
 
@@ -458,6 +466,8 @@ class ExponentialLifetime(Lifetime):
     _scaled: ClassVar[tuple[str, ...]] = ("mean",)
 
     def _sf(self, x: np.ndarray, mean: np.ndarray) -> np.ndarray:
+        import scipy.stats
+
         return scipy.stats.expon.sf(x, loc=0, scale=mean)
 
 

@@ -12,9 +12,8 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -28,6 +27,9 @@ from msa.system.provenance import (
     provenance_for,
     worst_grade,
 )
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["PROCESS_KINDS", "Process", "System", "flow_name", "split_flow_name"]
 
@@ -611,6 +613,8 @@ class System:
     @property
     def graph(self) -> nx.DiGraph:
         """The process graph: nodes carry :class:`Process` attrs, edges the flow name."""
+        import networkx as nx
+
         graph = nx.DiGraph(name=self.name)
         for pid, proc in self.processes.items():
             graph.add_node(pid, kind=proc.kind, stage=proc.stage, process=proc)
@@ -635,6 +639,8 @@ class System:
         >>> s.structure_problems()
         ["process 'Orphan' has no flows"]
         """
+        import networkx as nx
+
         graph = self.graph
         problems = []
         boundaries = [p for p, proc in self.processes.items() if proc.kind == "boundary"]

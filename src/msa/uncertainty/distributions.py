@@ -22,7 +22,6 @@ from typing import Annotated, Any, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from scipy import special, stats
 
 from msa.errors import ConfigError
 from msa.uncertainty.grades import GradeSpread, grade_spread
@@ -214,6 +213,8 @@ def _truncated_ppf(dist: Any, name: str, low: float, high: float, u: np.ndarray)
     A bound far out in a tail overflows its standardised value to +-inf, where the cdf is
     exactly 0 or 1: the overflow is expected and silenced.
     """
+    from scipy import stats
+
     with np.errstate(over="ignore", under="ignore"):
         if name == "normal":
             loc, scale = dist.kwds["loc"], dist.kwds["scale"]
@@ -460,6 +461,8 @@ _Built = tuple[Any, float]
 
 
 def _normal(value: float, spread: _Spread, where: str) -> _Built:
+    from scipy import stats
+
     sd = float(spread.sd or 0.0)
     if sd == 0 or sd <= _NO_SPREAD * abs(value):
         return None, sd
@@ -467,6 +470,8 @@ def _normal(value: float, spread: _Spread, where: str) -> _Built:
 
 
 def _lognormal(value: float, spread: _Spread, where: str) -> _Built:
+    from scipy import stats
+
     relative = spread.key in ("cv", "gsd", "grade")
     if value < 0 or (value == 0 and not relative and (spread.sd or 0.0) > 0):
         raise ConfigError(
@@ -485,6 +490,8 @@ def _lognormal(value: float, spread: _Spread, where: str) -> _Built:
 
 
 def _beta(value: float, spread: _Spread, where: str) -> _Built:
+    from scipy import stats
+
     if not 0 <= value <= 1:
         raise ConfigError(
             f"{where} uncertainty.distribution: a beta is for a share in [0, 1] "
@@ -508,6 +515,8 @@ def _beta(value: float, spread: _Spread, where: str) -> _Built:
 
 
 def _uniform(value: float, spread: _Spread, where: str) -> _Built:
+    from scipy import stats
+
     if spread.low is not None and spread.high is not None:
         low, high = spread.low, spread.high
         _check_mean((low + high) / 2, value, low, high, "low", "(low + high) / 2", where)
@@ -520,6 +529,8 @@ def _uniform(value: float, spread: _Spread, where: str) -> _Built:
 
 
 def _triangular(value: float, spread: _Spread, where: str) -> _Built:
+    from scipy import stats
+
     if spread.low is not None and spread.high is not None:
         low, high = spread.low, spread.high
         if spread.mode is None:
@@ -659,6 +670,8 @@ def draw_split(
     >>> draws.shape, bool(abs(draws.sum(axis=1) - 1).max() < 1e-12), bool((draws[:, 2] == 0).all())
     ((1000, 3), True, True)
     """
+    from scipy import special, stats
+
     shares = _split_shares(values, where)
     nonzero = np.flatnonzero(shares > 0)
     alpha0 = _concentration(shares, grade, clo_grade, sd, concentration, where)
@@ -801,6 +814,8 @@ def table_factor(
     >>> factor.shape, bool((factor[:, 1] == factor[:, 2]).all())
     ((5, 3), True)
     """
+    from scipy import stats
+
     sigma = _row_log_sds(grades, clo_grades, where)
     z = stats.norm.ppf(sample_uniforms(rng, n, start=start, where=where))
     return np.exp(np.outer(z, sigma) - 0.5 * sigma**2)
@@ -882,6 +897,8 @@ def draw_competing_shares(
     >>> bool(s.sum(axis=1).max() <= 1), round(float(s[:, 1].mean()), 2)
     (True, 0.35)
     """
+    from scipy import stats
+
     u = np.asarray(u, dtype=float)
     means = np.array([law.value for law in laws], dtype=float)
     if any(law.distribution != "beta" and law.sd > 0 for law in laws):
