@@ -197,7 +197,7 @@ def test_icer_stock_addition_is_a_stock_flow_with_a_figure_note(example):
     view = icer_national(example, year=2021)
     links = view.links[view.links["status"] == "in scope"].set_index(["source", "target"])
     assert links.at[("Materiaalgebruik", "Voorraad"), "flow_type"] == "stock"
-    assert any(n.startswith("Materiaalgebruik \u2192 Voorraad is the net") for n in view.footnotes)
+    assert any(n.startswith("Material use \u2192 Stock is the net") for n in view.footnotes)
 
 
 def test_negative_stock_addition_is_drawn_reversed():
@@ -222,7 +222,7 @@ def test_short_cycle_products_pass_on_into_waste():
     balance = view_balance(view).set_index("node")
     assert balance.at["Kortcyclische producten", "residual"] == 0.0
     assert balance.at["Afval", "inflow"] == 80.0
-    assert any(n.startswith("Kortcyclische producten (N.2") for n in view.footnotes)
+    assert any(n.startswith("Short-cycle products (N.2") for n in view.footnotes)
     # the pass-on link draws N.2 a second time: the allocation still counts it once
     assert view.allocation.set_index("code").at["N.2", "value"] == 30.0
     # N.2 stays out of scope in the other views, where no node passes anything on

@@ -436,7 +436,8 @@ def note_lines(
 
     notes = []
     if len(thin):
-        notes.append(text("small", lang).format(px=px, items=shorten(listing(thin), lang)))
+        below = format_value(px, "px", lang)
+        notes.append(text("small", lang).format(px=below, items=shorten(listing(thin), lang)))
     if len(zero):
         notes.append(text("zero", lang).format(items=shorten(listing(zero, False), lang)))
     if len(uncertain):

@@ -72,6 +72,7 @@ from msa.figures.labels import (
     format_value,
     rgba,
     stage_name,
+    status_name,
     text,
 )
 from msa.figures.links import JRC_STAGES, links_from_system, nodes_from_links
@@ -460,20 +461,31 @@ def _link_hover(plan: SankeyPlan, link: Any, value: float) -> str:
     """
     if link == -1:
         return ""
-    links = plan.links
+    links, lang = plan.links, plan.options.lang
     src, tgt = links.at[link, "source"], links.at[link, "target"]
     parts = [f"{plan.label(src)} → {plan.label(tgt)}", plan.quantity(value)]
     if plan.options.link_labels in ("range", "sd"):
-        parts.append(f"{plan.options.link_labels}: {plan.link_labels.texts.texts[link]}")
+        what = text(plan.options.link_labels, lang)
+        parts.append(f"{what}: {plan.link_labels.texts.texts[link]}")
     for extra in ("material", "jrc_codes", "status", "grade"):
-        if extra in links.columns and pd.notna(links.at[link, extra]):
-            if str(links.at[link, extra]):
-                parts.append(f"{extra}: {links.at[link, extra]}")
+        shown = _given(links.at[link, extra]) if extra in links.columns else ""
+        if extra == "status":
+            shown = status_name(shown, lang)
+        if shown:  # an absent value (empty, NaN, or its text 'nan') is left out
+            parts.append(f"{text(f'hover_{extra}', lang)}: {shown}")
     if "effect" in links.columns and pd.notna(links.at[link, "effect"]):
         units = links.at[link, "effect_units"] if "effect_units" in links.columns else ""
-        shown = format_value(float(links.at[link, "effect"]), str(units or ""), plan.options.lang)
-        parts.append(f"effect: {shown}")
+        shown = format_value(float(links.at[link, "effect"]), str(units or ""), lang)
+        parts.append(f"{text('hover_effect', lang)}: {shown}")
     return "<br>".join(parts)
+
+
+def _given(value: Any) -> str:
+    """Return ``value`` as hover text, or ``""`` if it is absent (None, NaN, 'nan', blank)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    shown = str(value).strip()
+    return "" if shown.lower() in ("nan", "none", "<na>") else shown
 
 
 def _loop_shapes(plan: SankeyPlan, link_color: pd.Series) -> list[dict[str, object]]:

@@ -28,6 +28,7 @@ __all__ = [
     "display_units",
     "format_value",
     "rgba",
+    "status_name",
     "text",
 ]
 
@@ -89,8 +90,8 @@ _TEXT = {
     "as_source": {"en": "{} (supplies)", "nl": "{} (levert)"},
     "as_sink": {"en": "{} (receives)", "nl": "{} (ontvangt)"},
     "small": {
-        "en": "Too thin to see at this scale (< {px:g} px), kept in the data: {items}",
-        "nl": "Te dun om te zien op deze schaal (< {px:g} px), wel in de data: {items}",
+        "en": "Too thin to see at this scale (< {px}), kept in the data: {items}",
+        "nl": "Te dun om te zien op deze schaal (< {px}), wel in de data: {items}",
     },
     "uncertain": {
         "en": "Mapping not settled ('?'): {items}",
@@ -153,6 +154,21 @@ _TEXT = {
         "nl": "Waarde zonder {what} ({n}): niet in de stromentabel: {items}",
     },
     "range": {"en": "range", "nl": "bereik"},
+    "sd": {"en": "sd", "nl": "sd"},
+    # hover fields of a link (the links table's column names in English)
+    "hover_material": {"en": "material", "nl": "materiaal"},
+    "hover_jrc_codes": {"en": "jrc_codes", "nl": "JRC-codes"},
+    "hover_status": {"en": "status", "nl": "status"},
+    "hover_grade": {"en": "grade", "nl": "klasse"},
+    "hover_effect": {"en": "effect", "nl": "effect"},
+}
+#: Dutch of a view's mapping status (msa.jrc_msa.STATUSES) and of its scope gaps, on hover.
+_STATUS_NL = {
+    "in scope": "in de weergave",
+    "inside a node": "binnen een knoop",
+    "out of scope": "buiten de weergave",
+    "uncertain": "niet vastgesteld",
+    "not in this view": "buiten deze weergave",
 }
 _STAGE_NL = {
     "Exploration": "Exploratie",
@@ -204,6 +220,19 @@ def stage_name(stage: str | None, lang: str) -> str:
     if stage is None:
         return text("other", lang)
     return _STAGE_NL.get(stage, stage) if lang == "nl" else stage
+
+
+def status_name(status: str, lang: str) -> str:
+    """Display name of a mapping status in ``lang`` (an unknown status is shown as given).
+
+    Examples
+    --------
+    >>> status_name("uncertain", "nl")
+    'niet vastgesteld'
+    >>> status_name("?", "nl")
+    '?'
+    """
+    return _STATUS_NL.get(status, status) if lang == "nl" else status
 
 
 def format_value(

@@ -26,6 +26,7 @@ region; ``nodes`` gives each view's node order and band (``view_nodes.csv``).
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -377,8 +378,8 @@ def apply_view(
         uncertain=part("uncertain"),
         missing=missing,
         nodes=mapping.nodes,
-        footnotes=_footnotes(alloc),
-        footnotes_nl=_footnotes(alloc, _dutch_notes(mapping)),
+        footnotes=_footnotes(alloc, _labels(mapping.nodes, "en")),
+        footnotes_nl=_footnotes(alloc, _labels(mapping.nodes, "nl"), _dutch_notes(mapping)),
     )
 
 
@@ -403,18 +404,45 @@ def _dutch_notes(mapping: ViewMapping) -> dict[str, str]:
     return dict(zip(table["note"], table["note_nl"], strict=True))
 
 
-def _footnotes(alloc: pd.DataFrame, dutch: dict[str, str] | None = None) -> tuple[str, ...]:
+def _labels(nodes: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Node name -> its label in ``lang`` (the name where the table gives none)."""
+    column = f"label_{lang}"
+    if column not in nodes.columns:
+        return {}
+    shown = nodes.set_index("node")[column].fillna("")
+    return {str(n): str(label) for n, label in shown.items() if str(label)}
+
+
+def _named(note: str, labels: dict[str, str]) -> str:
+    """Return ``note`` with every node name (whole, case-sensitive) replaced by its label.
+
+    Examples
+    --------
+    >>> _named("Voorraad -> Voorraadtoename", {"Voorraad": "Stock", "Voorraadtoename": "Net"})
+    'Stock -> Net'
+    """
+    if not labels:
+        return note
+    names = sorted(labels, key=len, reverse=True)  # longest first: Import afval before Import
+    pattern = r"(?<![\w-])(" + "|".join(re.escape(n) for n in names) + r")(?![\w-])"
+    return re.sub(pattern, lambda match: labels[match.group(1)], note)
+
+
+def _footnotes(
+    alloc: pd.DataFrame, labels: dict[str, str], dutch: dict[str, str] | None = None
+) -> tuple[str, ...]:
     """Deviation and figure notes of the variables present (non-zero), once each.
 
     With ``dutch`` (English note -> Dutch note) each note is given in Dutch where it has a
-    Dutch wording.
+    Dutch wording. Node names in a note become the node's ``labels`` (name -> label in the
+    figure's language), so a note names a node as the figure shows it.
     """
     noted = alloc["note"].fillna("").str.contains("|".join(_FOOTNOTE_PREFIXES))
     leads = _FOOTNOTE_PREFIXES if dutch is None else _FOOTNOTE_PREFIXES_NL
     notes = []
     for note in dict.fromkeys(alloc.loc[noted & (alloc["value"] != 0), "note"]):
         for part in str(note).split("; "):
-            part = (dutch or {}).get(part, part)
+            part = _named((dutch or {}).get(part, part), labels)
             for prefix, lead in leads.items():
                 if part.startswith(prefix):
                     text = part.removeprefix(prefix).strip().replace("->", "\u2192")
