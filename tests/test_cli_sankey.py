@@ -292,3 +292,17 @@ def test_years_refuse_before_writing_when_a_later_year_exists(example_tables, tm
     assert code == 2 and "sankey_jrc_2023.html exists" in stderr and "--force" in stderr
     assert sorted(p.name for p in out.iterdir()) == ["sankey_jrc_2023.html"]
     assert (out / "sankey_jrc_2023.html").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_view_of_a_declared_model_uses_its_process_nodes(tmp_path, capsys):
+    """The PV model places its processes in PGA nodes (no JRC codes): msa sankey draws it."""
+    from pathlib import Path as _Path
+
+    model = _Path(__file__).resolve().parents[1] / "models" / "pv_panels_nl"
+    out = tmp_path / "f"
+    code, _, stderr = _run(
+        capsys, str(model), "--view", "pga", "--year", "2040", "--out", str(out), "--format", "html"
+    )
+    assert code == 0, stderr
+    page = (out / "sankey_pga_2040.html").read_text("utf-8")
+    assert "Raw material use" in page and "Waste" in page

@@ -379,7 +379,8 @@ def _sankey_links(
     from msa.figures.diagram import links_from_system
 
     view_name = _SANKEY_VIEWS[view]
-    nodes, footnotes = None, ()
+    nodes: Any = None
+    footnotes: tuple[str, ...] = ()
     if view_name is None:
         links = links_from_system(system, year, lang=_language(language))
     else:
@@ -387,7 +388,11 @@ def _sankey_links(
             from msa import jrc_msa
         except ImportError as err:  # pragma: no cover - views ship with msa
             raise ConfigError(f"view {view!r} needs msa.jrc_msa, which is missing") from err
-        made = getattr(jrc_msa, view_name)(system, year=year)
+        placed = _process_nodes(path, view_name)
+        if placed:  # a declared model placing its processes in the view's nodes
+            made = jrc_msa.process_view(system, view_name, placed, year=year)
+        else:
+            made = getattr(jrc_msa, view_name)(system, year=year)
         links = pd.concat([made.links, jrc_msa.scope_gaps(made)], ignore_index=True)
         nodes, footnotes = made.nodes, tuple(made.footnotes_in(language))
         if "year" in links.columns:
@@ -397,6 +402,24 @@ def _sankey_links(
     if link_labels == "range":
         links = _with_ranges(path, system, year, view)
     return links, nodes, footnotes
+
+
+def _process_nodes(path: Path, view: str) -> dict[str, str]:
+    """Return the view nodes a declared model folder places its processes in (else empty).
+
+    ``msa run`` draws a view from these placements where a model declares them (``[processes.X]
+    views = { pga = "Afval" }``); a run folder or a System file does not keep them.
+    """
+    folder = path.parent if path.name == "model.toml" else path
+    toml = folder / "model.toml"
+    if not toml.is_file() or (folder / "msa.csv").is_file():
+        return {}
+    from msa.model.definition import load_definition
+
+    d = load_definition(folder)
+    if d.msa is not None:
+        return {}
+    return {p: spec.views[view] for p, spec in d.processes.items() if view in spec.views}
 
 
 def _with_ranges(path: Path, system: Any, year: int, view: str) -> Any:
