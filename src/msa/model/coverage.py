@@ -29,7 +29,7 @@ from msa.model.checks import flow_dependencies, indicator_labels, names_in
 from msa.model.definition import BASELINE, ModelDefinition, load_definition
 from msa.model.outputs import indicator_grade
 from msa.model.report import resolve_policy_targets
-from msa.model.run import _overlap
+from msa.model.run import refuse_overlap
 from msa.system.core import System
 
 __all__ = ["COVERAGE_FILES", "VERDICT_COLORS", "coverage", "coverage_html", "coverage_markdown"]
@@ -537,13 +537,9 @@ def _check_out(source: Path, out: Path, force: bool) -> None:
     if not source.exists():
         raise DataError(f"{source}: no such file or folder")
     inside = source if source.is_dir() else source.parent
-    how = _overlap(out, inside)
-    if how is not None:
-        where = {"is": "is", "inside": "is inside", "contains": "contains"}[how]
-        raise ConfigError(
-            f"output folder {out} {where} the input folder {inside.resolve()}: choose an output "
-            "folder outside it (msa never writes into a model or data folder)"
-        )
+    refuse_overlap(
+        out, inside, "input", "outside it (msa never writes into a model or data folder)"
+    )
     if (out.exists() or out.is_symlink()) and not out.is_dir():
         raise OutputExistsError(
             f"output path {out} exists and is not a folder; choose another --out"

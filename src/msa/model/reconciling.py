@@ -40,7 +40,7 @@ import pandas as pd
 import xarray as xr
 
 from msa.errors import ConfigError, DataError, MsaWarning
-from msa.model.report import _CSS, _frame_html, _frame_md
+from msa.model.report import _CSS, _frame_html, _frame_md, figure_html
 from msa.model.run import _check_output, _FigureWriter, _sha256, _staging
 from msa.reconciliation.system import STATUSES, SystemReconciliation, reconcile_system
 from msa.system.core import System
@@ -381,8 +381,6 @@ def report_html(
     result: SystemReconciliation, *, title: str, images: Sequence[str | os.PathLike[str]] = ()
 ) -> str:
     """Return the reconciliation report as one self-contained HTML page."""
-    import base64
-
     line, tests = _summary(result)
     parts = [
         "<!DOCTYPE html>",
@@ -404,11 +402,6 @@ def report_html(
             *[f'<p class="note">{html.escape(n)}</p>' for n in result.notes],
         ]
     parts += ["<h2>Method</h2>", f'<p class="note">{html.escape(_METHOD)}</p>']
-    for img in images:
-        data = base64.b64encode(Path(img).read_bytes()).decode("ascii")
-        parts.append(
-            f'<figure><img alt="{html.escape(Path(img).stem)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{html.escape(Path(img).stem)}</figcaption></figure>"
-        )
+    parts += [figure_html(Path(img)) for img in images]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

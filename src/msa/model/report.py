@@ -602,6 +602,16 @@ def _frame_md(frame: pd.DataFrame) -> str:
     return _md_table(header, rows)
 
 
+def figure_html(image: str | Path) -> str:
+    """Return a PNG as an HTML figure embedded as a data URI, captioned by its file stem."""
+    path = Path(image)
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (
+        f'<figure><img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{html.escape(path.stem)}</figcaption></figure>"
+    )
+
+
 def _frame_html(frame: pd.DataFrame) -> str:
     head = "".join(
         f"<th>{html.escape(str(c))}</th>" for c in [frame.index.name or ""] + list(frame.columns)
@@ -691,13 +701,7 @@ def report_html(
         parts.append(_frame_html(table))
     if quality is not None:
         parts += ["<h2>Data quality: share of input values by grade</h2>", _frame_html(quality)]
-    for img in images:
-        path = Path(img)
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        parts.append(
-            f'<figure><img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{html.escape(path.stem)}</figcaption></figure>"
-        )
+    parts += [figure_html(img) for img in images]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 

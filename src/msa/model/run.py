@@ -123,6 +123,26 @@ def _overlap(out: Path, model: Path) -> str | None:
     return None
 
 
+def refuse_overlap(out: Path, folder: Path, what: str, advice: str) -> None:
+    """Refuse an output folder that is, lies inside or contains an input ``folder``.
+
+    Raises
+    ------
+    ConfigError
+        One line: ``output folder OUT is inside the <what> folder FOLDER: choose an output
+        folder <advice>``.
+    """
+    how = _overlap(out, folder)
+    if how is None:
+        return
+    shown = f"{out} ({out.resolve()})" if out.resolve() != out else str(out)
+    where = {"is": "is", "inside": "is inside", "contains": "contains"}[how]
+    raise ConfigError(
+        f"output folder {shown} {where} the {what} folder {folder.resolve()}: choose an output "
+        f"folder {advice}"
+    )
+
+
 def _is_msa_manifest(path: Path) -> bool:
     """Whether ``path`` is a ``manifest.json`` as :func:`write_result` writes it."""
     if not path.is_file() or path.is_symlink():
@@ -174,18 +194,12 @@ def _check_output(out: Path, *, force: bool, model: Path | None = None) -> None:
         holds anything msa did not write as a run.
     """
     if model is not None:
-        how = _overlap(out, model)
-        if how is not None:
-            shown = f"{out} ({out.resolve()})" if out.resolve() != out else str(out)
-            where = {
-                "is": "is the model folder",
-                "inside": "is inside the model folder",
-                "contains": "contains the model folder",
-            }[how]
-            raise ConfigError(
-                f"output folder {shown} {where} {model.resolve()}: choose an output folder "
-                "outside the model (msa never writes into or replaces a model folder)"
-            )
+        refuse_overlap(
+            out,
+            model,
+            "model",
+            "outside the model (msa never writes into or replaces a model folder)",
+        )
     if (out.exists() or out.is_symlink()) and not out.is_dir():
         raise OutputExistsError(
             f"output path {out} exists and is not a folder: remove it or choose another --out"

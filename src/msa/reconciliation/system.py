@@ -431,23 +431,23 @@ def _grade_sd(quantity: str, da: xr.DataArray, system: System) -> np.ndarray:
     grades = prov["grade"].broadcast_like(da).transpose(*da.dims)
     clo = prov.get("clo_grade")
     clo_grades = clo.broadcast_like(da).transpose(*da.dims) if clo is not None else None
-    cv = np.empty(da.shape)
     flat_g = np.asarray(grades.values, dtype=str).ravel()
     flat_c = (
         np.asarray(clo_grades.values, dtype=str).ravel()
         if clo_grades is not None
         else np.full(flat_g.shape, "")
     )
-    cache: dict[tuple[str, str], float] = {}
-    for i, (g, c) in enumerate(zip(flat_g, flat_c, strict=True)):
-        if (g, c) not in cache:
-            if not g and not c:
-                raise DataError(
-                    f"{quantity!r} has cells without a grade: give its sd or cv (or status)"
-                )
-            s = grade_log_sd(g or "D", c or None)
-            cache[(g, c)] = float(np.sqrt(np.expm1(s * s)))
-        cv.ravel()[i] = cache[(g, c)]
+    pairs, where = np.unique(np.char.add(np.char.add(flat_g, "|"), flat_c), return_inverse=True)
+    cvs = np.empty(len(pairs))
+    for k, pair in enumerate(pairs):  # one lookup per distinct (grade, CLO grade)
+        g, _, c = str(pair).partition("|")
+        if not g and not c:
+            raise DataError(
+                f"{quantity!r} has cells without a grade: give its sd or cv (or status)"
+            )
+        s = grade_log_sd(g or "D", c or None)
+        cvs[k] = np.sqrt(np.expm1(s * s))
+    cv = cvs[where].reshape(da.shape)
     return cv * np.abs(np.asarray(da.values, dtype=float))
 
 
