@@ -145,3 +145,14 @@ def test_an_output_inside_the_input_or_a_missing_year_is_refused(
     assert code == 2 and "--year [1990]" in stderr and not (tmp_path / "o").exists()
     code, _, stderr = _run(capsys, str(tables), "--out", str(tmp_path / "o"), "--spec", "x.csv")
     assert code == 2 and "--spec x.csv: no such file" in stderr
+
+
+@pytest.mark.chromium
+@pytest.mark.usefixtures("image_server")
+def test_a_dutch_sankey_says_its_verdict_in_dutch(tables: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "nl"
+    code, _, stderr = _run(capsys, str(tables), "--out", str(out), "--year", "2022", "--lang", "nl")
+    assert code == 0, stderr
+    svg = (out / "figures" / "sankey_2022.svg").read_text("utf-8")
+    assert "gereconcilieerd" in svg and "vrijheidsgraden" in svg
+    assert "Reconciled by" not in svg and "reconciled (value" not in svg

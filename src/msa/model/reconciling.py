@@ -33,7 +33,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -270,13 +270,14 @@ def _sankeys(result: SystemReconciliation, years: Sequence[int], lang: str) -> d
         links = links_from_system(result.system, year, lang="nl" if lang == "nl" else "en")
         totals = result.totals(year)
         links["sd"] = [_link_sd(totals, row) for row in links.itertuples(index=False)]
-        title = f"{result.system.name} {year}, reconciled (value ± sd)"
+        language: Literal["en", "nl"] = "nl" if lang == "nl" else "en"
+        title = _WORDS[language]["title"].format(name=result.system.name, year=year)
         figures[f"sankey_{year}"] = sankey(
             links,
-            lang="nl" if lang == "nl" else "en",
+            lang=language,
             title=title,
             link_labels="sd",
-            footnotes=[_sankey_note(result, year)],
+            footnotes=[_sankey_note(result, year, language)],
         )
     return figures
 
@@ -293,12 +294,39 @@ def _link_sd(totals: pd.DataFrame, row: Any) -> float:
     return float("nan")
 
 
-def _sankey_note(result: SystemReconciliation, year: int) -> str:
+#: The words of a reconciled Sankey's title and verdict note, in the figure's language.
+_WORDS = {
+    "en": {
+        "title": "{name} {year}, reconciled (value ± sd)",
+        "note": "Reconciled by weighted least squares (msa reconcile): chi2 = {chi2} on {dof} "
+        "dof, critical {critical}, {verdict}.",
+        "passed": "passed",
+        "failed": "FAILED: the data contradict each other",
+    },
+    "nl": {
+        "title": "{name} {year}, gereconcilieerd (waarde ± sd)",
+        "note": "Gereconcilieerd met gewogen kleinste kwadraten (msa reconcile): chi2 = {chi2} "
+        "bij {dof} vrijheidsgraden, kritieke waarde {critical}, {verdict}.",
+        "passed": "geslaagd",
+        "failed": "NIET geslaagd: de gegevens spreken elkaar tegen",
+    },
+}
+
+
+def _sankey_note(result: SystemReconciliation, year: int, lang: str = "en") -> str:
+    """Return the year's chi-square verdict under the figure, in its language."""
+    words = _WORDS[lang]
     test = result.tests.loc[year]
-    verdict = "passed" if bool(test["passed"]) else "FAILED: the data contradict each other"
-    return (
-        f"Reconciled by weighted least squares (msa reconcile): chi2 = {test['chi2']:.3g} on "
-        f"{int(test['dof'])} dof, critical {test['chi2_critical']:.3g}, {verdict}."
+
+    def number(value: float) -> str:
+        text = f"{value:.3g}"
+        return text.replace(".", ",") if lang == "nl" else text
+
+    return words["note"].format(
+        chi2=number(float(test["chi2"])),
+        dof=int(test["dof"]),
+        critical=number(float(test["chi2_critical"])),
+        verdict=words["passed" if bool(test["passed"]) else "failed"],
     )
 
 
