@@ -104,6 +104,49 @@ def test_conflicting_sources_are_kept_side_by_side() -> None:
         assert per_product[product] >= 3, product
 
 
+def test_priority_chain_groups_are_covered() -> None:
+    """Furniture, packaging, machinery and buildings/infrastructure each have sourced rows."""
+    for category, least in (
+        ("furniture", 3),
+        ("packaging", 2),
+        ("machinery", 10),
+        ("buildings and infrastructure", 2),
+    ):
+        rows = TABLE[TABLE["category"] == category]
+        assert len(rows) >= least, category
+        assert rows["source_id"].nunique() >= 2, category
+    assert (TABLE["region"] == "NL").any() and "muller_2006" in set(TABLE["source_id"])
+
+
+def test_half_life_rows_convert_with_ln2() -> None:
+    """Braun et al. (2016) half-lives (33.0, 8.5, 1.4 years) are means times ln(2), 0.01 year."""
+    published = {
+        "wood_products_construction": 33.0,
+        "wood_products_furniture": 8.5,
+        "wood_products_packaging": 1.4,
+    }
+    for product, half_life in published.items():
+        lifetime = lifetime_from_database(product, source_id="braun_2016")
+        assert float(lifetime.survival(np.array([half_life])).values[0]) == pytest.approx(
+            0.5, abs=0.001
+        ), product
+        row = TABLE[TABLE["product"] == product].iloc[0]
+        assert row["grade"] == "B" and "ln(2)" in row["note"]
+
+
+def test_dutch_dwellings_keep_every_source_and_variant() -> None:
+    """NL dwellings: Müller's three variants and the CBS service life are listed, not averaged."""
+    with pytest.raises(ConfigError, match=r"4 rows for 'building_residential' match region='NL'"):
+        lifetime_from_database("building_residential", region="NL")
+    medium = lifetime_from_database("building_residential", region="NL", variant="medium")
+    assert isinstance(medium, NormalLifetime)
+    assert (float(medium.mean), float(medium.std)) == (90.0, 20.0)
+    cbs = lifetime_from_database(
+        "building_residential", source_id="verbiest_vandenven_1997_via_muller"
+    )
+    assert isinstance(cbs, FixedLifetime) and float(cbs.mean) == 100.0
+
+
 def test_several_candidates_are_listed_not_chosen() -> None:
     """Two sources for NL cars: the error lists both with source, region, year and mean."""
     with pytest.raises(ConfigError, match=r"2 rows for 'passenger_car' match region='NL'") as err:
