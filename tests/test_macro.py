@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EV, PV = ROOT / "models" / "ev_batteries_nl", ROOT / "models" / "pv_panels_nl"
 DEMAND = "Battery manufacture => Vehicles in use"
 #: CBS (2024) 'Groeiend naar een groene economie?' Figuur 2.1.1: DMI metals 2022 = 30 Mt
-#: (src/msa/data/nl_national_headlines.csv, copied from models/nl_national).
+#: (src/msa/data/nl_national_headlines.csv, copied from models/nl_national); 2014 and 2020
+#: (27 and 29 Mt) from the CBS dossier table 'Directe materiaalinzet ... (excl. gerecycled afval)'.
 DMI_METALS_2022 = 30e6
 
 
@@ -81,7 +82,11 @@ def test_ev_li_co_ni_demand_over_metal_dmi_2022(ev: msa.Built):
     share = out["share"].sel({GROUP_DIM: "metals"})
     assert share.sel(time=2022).item() == pytest.approx(by_hand, rel=1e-12)
     assert 0 < by_hand < 1e-2  # a product group is a small part of the national metal input
-    assert int(share.notnull().sum()) == 1  # only 2022 has DMI by group: nothing filled
+    # DMI by group is published for 2014 (27 Mt metals), 2020 (29 Mt) and 2022: nothing filled
+    assert [int(t) for t in share["time"][share.notnull()]] == [2014, 2020, 2022]
+    for year, metals in ((2014, 27e6), (2020, 29e6)):
+        hand = float(flow.sel(time=year, material=["Li", "Co", "Ni"]).sum()) / metals
+        assert share.sel(time=year).item() == pytest.approx(hand, rel=1e-12)
 
 
 def test_waste_share_uses_the_total_concordance(pv: msa.Built):
