@@ -57,8 +57,14 @@ def _snapshot(root: Path) -> dict[str, bytes | str]:
 
 
 def _hidden(*folders: Path) -> list[str]:
-    """Hidden entries (temporary folders) in ``folders``."""
-    return [p.name for f in folders if f.is_dir() for p in f.iterdir() if p.name.startswith(".")]
+    """Return the temporary folders of msa (``.NAME.tmp-*``, ``.NAME.old-*``) in ``folders``."""
+    return [
+        p.name
+        for f in folders
+        if f.is_dir()
+        for p in f.iterdir()
+        if p.name.startswith(".") and (".tmp-" in p.name or ".old-" in p.name)
+    ]
 
 
 def _cli_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
@@ -251,17 +257,38 @@ def test_force_replaces_nested_scenario_runs(
 @pytest.mark.chromium
 @pytest.mark.usefixtures("image_server")
 def test_force_over_nested_runs_with_foreign_entry(mini: Path, tmp_path: Path) -> None:
-    """A scenario folder beside a user's folder is refused, naming the foreign entry."""
+    """A user's file anywhere in the scenario folders is named, and --force refuses them."""
     out = tmp_path / "out"
     msa.run_model(mini, out, scenarios=["all"])
     (out / "baseline" / "figures" / "mine.png").write_bytes(b"png")  # inside msa's figures/
+    _refused(mini, out, msa.OutputExistsError, r"holds 'baseline/figures/mine.png',", watch=out)
     (out / "zz_user").mkdir()
     (out / "zz_user" / "x.csv").write_text("a\n1\n", encoding="utf-8")
-    _refused(mini, out, msa.OutputExistsError, r"holds 'zz_user'", watch=out)
+    match = r"holds 'baseline/figures/mine.png', 'zz_user', which msa did not write"
+    _refused(mini, out, msa.OutputExistsError, match, watch=out)
+    (out / "baseline" / "figures" / "mine.png").unlink()
     (out / "zz_user" / "x.csv").unlink()
     (out / "zz_user").rmdir()
     (out / "double" / "extra.txt").write_text("mine", encoding="utf-8")
     _refused(mini, out, msa.OutputExistsError, r"holds 'double/extra.txt'", watch=out)
+    (out / "double" / "extra.txt").unlink()
+    for extra in ("a.txt", "b.txt", "c.txt", "d.txt"):
+        (out / "double" / "tables" / extra).write_text("mine", encoding="utf-8")
+    match = r"holds 'double/tables/a.txt', 'double/tables/b.txt', 'double/tables/c.txt' \(and 1"
+    _refused(mini, out, msa.OutputExistsError, match, watch=out)
+
+
+@pytest.mark.chromium
+@pytest.mark.usefixtures("image_server")
+def test_manifest_lists_every_file_written(mini: Path, tmp_path: Path) -> None:
+    """manifest.json lists every file of the run folder: what --force may replace."""
+    out = tmp_path / "out"
+    msa.run_model(mini, out)
+    listed = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+    found = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert listed == [f for f in found if f != "manifest.json"]
+    assert {"system.nc", "headline.csv", "report.html"} <= set(listed)
+    assert any(f.startswith("figures/") for f in listed)
 
 
 @pytest.mark.parametrize("force", [False, True])

@@ -16,7 +16,9 @@ __all__ = [
     "LifetimeError",
     "MassBalanceError",
     "MsaError",
+    "ModelCodeError",
     "MsaWarning",
+    "OutputError",
     "OutputExistsError",
     "ProvenanceError",
     "RenderError",
@@ -26,6 +28,14 @@ __all__ = [
 
 class MsaError(Exception):
     """Base class of every error msa raises on purpose."""
+
+
+class ModelCodeError(MsaError, RuntimeError):
+    """A model's own code (``model.py``) raised an exception or tried to exit.
+
+    The message names the file and line at fault; the original exception is the ``__cause__``
+    (``msa --debug`` shows its traceback).
+    """
 
 
 class ConfigError(MsaError, ValueError):
@@ -71,6 +81,10 @@ class StockModelError(MsaError, ArithmeticError):
 
 class RenderError(MsaError, RuntimeError):
     """A figure cannot be rendered or exported (e.g. no browser for static images)."""
+
+
+class OutputError(MsaError, OSError):
+    """An output cannot be written: a file in the way, a missing or read-only folder, full disk."""
 
 
 class OutputExistsError(MsaError, FileExistsError):

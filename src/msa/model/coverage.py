@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,8 +28,9 @@ from msa.model.checks import flow_dependencies, indicator_labels, names_in
 from msa.model.definition import BASELINE, ModelDefinition, load_definition
 from msa.model.outputs import indicator_grade
 from msa.model.report import resolve_policy_targets
-from msa.model.run import refuse_overlap
 from msa.system.core import System
+from msa.system.staging import check_writable, refuse_overlap, staged_files
+from msa.system.tables import read_csv_cells
 
 __all__ = ["COVERAGE_FILES", "VERDICT_COLORS", "coverage", "coverage_html", "coverage_markdown"]
 __all__ += ["write_coverage"]
@@ -354,7 +354,7 @@ def run_evidence(folder: Path) -> Evidence:
 def _csv(path: Path) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame()
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return read_csv_cells(path)  # one line for an empty or damaged table of a run
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -521,29 +521,21 @@ def write_coverage(
         "coverage.md": coverage_markdown(table, title=title),
         "coverage.html": coverage_html(table, title=title),
     }
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for file, text in texts.items():
-        fd, tmp = tempfile.mkstemp(prefix=f".{file}.", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, folder / file)
-        written.append(folder / file)
-    return written
+    with staged_files(folder, texts, force=force) as tmp:
+        for file, text in texts.items():
+            (tmp / file).write_text(text, encoding="utf-8", newline="")
+    return [folder / file for file in texts]
 
 
 def _check_out(source: Path, out: Path, force: bool) -> None:
     """Refuse an output folder inside the input, a file, or files to overwrite without force."""
     if not source.exists():
         raise DataError(f"{source}: no such file or folder")
-    inside = source if source.is_dir() else source.parent
-    refuse_overlap(
-        out, inside, "input", "outside it (msa never writes into a model or data folder)"
-    )
-    if (out.exists() or out.is_symlink()) and not out.is_dir():
-        raise OutputExistsError(
-            f"output path {out} exists and is not a folder; choose another --out"
-        )
+    folder = source.parent if source.name == "model.toml" else source
+    if folder.is_dir():  # a file input (.nc, .xlsx) cannot hold the output
+        advice = "outside it (msa never writes into a model or data folder)"
+        refuse_overlap(out, folder, "input", advice, replaces=False)
+    check_writable(out)
     existing = [str(out / f) for f in COVERAGE_FILES if (out / f).exists()]
     if existing and not force:
         raise OutputExistsError(

@@ -41,11 +41,12 @@ import xarray as xr
 
 from msa.errors import ConfigError, DataError, MsaWarning
 from msa.model.report import _CSS, _frame_html, _frame_md, figure_html
-from msa.model.run import _check_output, _FigureWriter, _sha256, _staging
+from msa.model.run import _check_output, _FigureWriter, _sha256, _staging, written_files
 from msa.reconciliation.system import STATUSES, SystemReconciliation, reconcile_system
 from msa.system.core import System
 from msa.system.io import read_system, to_tables
 from msa.system.provenance import msa_version
+from msa.system.tables import read_csv_cells
 
 __all__ = ["SPEC_COLUMNS", "SPEC_FILE", "read_spec", "reconcile_folder"]
 
@@ -67,8 +68,7 @@ def read_spec(path: Path, system: System) -> dict[str, Any]:
         or cv that is not a number >= 0, sd and cv in one row, a label of a dim the quantity
         lacks, two rows for one cell.
     """
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = read_csv_cells(path)  # one line for an empty, ';'-separated or non-UTF-8 file
     dims = [c for c in frame.columns if c not in SPEC_COLUMNS]
     unknown = [c for c in dims if c not in system.dims]
     if unknown or "quantity" not in frame.columns:
@@ -255,6 +255,7 @@ def _manifest(folder: Path, path: Path, spec: Path | None, result: SystemReconci
         "inputs": {str(p): _sha256(p) for p in inputs},
         "years": [int(y) for y in result.tests.index],
         "passed": {str(int(y)): bool(v) for y, v in result.tests["passed"].items()},
+        "files": written_files(folder),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
 

@@ -9,10 +9,14 @@ one or more scenarios (:func:`msa.build_model`) and writes, per scenario:
 - ``indicators.csv``, ``headline.csv``, ``quality.csv``: targets, key numbers, grades;
 - ``figures/``: every figure (plotly: HTML + PNG + SVG; matplotlib: PNG + SVG);
 - ``report.md`` and ``report.html``: the indicator report (self-contained HTML);
-- ``manifest.json``: msa version, scenario, parameters and SHA-256 of every input file.
+- ``manifest.json``: msa version, scenario, parameters, SHA-256 of every input file, and
+  ``files``: every file the run wrote (what ``--force`` may replace).
 
-The output is written into a temporary folder beside the target and renamed into place at the
-end, so a crash never leaves a half-written result.
+The output is written into a temporary folder beside the target (``.<out>.tmp-<pid>-<random>``),
+synced to disk and renamed into place at the end (:func:`msa.system.staging.staged_folder`), so
+a crash or a kill leaves the target absent, the previous complete output or the new complete
+output, never a half-written one. A temporary folder an interrupted run left behind is named
+(one warning line) and removed by the next run to the same place.
 
 What :func:`run_model` refuses, before it reads the model or writes anything (so the model
 folder and any existing output stay byte-identical and no temporary folder is left):
@@ -20,12 +24,14 @@ folder and any existing output stay byte-identical and no temporary folder is le
 - an output folder that is, contains or lies inside the model folder, with or without
   ``force`` (:class:`msa.ConfigError`; paths are compared resolved: symlinks, ``..``,
   relative and absolute);
-- an output path that exists and is not a folder (:class:`msa.OutputExistsError`);
+- an output path that exists and is not a folder (:class:`msa.OutputExistsError`), or that
+  cannot be written: a file as a parent folder, a folder that is not writable
+  (:class:`msa.OutputError`);
 - an existing non-empty output folder without ``force`` (:class:`msa.OutputExistsError`);
 - with ``force``, any non-empty output folder msa did not write: ``force`` replaces only an
-  msa run folder (a ``manifest.json`` written by msa, beside nothing but the files listed
-  above) or a folder whose every entry is such a run folder (the one-subfolder-per-scenario
-  layout). The message names the folder and its first foreign entry.
+  msa run folder (a ``manifest.json`` written by msa, beside nothing but the files it lists)
+  or a folder whose every entry is such a run folder (the one-subfolder-per-scenario layout).
+  The message names the folder and the entries msa did not write.
 """
 
 from __future__ import annotations
@@ -36,11 +42,8 @@ import functools
 import hashlib
 import json
 import logging
-import os
-import shutil
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,14 +56,18 @@ from msa.model.definition import ModelDefinition, load_definition
 from msa.model.outputs import model_result
 from msa.model.report import report_html, report_markdown
 from msa.model.result import ModelResult
+from msa.system.staging import check_writable, refuse_overlap, remove_stale, staged_folder
 
 __all__ = [
     "ModelResult",
     "RunInfo",
+    "check_comparison_out",
     "compare_runs",
+    "comparison_text",
     "run_model",
     "write_comparison",
     "write_result",
+    "written_files",
 ]
 
 log = logging.getLogger(__name__)
@@ -100,49 +107,6 @@ def _model_folder(model: str | Path) -> Path | None:
     return path if path.is_dir() else path.parent
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def _overlap(out: Path, model: Path) -> str | None:
-    """How ``out`` overlaps the model folder: ``"is"``, ``"inside"``, ``"contains"`` or None.
-
-    Compares resolved paths (symlinks, ``..``, relative or absolute) and, for the parts that
-    exist, the files themselves (a case-insensitive or bind-mounted path resolves elsewhere).
-    """
-    o, m = out.resolve(), model.resolve()
-    if o == m or _same_file(o, m):
-        return "is"
-    if o.is_relative_to(m) or any(_same_file(p, m) for p in o.parents if p.exists()):
-        return "inside"
-    if m.is_relative_to(o) or (o.exists() and any(_same_file(p, o) for p in m.parents)):
-        return "contains"
-    return None
-
-
-def refuse_overlap(out: Path, folder: Path, what: str, advice: str) -> None:
-    """Refuse an output folder that is, lies inside or contains an input ``folder``.
-
-    Raises
-    ------
-    ConfigError
-        One line: ``output folder OUT is inside the <what> folder FOLDER: choose an output
-        folder <advice>``.
-    """
-    how = _overlap(out, folder)
-    if how is None:
-        return
-    shown = f"{out} ({out.resolve()})" if out.resolve() != out else str(out)
-    where = {"is": "is", "inside": "is inside", "contains": "contains"}[how]
-    raise ConfigError(
-        f"output folder {shown} {where} the {what} folder {folder.resolve()}: choose an output "
-        f"folder {advice}"
-    )
-
-
 def _is_msa_manifest(path: Path) -> bool:
     """Whether ``path`` is a ``manifest.json`` as :func:`write_result` writes it."""
     if not path.is_file() or path.is_symlink():
@@ -154,32 +118,49 @@ def _is_msa_manifest(path: Path) -> bool:
     return isinstance(manifest, dict) and {"msa_version", "scenario", "inputs"} <= set(manifest)
 
 
-def _foreign_in_run(folder: Path) -> str | None:
-    """Return the first entry of run folder ``folder`` msa did not write, or None.
+def _foreign_in_run(folder: Path) -> list[str]:
+    """Return the entries of run folder ``folder`` msa did not write (sorted; empty if none).
 
-    A ``manifest.json`` msa did not write (not JSON, other keys) is foreign itself.
+    A ``manifest.json`` msa did not write (not JSON, other keys) is foreign itself. The files
+    msa wrote are those the manifest lists (``files``); a manifest of an earlier version without
+    that list vouches for the entries a run writes (:data:`_RUN_ENTRIES`).
     """
     if not _is_msa_manifest(folder / _MANIFEST):
-        return _MANIFEST
-    return next((e.name for e in sorted(folder.iterdir()) if e.name not in _RUN_ENTRIES), None)
+        return [_MANIFEST]
+    listed = json.loads((folder / _MANIFEST).read_text("utf-8")).get("files")
+    if not isinstance(listed, list):
+        return [e.name for e in sorted(folder.iterdir()) if e.name not in _RUN_ENTRIES]
+    known = {_MANIFEST, *map(str, listed)}
+    # files and links; a folder counts by what it holds (an empty one holds nothing of anyone's)
+    entries = sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_symlink() or not p.is_dir()
+    )
+    return [e for e in entries if e not in known]
 
 
-def _foreign_entry(folder: Path) -> str | None:
-    """Return the first entry of a non-empty ``folder`` that stops ``force`` replacing it.
+def _foreign_entries(folder: Path) -> list[str]:
+    """Return the entries of a non-empty ``folder`` that stop ``force`` replacing it.
 
-    None if ``folder`` is an msa run folder, or holds nothing but msa run folders (one per
-    scenario); else the path (relative to ``folder``) of the first entry, in sorted order,
-    msa did not write.
+    Empty if ``folder`` is an msa run folder, or holds nothing but msa run folders (one per
+    scenario); else the paths (relative to ``folder``, sorted) msa did not write.
     """
     if (folder / _MANIFEST).exists():
         return _foreign_in_run(folder)
+    foreign: list[str] = []
     for entry in sorted(folder.iterdir()):
         if entry.is_symlink() or not entry.is_dir() or not (entry / _MANIFEST).exists():
-            return entry.name
-        inner = _foreign_in_run(entry)
-        if inner is not None:
-            return f"{entry.name}/{inner}"
-    return None
+            foreign.append(entry.name)
+        else:
+            foreign.extend(f"{entry.name}/{inner}" for inner in _foreign_in_run(entry))
+    return foreign
+
+
+def _named(entries: list[str], most: int = 3) -> str:
+    """Return the first ``most`` entries quoted: ``'a', 'b', 'c' (and 2 more)``."""
+    shown = ", ".join(repr(e) for e in entries[:most])
+    return shown + (f" (and {len(entries) - most} more)" if len(entries) > most else "")
 
 
 def _check_output(out: Path, *, force: bool, model: Path | None = None) -> None:
@@ -192,6 +173,8 @@ def _check_output(out: Path, *, force: bool, model: Path | None = None) -> None:
     OutputExistsError
         If ``out`` is not a folder, or is a non-empty folder and ``force`` is False or it
         holds anything msa did not write as a run.
+    OutputError
+        If ``out`` cannot be written (a file in the way, a read-only folder).
     """
     if model is not None:
         refuse_overlap(
@@ -200,16 +183,13 @@ def _check_output(out: Path, *, force: bool, model: Path | None = None) -> None:
             "model",
             "outside the model (msa never writes into or replaces a model folder)",
         )
-    if (out.exists() or out.is_symlink()) and not out.is_dir():
-        raise OutputExistsError(
-            f"output path {out} exists and is not a folder: remove it or choose another --out"
-        )
+    check_writable(out)
     if not _is_nonempty_dir(out):
         return
-    foreign = _foreign_entry(out)
-    if foreign is not None:
+    foreign = _foreign_entries(out)
+    if foreign:
         raise OutputExistsError(
-            f"output folder {out} holds {foreign!r}, which msa did not write; --force "
+            f"output folder {out} holds {_named(foreign)}, which msa did not write; --force "
             "replaces only an earlier msa run: choose another output folder or empty it"
         )
     if not force:
@@ -218,30 +198,13 @@ def _check_output(out: Path, *, force: bool, model: Path | None = None) -> None:
         )
 
 
-@contextlib.contextmanager
-def _staging(out: Path, *, force: bool) -> Iterator[Path]:
-    """Yield a temporary folder beside ``out``; move it to ``out`` if the block succeeds.
+def _staging(out: Path, *, force: bool) -> contextlib.AbstractContextManager[Path]:
+    """Stage a run folder beside ``out`` (:func:`msa.system.staging.staged_folder`).
 
     ``out`` is checked again before it is replaced (it may have changed during the run):
     :func:`_check_output` decides, so ``force`` replaces only an msa run folder.
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        yield tmp
-        _check_output(out, force=force)
-        if _is_nonempty_dir(out):
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, old / out.name)
-            os.replace(tmp, out)
-            shutil.rmtree(old)
-        else:
-            if out.exists():
-                out.rmdir()
-            os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    return staged_folder(out, check=functools.partial(_check_output, force=force))
 
 
 def run_model(
@@ -318,12 +281,17 @@ def run_model(
     OutputExistsError
         If ``out`` is not a folder; or is non-empty and ``force`` is False; or is non-empty
         and holds anything msa did not write as a run (even with ``force``).
+    OutputError
+        If ``out`` cannot be written (a file as a parent, a folder that is not writable),
+        before any work; or writing fails (a full disk), the previous output left as it was.
 
     Every refusal comes before any computation and writes nothing: the model folder and an
     existing ``out`` stay as they were, and no temporary folder is left beside ``out``.
     """
     out = Path(out)
     _check_output(out, force=force, model=_model_folder(model))
+    if remove_stale(out.resolve().parent, out.resolve().name):  # an interrupted run's, named
+        _check_output(out, force=force)  # a previous output put back counts as existing
     sampling = _sampling(samples, seed, workers=workers, scheduler=scheduler)
     if sensitivity and not sampling:
         raise ConfigError("--sensitivity needs --samples (it ranks the Monte Carlo's inputs)")
@@ -491,11 +459,16 @@ class _FigureWriter:
         if not plotly:
             return
         from msa.figures.export import submit_figure
+        from msa.figures.plots import png_scale
 
         try:
             for name, fig in plotly.items():
                 self._pending[name] = submit_figure(
-                    fig, folder / name, ("html", "png", "svg"), include_plotlyjs="directory"
+                    fig,
+                    folder / name,
+                    ("html", "png", "svg"),
+                    include_plotlyjs="directory",
+                    scale=png_scale(fig),  # a plot's print preset (300 dpi), else 2
                 )
         except BaseException:
             self.discard()
@@ -656,14 +629,25 @@ def _write_result(
     }
     if info.monte_carlo:
         manifest["monte_carlo"] = dict(info.monte_carlo)
+    manifest["files"] = written_files(folder)
     (folder / _MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), "utf-8")
     return folder
+
+
+def written_files(folder: Path) -> list[str]:
+    """Return every file under ``folder`` as a sorted relative POSIX path: a manifest's ``files``.
+
+    ``--force`` replaces a run folder only if it holds nothing but these and the manifest.
+    """
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
 def _run_folders(paths: Sequence[str | Path]) -> list[Path]:
     """Expand folders holding scenario subfolders; check each is a run folder."""
     found: list[Path] = []
     for p in map(Path, paths):
+        if not p.exists():
+            raise DataError(f"{p}: no such folder")
         if (p / _MANIFEST).is_file():
             found.append(p)
             continue
@@ -674,8 +658,147 @@ def _run_folders(paths: Sequence[str | Path]) -> list[Path]:
     return found
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One run folder as :func:`compare_runs` reads it, checked."""
+
+    folder: Path
+    model: str
+    scenario: str
+    headline: pd.DataFrame  # index label; value (float), units (str)
+    targets: pd.DataFrame  # index target_id; value (float), met (bool), units (str)
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / _MANIFEST
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except json.JSONDecodeError as err:
+        raise DataError(
+            f"{path}: not valid JSON ({err.msg}, line {err.lineno}); the run folder is damaged: "
+            "run the model again"
+        ) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(f"{path}: cannot be read ({err})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("scenario"), str):
+        raise DataError(f"{path}: not a manifest msa wrote (no 'scenario'); not a run folder")
+    return manifest
+
+
+def _read_table(path: Path, columns: Sequence[str]) -> pd.DataFrame:
+    """Read a run's CSV table as text, with ``columns`` required."""
+    if not path.is_file():
+        raise DataError(f"{path}: missing; a run folder holds it (run the model again)")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise DataError(
+            f"{path}: not a readable CSV table ({' '.join(str(err).split())})"
+        ) from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{path}: no column {missing[0]!r} (columns: {list(frame.columns)}); a run writes "
+            f"{list(columns)}"
+        )
+    key = frame[columns[0]]
+    repeated = key[key.duplicated()]
+    if not repeated.empty:
+        raise DataError(
+            f"{path}: row {int(repeated.index[0]) + 2}, column {columns[0]!r}: "
+            f"{repeated.iloc[0]!r} appears twice"
+        )
+    return frame.set_index(columns[0])
+
+
+def _numbers(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
+    """Return ``column`` as floats (empty or ``nan``: NaN); text names its row."""
+    values = pd.to_numeric(frame[column].str.strip().replace("", "nan"), errors="coerce")
+    bad = values.isna() & ~frame[column].str.strip().str.lower().isin(["", "nan"])
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise DataError(
+            f"{path}: row {row + 2}, column {column!r}: {frame[column].iloc[row]!r} is not a number"
+        )
+    return values.astype(float)
+
+
+def _read_run(folder: Path) -> _Run:
+    """Read and check one run folder: manifest, headline.csv, indicators.csv."""
+    manifest = _read_manifest(folder)
+    head = _read_table(folder / "headline.csv", ["label", "value"])
+    headline = pd.DataFrame(
+        {
+            "value": _numbers(head, "value", folder / "headline.csv"),
+            "units": head["units"].str.strip() if "units" in head else "",
+        }
+    )
+    path = folder / "indicators.csv"
+    ind = _read_table(path, ["target_id", "value", "met"])
+    met = ind["met"].str.strip()
+    bad = ~met.isin(["True", "False"])
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise DataError(
+            f"{path}: row {row + 2}, column 'met': {met.iloc[row]!r} is not True or False"
+        )
+    targets = pd.DataFrame(
+        {
+            "value": _numbers(ind, "value", path),
+            "met": met == "True",
+            "units": ind["units"].str.strip() if "units" in ind else "",
+        }
+    )
+    model = str(manifest.get("model") or manifest.get("command") or "")
+    return _Run(folder, model, manifest["scenario"], headline, targets)
+
+
+def _shared(
+    runs: Sequence[_Run], labels: dict[str, _Run], what: str, table: str, *, required: bool
+) -> tuple[list[str], list[str]]:
+    """Return the rows of ``table`` every run has (in the first run's order) and the others.
+
+    Raises :class:`DataError` if a shared row's units differ between runs, or if none is
+    shared and ``required``.
+    """
+    frames = [getattr(r, table) for r in runs]
+    shared = [k for k in frames[0].index if all(k in f.index for f in frames[1:])]
+    every = list(dict.fromkeys(k for f in frames for k in f.index))
+    left_out = [k for k in every if k not in shared]
+    for key in shared:
+        units = {label: str(getattr(r, table).loc[key, "units"]) for label, r in labels.items()}
+        if len(set(units.values())) > 1:
+            shown = ", ".join(f"{u!r} in {label}" for label, u in units.items())
+            raise DataError(
+                f"{what} {key!r} is in different units in the runs compared ({shown}); "
+                "compare runs whose units agree"
+            )
+    if required and every and not shared:
+        models = ", ".join(f"{label} (model {r.model or '?'})" for label, r in labels.items())
+        raise DataError(
+            f"the runs compared share no {what}: {models}; compare runs of the same model"
+        )
+    return shared, left_out
+
+
+def _labels(runs: Sequence[_Run]) -> dict[str, _Run]:
+    """Name each run by its scenario (and model, folder where needed), baseline first."""
+    several = len({r.model for r in runs}) > 1
+    labels: dict[str, _Run] = {}
+    for run in sorted(runs, key=lambda r: r.scenario != "baseline"):
+        label = f"{run.model}: {run.scenario}" if several else run.scenario
+        labels[label if label not in labels else f"{label} ({run.folder})"] = run
+    return labels
+
+
 def compare_runs(paths: Sequence[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tabulate headline numbers and target results of several runs side by side.
+
+    Every run folder is read and checked first (its ``manifest.json``, ``headline.csv`` and
+    ``indicators.csv``: readable, the columns a run writes, numbers where numbers belong), so
+    a damaged folder is named in one line before anything is compared or written. Runs of
+    different models are compared on the headline numbers and targets they share; what is
+    left out is listed in ``attrs["notes"]`` of the headline table.
 
     Parameters
     ----------
@@ -685,31 +808,116 @@ def compare_runs(paths: Sequence[str | Path]) -> tuple[pd.DataFrame, pd.DataFram
     Returns
     -------
     (DataFrame, DataFrame)
-        Headline numbers (rows: label, columns: run) and targets met (rows: target id,
-        columns: run; values: the value and ``met``/``missed``).
+        Headline numbers (rows: label; columns: ``units``, then one per run, baseline first)
+        and targets met (rows: target id, columns: run; values: the value and
+        ``met``/``missed``). A run is named by its scenario, by ``model: scenario`` when the
+        runs are of different models, and with its folder when two names coincide.
+
+    Raises
+    ------
+    DataError
+        Naming the folder, file, row and column at fault: a path that is not a run folder, a
+        manifest that is not JSON, a missing table or column, text where a number belongs;
+        a headline number or target in different units in two runs; runs sharing no headline
+        number.
     """
-    folders = _run_folders(paths)
-    heads, targets = {}, {}
-    for f in folders:
-        manifest = json.loads((f / _MANIFEST).read_text("utf-8"))
-        label = manifest.get("scenario", f.name)
-        if label in heads:
-            label = f"{label} ({f})"
-        head = pd.read_csv(f / "headline.csv", index_col=0)
-        heads[label] = head["value"]
-        ind = pd.read_csv(f / "indicators.csv").set_index("target_id")
-        cells = [
-            f"{v:.3g} {'met' if m else 'missed'}"
-            for v, m in zip(ind["value"], ind["met"], strict=True)
-        ]
-        targets[label] = pd.Series(cells, index=ind.index)
-    order = sorted(heads, key=lambda k: k != "baseline")  # baseline first, else as given
-    heads = {k: heads[k] for k in order}
-    targets = {k: targets[k] for k in order}
-    headline = pd.DataFrame(heads)
-    if "units" in head.columns:
-        headline.insert(0, "units", head["units"])
-    return headline, pd.DataFrame(targets)
+    runs = [_read_run(f) for f in _run_folders(paths)]
+    labels = _labels(runs)
+    shared, left_out = _shared(runs, labels, "headline number", "headline", required=True)
+    shared_targets, left_targets = _shared(runs, labels, "target", "targets", required=False)
+    first = next(iter(labels.values()))
+    headline = pd.DataFrame({"units": first.headline.loc[shared, "units"]})
+    for label, run in labels.items():
+        headline[label] = run.headline.loc[shared, "value"]
+    headline.index.name = "label"
+    cells = {label: _target_cells(run.targets.loc[shared_targets]) for label, run in labels.items()}
+    targets = pd.DataFrame(cells, index=pd.Index(shared_targets, name="target_id"))
+    notes = []
+    if len({r.model for r in runs}) > 1:
+        notes.append(
+            "runs of different models (" + ", ".join(sorted({r.model for r in runs})) + "): "
+            "only what they share is compared"
+        )
+    if left_out:
+        notes.append(f"headline numbers not in every run, left out: {_named(left_out, 8)}")
+    if left_targets:
+        notes.append(f"targets not in every run, left out: {_named(left_targets, 8)}")
+    headline.attrs["notes"] = notes
+    return headline, targets
+
+
+def _target_cells(targets: pd.DataFrame) -> list[str]:
+    """Return ``"<value> met"`` or ``"<value> missed"`` for each target."""
+    rows = targets[["value", "met", "units"]].itertuples(index=False)
+    return [f"{_shown(v, u)} {'met' if m else 'missed'}" for v, m, u in rows]
+
+
+def _shown(value: float, units: str) -> str:
+    """Show a number as compare does: thousands grouped, 4 significant digits, its units."""
+    from msa.figures.labels import format_value
+
+    if value != value:
+        return "n/a"
+    return format_value(float(value), "" if units in ("", "1") else units, digits=4)
+
+
+def comparison_text(headline: pd.DataFrame, targets: pd.DataFrame) -> str:
+    """Return the tables of :func:`compare_runs` as ``msa compare`` prints them.
+
+    Numbers are grouped by thousands with their units (``474,100 t``, never ``4.741e+05``);
+    the notes of ``headline.attrs["notes"]`` (what was left out) follow.
+    """
+    runs = [c for c in headline.columns if c != "units"]
+    units = headline["units"] if "units" in headline else pd.Series("", index=headline.index)
+    shown = pd.DataFrame(
+        {c: [_shown(v, str(u)) for v, u in zip(headline[c], units, strict=True)] for c in runs},
+        index=headline.index,
+    )
+    parts = [shown.to_string(), "", targets.to_string() if not targets.empty else "(no targets)"]
+    parts += [f"note: {n}" for n in headline.attrs.get("notes", [])]
+    return "\n".join(parts)
+
+
+#: The files :func:`write_comparison` writes.
+COMPARISON_FILES = (
+    "compare_headline.csv",
+    "compare_targets.csv",
+    "compare_headline.png",
+    "compare_headline.svg",
+)
+
+
+def check_comparison_out(
+    out: str | Path, runs: Sequence[str | Path], *, overwrite: bool = False
+) -> None:
+    """Refuse an ``msa compare --out`` folder before anything is written.
+
+    Raises
+    ------
+    ConfigError
+        If ``out`` is or lies inside a run folder compared (it may hold them: the comparison
+        adds its files beside them).
+    OutputExistsError
+        If ``out`` is a file, or a comparison file exists there and ``overwrite`` is False.
+    OutputError
+        If ``out`` cannot be written.
+    """
+    out = Path(out)
+    for run in map(Path, runs):
+        refuse_overlap(
+            out,
+            run,
+            "run",
+            "outside the runs compared (msa never writes into a run)",
+            replaces=False,
+        )
+    check_writable(out)
+    clash = [out / n for n in COMPARISON_FILES if (out / n).exists()]
+    if clash and not overwrite:
+        raise OutputExistsError(
+            f"{clash[0]} exists ({len(clash)} of the files to write); use --force to replace "
+            "them or choose another --out"
+        )
 
 
 def write_comparison(
@@ -722,7 +930,9 @@ def write_comparison(
     """Write the tables of :func:`compare_runs` and a plot of the headline numbers.
 
     The plot shows each headline number of each run relative to the first run (the first
-    column, usually ``baseline``), so quantities of different units fit one chart.
+    column, usually ``baseline``), so quantities of different units fit one chart. The files
+    are staged and moved into ``out`` together at the end
+    (:func:`msa.system.staging.staged_files`): a failure leaves ``out`` as it was.
 
     Returns
     -------
@@ -733,44 +943,38 @@ def write_comparison(
     ------
     OutputExistsError
         If a file exists and ``overwrite`` is False.
+    OutputError
+        If ``out`` cannot be written.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
+    from msa.system.staging import staged_files
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [
-        out / "compare_headline.csv",
-        out / "compare_targets.csv",
-        out / "compare_headline.png",
-        out / "compare_headline.svg",
+    with staged_files(out, COMPARISON_FILES, force=overwrite) as tmp:
+        paths = [tmp / n for n in COMPARISON_FILES]
+        headline.to_csv(paths[0])
+        targets.to_csv(paths[1])
+        _comparison_plot(headline, paths[2], paths[3])
+    return [out / n for n in COMPARISON_FILES]
+
+
+def _comparison_plot(headline: pd.DataFrame, png: Path, svg: Path) -> None:
+    """Plot each headline number of each run as its ratio to the first run, as PNG and SVG.
+
+    :func:`msa.figures.plots.comparison`: every run a marker in each row (the baseline a
+    black diamond at 1), each row labelled with its baseline value and unit; written through
+    the image server of every msa figure (:func:`msa.figures.export.submit_figure`).
+    """
+    from msa.figures.export import submit_figure
+    from msa.figures.plots import comparison, png_scale
+
+    fig = comparison(headline)
+    pending = [
+        submit_figure(fig, path, path.suffix[1:], overwrite=True, scale=png_scale(fig))
+        for path in (png, svg)
     ]
-    existing = [p for p in paths if p.exists()]
-    if existing and not overwrite:
-        raise OutputExistsError(f"{existing[0]} exists; pass --force to overwrite")
-    headline.to_csv(paths[0])
-    targets.to_csv(paths[1])
-    values = headline.drop(columns=["units"], errors="ignore").astype(float)
-    base = values.iloc[:, 0]
-    rel = values.div(base.where(base != 0), axis=0)
-    rel = rel.clip(lower=1e-3)  # log axis: show a zero as a tiny bar, not a gap
-    fig, ax = plt.subplots(figsize=(10, 0.32 * len(rel) + 1.5), layout="constrained")
-    y = np.arange(len(rel))
-    width = 0.8 / max(1, rel.shape[1])
-    for i, col in enumerate(rel.columns):
-        ratio = rel[col].fillna(1.0)
-        ax.barh(y + i * width, ratio - 1.0, left=1.0, height=width, label=str(col))
-    ax.set_yticks(y + 0.4 - width / 2, rel.index, fontsize=7)
-    ax.invert_yaxis()
-    ax.axvline(1.0, color="black", lw=0.8)
-    ax.set_xscale("log")
-    ax.set_xlabel(f"relative to {values.columns[0]} (log scale)")
-    ax.legend(fontsize=7, loc="lower right")
-    ax.grid(axis="x", alpha=0.3)
-    fig.savefig(paths[2], dpi=110)
-    fig.savefig(paths[3])
-    plt.close(fig)
-    return paths
+    try:
+        for image in pending:
+            image.result()
+    finally:
+        for image in pending:  # after a failure: no temporary file of the other image left
+            image.discard()

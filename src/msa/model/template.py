@@ -8,6 +8,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from msa.errors import ConfigError, OutputExistsError
+from msa.system.staging import check_writable, staged_folder
 
 __all__ = ["new_model"]
 
@@ -53,9 +54,13 @@ def new_model(folder: str | Path, *, name: str | None = None) -> Path:
         raise ConfigError(
             f"model name {name!r}: use letters, digits, '_' and '-' only (pass --name)"
         )
-    with as_file(files("msa").joinpath("data", "new_model")) as template:
-        shutil.copytree(template, folder, dirs_exist_ok=True)
-    toml = folder / "model.toml"
-    text = toml.read_text(encoding="utf-8")
-    toml.write_text(text.replace('name = "new_model"', f'name = "{name}"', 1), encoding="utf-8")
+    check_writable(folder)
+    with (
+        as_file(files("msa").joinpath("data", "new_model")) as template,
+        staged_folder(folder) as staged,
+    ):  # the whole model appears at once, or nothing does
+        shutil.copytree(template, staged, dirs_exist_ok=True)
+        toml = staged / "model.toml"
+        text = toml.read_text(encoding="utf-8")
+        toml.write_text(text.replace('name = "new_model"', f'name = "{name}"', 1), "utf-8")
     return folder
