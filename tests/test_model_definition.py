@@ -338,7 +338,7 @@ CASES: dict[str, Case] = {
             "Al;4;kg/item;example;D;\n",
         ),
         msa.DataError,
-        "data/content.csv: the header is separated by ';' (a Dutch Excel export?)",
+        "data/content.csv: the columns are separated by ';' (a Dutch Excel export?)",
     ),
     "a decimal comma": Case(
         lambda m: replace_row(
@@ -630,6 +630,105 @@ CASES.update(
             msa.ConfigError,
             "model.toml: [outputs.tables.extra] function: names a function but [model] declares "
             "no module",
+        ),
+    }
+)
+
+
+_OK_FUNCTION = (
+    "def recycled(inputs):\n"
+    "    return inputs.flows['Use => Collection'] * inputs.parameters['collection_rate']\n"
+)
+
+CASES.update(
+    {
+        "model code that exits while imported": Case(
+            lambda m: _with_module(m, "import sys\n\nsys.exit(0)\n" + _OK_FUNCTION),
+            msa.ModelCodeError,
+            "m/model.py:3: it called sys.exit(0); model code must return or raise, never exit "
+            "(while importing it)",
+        ),
+        "model code that raises in a function": Case(
+            lambda m: _with_module(
+                m, "def recycled(inputs):\n    raise KeyError('no such flow')\n"
+            ),
+            msa.ModelCodeError,
+            "m/model.py:2: KeyError: 'no such flow' (in function 'recycled' of "
+            '[flows."Collection => Recycling"])',
+        ),
+        "model code with a syntax error": Case(
+            lambda m: _with_module(m, "def recycled(inputs)\n    return 1\n"),
+            msa.ModelCodeError,
+            "m/model.py:1: SyntaxError: expected ':' (while importing it)",
+        ),
+        "a module outside the model folder": Case(
+            lambda m: (
+                _with_module(m, _OK_FUNCTION),
+                write_file(m, "../outside.py", _OK_FUNCTION),
+                edit_toml(m, ('module = "model.py"', 'module = "../outside.py"')),
+            ),
+            msa.ConfigError,
+            "model.toml: [model] module: '../outside.py' lies outside the model folder",
+        ),
+        "a lifetime parameter out of range names its key": Case(
+            lambda m: edit_toml(m, ("lifetime_std = { value = 4,", "lifetime_std = { value = -4,")),
+            msa.ConfigError,
+            "model.toml: [stocks.Use] lifetime std = 'lifetime_std' ([parameters] "
+            "lifetime_std): NormalLifetime: std must be > 0 (got -4.0)",
+        ),
+        "a negative year in a table": Case(
+            lambda m: replace_row(
+                m,
+                "sales",
+                "2025,1200000,item,example,D,illustrative",
+                "-5,1200000,item,example,D,illustrative",
+            ),
+            msa.DataError,
+            "data/sales.csv: row 3, column 'year': '-5' is not a year (a whole year between "
+            "1000 and 2999)",
+        ),
+        "a fractional year in row 3": Case(
+            lambda m: replace_row(
+                m,
+                "sales",
+                "2025,1200000,item,example,D,illustrative",
+                "2025.5,1200000,item,example,D,illustrative",
+            ),
+            msa.DataError,
+            "data/sales.csv: row 3, column 'year': '2025.5' is not a year",
+        ),
+        "years out of range": Case(
+            lambda m: edit_toml(m, ("end = 2035", "end = 20350")),
+            msa.ConfigError,
+            "model.toml: [dims] time: years 2015-20350 are outside 1000-2999",
+        ),
+        "an unknown jrc_code": Case(
+            lambda m: edit_toml(
+                m, ('flow_type = "trade"', 'flow_type = "trade"\njrc_code = "maybe"')
+            ),
+            msa.ConfigError,
+            "model.toml: [flows.\"Market => Use\"] jrc_code: unknown JRC code 'maybe'",
+        ),
+        "a flow that overflows": Case(
+            lambda m: replace_row(
+                m,
+                "sales",
+                "2025,1200000,item,example,D,illustrative",
+                "2025,1.7e308,item,example,D,illustrative",
+            ),
+            msa.DataError,
+            'model.toml: [flows."Market => Use"]: computed a non-finite value inf at '
+            "time=2018, material='Al'",
+        ),
+        "a table without its year column": Case(
+            lambda m: replace_row(
+                m,
+                "sales",
+                "year,value,units,source_id,grade,note",
+                "jaar,value,units,source_id,grade,note",
+            ),
+            msa.DataError,
+            "data/sales.csv: missing column(s) ['year'] (table 'sales')",
         ),
     }
 )

@@ -17,7 +17,6 @@ Anything else is one :class:`msa.MsaError` line saying what PATH is not and what
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -131,11 +130,9 @@ def _model(folder: Path, scenario: str | None) -> Resolved:
     :func:`~msa.model.definition.load_definition` refuses a ``model.toml`` declaring neither
     ``[processes]`` and ``[flows]`` nor ``[msa]`` in one line.
     """
-    toml = folder / "model.toml"
-    try:
-        raw = tomllib.loads(toml.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{toml}: {err}") from err
+    from msa.model.definition import read_toml
+
+    raw = read_toml(folder / "model.toml")
     if "msa" in raw or raw.get("kind") == "msa":  # the old format: load_definition says so
         return _msa_model(folder, scenario)
     return _declared(folder, scenario)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from msa.errors import MassBalanceError, MsaError
+from msa.errors import DataError, MassBalanceError, MsaError
 
 if TYPE_CHECKING:
     from msa.figures.diagram import ColorBy
@@ -34,14 +34,27 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+#: Whether ``--debug`` was given: an error then also prints its full traceback.
+_DEBUG = {"on": False}
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version_callback, is_eager=True, help="Show version."),
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="On an error, also print the full traceback (of the model code too) before "
+            "the one-line message.",
+        ),
+    ] = False,
 ) -> None:
     """Material system analysis toolkit."""
+    _DEBUG["on"] = debug
 
 
 # --- what check, views, indicators and sankey read -----------------------------------------
@@ -80,6 +93,7 @@ def _check_report(
         raise ConfigError(f"tolerances must be >= 0 (got --rtol {rtol}, --atol {atol})")
     got = resolve(path, scenario=scenario)
     system = got.system
+    _known_jrc_codes(path, system)
     dims = ", ".join(f"{d} ({len(i)})" for d, i in system.coords.items())
     kinds = [p.kind for p in system.processes.values()]
     lines = [
@@ -119,6 +133,18 @@ def _check_report(
     return lines, False
 
 
+def _known_jrc_codes(path: Path, system: Any) -> None:
+    """Refuse a flow or stock whose ``jrc_code`` is not a JRC MSA code (e.g. ``maybe``)."""
+    from msa.jrc_msa.tables import split_codes
+
+    tagged = [("flow", n, a.attrs) for n, a in system.flows.items()]
+    tagged += [("stock", n, d.attrs) for n, d in system.stocks.items()]
+    for what, name, attrs in tagged:
+        for key in ("jrc_code", "change_jrc_code"):
+            if attrs.get(key):
+                split_codes(str(attrs[key]), where=f"{path}: {what} {name!r} {key}")
+
+
 @app.command()
 def check(
     path: _Input,
@@ -128,17 +154,26 @@ def check(
     atol: Annotated[float, typer.Option(help="Absolute tolerance, in the flows' units.")] = 0.0,
     scenario: _Scenario = None,
 ) -> None:
-    """Check the mass balance of a system: exit 0 if balanced, 2 if not or on bad input.
+    """Check the mass balance and structure of a system: exit 0 if sound, 2 if not.
 
     PATH may be a model folder (built, or run, first), a run output, a NetCDF file, a folder
     of tables or an .xlsx workbook. The report goes to stdout; an imbalance also ends with one
-    error line on stderr naming the worst process, year and coordinates.
+    error line on stderr naming the worst process, year and coordinates, and so does a
+    process cut off from every boundary and stock (a closed loop without a stock); a process
+    without flows (unused in a template) is only listed.
     """
     lines, ok = _check_report(path, rtol, atol, scenario)
     typer.echo("\n".join(lines))
     if not ok:
-        worst = next(line for line in lines if line.startswith("  - "))
+        worst = lines[lines.index(next(x for x in lines if x.startswith("NOT balanced"))) + 1]
         raise MassBalanceError(f"{path}: not balanced; worst: {worst.removeprefix('  - ')}")
+    start = next(i for i, x in enumerate(lines) if x.startswith("structure: ")) + 1
+    listed = [x.removeprefix("  - ") for x in lines[start:] if x.startswith("  - ")]
+    cut_off = [x for x in listed if not x.endswith("has no flows")]  # unused: only listed
+    if cut_off:
+        raise DataError(
+            f"{path}: balanced, but the structure has {len(cut_off)} problem(s): {cut_off[0]}"
+        )
 
 
 # --- views and indicators (JRC / ICER / PGA) ----------------------------------------------
@@ -162,22 +197,20 @@ def views(
     """Print the JRC, ICER national and PGA views: links, out-of-scope and uncertain variables.
 
     The views place JRC MSA variables: the System's flows (or parameters, stocks) need a
-    jrc_code, as an MSA-table model's have.
+    jrc_code, as an MSA-table model's have. With --out the 15 CSV files are staged and appear
+    together at the end; --out must not be PATH nor lie inside it.
     """
-    from msa.errors import OutputExistsError
     from msa.jrc_msa import views as views_
+    from msa.system.staging import staged_files
 
+    if out is not None:
+        _check_out(out, path, force)
     system = _load_for_views(path, scenario)
     made = [f(system, year=year) for f in (views_.jrc, views_.icer_national, views_.pga)]
     tables = ("links", "out_of_scope", "uncertain", "inside", "nodes")
+    names = [f"{v.name}_{t}.csv" for v in made for t in tables]
     if out is not None:
-        targets = [out / f"{v.name}_{t}.csv" for v in made for t in tables]
-        existing = [str(p) for p in targets if p.exists()]
-        if existing and not force:
-            raise OutputExistsError(
-                f"{existing[0]} exists ({len(existing)} file(s) would be overwritten); "
-                "use --force to overwrite or choose another --out"
-            )
+        _check_out(out, path, force, names)
     from msa.cli._view_text import view_lines
 
     typer.echo(f"system {system.name!r}, year {year}")
@@ -185,11 +218,32 @@ def views(
     for view in made:
         typer.echo("\n" + "\n".join(view_lines(view, dims)))
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        for view in made:
-            for table in tables:
-                getattr(view, table).to_csv(out / f"{view.name}_{table}.csv", index=False)
-        typer.echo(f"\nwrote {len(made) * len(tables)} CSV files to {out}")
+        with staged_files(out, names, force=force) as tmp:
+            for view in made:
+                for table in tables:
+                    getattr(view, table).to_csv(tmp / f"{view.name}_{table}.csv", index=False)
+        typer.echo(f"\nwrote {len(names)} CSV files to {out}")
+
+
+def _check_out(out: Path, path: Path, force: bool, names: list[str] | None = None) -> None:
+    """Refuse, before any work, an --out that overlaps the input ``path`` or cannot be written.
+
+    With ``names``, also refuse existing files of these names in ``out`` unless ``force``.
+    """
+    from msa.errors import OutputExistsError
+    from msa.system.staging import check_writable, refuse_overlap
+
+    source = path.parent if path.name == "model.toml" else path
+    if source.is_dir():  # a file input (.nc, .xlsx) cannot hold the output
+        advice = "outside it (msa never writes into its input)"
+        refuse_overlap(out, source, "input", advice, replaces=False)
+    check_writable(out)
+    clash = [out / n for n in names or () if (out / n).exists()]
+    if clash and not force:
+        raise OutputExistsError(
+            f"{clash[0]} exists ({len(clash)} of the files to write); use --force to replace "
+            "them or choose another --out"
+        )
 
 
 @app.command()
@@ -250,9 +304,14 @@ def sankey(
             "busiest year fits)."
         ),
     ] = None,
-    width: Annotated[int, typer.Option(help="Figure width in px.")] = 1100,
+    width: Annotated[
+        int | None, typer.Option(help="Figure width in px (default 1100; not with --preset).")
+    ] = None,
     height: Annotated[int | None, typer.Option(help="Figure height in px (fit mode).")] = None,
-    png_scale: Annotated[float, typer.Option(help="PNG pixel density (2 = 192 dpi).")] = 2.0,
+    png_scale: Annotated[
+        float | None,
+        typer.Option(help="PNG pixel density (default 2 = 192 dpi, or the preset's dpi)."),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing figure files.")] = False,
     scenario: _Scenario = None,
     link_labels: Annotated[
@@ -265,72 +324,113 @@ def sankey(
     scale_bar: Annotated[
         bool, typer.Option(help="Draw a scale bar (a round quantity) under the note.")
     ] = True,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help="Print size: a4-portrait (16 cm column), a4-landscape (24.7 cm) or slide "
+            "(25.4 cm, 16:9); sets width, height, text (>= 7 pt) and PNG dpi (300; slide 192)."
+        ),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option(help="Title (default: the model's title, view and year).")
+    ] = None,
+    subtitle: Annotated[
+        str | None,
+        typer.Option(help="Subtitle (default: the materials counted and the mass basis)."),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help='Source line under the figure, e.g. "Bron: CBS/PBL, bewerking ...".'),
+    ] = None,
+    scenarios: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated scenarios (e.g. baseline,lfp60) of a folder of scenario "
+            "runs or a declared model, drawn for --year at one common scale and height."
+        ),
+    ] = None,
 ) -> None:
-    """Draw a publication Sankey of one year (or several at one scale) in one view.
+    """Draw a publication Sankey of one year (or several years or scenarios at one scale).
 
-    Writes ``sankey_<view>_<year>`` as HTML, PNG, SVG and/or PDF for each year.
+    Writes ``sankey_<view>_<year>`` as HTML, PNG, SVG and/or PDF for each year, or
+    ``sankey_<view>_<year>_<scenario>`` for each scenario.
     """
     import time
 
-    from msa.errors import ConfigError, OutputExistsError
+    from msa.errors import ConfigError
     from msa.figures.diagram import sankey as build
-    from msa.figures.export import parse_formats, write_figure
+    from msa.figures.export import parse_formats, start_image_server, write_figure
     from msa.figures.series import sankey_series
+    from msa.system.staging import staged_files
 
     if view not in _SANKEY_VIEWS:
         raise ConfigError(f"unknown view {view!r}; use jrc, icer or pga")
     if link_labels not in ("none", "value", "range"):
         raise ConfigError(f"--link-labels must be none, value or range (got {link_labels!r})")
     formats = parse_formats(format)  # checked before any work
+    _check_out(out, path, force)
     wanted = _wanted_years(year, years)
-    system = _load_for_views(path, scenario)
-    _check_years(path, wanted, [int(y) for y in system.years])
+    runs = _wanted_scenarios(scenarios, scenario, wanted)
+    if any(f != "html" for f in formats):  # chromium starts while the model is read and drawn
+        start_image_server()
+    systems = {run: _load_for_views(path, run) for run in runs}
+    system = systems[runs[0]]
+    for each in systems.values():
+        _check_years(path, wanted, [int(y) for y in each.years])
     language = _language(lang)
-    drawn = [_sankey_links(path, system, y, view, language, link_labels) for y in wanted]
-    nodes, footnotes = drawn[0][1], list(dict.fromkeys(n for d in drawn for n in d[2]))
+    drawn = {
+        (run if scenarios else y): _sankey_links(path, systems[run], y, view, language, link_labels)
+        for run in runs
+        for y in wanted
+    }
+    first = next(iter(drawn.values()))
+    colour = _color_by(color_by or ("stage" if view == "jrc" else "flow_type"))
     options: dict[str, Any] = {
-        "nodes": nodes,
+        "nodes": first[1],
         "lang": language,
-        "color_by": _color_by(color_by or ("stage" if view == "jrc" else "flow_type")),
+        "color_by": colour,
         "width": width,
         "height": height,
-        "footnotes": footnotes,
+        "footnotes": list(dict.fromkeys(n for d in drawn.values() for n in d[2])),
         "link_labels": link_labels,
         "scale_bar": scale_bar,
+        "preset": preset,
+        "subtitle": subtitle
+        or _sankey_subtitle(system, language, colour, str(first[0]["units"].iloc[0])),
+        "source": source,
     }
-    title = _sankey_title(system.name, _SANKEY_VIEWS[view] or "jrc", language)
+    heading = title or _sankey_title(system, _SANKEY_VIEWS[view] or "jrc", language)
+    if png_scale is None:
+        png_scale = _preset_png_scale(preset)
     start = time.perf_counter()
-    if years is None:  # one year, as it fits the page (or at --scale)
+    tables: dict[Any, Any] = {k: d[0] for k, d in drawn.items()}
+    if years is None and not scenarios:  # one year, as it fits the page (or at --scale)
+        shown = heading if title else f"{heading} {wanted[0]}"
         figs: dict[Any, Any] = {
-            wanted[0]: build(drawn[0][0], scale=scale, title=f"{title} {wanted[0]}", **options)
+            wanted[0]: build(tables[wanted[0]], scale=scale, title=shown, **options)
         }
     else:
-        tables: dict[Any, Any] = dict(zip(wanted, (d[0] for d in drawn), strict=True))
-        figs = sankey_series(tables, scale=scale, title=title, **options)
-    clash = [
-        target
-        for y in figs
-        for fmt in formats
-        if (target := out / f"sankey_{view}_{y}.{fmt}").exists()
-    ]
-    if clash and not force:  # checked for every year before any file is written
-        raise OutputExistsError(
-            f"{clash[0]} exists ({len(clash)} of the files to write); pass --force to replace "
-            "them or choose another --out"
-        )
-    written = [
-        item
-        for y, fig in figs.items()
-        for item in write_figure(
-            fig, out / f"sankey_{view}_{y}", formats, scale=png_scale, overwrite=force
-        )
-    ]
+        prefix = heading if title or not scenarios else f"{heading} {wanted[0]},"
+        figs = sankey_series(tables, scale=scale, title=prefix, **options)
+        if scenarios:
+            figs = {f"{wanted[0]}_{k}": fig for k, fig in figs.items()}
+    names = [f"sankey_{view}_{y}.{fmt}" for y in figs for fmt in formats]
+    _check_out(out, path, force, names)  # every year checked before any file is written
+    with staged_files(out, names, force=force) as tmp:  # all files appear at the end
+        staged = [
+            item
+            for y, fig in figs.items()
+            for item in write_figure(fig, tmp / f"sankey_{view}_{y}", formats, scale=png_scale)
+        ]
+    written = [out / item.name for item in staged]
     took = time.perf_counter() - start
     for item in written:
         typer.echo(f"wrote {item}")
     meta = next(iter(figs.values())).layout.meta["msa_sankey"]
-    common = f"common scale for {', '.join(map(str, wanted))}: " if years is not None else "scale "
-    scale_text = f"{meta['units_per_px']:.4g} {meta['units']} per px"
+    common = f"common scale for {', '.join(map(str, figs))}: " if len(figs) > 1 else "scale "
+    from msa.figures.labels import format_value
+
+    scale_text = f"{format_value(meta['units_per_px'], meta['units'], digits=4)} per px"
     typer.echo(f"{len(written)} file(s) in {took:.1f} s; {common}{scale_text}")
 
 
@@ -355,6 +455,55 @@ def _wanted_years(year: int | None, years: str | None) -> list[int]:
     if not wanted or len(set(wanted)) < len(wanted):
         raise ConfigError(f"--years must name each year once (got {years!r})")
     return wanted
+
+
+def _wanted_scenarios(
+    scenarios: str | None, scenario: str | None, wanted: list[int]
+) -> list[str | None]:
+    """Return the scenarios to draw: those of ``--scenarios``, else ``--scenario`` alone."""
+    from msa.errors import ConfigError
+
+    if scenarios is None:
+        return [scenario]
+    names = list(dict.fromkeys(p.strip() for p in scenarios.split(",") if p.strip()))
+    if scenario is not None or len(wanted) > 1 or not names:
+        raise ConfigError(
+            "--scenarios S1,S2,... draws one --year for each scenario; give no --scenario or "
+            f"--years with it (got --scenarios {scenarios!r})"
+        )
+    return list(names)
+
+
+def _preset_png_scale(preset: str | None) -> float:
+    """Return the PNG density of ``--preset`` (its dpi / 96), else 2 (192 dpi)."""
+    from msa.figures.plan import checked_preset
+
+    page = checked_preset(preset)
+    return 2.0 if page is None else page.png_scale
+
+
+_MASS_BASIS = {
+    "en": ("{materials}; {units} of {basis}", "{materials}; {units}, mass basis not stated"),
+    "nl": ("{materials}; {units} {basis}", "{materials}; {units}, massabasis niet vermeld"),
+}
+
+
+def _sankey_subtitle(system: Any, lang: str, color_by: str, units: str) -> str:
+    """Return the default subtitle: the materials counted and the mass basis.
+
+    The basis is the System's ``attrs["mass_basis"]`` (``[model] mass_basis`` of a declared
+    model, e.g. "element mass"); without one the subtitle says it is not stated.
+    """
+    found = system.coords["material"] if "material" in system.dims else []
+    everything = {"en": "all materials", "nl": "alle materialen"}["nl" if lang == "nl" else "en"]
+    materials = [everything if str(m) == "all materials" else str(m) for m in found]
+    joined = ", ".join(materials) or everything
+    if len(materials) > 1 and color_by != "material":
+        joined += " (summed)" if lang == "en" else " (opgeteld)"
+    basis = system.attrs.get("mass_basis_nl" if lang == "nl" else "mass_basis")
+    with_basis, without = _MASS_BASIS["nl" if lang == "nl" else "en"]
+    shown = with_basis if basis else without
+    return shown.format(materials=joined, units=units, basis=basis)
 
 
 def _check_years(path: Path, wanted: list[int], available: list[int]) -> None:
@@ -388,7 +537,7 @@ def _sankey_links(
             from msa import jrc_msa
         except ImportError as err:  # pragma: no cover - views ship with msa
             raise ConfigError(f"view {view!r} needs msa.jrc_msa, which is missing") from err
-        placed = _process_nodes(path, view_name)
+        placed = _process_nodes(path, view_name) or _run_nodes(system, view_name)
         if placed:  # a declared model placing its processes in the view's nodes
             made = jrc_msa.process_view(system, view_name, placed, year=year)
         else:
@@ -420,6 +569,17 @@ def _process_nodes(path: Path, view: str) -> dict[str, str]:
     if d.msa is not None:
         return {}
     return {p: spec.views[view] for p, spec in d.processes.items() if view in spec.views}
+
+
+def _run_nodes(system: Any, view: str) -> dict[str, str]:
+    """Return the view nodes a built System's processes are placed in (``msa run`` keeps them).
+
+    A declared model's System carries ``attrs["process_views"]`` (view to {process: node}),
+    which a run's ``system.nc`` keeps; other Systems have none (empty).
+    """
+    placed = system.attrs.get("process_views") or {}
+    found = placed.get(view) if isinstance(placed, dict) else None
+    return {str(p): str(n) for p, n in found.items()} if isinstance(found, dict) else {}
 
 
 def _with_ranges(path: Path, system: Any, year: int, view: str) -> Any:
@@ -484,9 +644,19 @@ _VIEW_TITLES = {
 }
 
 
-def _sankey_title(name: str, view: str, lang: str) -> str:
-    """Title of CLI Sankeys before the year, e.g. 'msa_example: JRC MSA chain,' (or Dutch)."""
+def _sankey_title(system: Any, view: str, lang: str) -> str:
+    """Title of CLI Sankeys before the year: the model's title and the view (no internal id).
+
+    E.g. 'Illustrative JRC MSA dataset (Li, EU): JRC MSA chain,'; the System's name where it
+    has no ``attrs["title"]``; a string ``system`` is the name itself.
+    """
     words = _VIEW_TITLES[view]["nl" if lang == "nl" else "en"]
+    if isinstance(system, str):
+        name = system
+    elif lang == "nl":  # never the English title in a Dutch figure: its Dutch title, else its id
+        name = system.attrs.get("title_nl") or system.name
+    else:
+        name = system.attrs.get("title") or system.name
     return f"{name}: {words},"
 
 
@@ -724,13 +894,19 @@ def compare(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite files in --out.")] = False,
 ) -> None:
-    """Tabulate and plot the key indicators of several runs side by side."""
-    from msa.model.run import compare_runs, write_comparison
+    """Tabulate and plot the key indicators of several runs side by side.
+
+    Every run folder is checked (manifest.json, headline.csv, indicators.csv) before anything
+    is printed or written. Runs of different models are compared on the headline numbers and
+    targets they share, and a note lists what was left out; a number in different units in two
+    runs is an error naming both. --out must lie outside the runs compared.
+    """
+    from msa.model.run import check_comparison_out, compare_runs, comparison_text, write_comparison
 
     headline, targets = compare_runs(runs)
-    typer.echo(headline.to_string(float_format=lambda v: f"{v:.4g}"))
-    typer.echo("")
-    typer.echo(targets.to_string())
+    if out is not None:
+        check_comparison_out(out, runs, overwrite=force)
+    typer.echo(comparison_text(headline, targets))
     if out is not None:
         for path in write_comparison(headline, targets, out, overwrite=force):
             typer.echo(f"wrote {path}")
@@ -744,21 +920,20 @@ def main(argv: list[str] | None = None) -> int:
     argv : list of str, optional
         Arguments without the program name; defaults to ``sys.argv[1:]``.
     """
+    _DEBUG["on"] = False
     try:
         # without standalone mode click returns typer.Exit's code instead of raising it
         code = app(args=argv, prog_name="msa", standalone_mode=False)
     except MsaError as err:
-        typer.echo("msa: error: " + " ".join(str(err).split()), err=True)  # one line
-        return 2
+        return _error_line(str(err), err)
     except ImportError as err:
         # a missing optional extra (plotly, kaleido, openpyxl ...): one line saying what to
-        # install, not a traceback; any other import failure is a bug and propagates
+        # install, not a traceback; any other import failure is a bug
         if not isinstance(err, ModuleNotFoundError) and not isinstance(
             err.__cause__, ModuleNotFoundError
         ):
-            raise
-        typer.echo("msa: error: " + " ".join(str(err).split()), err=True)
-        return 2
+            return _bug(err)
+        return _error_line(str(err), err)
     except typer.Exit as exit_:
         return int(exit_.exit_code or 0)
     except SystemExit as exit_:  # click usage errors
@@ -770,8 +945,28 @@ def main(argv: list[str] | None = None) -> int:
             return int(err.exit_code)
         if type(err).__name__ == "Abort":
             return 1
-        raise
+        return _bug(err)
     return code if isinstance(code, int) else 0
+
+
+def _error_line(message: str, err: BaseException) -> int:
+    """Print ``msa: error: <message>`` as one line (after the traceback with --debug); 2."""
+    if _DEBUG["on"]:
+        import traceback
+
+        typer.echo("".join(traceback.format_exception(err)).rstrip(), err=True)
+    typer.echo("msa: error: " + " ".join(message.split()), err=True)
+    return 2
+
+
+def _bug(err: Exception) -> int:
+    """Report an error msa did not foresee (a bug) in one line; its traceback with --debug."""
+    text = " ".join(str(err).split())
+    return _error_line(
+        f"unexpected {type(err).__name__}{': ' + text if text else ''} (a bug in msa: rerun "
+        "with msa --debug ... for the traceback and report it)",
+        err,
+    )
 
 
 def entry() -> None:  # pragma: no cover - console script shim

@@ -461,7 +461,7 @@ def indicator_table(source: Source, *, year: int | None = None) -> pd.DataFrame:
     """
     v = _variables(source)
     if year is not None and year not in v["time"].values:
-        raise DataError(f"year {year} is not in the system (years {list(v['time'].values)})")
+        raise DataError(f"year {year} is not in the system (years {v['time'].values.tolist()})")
     rows = []
     for name, func in INDICATORS.items():
         try:

@@ -21,6 +21,7 @@ import xarray as xr
 from msa.errors import ConfigError, DataError, ProvenanceError
 from msa.jrc_msa.origin import to_iso3
 from msa.system.provenance import GRADES
+from msa.system.tables import FIRST_YEAR, LAST_YEAR, read_csv_cells
 
 #: Columns of an MSA table (one row per value). ``note`` and ``origin`` are optional and kept.
 MSA_COLUMNS: tuple[str, ...] = (
@@ -215,7 +216,7 @@ def read_msa_table(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such MSA table (expected a CSV with {list(MSA_COLUMNS)})")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = read_csv_cells(path)  # one line for an empty, ';'-separated or non-UTF-8 file
     return validate_msa_table(frame, origin=str(path))
 
 
@@ -274,10 +275,13 @@ def validate_msa_table(frame: pd.DataFrame, *, origin: str = "MSA table") -> pd.
         split_codes(code, where=at(i, "code"))
     out["code"] = ["+".join(split_codes(c)) for c in out["code"]]
     years = pd.to_numeric(out["year"], errors="coerce")
-    bad = years.isna() | (years % 1 != 0)
+    bad = years.isna() | (years % 1 != 0) | (years < FIRST_YEAR) | (years > LAST_YEAR)
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
-        raise DataError(f"{at(i, 'year')}: year {out['year'].iloc[i]!r} is not an integer year")
+        raise DataError(
+            f"{at(i, 'year')}: year {out['year'].iloc[i]!r} is not a whole year between "
+            f"{FIRST_YEAR} and {LAST_YEAR}"
+        )
     out["year"] = years.astype(np.int64)
     values = pd.to_numeric(out["value"], errors="coerce")
     bad = ~np.isfinite(values.to_numpy(dtype=float))

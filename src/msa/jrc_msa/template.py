@@ -60,6 +60,7 @@ from msa.jrc_msa.tables import (
 from msa.system.core import System
 from msa.system.mass_balance import balance, throughput
 from msa.system.provenance import worst_grade
+from msa.system.tables import read_csv_cells
 
 __all__ = [
     "MASS_UNITS",
@@ -610,7 +611,12 @@ def read_msa_model(path: str | Path, *, missing: str | None = None) -> MsaBuild:
         )
     sources = None
     if (folder / sources_file).is_file():
-        sources = pd.read_csv(folder / sources_file, dtype=str, keep_default_na=False)
+        sources = read_csv_cells(folder / sources_file)
+        if "source_id" not in sources.columns:
+            raise DataError(
+                f"{folder / sources_file}: no 'source_id' column; a sources table "
+                "needs source_id and title"
+            )
     table = read_msa_table(table_path)
     unknown = sorted(
         set(table["source_id"]) - {""} - set(sources["source_id"] if sources is not None else [])

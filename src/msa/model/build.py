@@ -50,8 +50,10 @@ import functools
 import importlib.util
 import re
 import sys
+import traceback
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType, ModuleType
 from typing import Any, Literal
 
@@ -60,12 +62,26 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from msa.errors import ConfigError, DataError, MassBalanceError, ProvenanceError, StockModelError
+from msa.errors import (
+    ConfigError,
+    DataError,
+    MassBalanceError,
+    ModelCodeError,
+    MsaError,
+    ProvenanceError,
+    StockModelError,
+)
 from msa.jrc_msa.template import MsaBuild, build_msa_system, read_msa_table
 from msa.messages import plain
 from msa.model.checks import flow_dependencies, names_in
 from msa.model.definition import LifetimeSpec, ModelDefinition, StockSpec
-from msa.model.inputs import parameter_provenance, read_data, read_parameters, read_sources
+from msa.model.inputs import (
+    check_targets,
+    parameter_provenance,
+    read_data,
+    read_parameters,
+    read_sources,
+)
 from msa.model.tracked import Tracked, grade_of_rank, rank_of_grade
 from msa.model.units import conversion_factor, is_dimensionless, product_units
 from msa.stocks.engine import inflow_driven, stock_driven
@@ -92,7 +108,9 @@ __all__ = [
     "build_from",
     "build_model",
     "load_module",
+    "module_file",
     "read_inputs",
+    "running_model_code",
 ]
 
 _ARROW = " => "
@@ -331,16 +349,20 @@ def _add_stocks(a: xr.Dataset, b: xr.Dataset) -> xr.Dataset:
 def load_module(d: ModelDefinition) -> ModuleType | None:
     """Import the model's ``model.py`` (``[model] module``), or return None if it has none.
 
+    Only a ``.py`` file inside the model folder is imported. Whatever the file raises while it
+    is imported (``sys.exit`` too) is one :class:`msa.ModelCodeError` naming file and line.
+
     Raises
     ------
     msa.ConfigError
-        If the file is missing or a function a flow names is not in it.
+        If the file is missing, outside the model folder, or a function a flow names is not
+        in it.
+    msa.ModelCodeError
+        If importing the file raises or exits.
     """
     if d.info.module is None:
         return None
-    file = d.folder / d.info.module
-    if not file.is_file():
-        raise ConfigError(f"{d.path}: [model] module: {d.info.module!r} not found in {d.folder}")
+    file = module_file(d)
     spec = importlib.util.spec_from_file_location(f"msa_model_{d.name}", file)
     if spec is None or spec.loader is None:  # pragma: no cover - only for odd file systems
         raise ConfigError(f"{file}: cannot be imported as a Python module")
@@ -348,7 +370,8 @@ def load_module(d: ModelDefinition) -> ModuleType | None:
     writes_bytecode = sys.dont_write_bytecode
     sys.dont_write_bytecode = True  # no __pycache__ in the model folder: msa never writes there
     try:
-        spec.loader.exec_module(module)
+        with running_model_code(file, "while importing it"):
+            spec.loader.exec_module(module)
     finally:
         sys.dont_write_bytecode = writes_bytecode
     named = [(f'[flows."{n}"]', f.function) for n, f in d.flows.items()]
@@ -361,6 +384,102 @@ def load_module(d: ModelDefinition) -> ModuleType | None:
                 f"{d.path}: {key} function: {file.name} defines no function {function!r}"
             )
     return module
+
+
+def module_file(d: ModelDefinition) -> Path:
+    """Return the model's ``model.py`` (``[model] module``): a ``.py`` file in the model folder.
+
+    Raises
+    ------
+    msa.ConfigError
+        If ``[model] module`` names no file, a file that is not ``.py`` or one outside the
+        model folder (msa runs no code from elsewhere).
+    """
+    name = str(d.info.module)
+    file = d.folder / name
+    inside = file.resolve().is_relative_to(d.folder.resolve())
+    if not inside:
+        raise ConfigError(
+            f"{d.path}: [model] module: {name!r} lies outside the model folder {d.folder}; "
+            "msa runs only code kept inside the model folder (move the file there)"
+        )
+    if file.suffix != ".py":
+        raise ConfigError(f"{d.path}: [model] module: {name!r} is not a Python file (.py)")
+    if not file.is_file():
+        raise ConfigError(f"{d.path}: [model] module: {name!r} not found in {d.folder}")
+    return file
+
+
+@contextlib.contextmanager
+def running_model_code(file: Path, doing: str) -> Iterator[None]:
+    """Turn anything the model's own code raises (or ``sys.exit``) into one ModelCodeError.
+
+    The message reads ``model code failed: <file>:<line>: <error> (<doing>)``, the line being
+    the last one of ``file`` in the traceback; msa's own errors pass unchanged, as does
+    :class:`KeyboardInterrupt`. The original exception is kept as ``__cause__``.
+
+    Parameters
+    ----------
+    file : Path
+        The model's ``model.py``.
+    doing : str
+        What msa was doing, e.g. ``"in function 'export' of [flows."A => B"]"``.
+    """
+    try:
+        yield
+    except MsaError:
+        raise
+    except (Exception, SystemExit) as err:
+        raise ModelCodeError(
+            f"model code failed: {file}:{_failing_line(file, err)}: {_what_failed(err)} ({doing})"
+        ) from err
+
+
+def _failing_line(file: Path, err: BaseException) -> int | str:
+    """Return the line of ``file`` where ``err`` was raised (the last one in the traceback)."""
+    if isinstance(err, SyntaxError) and err.lineno is not None:
+        return err.lineno
+    target = file.resolve()
+    lines = [
+        frame.lineno
+        for frame in traceback.extract_tb(err.__traceback__)
+        if frame.lineno is not None and Path(frame.filename).resolve() == target
+    ]
+    return lines[-1] if lines else "?"
+
+
+def _what_failed(err: BaseException) -> str:
+    """Return the exception as one short phrase (``ValueError: ...``, ``sys.exit(0)``)."""
+    if isinstance(err, SystemExit):
+        return f"it called sys.exit({err.code!r}); model code must return or raise, never exit"
+    if isinstance(err, SyntaxError):
+        return f"SyntaxError: {err.msg}"
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def _words(d: ModelDefinition) -> dict[str, str]:
+    """Return the figure words of ``[model]`` a System keeps: mass basis, Dutch title and basis."""
+    info = d.info
+    given = {
+        "mass_basis": info.mass_basis,
+        "title_nl": info.title_nl,
+        "mass_basis_nl": info.mass_basis_nl,
+    }
+    return {key: value for key, value in given.items() if value}
+
+
+def _view_placements(d: ModelDefinition) -> dict[str, object]:
+    """Return ``{"process_views": {view: {process: node}}}`` where processes declare views.
+
+    Kept in the System's attrs (and so in a run's ``system.nc``), so ``msa sankey`` draws a
+    run folder in the views its model's processes are placed in.
+    """
+    placed: dict[str, dict[str, str]] = {}
+    for pid, spec in d.processes.items():
+        for view, node in spec.views.items():
+            placed.setdefault(view, {})[pid] = node
+    return {"process_views": placed} if placed else {}
 
 
 def build_model(d: ModelDefinition, scenario: str = "baseline") -> Built:
@@ -450,13 +569,15 @@ def read_inputs(d: ModelDefinition, scenario: str = "baseline") -> ModelInputs:
         raise ConfigError(f"{d.path}: an MSA-table model ([msa]) has no declared inputs")
     sources = read_sources(d)
     tracked_params, values = read_parameters(d, spec, sources)
+    data = read_data(d, spec, sources)
+    check_targets(d)
     return ModelInputs(
         definition=d,
         scenario=scenario,
         sources=sources,
         parameters=tracked_params,
         values=values,
-        data=read_data(d, spec, sources),
+        data=data,
         provenance=parameter_provenance(d, spec),
         module=load_module(d),
     )
@@ -502,11 +623,12 @@ def _build_msa(d: ModelDefinition, scenario: str) -> Built:
     sources = read_sources(d)
     table = read_msa_table(path)
     _check_msa_provenance(table, sources, str(path))
+    check_targets(d)
     made = build_msa_system(
         table, name=d.name, sources=sources, missing=d.msa.missing, origin=str(path)
     )
     system = made.system
-    system.attrs.update({"title": d.title, "scenario": scenario})
+    system.attrs.update({"title": d.title, "scenario": scenario} | _words(d))
     flows = {}
     for name, value in system.flows.items():
         prov = system.provenance[name]
@@ -593,6 +715,7 @@ class _State:
             None: self._stock_flow,
         }
         result = computers[spec.way](name)
+        _finite(result.value, self.key(name))
         self.flows[name] = _on_time(result, self.d.coords["time"])
 
     # -- the ways a flow comes about ---------------------------------------------------------
@@ -693,8 +816,10 @@ class _State:
             coords=MappingProxyType(dict(self.coords)),
             scenario=self.scenario,
         )
-        out = getattr(self.module, spec.function)(inputs)
         where = f"{self.key(name)} function {spec.function!r}"
+        doing = f'in function {spec.function!r} of [flows."{name}"]'
+        with running_model_code(module_file(self.d), doing):
+            out = getattr(self.module, spec.function)(inputs)
         dims = (*spec.dims, "sample") if self.sampled else spec.dims
         value = _checked_result(out, dims, self.coords, where)
         units = str(out.attrs.get("units", spec.units))
@@ -948,7 +1073,26 @@ class _State:
         try:
             return _LIFETIMES[spec.distribution](**params, **kwargs), grades
         except (ValueError, TypeError) as err:
-            raise ConfigError(f"{where}: {err}") from err
+            raise ConfigError(f"{where}{_lifetime_key(spec, str(err))}: {err}") from err
+
+
+def _lifetime_key(spec: LifetimeSpec, message: str) -> str:
+    """Return `` shape = 'lifetime_shape' ([parameters] lifetime_shape)`` for the key at fault.
+
+    The lifetime class names its parameter (``WeibullLifetime: shape must be > 0``); this says
+    which ``model.toml`` key gave it and, for a name, which parameter.
+    """
+    given: dict[str, object] = {
+        **spec.parameters,
+        "factor_by_cohort": spec.cohort_factor,
+        "factor_by_year": spec.year_factor,
+    }
+    for key, value in given.items():
+        if value is not None and re.search(rf"\b{key}\b", message):
+            shown = key.replace("factor_by_", "") + "_factor" if key.startswith("factor_") else key
+            named = f" ([parameters] {value})" if isinstance(value, str) else ""
+            return f" {shown} = {value!r}{named}"
+    return ""
 
 
 def _all_one(factor: float | xr.DataArray) -> bool:
@@ -963,6 +1107,17 @@ def _on_time(t: Tracked, years: tuple[Any, ...]) -> Tracked:
         value = value.expand_dims(time=list(years))
     order = ["time", *[d for d in value.dims if d != "time"]]
     return Tracked(value.transpose(*order), t.units, t.rank, t.source)
+
+
+def _finite(value: xr.DataArray, where: str) -> None:
+    """Refuse a flow that came out NaN or infinite (an overflow), naming its first cell."""
+    bad = ~np.isfinite(value.values)
+    if bad.any():
+        shown = plain(value.values[bad][0]) if value.ndim else plain(value.values)
+        raise DataError(
+            f"{where}: computed a non-finite value {shown!r} {_first_cell(value, bad)}; an "
+            "input too large (an overflow) or a missing value: check the inputs it multiplies"
+        )
 
 
 def _in_unit_interval(value: xr.DataArray, where: str) -> None:
@@ -1041,7 +1196,7 @@ def _assemble(d: ModelDefinition, scenario: str, sources: pd.DataFrame, state: _
         d.name,
         coords=state.coords,
         sources=sources,
-        attrs={"title": d.title, "scenario": scenario},
+        attrs={"title": d.title, "scenario": scenario} | _words(d) | _view_placements(d),
     )
     for pid, spec in d.processes.items():
         system.add_process(

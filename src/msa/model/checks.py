@@ -103,12 +103,30 @@ def check_definition(d: ModelDefinition) -> None:
     _check_dims_and_data(d)
     _check_processes_and_flows(d)
     _check_stocks(d)
+    _check_jrc_codes(d)
     for name, flow in d.flows.items():
         _check_flow_names(d, name, flow)
     _check_outputs(d)
     _check_scenarios(d)
     _check_no_cycle(d)
     _check_uncertainty(d)
+
+
+def _check_jrc_codes(d: ModelDefinition) -> None:
+    """Every ``jrc_code`` of a flow or stock is a known JRC MSA code (or codes joined by +)."""
+    from msa.jrc_msa.tables import split_codes
+
+    given = [(f"{_flow_key(n)} jrc_code", f.jrc_code) for n, f in d.flows.items()]
+    for pid, stock in d.stocks.items():
+        given += [(f"[stocks.{pid}] jrc_code", stock.jrc_code)]
+        given += [(f"[stocks.{pid}] change_jrc_code", stock.change_jrc_code)]
+    for key, code in given:
+        if code is None:
+            continue
+        try:
+            split_codes(code, where=f"{d.path}: {key}")
+        except MsaError as err:
+            raise ConfigError(str(err)) from err
 
 
 def _check_uncertainty(d: ModelDefinition) -> None:
@@ -584,11 +602,11 @@ def _check_national_shares(d: ModelDefinition) -> None:
         except MsaError as err:
             raise _fail(d, key, str(err)) from err
         if not set(groups.values) & set(national["material_group"].values):
-            given = list(national["material_group"].values)
+            given = national["material_group"].values.tolist()
             raise _fail(
                 d,
                 f"{key} national",
-                f"{spec.national!r} has no figure for {list(groups.values)} (it has {given})",
+                f"{spec.national!r} has no figure for {groups.values.tolist()} (it has {given})",
             )
 
 

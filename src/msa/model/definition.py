@@ -76,6 +76,7 @@ from pydantic import (
 
 from msa.errors import ConfigError
 from msa.model.checks import check_definition
+from msa.system.tables import FIRST_YEAR, LAST_YEAR
 
 __all__ = [
     "BASELINE",
@@ -95,6 +96,7 @@ __all__ = [
     "TargetNeeds",
     "is_declared_model",
     "load_definition",
+    "read_toml",
 ]
 
 #: The scenario every model has: the declared values without overrides.
@@ -141,13 +143,22 @@ class _Spec(BaseModel):
 
 
 class ModelInfo(_Spec):
-    """``[model]``: the model's name, title, sources table and optional module."""
+    """``[model]``: the model's name, title, sources table, optional module and mass basis.
+
+    ``mass_basis`` says what a tonne counts, e.g. ``"element mass"`` (t of Li) or ``"product
+    mass"`` (t of panels); figures state it in their subtitle. ``title_nl`` and
+    ``mass_basis_nl`` are the Dutch words for Dutch figures (without them a Dutch figure would
+    mix in the English title, so it falls back to the model's name).
+    """
 
     name: str = Field(min_length=1)
     title: str = Field(min_length=1)
     sources: str = Field(min_length=1)
     module: str | None = None
     description: str = ""
+    mass_basis: str | None = None
+    title_nl: str | None = None
+    mass_basis_nl: str | None = None
 
 
 class ParameterRef(_Spec):
@@ -512,6 +523,7 @@ class OutputsSpec(_Spec):
 
     sankey_years: tuple[StrictInt, ...] = ()
     sankeys: tuple[str, ...] = ("system",)
+    sankey_preset: Literal["a4-portrait", "a4-landscape", "slide"] | None = None
     targets: str | None = None
     policies: tuple[str, ...] = ()
     policy_targets: dict[str, str | tuple[str, ...] | TargetNeeds] = Field(default_factory=dict)
@@ -711,10 +723,7 @@ def load_definition(path: str | Path) -> ModelDefinition:
     file = file / "model.toml" if file.is_dir() else file
     if not file.is_file():
         raise ConfigError(f"{file}: model definition not found (expected a model.toml)")
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{file}: invalid TOML ({err})") from err
+    raw = read_toml(file)
     if _variant(file, raw) == "msa":
         return _load_msa(file, raw)
     try:
@@ -735,6 +744,19 @@ def load_definition(path: str | Path) -> ModelDefinition:
     )
     check_definition(definition)
     return definition
+
+
+def read_toml(file: Path) -> dict[str, Any]:
+    """Return the TOML of ``file``; invalid TOML or text that is not UTF-8 is a ConfigError."""
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{file}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at position "
+            f"{err.start}); save it as UTF-8"
+        ) from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{file}: invalid TOML ({err})") from err
 
 
 #: The sections of a declared model that an MSA-table model ([msa]) does not have.
@@ -877,8 +899,14 @@ def _coords(file: Path, dims: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
                     f"{file}: [dims] time: give time = {{ start = YEAR, end = YEAR }}"
                 )
             start, end = spec["start"], spec["end"]
-            if not (isinstance(start, int) and isinstance(end, int) and start <= end):
+            whole = all(isinstance(y, int) and not isinstance(y, bool) for y in (start, end))
+            if not (whole and start <= end):
                 raise ConfigError(f"{file}: [dims] time: need integer start <= end (got {spec})")
+            if start < FIRST_YEAR or end > LAST_YEAR:
+                raise ConfigError(
+                    f"{file}: [dims] time: years {start}-{end} are outside {FIRST_YEAR}-"
+                    f"{LAST_YEAR}; give start and end as four-digit years"
+                )
             coords["time"] = tuple(range(start, end + 1))
             continue
         if not isinstance(spec, list) or not spec:

@@ -34,8 +34,16 @@ from msa.model.definition import DataSpec, ModelDefinition, ParameterSpec, Scena
 from msa.model.tracked import Tracked, rank_of_grade
 from msa.model.units import conversion_factor
 from msa.system.provenance import GRADES, make_sources
+from msa.system.tables import FIRST_YEAR, LAST_YEAR, read_csv_cells
 
-__all__ = ["parameter_provenance", "read_data", "read_parameters", "read_sources", "read_table"]
+__all__ = [
+    "check_targets",
+    "parameter_provenance",
+    "read_data",
+    "read_parameters",
+    "read_sources",
+    "read_table",
+]
 
 _VALUE_COLUMNS = ("value", "units", "source_id", "grade")
 _B = GRADES.index("B")
@@ -48,21 +56,53 @@ def read_sources(d: ModelDefinition) -> pd.DataFrame:
     return make_sources(frame, origin=str(path))
 
 
+#: The columns of a model's own targets table (``[outputs] targets``).
+_TARGET_COLUMNS = ("target_id", "policy", "indicator", "material", "year", "comparison", "value")
+_COMPARISONS = (">=", "<=", ">", "<")
+
+
+def check_targets(d: ModelDefinition) -> None:
+    """Check the model's own targets table (``[outputs] targets``) before anything is built.
+
+    Raises
+    ------
+    msa.DataError
+        Naming the file, row and column: an unreadable table, a missing column, a year that is
+        not a whole year, a comparison other than ``>=``, ``<=``, ``>``, ``<``, a value that is
+        not a finite number.
+    """
+    if d.outputs.targets is None:
+        return
+    path = d.folder / d.outputs.targets
+    frame = _read_csv(path)
+    missing = [c for c in _TARGET_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{path}: missing column(s) {missing}; a targets table has {_TARGET_COLUMNS}"
+        )
+    years = pd.to_numeric(frame["year"].str.strip(), errors="coerce").to_numpy(dtype=float)
+    values = pd.to_numeric(frame["value"].str.strip(), errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        checks = (
+            ("year", ~np.isfinite(years) | (years != np.round(years)), "is not a whole year"),
+            (
+                "comparison",
+                ~frame["comparison"].str.strip().isin(_COMPARISONS).to_numpy(),
+                f"is not one of {list(_COMPARISONS)}",
+            ),
+            ("value", ~np.isfinite(values), "is not a finite number"),
+        )
+    for column, bad, why in checks:
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"{path}: row {i + 2}, column {column!r}: {frame[column].iloc[i]!r} {why}"
+            )
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     """Read a CSV as text cells; a semicolon-separated (Dutch Excel) file is named as such."""
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise DataError(f"{path}: cannot read as a comma-separated table ({err})") from err
-    if len(frame.columns) == 1 and ";" in frame.columns[0]:
-        raise DataError(
-            f"{path}: the header is separated by ';' (a Dutch Excel export?); save the table as "
-            "comma-separated CSV with '.' as the decimal mark"
-        )
-    frame.columns = [c.strip() for c in frame.columns]
-    return frame
+    return read_csv_cells(path)
 
 
 def parameter_provenance(d: ModelDefinition, scenario: ScenarioSpec) -> dict[str, Tracked]:
@@ -177,7 +217,10 @@ def read_table(
     where = dict(where or {})
     missing = [c for c in (*columns, *where, *_VALUE_COLUMNS) if c not in frame.columns]
     if missing:
-        raise DataError(f"{path}: missing column(s) {missing} (table {name!r})")
+        shown = ["year" if c == "time" else c for c in missing]  # time is read from 'year'
+        raise DataError(
+            f"{path}: missing column(s) {shown} (table {name!r}); found {list(frame.columns)}"
+        )
     if frame.empty:
         raise DataError(f"{path}: no rows (table {name!r})")
     lines = np.arange(2, len(frame) + 2)
@@ -216,14 +259,17 @@ def _labels(
     """Return one dim column as the model's labels (years as int); unknown labels fail."""
     cells = frame[column].str.strip()
     if dim == "time":
-        years = pd.to_numeric(cells, errors="coerce")
-        bad = years.isna().to_numpy() | (years != years.round()).to_numpy()
+        years = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(years) | (years != np.round(years))
+            bad |= (years < FIRST_YEAR) | (years > LAST_YEAR)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise DataError(
-                f"{path}: row {lines[i]}, column {column!r}: {cells.iloc[i]!r} is not a year"
+                f"{path}: row {lines[i]}, column {column!r}: {cells.iloc[i]!r} is not a year "
+                f"(a whole year between {FIRST_YEAR} and {LAST_YEAR})"
             )
-        out = years.astype(int).to_numpy()
+        out = years.astype(np.int64)
     else:
         out = cells.to_numpy(dtype=object)
     unknown = ~pd.Series(out).isin(list(allowed)).to_numpy()

@@ -26,6 +26,11 @@ _RULES = {
 def as_param(owner: str, name: str, value: object, rule: str | None) -> xr.DataArray:
     """Return ``value`` as a float DataArray, validated by ``rule``; raise LifetimeError."""
     if isinstance(value, xr.DataArray):
+        if value.dtype.kind not in "iuf":
+            raise LifetimeError(
+                f"{owner}: {name} must hold numbers (got dtype {value.dtype}, e.g. "
+                f"{plain(value.values.flat[0]) if value.size else None!r})"
+            )
         da = value.astype(float)
     elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         da = xr.DataArray(float(value))
@@ -40,17 +45,19 @@ def as_param(owner: str, name: str, value: object, rule: str | None) -> xr.DataA
     data = da.values
     bad = ~np.isfinite(data)
     if bad.any():
-        raise LifetimeError(
-            f"{owner}: {name} must be finite (got {plain(data[bad][0])!r} {locate(da, bad)})"
-        )
+        raise LifetimeError(f"{owner}: {name} must be finite (got {_shown(da, bad)})")
     if rule is not None:
         test, text = _RULES[rule]
         bad = ~test(data, 0.0)
         if bad.any():
-            raise LifetimeError(
-                f"{owner}: {name} must be {text} (got {plain(data[bad][0])!r} {locate(da, bad)})"
-            )
+            raise LifetimeError(f"{owner}: {name} must be {text} (got {_shown(da, bad)})")
     return da
+
+
+def _shown(da: xr.DataArray, bad: np.ndarray) -> str:
+    """Return the first bad value, and where it is unless ``da`` is a scalar."""
+    value = repr(plain(da.values[bad][0] if da.ndim else da.values))
+    return f"{value} {locate(da, bad)}" if da.ndim else value
 
 
 def aligned(values: xr.DataArray | np.ndarray | float, dims: tuple[Hashable, ...]) -> np.ndarray:

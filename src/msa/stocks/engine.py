@@ -39,7 +39,13 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
-from msa.errors import ConfigError, StockModelError
+from msa.errors import (
+    ConfigError,
+    DataError,
+    DimensionError,
+    LifetimeError,
+    StockModelError,
+)
 from msa.messages import locate, plain
 from msa.stocks._chunks import chunked
 from msa.stocks._convolution import AgeFrame, runs_by_age
@@ -143,10 +149,59 @@ def inflow_driven(
     >>> ds.stock.values, ds.outflow.values
     (array([10., 20., 20.]), array([ 0.,  0., 10.]))
     """
-    with blas_threads(_blas_limit(inflow, lifetime, initial_stock_by_cohort)):
-        return _inflow_driven(
+    _check_arguments(inflow, lifetime, "inflow")
+    with (
+        blas_threads(_blas_limit(inflow, lifetime, initial_stock_by_cohort)),
+        np.errstate(over="ignore", invalid="ignore"),  # an overflow is refused below, by name
+    ):
+        done = _inflow_driven(
             inflow, lifetime, inflow_at, n_pts_per_interval, initial_stock_by_cohort, by_cohort
         )
+    return _finite(done, "inflow-driven")
+
+
+def _check_arguments(values: object, lifetime: object, what: str) -> None:
+    """Refuse, naming the argument, a lifetime that is no Lifetime and values that are no numbers.
+
+    Raises
+    ------
+    LifetimeError, DataError, DimensionError
+    """
+    if not isinstance(lifetime, Lifetime):
+        raise LifetimeError(
+            f"lifetime must be an msa lifetime such as msa.WeibullLifetime(shape, scale) (got "
+            f"{type(lifetime).__name__} {lifetime!r})"
+        )
+    if not isinstance(values, xr.DataArray):
+        raise DataError(f"{what} must be an xarray.DataArray (got {type(values).__name__})")
+    if values.dtype.kind not in "iuf":
+        raise DataError(
+            f"{what}: values must be numbers (got dtype {values.dtype}, e.g. "
+            f"{plain(values.values.flat[0]) if values.size else None!r})"
+        )
+    if "time" in values.coords and values["time"].dtype.kind not in "iuf":
+        raise DimensionError(
+            f"{what}: time labels must be integer years (got {values['time'].values[:3].tolist()})"
+        )
+
+
+def _finite(ds: xr.Dataset, mode: str) -> xr.Dataset:
+    """Return ``ds``, or refuse a result that overflowed to inf (inputs near 1e308).
+
+    The totals are checked, not the cohort arrays (an infinite cohort makes its total infinite
+    or NaN), so the check costs no memory of the size of the cohort arrays.
+    """
+    for name, var in ds.data_vars.items():
+        if "cohort" in var.dims:
+            continue
+        bad = ~np.isfinite(var.values)
+        if bad.any():
+            raise StockModelError(
+                f"{mode} stock model: {name} overflows to {plain(var.values[bad][0])!r} "
+                f"{locate(var, bad)}; the inputs are too large to add up in floating point "
+                "(check their units)"
+            )
+    return ds
 
 
 def _blas_limit(values: object, lifetime: object, initial: object) -> int | None:
@@ -269,8 +324,12 @@ def stock_driven(
         raise ConfigError(
             f"negative_inflow must be 'allow', 'error' or 'correct' (got {negative_inflow!r})"
         )
-    with blas_threads(_blas_limit(stock, lifetime, initial_stock_by_cohort)):
-        return _stock_driven(
+    _check_arguments(stock, lifetime, "stock")
+    with (
+        blas_threads(_blas_limit(stock, lifetime, initial_stock_by_cohort)),
+        np.errstate(over="ignore", invalid="ignore"),  # an overflow is refused below, by name
+    ):
+        done = _stock_driven(
             stock,
             lifetime,
             inflow_at,
@@ -279,6 +338,7 @@ def stock_driven(
             by_cohort,
             negative_inflow,
         )
+    return _finite(done, "stock-driven")
 
 
 def _stock_driven(

@@ -122,6 +122,8 @@ def check_years(years: np.ndarray, what: str = "time") -> np.ndarray:
     years = np.asarray(years)
     if years.ndim != 1 or len(years) == 0:
         raise DimensionError(f"{what} must be a non-empty 1-D sequence of years")
+    if years.dtype.kind not in "iuf":  # text, booleans: not years
+        raise DimensionError(f"{what} items must be integer years (got {years[:5].tolist()})")
     if not np.issubdtype(years.dtype, np.integer):
         if not (np.isfinite(years).all() and (years == np.round(years)).all()):
             raise DimensionError(f"{what} items must be integer years (got {years[:5].tolist()})")

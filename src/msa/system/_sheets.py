@@ -14,7 +14,7 @@ import pandas as pd
 
 from msa.errors import DataError
 
-__all__ = ["Folder", "Table", "Workbook", "clean", "open_tables"]
+__all__ = ["Folder", "Table", "Workbook", "clean", "open_tables", "refuse_semicolons"]
 
 
 class Table:
@@ -67,6 +67,7 @@ class Folder:
             raise DataError(f"{label}: not UTF-8 text ({err}); save the file as UTF-8 CSV") from err
         if header is None:
             raise DataError(f"{label}: file is empty; it needs a header row and data rows")
+        refuse_semicolons(label, header)
         names = [h.strip() for h in header]
         dup = sorted({h for h in names if names.count(h) > 1})
         if dup:
@@ -86,6 +87,20 @@ class Folder:
             detail = " ".join(str(err).split())
             raise DataError(f"{label}: malformed CSV ({detail}); check quotes and commas") from err
         return clean(frame, label)
+
+
+def refuse_semicolons(label: str, header: list[str]) -> None:
+    """Refuse a CSV whose header row is separated by ';' (as Dutch Excel saves CSV).
+
+    msa does not guess: such a file also writes decimal commas, and ``1,234`` may be a
+    thousand or one and a bit. The message says how to save the file instead.
+    """
+    if len(header) == 1 and ";" in header[0]:
+        raise DataError(
+            f"{label}: the columns are separated by ';' (a Dutch Excel export?); msa reads "
+            "comma-separated CSV with '.' as the decimal mark: save the table as 'CSV UTF-8 "
+            "(comma delimited)'"
+        )
 
 
 class Workbook:

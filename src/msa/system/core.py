@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from msa.errors import DataError, DimensionError
+from msa.messages import plain
 from msa.system.netcdf import write_netcdf
 from msa.system.provenance import (
     CLO_GRADES,
@@ -37,7 +39,12 @@ ProcessKind = Literal["transformation", "stock", "boundary"]
 #: The kinds of process: ``transformation`` must balance, ``stock`` balances with its stock
 #: change, ``boundary`` (environment, imports, exports, disposal) is exempt from balance.
 PROCESS_KINDS: tuple[str, ...] = ("transformation", "stock", "boundary")
+#: The years msa accepts in tables and declarations (a year outside is a typo: -5, 20250).
+FIRST_YEAR, LAST_YEAR = 1000, 2999
 _ARROW = " => "
+#: The form of a JRC MSA code (``A.1.1``, ``N.1``), or several joined by ``+``; which codes
+#: exist is known above this layer (:func:`msa.jrc_msa.jrc_codes`, checked by ``msa check``).
+_JRC_CODE = re.compile(r"^\s*[A-GN]\.\d+(\.\d+)?\s*(\+\s*[A-GN]\.\d+(\.\d+)?\s*)*$")
 
 
 def flow_name(source: str, target: str) -> str:
@@ -169,8 +176,19 @@ class System:
                 raise DimensionError(f"system {name!r}: dim {dim!r} has no items")
             self._coords[dim] = index
         time = self._coords["time"]
-        if not all(isinstance(t, int | np.integer) for t in time):
-            raise DimensionError(f"system {name!r}: time items must be integer years")
+        whole = [isinstance(t, int | np.integer) and not isinstance(t, bool) for t in time]
+        if not all(whole):
+            bad = time[whole.index(False)]
+            raise DimensionError(
+                f"system {name!r}: time items must be integer years (got {plain(bad)!r}, "
+                f"{type(bad).__name__})"
+            )
+        outside = [int(t) for t in time if not FIRST_YEAR <= t <= LAST_YEAR]
+        if outside:
+            raise DimensionError(
+                f"system {name!r}: time item {outside[0]} is not a year between {FIRST_YEAR} "
+                f"and {LAST_YEAR}"
+            )
         if not time.is_monotonic_increasing:
             raise DimensionError(f"system {name!r}: time items must be increasing")
         self._coords["time"] = pd.Index(np.asarray(time, dtype=np.int64), name="time")
@@ -289,6 +307,11 @@ class System:
                 raise DimensionError(
                     f"{where}: duplicate {dim} items {list(have[have.duplicated()])}"
                 )
+        if values.dtype.kind not in "iuf":  # text, booleans, objects: not quantities
+            raise DataError(
+                f"{where}: values must be numbers (got {_kind_of(values)}); convert them, "
+                "e.g. values.astype(float), after checking they are what you mean"
+            )
         order = [d for d in self._coords if d in values.dims]
         out = values.transpose(*order)
         if not all(out.indexes[d].equals(self._coords[d]) for d in order):
@@ -386,6 +409,11 @@ class System:
             "signed": int(bool(signed)),
         }
         if jrc_code:
+            if not _JRC_CODE.match(str(jrc_code)):
+                raise DataError(
+                    f"{where}: jrc_code {jrc_code!r} is not a JRC MSA code such as 'C.1.3' or "
+                    "'N.1' (several joined by '+')"
+                )
             da.attrs["jrc_code"] = str(jrc_code)
         self.flows[name] = da
         self.provenance[name] = prov
@@ -653,8 +681,18 @@ class System:
         ends = boundaries + [p for p, proc in self.processes.items() if proc.kind == "stock"]
         reach_from = set().union(*(nx.descendants(graph, b) | {b} for b in ends))
         reach_to = set().union(*(nx.ancestors(graph, b) | {b} for b in ends))
+        cut_off = [p for p in graph if p not in reach_from | reach_to and graph.degree(p) > 0]
+        looped = set()
+        for loop in nx.strongly_connected_components(graph.subgraph(cut_off)):
+            if len(loop) > 1:
+                looped |= loop
+                names = ", ".join(repr(p) for p in sorted(loop))
+                problems.append(
+                    f"processes {names} form a closed loop without a stock: nothing enters or "
+                    "leaves it (connect it to a boundary or stock process, or remove it)"
+                )
         for pid, proc in self.processes.items():
-            if proc.kind == "boundary" or graph.degree(pid) == 0:
+            if proc.kind == "boundary" or graph.degree(pid) == 0 or pid in looped:
                 continue
             if pid not in reach_from and proc.kind != "stock":
                 problems.append(f"process {pid!r} has no path from any boundary process")
@@ -745,6 +783,13 @@ def _derived_change_provenance(level: xr.Dataset, initial: xr.Dataset) -> xr.Dat
         if (clo != "").any():  # all empty is the same as not given
             out["clo_grade"] = level["grade"].copy(data=clo)
     return xr.Dataset(out)
+
+
+def _kind_of(values: xr.DataArray) -> str:
+    """Name what an array holds instead of numbers: text, booleans or Python objects."""
+    kind = {"U": "text", "S": "bytes", "b": "booleans", "O": "Python objects"}
+    first = plain(values.values.flat[0]) if values.size else None
+    return f"{kind.get(values.dtype.kind, str(values.dtype))}, e.g. {first!r}"
 
 
 def _first_at(values: xr.DataArray, mask: np.ndarray) -> str:

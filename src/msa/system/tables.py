@@ -8,6 +8,7 @@ nothing is dropped or filled in silently. The public door is :mod:`msa.io`.
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from collections.abc import Iterator
@@ -20,8 +21,8 @@ import xarray as xr
 
 from msa.errors import DataError, DimensionError, MsaError, ProvenanceError
 from msa.messages import plain
-from msa.system._sheets import Folder, Table, Workbook, open_tables
-from msa.system.core import PROCESS_KINDS, Process, System
+from msa.system._sheets import Folder, Table, Workbook, open_tables, refuse_semicolons
+from msa.system.core import FIRST_YEAR, LAST_YEAR, PROCESS_KINDS, Process, System
 from msa.system.provenance import CLO_GRADES, GRADES, make_sources
 
 #: Table names, in the order they are read. ``processes``, ``sources`` and ``flows`` are required.
@@ -52,7 +53,6 @@ _INTEGER_DIMS = ("time", "cohort")
 #: The variables of a stock table.
 STOCK_VARIABLES: tuple[str, ...] = ("stock", "stock_change", "initial_stock")
 _YEAR_COLUMN = re.compile(r"^\d{4}$")
-_FIRST_YEAR, _LAST_YEAR = 1000, 9999
 _TRUE = {"1", "true", "yes"}
 _FALSE = {"0", "false", "no", ""}
 
@@ -67,6 +67,57 @@ _OPTIONAL = {
 PROCESS_COLUMNS: tuple[str, ...] = ("id", "kind")
 #: The optional columns of the processes table.
 PROCESS_OPTIONAL: tuple[str, ...] = ("stage", "label_en", "label_nl")
+
+
+def read_csv_cells(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a CSV file as text cells (stripped header), one DataError line for any fault.
+
+    Parameters
+    ----------
+    path : path-like
+        A comma-separated UTF-8 file (a byte-order mark is allowed) with a header row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every cell a string (empty cells ``""``), column names stripped; row ``i`` of the
+        frame is row ``i + 2`` of the file.
+
+    Raises
+    ------
+    msa.DataError
+        Naming the file: no such file, not UTF-8, empty, a header separated by ';' (a Dutch
+        Excel export, refused with how to save it), duplicate column names, a row with more
+        cells than the header.
+    """
+    path = Path(path)
+    if not path.is_file():
+        what = "a folder, not a file" if path.is_dir() else "file not found"
+        raise DataError(f"{path}: {what}")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            header = next(csv.reader(fh), None)
+            fh.read()  # the whole file must be UTF-8, not only its header
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not UTF-8 text ({err}); save the file as UTF-8 CSV") from err
+    except csv.Error as err:
+        raise DataError(f"{path}: malformed CSV ({err}); check quotes and commas") from err
+    if header is None or not any(h.strip() for h in header):
+        raise DataError(f"{path}: file is empty; it needs a header row naming the columns")
+    refuse_semicolons(str(path), header)
+    names = [h.strip() for h in header]
+    dup = sorted({h for h in names if names.count(h) > 1})
+    if dup:
+        raise DataError(f"{path}: duplicate column(s) {dup}; give each column once")
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig"
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        detail = " ".join(str(err).split())
+        raise DataError(f"{path}: malformed CSV ({detail}); check quotes and commas") from err
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
 
 
 # ----------------------------------------------------------------------------- cell checks
@@ -98,15 +149,15 @@ def _years(
     bad = given & (
         num.isna()
         | (num % 1 != 0).fillna(True)
-        | (num < _FIRST_YEAR).fillna(True)
-        | (num > _LAST_YEAR).fillna(True)
+        | (num < FIRST_YEAR).fillna(True)
+        | (num > LAST_YEAR).fillna(True)
     )
     if bad.any():
         i = bad.to_numpy().nonzero()[0][0]
         col = frame[value_column].iloc[i] if value_column else column
         raise DimensionError(
             f"{table.at(int(frame['_row'].iloc[i]), col)}: bad {column} {text.iloc[i]!r}; "
-            f"give an integer year between {_FIRST_YEAR} and {_LAST_YEAR}"
+            f"give an integer year between {FIRST_YEAR} and {LAST_YEAR}"
         )
     return num.where(given, -1).astype(np.int64)
 
