@@ -9,6 +9,7 @@ import xarray as xr
 
 import msa
 from msa.cli import main
+from msa.figures.labels import format_value
 
 
 def _run(capsys, *args: str) -> tuple[int, str, str]:
@@ -252,7 +253,8 @@ def test_years_share_one_scale_height_and_bar(example_tables, tmp_path, capsys, 
     }
     assert len(set(metas.values())) == 1, metas
     scale = metas[2019][0]
-    assert f"common scale for 2019, 2021, 2023: {scale:.4g} t per px" in stdout
+    shown = format_value(scale, "t", digits=4)  # grouped thousands, never 2.889e+06
+    assert f"common scale for 2019, 2021, 2023: {shown} per px" in stdout
     html = (out / f"sankey_{view}_2023.html").read_text("utf-8")
     assert "the same in every figure of this series (2019, 2021, 2023)" in html
 
@@ -306,3 +308,125 @@ def test_a_view_of_a_declared_model_uses_its_process_nodes(tmp_path, capsys):
     assert code == 0, stderr
     page = (out / "sankey_pga_2040.html").read_text("utf-8")
     assert "Raw material use" in page and "Waste" in page
+
+
+# ----------------------------------------------------------------------------- print, runs
+def _meta_numbers(html: Path, key: str) -> list[float]:
+    """Return the numbers recorded under ``key`` in a written HTML figure's layout JSON."""
+    import re
+
+    text = html.read_text(encoding="utf-8")
+    return [float(v) for v in re.findall(rf'"{key}":\s*([-\d.e+]+)', text)]
+
+
+def _scenario_runs(tmp_path: Path) -> Path:
+    """Write a folder of two scenario runs (manifest.json and system.nc each), as msa run does."""
+    import json
+
+    folder = tmp_path / "runs"
+    for name, values in (("baseline", [5.0, 10.0]), ("high", [5.0, 40.0])):
+        run = folder / name
+        run.mkdir(parents=True)
+        _system_file(run, values).rename(run / "system.nc")
+        (run / "manifest.json").write_text(json.dumps({"scenario": name}), "utf-8")
+    return folder
+
+
+def test_scenarios_share_one_scale_and_height(tmp_path, capsys):
+    """--scenarios draws each scenario's year at one scale and height, one file each."""
+    runs, out = _scenario_runs(tmp_path), tmp_path / "figs"
+    args = [str(runs), "--scenarios", "baseline,high", "--year", "2021", "--format", "html"]
+    code, stdout, stderr = _run(capsys, *args, "--out", str(out))
+    assert code == 0, stderr
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["sankey_jrc_2021_baseline.html", "sankey_jrc_2021_high.html"]
+    assert "common scale for 2021_baseline, 2021_high" in stdout
+    scales = {f: _meta_numbers(out / f, "units_per_px")[0] for f in files}
+    heights = {f: _meta_numbers(out / f, "height")[0] for f in files}
+    assert len(set(scales.values())) == 1 and len(set(heights.values())) == 1
+    code, _, stderr = _run(capsys, *args, "--out", str(out), "--force", "--years", "2020,2021")
+    assert code == 2 and "exactly one of --year" in stderr
+    code, _, stderr = _run(capsys, *args, "--out", str(out), "--force", "--scenario", "high")
+    assert code == 2 and "--scenarios S1,S2,... draws one --year" in stderr
+
+
+def test_a_run_keeps_its_process_view_nodes(tmp_path, capsys):
+    """A System with attrs['process_views'] (kept in system.nc) draws in that view."""
+    path = _system_file(tmp_path, [5.0, 10.0])
+    out = tmp_path / "figs"
+    args = [str(path), "--year", "2021", "--view", "pga", "--format", "html", "--out", str(out)]
+    code, _, stderr = _run(capsys, *args)
+    assert code == 2  # no JRC codes and no placements: refused in one line
+    system = msa.read_system(path)
+    system.attrs["process_views"] = {"pga": {"A": "Import", "B": "Grondstoffengebruik"}}
+    placed = tmp_path / "placed.nc"
+    system.to_netcdf(str(placed))
+    code, _, stderr = _run(capsys, *[str(placed), *args[1:]])
+    assert code == 0, stderr
+    text = (out / "sankey_pga_2021.html").read_text(encoding="utf-8")
+    assert "Imports" in text and "Raw material use" in text
+
+
+def test_title_subtitle_source_and_preset(tmp_path, capsys):
+    """--title, --subtitle, --source and --preset reach the figure; the title has no id."""
+    path = _system_file(tmp_path, [5.0, 10.0])
+    system = msa.read_system(path)
+    system.attrs.update(title="A tiny model", mass_basis="element mass")
+    system.to_netcdf(str(path), overwrite=True)
+    out = tmp_path / "figs"
+    base = [str(path), "--year", "2021", "--format", "html", "--out", str(out), "--force"]
+    code, _, stderr = _run(capsys, *base, "--preset", "a4-portrait", "--source", "Bron: CBS")
+    assert code == 0, stderr
+    text = (out / "sankey_jrc_2021.html").read_text(encoding="utf-8")
+    assert "A tiny model: JRC MSA chain, 2021" in text and "tiny:" not in text
+    assert "t of element mass" in text and "Bron: CBS" in text
+    assert _meta_numbers(out / "sankey_jrc_2021.html", "width_cm") == [16.0]
+    code, _, stderr = _run(capsys, *base, "--title", "Mine", "--subtitle", "Sub")
+    assert code == 0, stderr
+    text = (out / "sankey_jrc_2021.html").read_text(encoding="utf-8")
+    assert '"text":"Mine"' in text.replace(" ", "") and '"Sub"' in text
+    code, _, stderr = _run(capsys, *base, "--preset", "a4-portrait", "--width", "640")
+    assert code == 2 and "fixes the width" in stderr
+
+
+@pytest.mark.chromium
+@pytest.mark.usefixtures("image_server")
+def test_a_preset_png_says_300_dpi(tmp_path, capsys):
+    """--preset a4-portrait writes a 16 cm PNG at 300 dpi (pHYs), 1890 px wide."""
+    import struct
+
+    from msa.figures.export import png_dpi
+
+    path = _system_file(tmp_path, [5.0, 10.0])
+    out = tmp_path / "figs"
+    args = [str(path), "--year", "2021", "--format", "png", "--out", str(out)]
+    code, _, stderr = _run(capsys, *args, "--preset", "a4-portrait")
+    assert code == 0, stderr
+    data = (out / "sankey_jrc_2021.png").read_bytes()
+    assert png_dpi(data) == 300.0
+    assert struct.unpack(">I", data[16:20])[0] == 1890  # 16 cm at 300 dpi
+
+
+def test_mass_basis_and_view_placements_reach_a_run(tmp_path, capsys):
+    """[model] mass_basis and the Dutch words reach the subtitles; placements survive in .nc."""
+    from msa.model.build import build_model
+    from msa.model.definition import load_definition
+
+    model = Path(__file__).resolve().parents[1] / "models" / "pv_panels_nl"
+    system = build_model(load_definition(model)).system
+    assert system.attrs["mass_basis"] == "material content of the panels"
+    assert system.attrs["process_views"]["pga"]["Recycling"] == "Recycling"
+    nc = tmp_path / "system.nc"
+    system.to_netcdf(str(nc))
+    out = tmp_path / "figs"
+    args = [str(nc), "--year", "2030", "--view", "pga", "--format", "html", "--out", str(out)]
+    code, _, stderr = _run(capsys, *args)
+    assert code == 0, stderr
+    html = (out / "sankey_pga_2030.html").read_text(encoding="utf-8")
+    assert "t of material content of the panels" in html
+    assert "Solar PV panels in the Netherlands: PGA view" in html
+    code, _, stderr = _run(capsys, *args, "--lang", "nl", "--force")
+    assert code == 0, stderr
+    html = (out / "sankey_pga_2030.html").read_text(encoding="utf-8")
+    assert "t materiaalinhoud van de panelen" in html and "Zonnepanelen in Nederland" in html
+    assert "Solar PV" not in html and "material content" not in html  # no English title or basis

@@ -383,7 +383,7 @@ def place_link_labels(
     placed: list[LinkLabel] = []
     left_out: list[Hashable] = []
     for i in drawn["value"].sort_values(ascending=False, kind="stable").index:
-        label = _first_free(i, texts.texts[i], spots[i], taken, canvas, size, family)
+        label = _first_free(i, texts.texts[i], spots.get(i, []), taken, canvas, size, family)
         if label is None:
             left_out.append(i)
             continue
@@ -398,12 +398,15 @@ def _spots(
     """Candidate centres of each band's label (figure px), in the order to try them."""
     ml, mt = margin["l"], margin["t"]
     ends = link_ends(geo, node_thickness)
+    # a band cut at waypoints (a column it passes) has its spots on every piece, in order
+    hidden = geo.nodes["ghost"] & ~geo.nodes.get("waypoint", False)
     spots: dict[Hashable, list[_Spot]] = {}
     for k, row in ends.iterrows():
         i, ends_ = geo.links.at[k, "link"], (geo.links.at[k, "source"], geo.links.at[k, "target"])
-        if i in drawn.index and not any(geo.nodes.at[n, "ghost"] for n in ends_):
+        if i in drawn.index and not any(hidden.at[n] for n in ends_):
             points = [bezier_point(row.x0, row.y0, row.x1, row.y1, t) for t in _ALONG]
-            spots[i] = [_Spot(ml + x, mt + y, -np.inf, np.inf, row.width) for x, y in points]
+            found = [_Spot(ml + x, mt + y, -np.inf, np.inf, row.width) for x, y in points]
+            spots[i] = spots.get(i, []) + found
     for loop in geo.loops:
         spots[loop["link"]] = _lane_spots(loop, ml, mt)
     return spots

@@ -124,7 +124,11 @@ def node_texts(
     is_stock = drawn["flow_type"].eq("stock")
     stocky = set(drawn.loc[is_stock, "target"]) | set(drawn.loc[is_stock, "source"])
     stocky |= set(table.index[table["kind"].eq("stock")])
-    stock_in = stocky & (set(drawn["target"]) - set(drawn["source"]))
+    # a main-band stock that only receives, with no stock change drawn into it (an in-use
+    # stock whose outflows are not in the data), shows what it receives: not a net addition
+    in_use = set(table.index[table["kind"].eq("stock") & table["band"].eq("main")])
+    in_use -= set(drawn.loc[is_stock, "target"])
+    stock_in = (stocky - in_use) & (set(drawn["target"]) - set(drawn["source"]))
     stock_out = stocky & (set(drawn["source"]) - set(drawn["target"]))
     # A stock node that passes material on and keeps a stock change drawn into it (national
     # Voorraad): its in - out is not its change, so the label states the net addition.

@@ -52,41 +52,36 @@ export lives in :mod:`msa.figures.export`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from msa.figures._colours import Colours, link_colours, node_stages
 from msa.figures._link_labels import link_annotation, link_meta
-from msa.figures._text import covered_sides, label_annotation, line_height, text_width
+from msa.figures._text import label_annotation, line_height, text_width
 from msa.figures.labels import (
-    EFFECT_COLORS,
-    EFFECT_NONE,
-    EFFECT_UNKNOWN,
-    FLOW_TYPES,
-    GRADE_COLORS,
     STAGE_COLORS,
     Lang,
-    colors_for,
     format_value,
-    rgba,
-    stage_name,
     status_name,
     text,
 )
 from msa.figures.links import JRC_STAGES, links_from_system, nodes_from_links
+from msa.figures.overlaps import labels_over_bands
 from msa.figures.plan import (
     FONT,
-    LEGEND_ROW,
     SCALE_BAR_ROW,
     ColorBy,
     LinkLabels,
     SankeyOptions,
     SankeyPlan,
     plan_sankey,
+    points,
+    subtitle_lines,
+    title_lines,
+    title_px,
 )
-from msa.system.provenance import GRADES
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -128,14 +123,17 @@ def sankey(
     color_by: ColorBy = "stage",
     scale: float | None = None,
     title: str | None = None,
-    width: int = 1100,
+    width: int | None = None,
     height: int | None = None,
     min_visible_px: float = 0.5,
     font_family: str = FONT,
-    font_size: int = 12,
+    font_size: int | None = None,
     footnotes: str | list[str] | tuple[str, ...] = (),
     link_labels: LinkLabels = "none",
     scale_bar: bool = True,
+    subtitle: str | None = None,
+    source: str | None = None,
+    preset: str | None = None,
 ) -> go.Figure:
     """Build a publication Sankey (a plotly Figure) from a links table.
 
@@ -169,13 +167,14 @@ def sankey(
         Default: fit to ``height``.
     title : str, optional
         Figure title.
-    width, height : int
-        Figure size in px. ``height`` defaults to 620 when fitting; with ``scale`` it is a
-        minimum.
+    width, height : int, optional
+        Figure size in px: ``width`` 1100 (or the preset's); ``height`` 620 when fitting (or
+        the preset's); with ``scale`` it is a minimum.
     min_visible_px : float
         Flows drawn thinner than this are listed in the note.
     font_family, font_size :
-        Font of all text; set explicitly so images are the same on every machine.
+        Font of all text; set explicitly so images are the same on every machine. The size
+        (px) of labels and legend: 12, or the preset's; the note is 2 px smaller.
     footnotes : str or sequence of str
         Extra lines for the note under the figure, e.g. :attr:`msa.jrc_msa.views.View.footnotes`
         (where a view departs from the agreed mapping).
@@ -192,6 +191,19 @@ def sankey(
         Draw a scale bar at the foot of the figure, under the note: a bar of a round quantity
         (1, 2 or 5 x 10^k in the figure's unit, e.g. ``100,000 t``) exactly as long as a flow
         of that quantity is wide, so figures at one scale have equal bars.
+    subtitle : str, optional
+        A line under the title, e.g. what is counted and the mass basis ("Lithium, element
+        mass").
+    source : str, optional
+        The source line, last under the figure ("Bron: CBS/PBL, bewerking ...").
+    preset : {"a4-portrait", "a4-landscape", "slide"}, optional
+        Make the figure for a print size (:data:`msa.figures.plan.PRESETS`): a 16 cm column
+        of an A4 page, the 24.7 cm text width of A4 landscape, a 25.4 cm wide 16:9 slide.
+        It fixes the width (give no ``width``) at 96 px per inch of the final size, the
+        height of the diagram fitted to the page (without ``height``) and the text sizes, so
+        every text prints at 7 pt or more (labels 9 pt, notes 7.5 pt; slide 12 and 9.75 pt).
+        Write the PNG at the preset's dpi with ``write_figure(fig, ...,
+        scale=PRESETS[preset].png_scale)`` (``msa sankey --preset`` does).
 
     Returns
     -------
@@ -199,7 +211,9 @@ def sankey(
         ``fig.layout.meta["msa_sankey"]`` records the scale (``units_per_px``), units, the
         flows listed in the note, the link labels (placed and left out) and the scale bar
         (``scale_bar``: ``value`` in the data's unit, ``label``, ``px`` and its ``box``
-        ``[left, top, right, bottom]`` in figure px; None without one).
+        ``[left, top, right, bottom]`` in figure px; None without one), the ``legend``
+        (group title to entry names) and the print size (``preset``, ``width_cm``, ``dpi``,
+        ``text_pt``: the smallest text in pt at that size; None without a preset).
 
     Examples
     --------
@@ -221,6 +235,9 @@ def sankey(
         font_size=font_size,
         link_labels=link_labels,
         scale_bar=scale_bar,
+        subtitle=subtitle,
+        source=source,
+        preset=preset,
     )
     return draw_plan(plan_sankey(links, nodes, options))
 
@@ -228,170 +245,28 @@ def sankey(
 def draw_plan(plan: SankeyPlan) -> go.Figure:
     """Return the plotly Figure of a plan: what :func:`sankey` returns for the same plan."""
     go = _plotly()
-    stage_of = _node_stages(plan.table)
-    colours = _colours(plan, stage_of)
+    stage_of = node_stages(plan.table)
+    colours = plan.colours or link_colours(_Prepared(plan))
     legend, legends = _legend(go, plan, colours.legend)
     fig = go.Figure([_sankey_trace(go, plan, stage_of, colours.links), *legend])
     fig.update_layout(
         **_page(plan),
         showlegend=bool(legend),
         **legends,
-        shapes=_loop_shapes(plan, colours.links),
+        shapes=_loop_shapes(plan, colours),
         annotations=_annotations(plan),
         meta={"msa_sankey": _meta(plan)},
     )
     return fig
 
 
-# ----------------------------------------------------------------------------- colours
-@dataclass(frozen=True)
-class _Colours:
-    """What colour means in one figure.
+class _Prepared:
+    """A plan seen as prepared tables (for :func:`link_colours`)."""
 
-    Attributes
-    ----------
-    links : Series
-        ``rgba(...)`` colour of each row of the plan's links (same index).
-    legend : dict
-        Legend groups in order: group title to {entry name: ``#RRGGBB``}.
-    """
-
-    links: pd.Series
-    legend: dict[str, dict[str, str]]
-
-
-def _node_stages(table: pd.DataFrame) -> dict[str, str | None]:
-    """JRC stage of each node of the node table; None outside the chain."""
-    return {n: st if st in JRC_STAGES else None for n, st in table["stage"].items()}
-
-
-def _colours(plan: SankeyPlan, stage_of: dict[str, str | None]) -> _Colours:
-    """Colour the links by the plan's ``color_by``, and list what each colour means.
-
-    Links carry the chosen meaning; node bars always show their stage (grey outside the
-    chain), so a figure coloured by flow type still reads along the chain. What a view leaves
-    out of a node is pale grey in every colouring.
-    """
-    links, lang = plan.links, plan.options.lang
-    shown = {stage_of[n] for n in plan.used}
-    stages = {stage_name(st, lang): STAGE_COLORS[st] for st in [*JRC_STAGES, None] if st in shown}
-    if plan.options.color_by == "stage":
-        link_base = [
-            STAGE_COLORS[stage_of[s] or stage_of[t]]
-            for s, t in zip(links["source"], links["target"], strict=True)
-        ]
-        groups = {text("stage", lang): stages}
-        if plan.drawn["flow_type"].eq("scope").any():
-            stages[text("scope", lang)] = FLOW_TYPES["scope"]
-    elif plan.options.color_by == "grade":
-        link_base, groups = _grade_colours(plan, stages)
-    elif plan.options.color_by == "effect":
-        link_base, groups = _effect_colours(plan, stages)
-    elif plan.options.color_by == "material":
-        palette = colors_for(links["material"].astype(str))
-        link_base = [palette[v] for v in links["material"].astype(str)]
-        groups = {text("material", lang): palette, text("node_stage", lang): stages}
-    else:
-        drawn_types = set(plan.drawn["flow_type"])
-        link_base = [FLOW_TYPES[f] for f in links["flow_type"]]
-        kinds = {text(f, lang): c for f, c in FLOW_TYPES.items() if f in drawn_types}
-        groups = {text("flow_type", lang): kinds, text("node_stage", lang): stages}
-    link_base = [
-        FLOW_TYPES["scope"] if f == "scope" else c
-        for f, c in zip(links["flow_type"], link_base, strict=True)
-    ]
-    alpha = 0.8 if plan.options.color_by == "effect" else 0.5  # a sequential scale needs body
-    return _Colours(
-        links=pd.Series([rgba(c, alpha) for c in link_base], index=links.index), legend=groups
-    )
-
-
-def _grade_colours(
-    plan: SankeyPlan, stages: dict[str, str]
-) -> tuple[list[str], dict[str, dict[str, str]]]:
-    """Colour each link by its worst grade; the legend names every grade A-D, best first.
-
-    The legend shows the whole scale, also grades no link has, so a reader sees how good the
-    best data of the figure are. Ungraded links are grey and named last when drawn; what a
-    view leaves out of a node keeps its own pale grey and legend entry.
-    """
-    lang = plan.options.lang
-    drawn = plan.drawn[plan.drawn["flow_type"].ne("scope")]
-    shown = {*GRADES, *drawn["grade"]}
-    grades = {text(f"grade_{g}", lang): c for g, c in GRADE_COLORS.items() if g in shown}
-    if len(drawn) < len(plan.drawn):
-        grades[text("scope", lang)] = FLOW_TYPES["scope"]
-    link_base = [GRADE_COLORS[g] for g in plan.links["grade"]]
-    return link_base, {text("grade", lang): grades, text("node_stage", lang): stages}
-
-
-def _effect_colours(
-    plan: SankeyPlan, stages: dict[str, str]
-) -> tuple[list[str], dict[str, dict[str, str]]]:
-    """Colour each link by the effect it carries, in bins of Tol's YlOrBr; name the bins.
-
-    The bins split the drawn links' positive effects at their quantiles (up to five bins,
-    edges rounded to two significant digits), so every colour is used; the legend names each
-    bin (``< 1,200``, ``1,200–5,600``, ``≥ 5,600``) under a title with the unit. A link of 0
-    carries no effect (grey), a NaN one was not assessed (dark grey); both are named when drawn.
-    """
-    lang = plan.options.lang
-    drawn = plan.drawn[plan.drawn["flow_type"].ne("scope")]
-    positive = drawn["effect"][drawn["effect"] > 0].to_numpy(float)
-    edges, colours = _effect_bins(positive)
-    effect = plan.links["effect"].to_numpy(float)
-    index = np.searchsorted(edges, np.nan_to_num(effect), side="right")
-    link_base = [
-        EFFECT_UNKNOWN if np.isnan(e) else EFFECT_NONE if e <= 0 else colours[i]
-        for e, i in zip(effect, index, strict=True)
-    ]
-    entries = dict(zip(_bin_names(positive, edges, lang), colours, strict=True))
-    if (drawn["effect"] == 0).any():
-        entries[text("effect_none", lang)] = EFFECT_NONE
-    if drawn["effect"].isna().any():
-        entries[text("effect_unknown", lang)] = EFFECT_UNKNOWN
-    if len(drawn) < len(plan.drawn):
-        entries[text("scope", lang)] = FLOW_TYPES["scope"]
-    units = ""
-    if "effect_units" in plan.links.columns:
-        given = [str(u) for u in plan.links["effect_units"].dropna() if str(u)]
-        units = given[0] if given else ""
-    title = text("effect", lang) + (f" ({units})" if units else "")
-    return link_base, {title: entries, text("node_stage", lang): stages}
-
-
-def _effect_bins(positive: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Inner bin edges at the quantiles of ``positive`` (two significant digits) and colours."""
-    if positive.size == 0:
-        return np.array([]), []
-    k = min(len(EFFECT_COLORS), len(np.unique(positive)))
-    quantiles = np.quantile(positive, np.arange(1, k) / k) if k > 1 else np.array([])
-    edges = np.unique([_round2(q) for q in quantiles if q > 0])
-    if len(edges) == 0:
-        return edges, [EFFECT_COLORS[3]]
-    picks = np.round(np.linspace(0, len(EFFECT_COLORS) - 1, len(edges) + 1)).astype(int)
-    return edges, [EFFECT_COLORS[i] for i in picks]
-
-
-def _round2(value: float) -> float:
-    """Round to two significant digits."""
-    return float(f"{value:.2g}")
-
-
-def _bin_names(positive: np.ndarray, edges: np.ndarray, lang: Lang) -> list[str]:
-    """Legend names of the bins: ``< a``, ``a–b`` ..., ``≥ z`` (one bin: its range)."""
-
-    def number(v: float) -> str:
-        return format_value(float(v), "", lang, digits=2)
-
-    if positive.size == 0:
-        return []
-    if len(edges) == 0:
-        low, high = positive.min(), positive.max()
-        return [number(low) if low == high else f"{number(low)}\u2013{number(high)}"]
-    names = [f"< {number(edges[0])}"]
-    names += [f"{number(a)}\u2013{number(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
-    return [*names, f"\u2265 {number(edges[-1])}"]
+    def __init__(self, plan: SankeyPlan) -> None:
+        self.lang, self.color_by = plan.options.lang, plan.options.color_by
+        self.links, self.table = plan.links, plan.table
+        self.drawn, self.used = plan.drawn, plan.used
 
 
 # ----------------------------------------------------------------------------- the trace
@@ -405,22 +280,30 @@ def _sankey_trace(
     options = plan.options
     return go.Sankey(
         arrangement="fixed",
-        node=_trace_nodes(plan, stage_of),
+        node=_trace_nodes(plan, stage_of, link_color),
         link=_trace_links(plan, link_color),
         textfont={"family": options.font_family, "size": options.font_size, "color": _TEXT_COLOR},
     )
 
 
-def _trace_nodes(plan: SankeyPlan, stage_of: dict[str, str | None]) -> dict[str, object]:
-    """Return the trace's nodes: stage colour and hover text, ghosts invisible."""
-    gn = plan.geo.nodes
+def _trace_nodes(
+    plan: SankeyPlan, stage_of: dict[str, str | None], link_color: pd.Series
+) -> dict[str, object]:
+    """Return the trace's nodes: stage colour and hover text, ghosts invisible.
+
+    A waypoint (a ghost a band skipping a column passes, see :mod:`msa.figures.layout`) takes
+    its band's colour, so the band runs on through it.
+    """
+    gn, gl = plan.geo.nodes, plan.geo.links
     ghost = gn["ghost"]
+    via = gn.get("waypoint", pd.Series(False, index=gn.index))
+    via_colour = {t: link_color[i] for i, t in zip(gl["link"], gl["target"], strict=True) if via[t]}
     return {
         "label": [""] * len(gn),
         "x": np.maximum(gn["x"].to_numpy(), 1e-6).tolist(),
         "y": np.maximum(gn["y"].to_numpy(), 1e-6).tolist(),
         "color": [
-            _INVISIBLE if g else STAGE_COLORS[stage_of[n]]
+            via_colour[n] if n in via_colour else _INVISIBLE if g else STAGE_COLORS[stage_of[n]]
             for n, g in zip(gn.index, ghost, strict=True)
         ],
         "pad": 0,
@@ -438,12 +321,13 @@ def _trace_links(plan: SankeyPlan, link_color: pd.Series) -> dict[str, object]:
     """Return the trace's links (plotly's graph, ghosts and ballast included) with hover."""
     gn, gl = plan.geo.nodes, plan.geo.links
     index = {n: i for i, n in enumerate(gn.index)}
+    hidden = gn["ghost"] & ~gn.get("waypoint", pd.Series(False, index=gn.index))
     return {
         "source": [index[s] for s in gl["source"]],
         "target": [index[t] for t in gl["target"]],
         "value": gl["value"].tolist(),
         "color": [
-            _INVISIBLE if i == -1 or gn.at[a, "ghost"] or gn.at[b, "ghost"] else link_color[i]
+            _INVISIBLE if i == -1 or hidden[a] or hidden[b] else link_color[i]
             for i, a, b in zip(gl["link"], gl["source"], gl["target"], strict=True)
         ],
         "customdata": [
@@ -488,20 +372,37 @@ def _given(value: Any) -> str:
     return "" if shown.lower() in ("nan", "none", "<na>") else shown
 
 
-def _loop_shapes(plan: SankeyPlan, link_color: pd.Series) -> list[dict[str, object]]:
-    """Recycling loops as stroked paths under the diagram, each as wide as its flow."""
+def _loop_shapes(plan: SankeyPlan, colours: Colours) -> list[dict[str, object]]:
+    """Recycling loops as stroked paths under the diagram, each as wide as its flow.
+
+    A loop thinner than :data:`THIN_LOOP_PX` is drawn in its colour at full opacity (a
+    half-transparent hairline vanishes in print); its width stays that of its flow.
+    """
     return [
         {
             "type": "path",
             "path": loop["path"],
             "xref": "paper",
             "yref": "paper",
-            "line": {"color": link_color[loop["link"]], "width": loop["width"]},
-            "fillcolor": _INVISIBLE,
+            "line": {
+                "color": _opaque(colours.links[loop["link"]])
+                if loop["width"] < THIN_LOOP_PX
+                else colours.links[loop["link"]],
+                "width": loop["width"],
+            },
             "layer": "below",
         }
         for loop in plan.geo.loops
     ]
+
+
+#: Loops thinner than this (px) are drawn opaque.
+THIN_LOOP_PX = 3.0
+
+
+def _opaque(colour: str) -> str:
+    """Return an ``rgba(r,g,b,a)`` colour at full opacity."""
+    return colour.rsplit(",", 1)[0] + ",1)" if colour.startswith("rgba(") else colour
 
 
 def _scale_bar_box(plan: SankeyPlan) -> tuple[float, float, float, float] | None:
@@ -575,7 +476,8 @@ def _legend(
     """Return the legend entries (marker-only traces) and the layout of each legend.
 
     The first group (what link colour means) is ``legend``; a second (node stages) is
-    ``legend2``, one row below it.
+    ``legend2``, under it, each placed as the plan laid it out (:func:`legend_layout`). The
+    entries only name colours: clicking them hides nothing (``itemclick`` off).
     """
     size = plan.options.font_size
     entries = [
@@ -592,17 +494,23 @@ def _legend(
         for k, group in enumerate(groups.values())
         for name, c in group.items()
     ]
-    raise_first = LEGEND_ROW / plan.geo.plot_height if len(groups) > 1 else 0
+    laid = plan.legend
     legends: dict[str, dict[str, object]] = {
         "legend" if k == 0 else "legend2": {
             "orientation": "h",
             "x": 0,
             "xanchor": "left",
-            "y": 1 + (raise_first if k == 0 else 0),
+            "y": 1 + (laid[k].below if k < len(laid) else 0) / plan.geo.plot_height,
             "yanchor": "bottom",
             "yref": "paper",
             "font": {"size": size},
-            "title": {"text": f"{title}:", "side": "left", "font": {"size": size}},
+            "itemclick": False,
+            "itemdoubleclick": False,
+            "title": {
+                "text": f"{title}:",
+                "side": laid[k].title_side if k < len(laid) else "left",
+                "font": {"size": size},
+            },
         }
         for k, title in enumerate(groups)
     }
@@ -612,10 +520,10 @@ def _legend(
 # ----------------------------------------------------------------------------- text
 def _annotations(plan: SankeyPlan) -> list[dict[str, object]]:
     """Node and link labels (placed by the plan) and the note under the figure, as annotations."""
-    sides = covered_sides(plan.geo)
+    over = labels_over_bands(plan)  # a label gets a background only over a band
     size = plan.options.font_size
     annotations = [
-        label_annotation(box, plan.margin, plan.geo, size, sides.get(box.node))
+        label_annotation(box, plan.margin, plan.geo, size, {box.side} if box.node in over else None)
         for box in plan.labels
     ]
     annotations += [
@@ -623,6 +531,8 @@ def _annotations(plan: SankeyPlan) -> list[dict[str, object]]:
         for label in plan.link_labels.placed
     ]
     annotations += _scale_bar_annotations(plan)
+    if plan.options.subtitle:
+        annotations.append(_subtitle(plan))
     if plan.notes:
         annotations.append(
             {
@@ -641,6 +551,25 @@ def _annotations(plan: SankeyPlan) -> list[dict[str, object]]:
             }
         )
     return annotations
+
+
+def _subtitle(plan: SankeyPlan) -> dict[str, object]:
+    """Return the subtitle: a line under the title, above the legend, at the labels' size."""
+    options = plan.options
+    top = 14 + (title_px(options) - 5 if options.title else 0)  # px from the figure's top
+    return {
+        "text": "<br>".join(subtitle_lines(options)),
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": 1 + (plan.margin["t"] - top) / plan.geo.plot_height,
+        "xanchor": "left",
+        "yanchor": "top",
+        "showarrow": False,
+        "align": "left",
+        "font": {"size": options.font_size, "color": "#444444"},
+        "name": "subtitle",
+    }
 
 
 def _listing(plan: SankeyPlan, frame: pd.DataFrame) -> list[str]:
@@ -668,8 +597,8 @@ def _page(plan: SankeyPlan) -> dict[str, object]:
     """Size, margins, title, font and background of the figure (no axes)."""
     options = plan.options
     title = {
-        "text": options.title,
-        "x": 0.01,
+        "text": "<br>".join(title_lines(options)),
+        "x": plan.margin["l"] / options.width,
         "xanchor": "left",
         "y": 1,
         "yref": "container",
@@ -706,6 +635,27 @@ def _meta(plan: SankeyPlan) -> dict[str, object]:
         "color_by": plan.options.color_by,
         "lang": plan.options.lang,
         "scale_bar": _scale_bar_meta(plan),
+        "legend": {title: list(entries) for title, entries in _legend_groups(plan).items()},
+        **_print_meta(plan),
+    }
+
+
+def _legend_groups(plan: SankeyPlan) -> dict[str, dict[str, str]]:
+    """Return the legend groups of the plan: title to {entry: colour}."""
+    return (plan.colours or link_colours(_Prepared(plan))).legend
+
+
+def _print_meta(plan: SankeyPlan) -> dict[str, object]:
+    """Return the print size of the figure: preset, final width, dpi, smallest text in pt."""
+    page, options = plan.options.preset, plan.options
+    if page is None:
+        return {"preset": None, "width_cm": None, "dpi": None, "text_pt": None}
+    smallest = min(options.font_size, options.note_size)
+    return {
+        "preset": page.name,
+        "width_cm": page.width_cm,
+        "dpi": page.dpi,
+        "text_pt": points(smallest, options.width, page.width_cm),
     }
 
 

@@ -23,8 +23,11 @@ import functools
 import logging
 import os
 import shutil
+import struct
 import tempfile
 import threading
+import time
+import zlib
 from collections.abc import Coroutine, Iterable
 from pathlib import Path
 from typing import Any
@@ -33,10 +36,15 @@ from msa.errors import ConfigError, OutputExistsError, RenderError
 
 __all__ = [
     "FORMATS",
+    "PX_PER_INCH",
     "TABS",
     "PendingFigure",
+    "clean_svg",
     "find_browser",
+    "invisible_svg_objects",
     "parse_formats",
+    "png_dpi",
+    "png_with_dpi",
     "start_image_server",
     "stop_image_server",
     "submit_figure",
@@ -47,6 +55,8 @@ log = logging.getLogger(__name__)
 
 #: Output formats :func:`write_figure` knows.
 FORMATS: tuple[str, ...] = ("html", "png", "svg", "pdf")
+#: Layout px per inch (CSS px): a PNG at ``scale`` says ``96 * scale`` dpi.
+PX_PER_INCH = 96
 #: Pages (browser tabs) the image server renders in at once.
 TABS = 2
 #: A page is reloaded after this many images (bounds what a long session accumulates).
@@ -126,6 +136,7 @@ class _ImageServer:
     def __init__(self, tabs: int) -> None:
         self._tabs = tabs
         self._browser_task: asyncio.Future[Any] | None = None
+        self._profile: Path | None = None  # chromium's temporary profile, removed on close
         self._reloading: asyncio.Lock  # made in the server's loop, with the browser
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
@@ -154,6 +165,7 @@ class _ImageServer:
         # the browser started), which cannot delete the folder of a running chromium
         atexit.unregister(stop_image_server)
         atexit.register(stop_image_server)
+        self._profile = _take_profile(browser)
         log.debug("kaleido started with %d pages", self._tabs)
         return browser
 
@@ -195,6 +207,39 @@ class _ImageServer:
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout)
+            _remove_profile(self._profile)
+
+
+def _take_profile(browser: Any) -> Path | None:
+    """Take over the removal of chromium's temporary profile folder from its finalizer.
+
+    choreographer keeps the profile in a :class:`tempfile.TemporaryDirectory`, whose
+    finalizer runs at interpreter exit and prints an ``OSError: Directory not empty``
+    traceback when chromium (or its crash handler) still writes into the folder as it goes.
+    The finalizer is detached here; :func:`_remove_profile` removes the folder when the server
+    closes, retrying briefly, and says nothing if a file is still in use. A kaleido without
+    these attributes keeps its own clean-up.
+    """
+    impl = getattr(browser, "_browser_impl", None)
+    temporary = getattr(getattr(impl, "tmp_dir", None), "temp_dir", None)
+    finalizer = getattr(temporary, "_finalizer", None)
+    name = getattr(temporary, "name", None)
+    if finalizer is None or name is None:
+        return None
+    finalizer.detach()
+    return Path(name)
+
+
+def _remove_profile(folder: Path | None, tries: int = 5) -> None:
+    """Remove chromium's profile folder, retrying while chromium's last writes land."""
+    if folder is None:
+        return
+    for _ in range(tries):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.05)
+    log.debug("could not remove chromium's profile %s", folder)
 
 
 def _plotly_default(name: str) -> Any:
@@ -287,6 +332,7 @@ def write_figure(
     scale: float = 2.0,
     overwrite: bool = False,
     include_plotlyjs: bool | str = True,
+    clean: bool = True,
 ) -> list[Path]:
     """Write a plotly figure in several formats next to each other.
 
@@ -300,12 +346,17 @@ def write_figure(
     formats : str or iterable of str
         Some of ``html``, ``png``, ``svg``, ``pdf`` (a comma-separated string works too).
     scale : float
-        PNG pixel density: ``scale=2`` gives twice the figure's size in pixels (192 dpi when
-        the figure is laid out at 96 px per inch). SVG and PDF are vector and ignore it.
+        PNG pixel density: ``scale=2`` gives twice the figure's size in pixels, and the PNG
+        says 192 dpi (its pHYs chunk: the figure is laid out at 96 px per inch, so it prints
+        at the size it was made for; a preset's ``png_scale`` gives its dpi). SVG and PDF are
+        vector and ignore it; the SVG is cleaned of invisible objects (:func:`clean_svg`).
     overwrite : bool
         Replace existing files. Otherwise an existing file is an error and nothing is written.
     include_plotlyjs : bool or str
         ``True`` embeds plotly.js (about 4.8 MB) so the HTML works offline; ``"cdn"`` links it.
+    clean : bool
+        Remove what draws nothing from the SVG (:func:`clean_svg`); False keeps plotly's SVG
+        as it is (e.g. to measure plotly's own layout objects).
 
     Returns
     -------
@@ -327,6 +378,7 @@ def write_figure(
         scale=scale,
         overwrite=overwrite,
         include_plotlyjs=include_plotlyjs,
+        clean=clean,
     ).result()
 
 
@@ -338,6 +390,7 @@ def submit_figure(
     scale: float = 2.0,
     overwrite: bool = False,
     include_plotlyjs: bool | str = True,
+    clean: bool = True,
 ) -> PendingFigure:
     """Start writing a plotly figure as :func:`write_figure` does; return before the images.
 
@@ -350,7 +403,7 @@ def submit_figure(
     -------
     PendingFigure
     """
-    return PendingFigure(fig, path, formats, scale, overwrite, include_plotlyjs)
+    return PendingFigure(fig, path, formats, scale, overwrite, include_plotlyjs, clean)
 
 
 class PendingFigure:
@@ -367,10 +420,13 @@ class PendingFigure:
         scale: float,
         overwrite: bool,
         include_plotlyjs: bool | str,
+        clean: bool = True,
     ) -> None:
         chosen = parse_formats(formats)
+        self._clean = clean
         if not (scale > 0):
             raise ConfigError(f"scale must be > 0 (got {scale!r})")
+        self._scale = float(scale)
         base = Path(path)
         if base.suffix.lower().lstrip(".") in FORMATS:
             base = base.with_suffix("")
@@ -412,7 +468,12 @@ class PendingFigure:
         try:
             for fmt, tmp, _ in self._staged:
                 if fmt in self._images:
-                    tmp.write_bytes(_image_bytes(self._images[fmt], fmt))
+                    data = _image_bytes(self._images[fmt], fmt)
+                    if fmt == "png":
+                        data = png_with_dpi(data, PX_PER_INCH * self._scale)
+                    elif fmt == "svg" and self._clean:
+                        data = clean_svg(data)
+                    tmp.write_bytes(data)
             mode = 0o666 & ~_umask()
             written = []
             for _, tmp, target in self._staged:
@@ -463,3 +524,136 @@ def _umask() -> int:
     current = os.umask(0o022)
     os.umask(current)
     return current
+
+
+# ----------------------------------------------------------------------------- PNG and SVG
+def png_with_dpi(data: bytes, dpi: float) -> bytes:
+    """Return the PNG ``data`` with a pHYs chunk saying ``dpi`` (any old pHYs dropped).
+
+    Word processors and layout programs read pHYs to size a placed image: a 16 cm figure at
+    300 dpi is 1890 px wide and says 300 dpi, so it is placed 16 cm wide.
+
+    Examples
+    --------
+    >>> import struct, zlib
+    >>> def chunk(kind, body):
+    ...     crc = zlib.crc32(kind + body)
+    ...     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+    >>> png = _PNG_SIGNATURE + chunk(b"IHDR", bytes(13)) + chunk(b"IEND", b"")
+    >>> png_dpi(png_with_dpi(png, 300))
+    300.0
+    """
+    signature, rest = data[:8], data[8:]
+    if signature != _PNG_SIGNATURE:
+        raise RenderError("not a PNG image: cannot set its resolution")
+    per_metre = int(round(dpi / 0.0254))
+    body = struct.pack(">IIB", per_metre, per_metre, 1)  # unit 1: per metre
+    phys = struct.pack(">I", len(body)) + b"pHYs" + body
+    phys += struct.pack(">I", zlib.crc32(b"pHYs" + body) & 0xFFFFFFFF)
+    chunks, at = [], 0
+    while at < len(rest):
+        length = struct.unpack(">I", rest[at : at + 4])[0]
+        kind = rest[at + 4 : at + 8]
+        end = at + 12 + length
+        if kind != b"pHYs":
+            chunks.append(rest[at:end])
+        if kind == b"IHDR":
+            chunks.append(phys)  # right after the header: before any image data
+        at = end
+    return signature + b"".join(chunks)
+
+
+def png_dpi(data: bytes) -> float | None:
+    """Return the dpi a PNG's pHYs chunk states (None without one, or in no unit)."""
+    at = 8
+    while at < len(data):
+        length = struct.unpack(">I", data[at : at + 4])[0]
+        if data[at + 4 : at + 8] == b"pHYs":
+            x, _, unit = struct.unpack(">IIB", data[at + 8 : at + 17])
+            return round(x * 0.0254, 1) if unit == 1 else None
+        at += 12 + length
+    return None
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_SVG = "http://www.w3.org/2000/svg"
+
+
+def _style(element: Any) -> dict[str, str]:
+    """Return an SVG element's presentation: its attributes, overridden by its ``style``."""
+    out = {k: v for k, v in element.attrib.items() if "}" not in k}
+    for part in element.get("style", "").split(";"):
+        key, _, value = part.partition(":")
+        if key.strip():
+            out[key.strip()] = value.strip()
+    return out
+
+
+def _transparent(paint: str | None, opacity: str | None) -> bool:
+    """Return whether a fill or stroke paints nothing."""
+    if paint is None or paint.strip() in ("none", "transparent"):
+        return True
+    if paint.replace(" ", "").startswith("rgba(") and paint.replace(" ", "").endswith(",0)"):
+        return True
+    return opacity is not None and float(opacity or 1) == 0
+
+
+def _invisible(element: Any) -> bool:
+    """Return whether an SVG shape or text element draws nothing.
+
+    A shape draws nothing at opacity 0, or with neither a visible fill nor a visible stroke
+    (a stroke of width 0 is none); a text element draws nothing without text.
+    """
+    tag = element.tag.rsplit("}", 1)[-1]
+    style = _style(element)
+    if float(style.get("opacity", 1) or 1) == 0:
+        return True
+    if tag == "text":
+        return not "".join(element.itertext()).strip()
+    if tag not in ("path", "rect", "circle", "ellipse", "line", "polygon", "polyline"):
+        return False
+    no_fill = _transparent(style.get("fill", "black"), style.get("fill-opacity"))
+    width = style.get("stroke-width", "1").removesuffix("px") or "1"
+    no_stroke = float(width) == 0 or _transparent(style.get("stroke"), style.get("stroke-opacity"))
+    return no_fill and no_stroke
+
+
+def invisible_svg_objects(svg: bytes | str) -> int:
+    """Return how many shapes and text elements of an SVG draw nothing (see :func:`clean_svg`)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)
+    return sum(_invisible(e) for e in root.iter())
+
+
+def clean_svg(svg: bytes) -> bytes:
+    """Return the SVG without the objects that draw nothing: shapes and empty text.
+
+    plotly draws a Sankey's layout scaffolding (invisible nodes and links that fix columns),
+    empty node labels (msa draws labels as annotations), transparent legend toggles and
+    annotation backgrounds; they are invisible in the image but clutter a drawing program's
+    layers. An element with children, ``<defs>`` and clip paths are kept.
+    """
+    import xml.etree.ElementTree as ET
+
+    ET.register_namespace("", _SVG)
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    root = ET.fromstring(svg)
+    parents = {child: parent for parent in root.iter() for child in parent}
+    doomed = [
+        e
+        for e in root.iter()
+        if _invisible(e) and not _in_defs(e, parents) and (e.tag.endswith("text") or len(e) == 0)
+    ]
+    for element in doomed:
+        parents[element].remove(element)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=False)
+
+
+def _in_defs(element: Any, parents: dict[Any, Any]) -> bool:
+    """Return whether ``element`` lies inside ``<defs>`` or a ``<clipPath>``."""
+    while element in parents:
+        element = parents[element]
+        if element.tag.rsplit("}", 1)[-1] in ("defs", "clipPath", "mask", "pattern"):
+            return True
+    return False

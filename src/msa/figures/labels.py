@@ -62,13 +62,15 @@ FLOW_TYPES: dict[str, str] = {
 #: Colour of each JRC data-quality grade, from cool to warm as the data weaken: dark blue A
 #: taken from the source, cyan B inter- or extrapolated, yellow C an estimate, red D an
 #: assumption; grey ``""`` for ungraded, which counts as worst (msa.system.provenance). Tol's
-#: high-contrast blue and yellow with vibrant cyan and red: at the links' opacity of 0.5 every
-#: pair stays apart for normal, deuteranope, protanope and tritanope vision (CIELAB distance
-#: >= 16; Tol vibrant orange and red for C and D fall to 10 for a deuteranope).
+#: high-contrast blue, vibrant cyan and red, and Tol's light yellow for C: the high-contrast
+#: yellow (#DDAA33) has the lightness of cyan B, so B and C merged in grey print (adjacent
+#: grades now differ by >= 10 L*). The pairs were chosen to stay apart for deuteranope,
+#: protanope and tritanope vision at the links' opacity of 0.5 (CIELAB distance >= 16 with
+#: #DDAA33; Tol vibrant orange and red for C and D fall to 10 for a deuteranope).
 GRADE_COLORS: dict[str, str] = {
     "A": "#004488",
     "B": "#33BBEE",
-    "C": "#DDAA33",
+    "C": "#EECC66",
     "D": "#CC3311",
     "": "#BBBBBB",
 }

@@ -33,6 +33,7 @@ from msa.errors import RenderError
 
 __all__ = [
     "GHOST_PREFIX",
+    "WAYPOINT_PREFIX",
     "Geometry",
     "LayoutOptions",
     "LoopGeometry",
@@ -43,6 +44,8 @@ __all__ = [
 
 #: Prefix of ghost node ids (loop ends and ballast), which the figure never labels.
 GHOST_PREFIX = "__msa_ghost__:"
+#: Prefix of waypoint ids: ghost nodes a link skipping a column passes, drawn in its colour.
+WAYPOINT_PREFIX = f"{GHOST_PREFIX}via:"
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,9 @@ def layout(
     ----------
     nodes : DataFrame
         Indexed by node id, in drawing order, with columns ``column`` (stage column, int),
-        ``band`` ("top", "main", "bottom").
+        ``band`` ("top", "main", "bottom"), and optional ``room`` (px the node's label needs:
+        a node takes the larger of its bar and its room in its column's stack, so labels of
+        thin nodes stay beside them).
     links : DataFrame
         ``source``, ``target``, ``value`` (> 0), indexed by the row id of the input link.
     plot_width, plot_height : float
@@ -220,15 +225,20 @@ def layout(
     Geometry
     """
     opt = options or LayoutOptions()
-    node_ids = list(nodes.index)
     slot = _slots(nodes, links)
     fwd, loops = _split_loops(links, slot, nodes["band"])
+    nodes, slot, fwd = _waypoints(nodes, slot, fwd)
+    node_ids = list(nodes.index)
     # Values as d3 sees them: loop flows still leave their source and enter their target.
-    value = node_values(node_ids, links)
+    value = node_values(node_ids, pd.concat([fwd, loops[["source", "target", "value"]]]))
     graph_links, ghosts = _plotly_graph(fwd, loops)
     all_ids = node_ids + [g for pair in ghosts for g in pair]
     layer_totals = node_values(all_ids, graph_links).groupby(layers(all_ids, graph_links)).sum()
     room = _room(nodes, slot, value, loops, float(layer_totals.max()), plot_width, opt)
+    if "room" in nodes.columns and ky is None and not room.fits(0.0, plot_height or 0.0):
+        # the labels' room does not fit the page: stack the bars alone (labels may then shift)
+        nodes = nodes.drop(columns="room")
+        room = _room(nodes, slot, value, loops, float(layer_totals.max()), plot_width, opt)
     ky, height = _scale(room, ky, plot_width, plot_height, float(value.max()))
 
     hgt = value * ky
@@ -240,7 +250,15 @@ def layout(
     y = _reduce_crossings(nodes, slot, fwd, stack, opt.barycentre_sweeps)
     x = _columns_x(slot, room.beside(ky), plot_width, room.inner_width, opt)
     rows = [
-        {"node": n, "x": x[n], "y": y[n], "height": hgt[n], "value": value[n], "ghost": False}
+        {
+            "node": n,
+            "x": x[n],
+            "y": y[n],
+            "height": hgt[n],
+            "value": value[n],
+            "ghost": n.startswith(WAYPOINT_PREFIX),
+            "waypoint": n.startswith(WAYPOINT_PREFIX),
+        }
         for n in node_ids
     ]
     ghost_rows, loop_geoms = _loop_ends(loops, fwd, ghosts, x, y, hgt, ky, opt)
@@ -258,6 +276,7 @@ def layout(
     geo_nodes["x"] = geo_nodes["x"] / plot_width
     geo_nodes["y"] = geo_nodes["y"] / height
     geo_nodes["ghost"] = geo_nodes["ghost"].astype(bool)
+    geo_nodes["waypoint"] = geo_nodes["waypoint"].astype(bool)
     return Geometry(
         ky=float(ky),
         plot_width=float(plot_width),
@@ -290,9 +309,12 @@ def _slots(nodes: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
             break
         progressed = False
         for node in todo:
-            if bands[node] == "top":
-                cols = [placed[t] for t in targets.get(node, []) if t in placed]
+            if bands[node] == "top" and node in targets:
+                cols = [placed[t] for t in targets[node] if t in placed]
                 value = min(cols) - 0.5 if cols else np.nan
+            elif bands[node] == "top":  # a sink in the top band: re-exports, after the source
+                cols = [placed[s] for s in sources.get(node, []) if s in placed]
+                value = max(cols) + 1.0 if cols else np.nan
             else:
                 cols = [placed[s] for s in sources.get(node, []) if s in placed]
                 value = max(cols) + 0.5 if cols else np.nan
@@ -305,6 +327,46 @@ def _slots(nodes: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
     # Outer nodes with no placed neighbour keep their own column, shifted half a slot.
     shift = np.where(band.eq("top"), -0.5, 0.5)
     return slot.fillna(column + shift)
+
+
+def _waypoints(
+    nodes: pd.DataFrame, slot: pd.Series, fwd: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Route every forward link that skips a chain column through a waypoint in that column.
+
+    A link from slot a to slot b passes the main-band columns strictly between them; it is
+    cut into pieces joined by waypoints, one per such column, stacked with that column's
+    nodes (Sugiyama's dummy nodes), so every piece joins neighbouring slots and no band runs
+    across a bar. A link between two nodes of the same outer band stays whole (it runs in that
+    band, clear of the chain). Pieces keep the row id of their link; waypoints are ghost nodes
+    the figure draws in the link's colour.
+    """
+    band = nodes["band"]
+    columns = sorted(set(slot[band.eq("main")].dropna()))
+    new_nodes: list[dict[str, object]] = []
+    pieces: list[dict[str, object]] = []
+    index: list[object] = []
+    for i, s, t, v in zip(fwd.index, fwd["source"], fwd["target"], fwd["value"], strict=True):
+        ends = {band[s], band[t]}
+        between = [c for c in columns if slot[s] < c < slot[t]]
+        if not between or (len(ends) == 1 and ends <= {"top", "bottom"}):
+            chain = [s, t]
+        else:
+            via = [f"{WAYPOINT_PREFIX}{i}:{k}" for k in range(len(between))]
+            new_nodes += [
+                {"node": w, "column": c, "band": "main", "slot": c}
+                for w, c in zip(via, between, strict=True)
+            ]
+            chain = [s, *via, t]
+        for a, b in zip(chain[:-1], chain[1:], strict=True):
+            pieces.append({"source": a, "target": b, "value": v})
+            index.append(i)
+    if not new_nodes:
+        return nodes, slot, fwd
+    extra = pd.DataFrame(new_nodes).set_index("node")
+    nodes = pd.concat([nodes, extra[["column", "band"]]])
+    slot = pd.concat([slot, extra["slot"].rename(slot.name)])
+    return nodes, slot, pd.DataFrame(pieces, index=pd.Index(index, name=fwd.index.name))
 
 
 def _split_loops(
@@ -351,16 +413,23 @@ def _plotly_graph(
 
 # ----------------------------------------------------------------------------- the scale
 def _stack_heights(
-    slot: pd.Series, value: pd.Series, band: pd.Series, pad: float
+    slot: pd.Series, value: pd.Series, band: pd.Series, pad: float, room: pd.Series
 ) -> Callable[[float], dict[str, float]]:
-    """Return f(ky) -> {band: height needed}, the tallest slot of each band."""
+    """Return f(ky) -> {band: height needed}, the tallest slot of each band.
+
+    A node takes the larger of its bar and its ``room`` (px its label needs) in its stack.
+    """
     # each band's slots: the values of their nodes, in node order (plain dicts: this runs for
     # every layout; a slot of NaN stacks nothing, as in a groupby)
-    stacks: dict[str, dict[float, list[float]]] = {"top": {}, "main": {}, "bottom": {}}
-    values = dict(value.items())
+    stacks: dict[str, dict[float, list[tuple[float, float]]]] = {
+        "top": {},
+        "main": {},
+        "bottom": {},
+    }
+    values, rooms = dict(value.items()), dict(room.items())
     for node, s, b in zip(slot.index, slot.to_numpy(), band.reindex(slot.index), strict=True):
         if b in stacks and not np.isnan(s):
-            stacks[b].setdefault(float(s), []).append(values[node])
+            stacks[b].setdefault(float(s), []).append((values[node], rooms[node]))
     groups = {
         b: [(np.array(v, dtype=float), len(v)) for v in by_slot.values()]
         for b, by_slot in stacks.items()
@@ -368,7 +437,10 @@ def _stack_heights(
 
     def heights(ky: float) -> dict[str, float]:
         return {
-            b: max((ky * v.sum() + (n - 1) * pad for v, n in g), default=0.0)
+            b: max(
+                (np.maximum(ky * v[:, 0], v[:, 1]).sum() + (n - 1) * pad for v, n in g),
+                default=0.0,
+            )
             for b, g in groups.items()
         }
 
@@ -426,7 +498,7 @@ def _room(
     """
     smin, smax = float(slot.min()), float(slot.max())
     return _Room(
-        heights=_stack_heights(slot, value, nodes["band"], opt.node_pad),
+        heights=_stack_heights(slot, value, nodes["band"], opt.node_pad, _rooms(nodes)),
         loop_values=loops["value"].to_numpy(),
         outer_left=loops["value"].to_numpy()[slot[loops["target"]].to_numpy() == smin],
         outer_right=loops["value"].to_numpy()[slot[loops["source"]].to_numpy() == smax],
@@ -463,6 +535,13 @@ def _scale(
 
 
 # ----------------------------------------------------------------------------- positions
+def _rooms(nodes: pd.DataFrame) -> pd.Series:
+    """Return the px each node keeps in its stack for its label (column ``room``; else 0)."""
+    if "room" not in nodes.columns:
+        return pd.Series(0.0, index=nodes.index)
+    return nodes["room"].astype(float).fillna(0.0)
+
+
 def _band_starts(band_h: dict[str, float], opt: LayoutOptions) -> dict[str, float]:
     """Top y (px) of the main and bottom bands (the top band starts at 0)."""
     main0 = band_h["top"] + (opt.band_gap if band_h["top"] > 0 else 0.0)
@@ -492,7 +571,8 @@ def _stack(
     imports sit just above the chain.
     """
     start = _band_starts(band_h, opt)
-    bands, slots, heights = dict(nodes["band"].items()), dict(slot.items()), dict(hgt.items())
+    bands, slots = dict(nodes["band"].items()), dict(slot.items())
+    heights = dict(np.maximum(hgt, _rooms(nodes).reindex(hgt.index, fill_value=0.0)).items())
     # the nodes of each (band, slot) in ``order``; a NaN band or slot stacks nothing (y 0)
     groups: dict[tuple[str, float], list[str]] = {}
     for n in order:
@@ -608,7 +688,15 @@ def _loop_ends(
         used_in[tgt] = used_in.get(tgt, 0.0) + w
         for node, gx, gy in ((g_out, x[src] + 2 * half, y_s), (g_in, x[tgt] - 2 * half, y_t)):
             rows.append(
-                {"node": node, "x": gx, "y": gy, "height": w, "value": lk["value"], "ghost": True}
+                {
+                    "node": node,
+                    "x": gx,
+                    "y": gy,
+                    "height": w,
+                    "value": lk["value"],
+                    "ghost": True,
+                    "waypoint": False,
+                }
             )
         geoms.append(
             LoopGeometry(
@@ -694,6 +782,7 @@ def _add_ballast(
             "height": ballast * ky,
             "value": ballast,
             "ghost": True,
+            "waypoint": False,
         }
     ballast_link = {
         "source": f"{GHOST_PREFIX}ballast-source",

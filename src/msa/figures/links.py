@@ -29,6 +29,7 @@ __all__ = [
     "flow_types",
     "links_from_system",
     "merge_rows",
+    "missing_balance",
     "nodes_from_links",
     "prepare_nodes",
     "validate_links",
@@ -219,9 +220,14 @@ def _back_edges(graph: nx.DiGraph, roots: Iterable[str]) -> list[tuple[str, str]
 
 
 def prepare_nodes(
-    links: pd.DataFrame, nodes: pd.DataFrame | None, lang: Lang
+    links: pd.DataFrame, nodes: pd.DataFrame | None, lang: Lang, *, per_stage: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (links, nodes) with boundary nodes split and columns/bands/labels resolved."""
+    """Return (links, nodes) with boundary nodes split and columns/bands/labels resolved.
+
+    With ``per_stage``, outer nodes are attached to each stage they serve
+    (:func:`_attach_per_stage`) and an outer node that both receives and sends is split, so
+    only flows between main-band nodes are drawn as loops.
+    """
     derived = nodes_from_links(links, lang=lang).set_index("node")
     if nodes is not None:
         given = nodes.copy()
@@ -248,10 +254,13 @@ def prepare_nodes(
         derived["order"] = derived["order"].astype(float)
     links = links.copy()
     links, derived = _split_scope_node(links, derived)
-    # Split a boundary node that both receives and feeds the chain (a rest of the world): a
-    # source copy in the top band and a sink copy in the bottom band, labelled apart.
+    # Split a boundary node that both receives and feeds the chain (a rest of the world), or
+    # (per stage) a top-band node that does (open loop: recycled material out, secondary
+    # material in): a source copy in the top band and a sink copy in the bottom band, labelled
+    # apart.
     receives = set(links["target"])
     is_boundary = derived["kind"].eq("boundary") & derived["stage"].isna()
+    is_boundary |= derived["band"].eq("top") & per_stage
     bottom = set(derived.index[derived["band"].eq("bottom")])
     feeds = {s for s, t in zip(links["source"], links["target"], strict=True) if t not in bottom}
     for n in [n for n in derived.index if is_boundary[n] and n in feeds and n in receives]:
@@ -269,7 +278,8 @@ def prepare_nodes(
         derived = derived.drop(index=n)
         links.loc[links["source"] == n, "source"] = f"{n} (in)"
         links.loc[links["target"] == n, "target"] = f"{n} (out)"
-    scoped = derived.index.str.startswith(f"{SCOPE_NODE} ")
+    links, derived = _attach_per_stage(links, derived, per_stage)
+    scoped = derived.index.str.startswith(f"{SCOPE_NODE} ") | derived["copy_of"].notna()
     derived.loc[~scoped, "label"] = _unique_labels(derived.loc[~scoped, "label"].astype(str))
     main = derived["band"] == "main"
     if derived.loc[main, "order"].isna().any():
@@ -282,6 +292,98 @@ def prepare_nodes(
     else:
         derived["column"] = derived["column"].fillna(0.0)
     return links, derived
+
+
+#: What a node whose stock change cannot be known shows instead of one.
+NOT_IN_DATA = {"en": "stock change not in the data", "nl": "voorraadverandering niet in de data"}
+
+
+def missing_balance(table: pd.DataFrame, links: pd.DataFrame) -> list[str]:
+    """Return the chain stock nodes whose net addition is not in the data.
+
+    A stock node of the main band that sends material but receives no row at all (not even a
+    0) has no known inflow, so its outflows are not its depletion: missing is not zero. Such
+    a node is labelled with :data:`NOT_IN_DATA`, never as a stock change. A pure stock
+    outside the chain (reserves in the top band) keeps its depletion.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"kind": ["stock", "boundary"], "band": ["main", "bottom"]},
+    ...                      index=["Voorraad", "Afval"])
+    >>> links = pd.DataFrame({"source": ["Voorraad"], "target": ["Afval"], "value": [5.0]})
+    >>> missing_balance(table, links)
+    ['Voorraad']
+    """
+    sends = set(links.loc[links["value"] > 0, "source"])
+    receives = set(links["target"])
+    chain_stock = table["kind"].eq("stock") & table["band"].eq("main")
+    return [n for n in table.index[chain_stock] if n in sends and n not in receives]
+
+
+def _attach_per_stage(
+    links: pd.DataFrame, nodes: pd.DataFrame, per_stage: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Give each stage its own copy of an outer node it sends to or receives from.
+
+    An outer sink (exports, losses: band top or bottom, no outflows) fed from several stage
+    columns gets one copy per column, drawn just after it, so no band runs along the chain to
+    one far node and across the bars in between; an outer source (imports) feeding several
+    columns likewise gets one copy per column, just before it. A sink copy fed only by
+    top-band nodes (re-exports of imports) stays in the top band, so its band passes above the
+    chain. A top-band node that only receives moves to the bottom band (an exit), a
+    bottom-band node that only sends to the top band (an entry). Copies keep the label;
+    ``copy_of`` names the node they split.
+    """
+    nodes = nodes.copy()
+    nodes["copy_of"] = nodes["copy_of"] if "copy_of" in nodes.columns else None
+    nodes["copy_of"] = nodes["copy_of"].astype(object)
+    if not per_stage:  # only the ``copy_of`` column (empty)
+        return links, nodes
+    # who sends to whom once opposite rows net (stock changes of several materials): a row of
+    # 0, or the smaller of two opposite rows, draws nothing and makes no sender
+    total = links.groupby(["source", "target"])["value"].sum()
+    back = total.reindex([(t, s) for s, t in total.index], fill_value=0.0).to_numpy()
+    drawn = total[total.to_numpy() - back > 0].index
+    sources, targets = {s for s, _ in drawn}, {t for _, t in drawn}
+    outer = nodes["band"].isin(["top", "bottom"])
+    for n in nodes.index[outer]:
+        if nodes.at[n, "band"] == "top" and n in targets and n not in sources:
+            nodes.at[n, "band"] = "bottom"
+        elif nodes.at[n, "band"] == "bottom" and n in sources and n not in targets:
+            nodes.at[n, "band"] = "top"
+    band, order = nodes["band"], nodes["order"]
+
+    def group(partner: str) -> tuple[str, object]:
+        return ("column", order[partner]) if band.get(partner) == "main" else ("node", partner)
+
+    for n in list(nodes.index[outer]):
+        sink = n in targets and n not in sources
+        source = n in sources and n not in targets
+        if not (sink or source) or str(n).startswith(f"{SCOPE_NODE} "):
+            continue
+        end, other = ("target", "source") if sink else ("source", "target")
+        hit = links[end] == n
+        groups = [group(p) for p in links.loc[hit, other]]
+        if source:  # what an import sends on outside the chain stays with its main target
+            main = [g for g in groups if g[0] == "column"]
+            groups = [g if g[0] == "column" or not main else main[0] for g in groups]
+        distinct = list(dict.fromkeys(groups))
+        if len(distinct) < 2:
+            continue
+        row = nodes.loc[n]
+        values = pd.Series(
+            links.loc[hit, "value"].to_numpy(), index=pd.Index(groups, tupleize_cols=False)
+        )
+        largest = values.groupby(level=0, sort=False).sum().idxmax()
+        for k, key in enumerate(distinct):
+            copy = n if key == largest else f"{n} @{k}"  # the largest part keeps the id
+            partners = [p for p, g in zip(links.loc[hit, other], groups, strict=True) if g == key]
+            copy_band = row["band"]
+            if sink and all(band.get(p) == "top" for p in partners):
+                copy_band = "top"
+            nodes.loc[copy] = {**row, "band": copy_band, "copy_of": None if copy == n else n}
+            links.loc[hit & links[other].isin(partners), end] = copy
+    return links, nodes
 
 
 def _split_scope_node(
@@ -320,10 +422,12 @@ def _unique_labels(labels: pd.Series) -> pd.Series:
 def flow_types(links: pd.DataFrame, nodes: pd.DataFrame) -> pd.Series:
     """Infer primary / secondary / loss / trade / stock where ``flow_type`` is not given.
 
-    Rules, first match wins: into or out of a ``"<id> stock"`` node, or into a stock node that
-    only receives (an accumulator: in-use stock, landfill, tailings): stock; from a top-band or
+    Rules, first match wins: into or out of a ``"<id> stock"`` node, or into a stock node
+    outside the main band that only receives (an accumulator: landfill, tailings, a stock
+    addition): stock; from a top-band or
     into an outer-band node whose id or label says import/export (invoer/uitvoer): trade; into
-    the bottom band: loss; backwards along the chain, out of Collection or Recycling, or into
+    the bottom band: loss, unless out of Collection or Recycling into a transformation (the PGA
+    open loop: secondary); backwards along the chain, out of Collection or Recycling, or into
     Collection: secondary (end-of-life and recycled material); otherwise primary.
     """
     given = links.get("flow_type", pd.Series(None, index=links.index, dtype=object))
@@ -331,7 +435,10 @@ def flow_types(links: pd.DataFrame, nodes: pd.DataFrame) -> pd.Series:
     trade = label.str.contains("import|export|invoer|uitvoer")
     band, col, kind = nodes["band"], nodes["column"], nodes["kind"]
     s, t = links["source"], links["target"]
-    accumulators = kind.eq("stock") & ~nodes.index.isin(list(s))
+    # an accumulator sits outside the main band (landfill, tailings, stock additions): a main-band
+    # stock that only receives here (in-use stock whose outflows are not in the data) takes
+    # material in use, coloured as such in every model, not as a stock change
+    accumulators = kind.eq("stock") & ~nodes.index.isin(list(s)) & band.ne("main")
     inferred = np.select(
         [
             kind.reindex(s).eq("stock").to_numpy() & s.str.endswith(" stock").to_numpy()
@@ -340,13 +447,17 @@ def flow_types(links: pd.DataFrame, nodes: pd.DataFrame) -> pd.Series:
             (band.reindex(s).eq("top") & trade.reindex(s)).to_numpy()
             | (band.reindex(t).eq("bottom") & trade.reindex(t)).to_numpy()
             | (band.reindex(t).eq("top") & trade.reindex(t)).to_numpy(),
+            # recycled material leaving the chain for another one (the PGA open loop, drawn as
+            # an exit) stays secondary material, not a loss
+            nodes["stage"].reindex(s).isin(["Collection", "Recycling"]).to_numpy()
+            & kind.reindex(t).eq("transformation").to_numpy(),
             band.reindex(t).eq("bottom").to_numpy(),
             (col.reindex(t).to_numpy() <= col.reindex(s).to_numpy())
             & band.reindex(s).eq("main").to_numpy()
             | nodes["stage"].reindex(s).isin(["Collection", "Recycling"]).to_numpy()
             | nodes["stage"].reindex(t).eq("Collection").to_numpy(),
         ],
-        ["stock", "trade", "loss", "secondary"],
+        ["stock", "trade", "secondary", "loss", "secondary"],
         default="primary",
     )
     out = given.where(given.notna() & given.astype(str).isin(FLOW_TYPES), inferred)

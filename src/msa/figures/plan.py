@@ -9,6 +9,7 @@ for its three plans (fit, common height, final figure).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from msa.errors import ConfigError, DataError, RenderError
+from msa.figures._colours import Colours, link_colours
 from msa.figures._link_labels import (
     LinkLabelling,
     LinkTexts,
@@ -31,24 +33,39 @@ from msa.figures._text import (
     margins_needed,
     node_texts,
     note_lines,
+    text_width,
+    wrap,
 )
 from msa.figures.labels import Lang, checked_lang, display_units, format_value
 from msa.figures.layout import Geometry, LayoutOptions, layout
-from msa.figures.links import flow_types, merge_rows, prepare_nodes, validate_links
+from msa.figures.links import (
+    NOT_IN_DATA,
+    flow_types,
+    merge_rows,
+    missing_balance,
+    prepare_nodes,
+    validate_links,
+)
 
 __all__ = [
     "COLOR_BY",
     "FONT",
     "LEGEND_ROW",
     "LINK_LABELS",
+    "LegendGroup",
+    "PRESETS",
+    "PX_PER_INCH",
     "ColorBy",
     "LinkLabels",
+    "Preset",
     "SCALE_BAR_ROW",
     "PreparedTables",
     "SankeyOptions",
     "SankeyPlan",
     "ScaleBar",
+    "legend_layout",
     "plan_sankey",
+    "points",
     "prepare_tables",
     "scale_bar",
 ]
@@ -64,12 +81,93 @@ LINK_LABELS: tuple[LinkLabels, ...] = ("none", "value", "range", "sd")
 
 #: Font of every figure unless asked otherwise; set explicitly so images match on every machine.
 FONT = "DejaVu Sans"
-#: px of a second legend row (node stages under the link colours).
+#: px of a legend row at the default font size (12 px); rows grow with the font.
 LEGEND_ROW = 24
+#: px of a legend entry besides its text (plotly: symbol and gap 40 px, 5 px between entries).
+_LEGEND_ENTRY = 45.0
 #: px of the row at the foot of the figure that holds the scale bar.
 SCALE_BAR_ROW = 24
 #: Longest scale bar in px (the bar is the largest 1, 2 or 5 x 10^k that fits).
 SCALE_BAR_MAX_PX = 120.0
+
+#: Layout px per inch of a figure at its final size: the CSS px (1 px = 0.75 pt), as chromium
+#: and plotly measure; a figure of ``width`` px prints ``width / 96`` inches wide.
+PX_PER_INCH = 96
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A print size: final width, text sizes and image density of a figure.
+
+    The figure is laid out at :data:`PX_PER_INCH`, so one px prints as 0.75 pt and its text
+    as ``0.75 * size`` pt: every preset prints labels and legend at ``font_size`` and notes,
+    link labels and the scale bar at ``note_size``, both at least 7 pt.
+
+    Attributes
+    ----------
+    name : str
+        ``a4-portrait``, ``a4-landscape`` or ``slide``.
+    width_cm, height_cm : float
+        Final width of the figure, and height of its diagram fitted to the page (title,
+        legend and note add to it; at a fixed scale the height follows the data).
+    font_size, note_size : int
+        Text sizes in px.
+    dpi : int
+        PNG resolution; the PNG is ``width_cm / 2.54 * dpi`` px wide and says so (pHYs).
+    """
+
+    name: str
+    width_cm: float
+    height_cm: float
+    font_size: int
+    note_size: int
+    dpi: int
+
+    @property
+    def width(self) -> int:
+        """Figure width in layout px."""
+        return int(round(self.width_cm / 2.54 * PX_PER_INCH))
+
+    @property
+    def height(self) -> int:
+        """Diagram height in layout px (fitted to the page)."""
+        return int(round(self.height_cm / 2.54 * PX_PER_INCH))
+
+    @property
+    def png_scale(self) -> float:
+        """PNG px per layout px that gives :attr:`dpi`."""
+        return self.dpi / PX_PER_INCH
+
+
+#: The print presets: a 16 cm A4 portrait text column, the 24.7 cm text width of A4
+#: landscape (29.7 cm less 2.5 cm margins), and a 16:9 slide 25.4 cm (10 in) wide.
+PRESETS: dict[str, Preset] = {
+    "a4-portrait": Preset("a4-portrait", 16.0, 12.0, font_size=12, note_size=10, dpi=300),
+    "a4-landscape": Preset("a4-landscape", 24.7, 15.0, font_size=12, note_size=10, dpi=300),
+    "slide": Preset("slide", 25.4, 14.2875, font_size=16, note_size=13, dpi=192),
+}
+#: Smallest text a preset prints, in pt.
+MIN_PRINT_PT = 7.0
+
+
+def points(px: float, width: float, width_cm: float) -> float:
+    """Return the size in pt of ``px`` layout px in a figure ``width`` px wide printed ``width_cm``.
+
+    Examples
+    --------
+    >>> points(12, 605, 16.0)  # a 12 px label in a 16 cm column
+    9.0
+    """
+    return round(px * (width_cm / 2.54 * 72) / width, 1)
+
+
+def checked_preset(preset: str | None) -> Preset | None:
+    """Return the :class:`Preset` named ``preset`` (None for None); ConfigError if unknown."""
+    if preset is None:
+        return None
+    if preset not in PRESETS:
+        raise ConfigError(f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
+    return PRESETS[preset]
 
 
 @dataclass(frozen=True)
@@ -111,6 +209,14 @@ class SankeyOptions:
         Names of the figures drawn at the same fixed scale as this one (set by
         :func:`~msa.figures.sankey_series`, not a :func:`~msa.figures.sankey` keyword); the
         note's scale line says they share it.
+    subtitle : str or None
+        A line under the title (e.g. what is counted and the mass basis).
+    source : str or None
+        The source line, last under the figure (e.g. ``"Bron: CBS/PBL, bewerking ..."``).
+    preset : Preset or None
+        The print size the figure is made for (width, height, text sizes, PNG dpi).
+    note_size : int
+        Font size of the note, link labels and scale bar, in px.
     """
 
     lang: Lang = "en"
@@ -126,6 +232,12 @@ class SankeyOptions:
     link_labels: LinkLabels = "none"
     scale_bar: bool = True
     series: tuple[str, ...] = ()
+    #: Attach imports, exports and losses per stage (:func:`msa.figures.links.prepare_nodes`).
+    per_stage: bool = True
+    subtitle: str | None = None
+    source: str | None = None
+    preset: Preset | None = None
+    note_size: int = 10
 
     @classmethod
     def checked(
@@ -135,14 +247,17 @@ class SankeyOptions:
         color_by: str = "stage",
         scale: float | None = None,
         title: str | None = None,
-        width: int = 1100,
+        width: int | None = None,
         height: int | None = None,
         min_visible_px: float = 0.5,
         footnotes: str | Iterable[str] = (),
         font_family: str = FONT,
-        font_size: int = 12,
+        font_size: int | None = None,
         link_labels: str = "none",
         scale_bar: bool = True,
+        subtitle: str | None = None,
+        source: str | None = None,
+        preset: str | None = None,
     ) -> SankeyOptions:
         """Check the choices and return them as :class:`SankeyOptions`.
 
@@ -152,10 +267,15 @@ class SankeyOptions:
             As the attributes; ``lang`` and ``color_by`` are checked and narrowed.
         link_labels : str
             As the attribute; checked and narrowed.
-        scale_bar : bool
-            As the attribute.
+        scale_bar, subtitle, source :
+            As the attributes.
         footnotes : str or sequence of str
             One line or several.
+        width, font_size : int, optional
+            Default 1100 and 12 px, or those of ``preset``.
+        preset : str, optional
+            A key of :data:`PRESETS`: sets the width (a ``width`` too is refused), the
+            diagram's height when fitting without ``height``, the font sizes and the PNG dpi.
 
         Returns
         -------
@@ -164,13 +284,32 @@ class SankeyOptions:
         Raises
         ------
         ConfigError
-            An unknown ``lang``, ``color_by`` or ``link_labels``, or a ``scale`` that is not a
-            positive number.
+            An unknown ``lang``, ``color_by``, ``link_labels`` or ``preset``, a ``scale`` that
+            is not a positive number, a ``width`` with a ``preset``, or a ``font_size`` that
+            prints below 7 pt at the preset's size.
         """
         known_lang = checked_lang(lang)
         known_color_by = _checked_color_by(color_by)
         if scale is not None and not (np.isfinite(scale) and scale > 0):
             raise ConfigError(f"scale must be a positive number of units per px (got {scale!r})")
+        page = checked_preset(preset)
+        if page is None:
+            width, font_size = width or 1100, font_size or 12
+            note_size = max(font_size - 2, 8)
+        else:
+            if width is not None:
+                raise ConfigError(
+                    f"preset {page.name!r} fixes the width ({page.width_cm:g} cm, {page.width} "
+                    f"px); give a width or a preset, not both (got width={width})"
+                )
+            width, font_size = page.width, font_size or page.font_size
+            note_size = min(page.note_size, font_size)
+            if points(note_size, width, page.width_cm) < MIN_PRINT_PT:
+                raise ConfigError(
+                    f"font_size={font_size} px prints at "
+                    f"{points(font_size, width, page.width_cm):g} pt in preset {page.name!r}; "
+                    f"text must be at least {MIN_PRINT_PT:g} pt"
+                )
         return cls(
             lang=known_lang,
             color_by=known_color_by,
@@ -184,6 +323,10 @@ class SankeyOptions:
             font_size=font_size,
             link_labels=_checked_link_labels(link_labels),
             scale_bar=bool(scale_bar),
+            subtitle=subtitle or None,
+            source=source or None,
+            preset=page,
+            note_size=note_size,
         )
 
 
@@ -312,6 +455,10 @@ class SankeyPlan:
         Font size of the note in px.
     scale_bar : ScaleBar or None
         The scale bar at the foot of the figure (None without ``options.scale_bar``).
+    colours : Colours or None
+        Colour of each link and the legend groups (:func:`msa.figures._colours.link_colours`).
+    legend : list of LegendGroup
+        How each legend group is laid out above the plot area, first group on top.
     """
 
     options: SankeyOptions
@@ -336,6 +483,8 @@ class SankeyPlan:
     notes: list[str]
     note_size: int
     scale_bar: ScaleBar | None = None
+    colours: Colours | None = None
+    legend: tuple[LegendGroup, ...] = ()
 
     def label(self, node: str) -> str:
         """Return the display name of ``node`` (a node of :attr:`table`)."""
@@ -368,10 +517,16 @@ class PreparedTables:
     zero: pd.DataFrame
     names: dict[str, str]
     values: dict[str, str]
+    colours: Colours | None = None
 
 
 def prepare_tables(
-    links: pd.DataFrame, nodes: pd.DataFrame | None, lang: Lang, color_by: ColorBy
+    links: pd.DataFrame,
+    nodes: pd.DataFrame | None,
+    lang: Lang,
+    color_by: ColorBy,
+    *,
+    per_stage: bool = True,
 ) -> PreparedTables:
     """Check the input and resolve what a plan needs from it (no page, no layout).
 
@@ -387,7 +542,7 @@ def prepare_tables(
         ``color_by="grade"`` on a links table without a ``grade`` column (a view's), or
         ``color_by="effect"`` without an ``effect`` column.
     """
-    options = SankeyOptions(lang=lang, color_by=color_by)
+    options = SankeyOptions(lang=lang, color_by=color_by, per_stage=per_stage)
     links, table, units = _resolve_tables(links, nodes, options)
     drawn = links[links["value"] > 0]
     if drawn.empty:
@@ -401,7 +556,10 @@ def prepare_tables(
     )
     shown, per = display_units(units, float(largest))
     names, values = node_texts(table, drawn, used, shown, lang, per)
-    return PreparedTables(
+    for n in missing_balance(table, links):  # missing is not zero: no depletion drawn
+        out = drawn.loc[drawn["source"] == n, "value"].sum()
+        values[n] = f"{format_value(float(out) / per, shown, lang)}; {NOT_IN_DATA[lang]}"
+    prepared = PreparedTables(
         lang=lang,
         color_by=color_by,
         links=links,
@@ -416,6 +574,7 @@ def prepare_tables(
         names=names,
         values=values,
     )
+    return dataclasses.replace(prepared, colours=link_colours(prepared))
 
 
 def plan_sankey(
@@ -456,15 +615,21 @@ def plan_sankey(
         ``options.link_labels`` needs columns the links table does not have.
     """
     if prepared is None:
-        prepared = prepare_tables(links, nodes, options.lang, options.color_by)
+        prepared = prepare_tables(
+            links, nodes, options.lang, options.color_by, per_stage=options.per_stage
+        )
     elif (prepared.lang, prepared.color_by) != (options.lang, options.color_by):
         raise ValueError("plan_sankey: tables prepared for another lang or color_by")
     p = prepared
-    note_size = max(options.font_size - 2, 8)
+    note_size = options.note_size
     spacing = LayoutOptions()
     texts = link_texts(p.drawn, options.link_labels, options.lang, p.shown_units, p.per)
 
     def notes_for(thin: pd.DataFrame, labelling: LinkLabelling) -> list[str]:
+        source = wrap(options.source, options.width - 24, note_size) if options.source else []
+        return [*_note_lines(labelling, thin), *source]
+
+    def _note_lines(labelling: LinkLabelling, thin: pd.DataFrame) -> list[str]:
         return note_lines(
             p.table,
             p.shown_units,
@@ -483,6 +648,12 @@ def plan_sankey(
 
     page = _fit_page(p, texts, options, spacing, notes_for, note_size)
     margin, geo, thin, notes, boxes, labelling = page
+    legend = legend_layout(
+        p.colours.legend if p.colours else {},
+        geo.plot_width,
+        options.font_size,
+        options.font_family,
+    )
     return SankeyPlan(
         options=options,
         links=p.links,
@@ -510,6 +681,8 @@ def plan_sankey(
             if options.scale_bar
             else None
         ),
+        colours=p.colours,
+        legend=legend,
     )
 
 
@@ -535,7 +708,7 @@ def _resolve_tables(
             "msa.effects.effects(system, factors, ...))"
         )
     units = str(links["units"].iloc[0])
-    links, table = prepare_nodes(links, nodes, options.lang)
+    links, table = prepare_nodes(links, nodes, options.lang, per_stage=options.per_stage)
     links["flow_type"] = flow_types(links, table)
     if options.color_by == "material" and "material" not in links.columns:
         raise DataError("color_by='material' needs a 'material' column in the links table")
@@ -568,9 +741,11 @@ def _fit_page(
     main = p.table.loc[p.used, "band"].eq("main")
     slots = max(int(p.table.loc[p.used][main]["column"].nunique()), 1) + 1
     right, lines, notes = 12.0, 0, []
+    groups = p.colours.legend if p.colours else {}
+    room = _label_room(p, options, spacing, slots)
     for _ in range(6):
-        margin = _margins(options, right, line_px * lines)
-        geo = _lay_out(p.table, p.drawn, p.used, margin, options, spacing)
+        margin = _margins(options, right, line_px * lines, groups)
+        geo = _lay_out(p.table, p.drawn, p.used, margin, options, spacing, room)
         thin = p.drawn[p.drawn["value"] * geo.ky < options.min_visible_px]
         boxes = label_boxes(
             geo,
@@ -602,12 +777,112 @@ def _fit_page(
     return margin, geo, thin, notes, boxes, labelling
 
 
-def _margins(options: SankeyOptions, right: float, note_px: int) -> dict[str, float]:
-    """Figure margins (whole px): title and legend on top, the note and scale bar below."""
-    top = (74 if options.title else 46) + (LEGEND_ROW if options.color_by != "stage" else 0)
+def _margins(
+    options: SankeyOptions, right: float, note_px: int, groups: dict[str, dict[str, str]]
+) -> dict[str, float]:
+    """Figure margins (whole px): title, subtitle and legend on top, note and scale bar below."""
+    r = float(np.ceil(right - 1e-9))
+    legend = legend_layout(groups, options.width - 12 - r, options.font_size, options.font_family)
+    top = 22 + sum(g.height for g in legend) + title_px(options) + subtitle_px(options)
     bottom = 14 + note_px + (SCALE_BAR_ROW if options.scale_bar else 0)
     # whole px, as plotly rounds margins: the plot width is then the one plotly draws
-    return {"l": 12, "r": float(np.ceil(right - 1e-9)), "t": top, "b": bottom}
+    return {"l": 12, "r": r, "t": top, "b": bottom}
+
+
+def title_lines(options: SankeyOptions) -> list[str]:
+    """Return the title's lines, wrapped at word boundaries to the page (12 px each side)."""
+    if not options.title:
+        return []
+    return wrap(options.title, options.width - 24, options.font_size + 4, options.font_family)
+
+
+def subtitle_lines(options: SankeyOptions) -> list[str]:
+    """Return the subtitle's lines, wrapped at word boundaries to the page (12 px each side)."""
+    if not options.subtitle:
+        return []
+    return wrap(options.subtitle, options.width - 24, options.font_size, options.font_family)
+
+
+def title_px(options: SankeyOptions) -> int:
+    """Return the px the title takes at the top of the figure (0 without one)."""
+    lines = len(title_lines(options))
+    return int(np.ceil(lines * line_height(options.font_size + 4))) + 7 if lines else 0
+
+
+def subtitle_px(options: SankeyOptions) -> int:
+    """Return the px the subtitle takes under the title (0 without one)."""
+    lines = len(subtitle_lines(options))
+    return int(np.ceil(lines * line_height(options.font_size))) + 4 if lines else 0
+
+
+@dataclass(frozen=True)
+class LegendGroup:
+    """One legend group (what colour means; node stages) as laid out above the plot area.
+
+    Attributes
+    ----------
+    title_side : {"left", "top"}
+        Where the group's title sits: left of a single row of entries, or above the rows
+        when one row does not hold them.
+    rows : int
+        Rows of entries.
+    height : int
+        px the group takes.
+    below : int
+        px between the group's bottom edge and the plot area (the groups under it).
+    """
+
+    title_side: str
+    rows: int
+    height: int
+    below: int
+
+
+def legend_layout(
+    groups: dict[str, dict[str, str]], plot_width: float, size: int, family: str
+) -> tuple[LegendGroup, ...]:
+    """Lay the legend groups out in rows no wider than the plot area, first group on top.
+
+    Entries are those of a plotly horizontal legend: a 40 px symbol and gap before each name,
+    5 px between entries. A group whose title and entries fit in one row keeps its title on
+    the left; otherwise the title goes on top and the entries wrap into columns as wide as the
+    widest entry, as plotly wraps them (plotly does not count a left title when it wraps).
+    """
+    item, title_h = int(np.ceil(line_height(size))) + 3, int(np.ceil(line_height(size))) + 4
+    laid: list[LegendGroup] = []
+    below = 0
+    for title, entries in reversed(list(groups.items())):
+        widths = [text_width(name, size, family) + _LEGEND_ENTRY - 5 for name in entries]
+        title_w = text_width(f"{title}:", size, family) + 12
+        if sum(widths) + 5 * max(len(widths) - 1, 0) + title_w <= plot_width:
+            side, rows = "left", 1
+        else:
+            side, rows, cell, x = "top", 1, max(widths) + 5, 0.0
+            for _ in widths:
+                if x > 0 and cell + x - 5 >= plot_width:
+                    rows, x = rows + 1, 0.0
+                x += cell
+        height = item * rows + 5 + (title_h if side == "top" else 0)
+        laid.append(LegendGroup(side, rows, height, below))
+        below += height
+    return tuple(reversed(laid))
+
+
+def _label_room(
+    p: PreparedTables, options: SankeyOptions, spacing: LayoutOptions, slots: int
+) -> pd.Series:
+    """Return the height (px) each used node's label needs: its wrapped name and value line.
+
+    The wrap width is the one :func:`~msa.figures._text.label_boxes` uses on a plot area as
+    wide as the figure less the default margins.
+    """
+    between = 0.98 * (options.width - 24.0) / max(slots - 1, 1)
+    limit = float(np.clip(between - spacing.node_thickness - 12.0, 100.0, 190.0))
+    size, family = options.font_size, options.font_family
+    lines = pd.Series(
+        [len(wrap(p.names[n], limit, size, family)) + 1 for n in p.used], index=p.used
+    )
+    return lines * line_height(size) + 4.0
 
 
 def _lay_out(
@@ -617,16 +892,21 @@ def _lay_out(
     margin: dict[str, float],
     options: SankeyOptions,
     spacing: LayoutOptions,
+    room: pd.Series | None = None,
 ) -> Geometry:
-    """Lay the drawn flows out in the plot area the margins leave."""
+    """Lay the drawn flows out in the plot area the margins leave (``room``: px per label)."""
     plot_h = (options.height or (0 if options.scale else 620)) - margin["t"] - margin["b"]
+    if options.preset is not None and options.scale is None and options.height is None:
+        # a preset fits the diagram itself to its height: the title, legend and note add to
+        # it, so a long note makes the figure taller instead of squeezing the diagram
+        plot_h = options.preset.height
     if plot_h <= 0 and options.scale is None:
         raise RenderError(
             f"height={options.height} px leaves no room for the diagram: the title, legend and "
             f"notes take {margin['t'] + margin['b']:.0f} px; give a larger height or a scale"
         )
     return layout(
-        table.loc[used, ["column", "band"]],
+        table.loc[used, ["column", "band"]].assign(room=room),
         drawn[["source", "target", "value"]],
         plot_width=options.width - margin["l"] - margin["r"],
         plot_height=plot_h if plot_h > 0 else None,

@@ -97,10 +97,11 @@ def _series_plan(
 ) -> SankeyPlan:
     """Lay out table ``key`` as :func:`sankey` would with ``kwargs`` (no plotly figure).
 
-    Only the options named below reach the plan (defaults those of :func:`sankey`); the
-    fonts stay at their defaults. ``link_labels`` is among them: the note of labels left
-    out or without a range takes lines, so it changes the height; so does ``scale_bar``
-    (a row of its own) and ``series``, the names in the note's shared-scale line.
+    Only the options named below reach the plan (defaults those of :func:`sankey`).
+    ``link_labels`` is among them: the note of labels left out or without a range takes
+    lines, so it changes the height; so do ``scale_bar`` (a row of its own), ``series`` (the
+    names in the note's shared-scale line), the subtitle and source lines, and the preset
+    and fonts (sizes of every text).
     """
     keys = (
         "lang",
@@ -112,6 +113,11 @@ def _series_plan(
         "footnotes",
         "link_labels",
         "scale_bar",
+        "subtitle",
+        "source",
+        "preset",
+        "font_size",
+        "font_family",
     )
     options = SankeyOptions.checked(scale=scale, **{k: kwargs[k] for k in keys if k in kwargs})
     return prepared.plan(key, dataclasses.replace(options, series=series))
@@ -133,6 +139,7 @@ def _final_figure(
 
 def sankey_series(
     source: System | Mapping[Hashable, pd.DataFrame],
+    /,
     *,
     years: Iterable[int] | None = None,
     scale: float | None = None,
@@ -161,7 +168,9 @@ def sankey_series(
     same_height : bool
         Give every figure the height of the tallest, so they line up side by side.
     lang, color_by, **kwargs
-        Passed to :func:`sankey` (e.g. ``scale_bar``, ``nodes``, ``footnotes``).
+        Passed to :func:`sankey` (e.g. ``scale_bar``, ``nodes``, ``footnotes``, ``preset``,
+        ``subtitle`` and the ``source`` line: ``source`` is positional-only here, so the
+        keyword is the source line).
 
     Returns
     -------

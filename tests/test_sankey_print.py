@@ -1,0 +1,302 @@
+"""Print presets, PNG resolution, clean SVG, title/subtitle/source and the palettes in grey."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import msa
+from msa.errors import ConfigError
+from msa.figures.export import clean_svg, invisible_svg_objects, png_dpi, png_with_dpi
+from msa.figures.labels import FLOW_TYPES, GRADE_COLORS, STAGE_COLORS, rgba
+from msa.figures.plan import MIN_PRINT_PT, PRESETS, points
+
+
+@pytest.fixture(scope="module")
+def links():
+    """Return the example's 2021 links."""
+    return msa.links_from_system(msa.load_example(), 2021)
+
+
+def _text_sizes(fig) -> dict[str, float]:
+    """Return the font size (px) of every text of a figure, by what it is."""
+    layout = fig.layout
+    sizes = {"legend": layout.legend.font.size}
+    if layout.title.text:
+        sizes["title"] = layout.title.font.size
+    for a in layout.annotations:
+        if a.text:
+            sizes[a.name or "annotation"] = min(a.font.size, sizes.get(a.name or "annotation", 99))
+    return sizes
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_every_text_prints_at_7_pt_or_more(links, preset):
+    """At the preset's final width, labels, legend, notes, link labels, scale bar are >= 7 pt."""
+    fig = msa.sankey(
+        links,
+        preset=preset,
+        title="Example",
+        subtitle="Li, Co; t of element mass",
+        source="Source: example",
+        link_labels="value",
+        scale=2.0,  # thin flows: the note is there
+    )
+    page = PRESETS[preset]
+    meta = fig.layout.meta["msa_sankey"]
+    assert fig.layout.width == page.width == round(page.width_cm / 2.54 * 96)
+    assert (meta["preset"], meta["width_cm"], meta["dpi"]) == (preset, page.width_cm, page.dpi)
+    sizes = _text_sizes(fig)
+    assert {"legend", "note", "scale_bar_label", "subtitle"} <= set(sizes)
+    assert any(k.startswith("label:") for k in sizes)
+    final = {k: points(v, fig.layout.width, page.width_cm) for k, v in sizes.items()}
+    assert min(final.values()) >= MIN_PRINT_PT, final
+    assert meta["text_pt"] == min(final.values())
+
+
+def test_the_default_figure_would_print_too_small(links):
+    """The check can fail: an 1100 px figure in a 16 cm column prints its note below 7 pt."""
+    fig = msa.sankey(links)
+    assert points(min(_text_sizes(fig).values()), fig.layout.width, 16.0) < MIN_PRINT_PT
+
+
+def test_a_preset_refuses_a_width_and_small_text(links):
+    """A preset fixes the width, and refuses a font that prints below 7 pt."""
+    with pytest.raises(ConfigError, match="fixes the width"):
+        msa.sankey(links, preset="a4-portrait", width=640)
+    with pytest.raises(ConfigError, match="at least 7 pt"):
+        msa.sankey(links, preset="a4-portrait", font_size=8)
+    with pytest.raises(ConfigError, match="unknown preset 'a5'"):
+        msa.sankey(links, preset="a5")
+
+
+def _label_gaps(fig) -> dict[str, float]:
+    """Return the px between each node label and its node's bar."""
+    trace = fig.data[0]
+    names = fig.layout.meta["msa_sankey"]["nodes"]
+    m = fig.layout.margin
+    plot_w = fig.layout.width - m.l - m.r
+    node_x = {n: m.l + x * plot_w for n, x in zip(names, trace.node.x, strict=True)}
+    half = trace.node.thickness / 2
+    gaps = {}
+    for a in fig.layout.annotations:
+        if not (a.name or "").startswith("label:"):
+            continue
+        node = a.name.removeprefix("label:")
+        x = m.l + a.x * plot_w
+        gaps[node] = x - (node_x[node] + half) if a.xanchor == "left" else node_x[node] - half - x
+    return gaps
+
+
+@pytest.mark.parametrize("preset", [*PRESETS, None])
+def test_labels_stay_beside_their_nodes(links, preset):
+    """Every node label starts within a few px of its node's bar, at every preset and 640 px."""
+    fig = msa.sankey(links, preset=preset, width=None if preset else 640)
+    gaps = _label_gaps(fig)
+    assert gaps
+    assert all(-1 <= gap <= 60 for gap in gaps.values()), gaps
+
+
+def test_legend_rows_fit_the_width(links):
+    """A narrow figure wraps its legend under a title on top, and reserves the room for it."""
+    narrow = msa.sankey(links, preset="a4-portrait", color_by="flow_type")
+    wide = msa.sankey(links, width=1400, color_by="flow_type")
+    assert narrow.layout.legend2.title.side == "top"
+    assert wide.layout.legend2.title.side == "left"
+    assert narrow.layout.margin.t > wide.layout.margin.t
+    assert narrow.layout.legend.itemclick is False
+
+
+def test_title_subtitle_and_source(links):
+    """The subtitle sits under the title; the source is the last line under the figure."""
+    fig = msa.sankey(links, title="T", subtitle="Li; t of element mass", source="Bron: CBS")
+    named = {a.name: a for a in fig.layout.annotations}
+    assert named["subtitle"].text == "Li; t of element mass"
+    assert named["note"].text.split("<br>")[-1] == "Bron: CBS"
+    assert named["subtitle"].y > 1  # above the plot area
+
+
+def test_png_says_its_dpi():
+    """png_with_dpi writes one pHYs chunk (replacing any) that png_dpi reads back."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", bytes(13)) + chunk(b"IDAT", b"x")
+    png += chunk(b"IEND", b"")
+    assert png_dpi(png) is None
+    twice = png_with_dpi(png_with_dpi(png, 96), 300)
+    assert png_dpi(twice) == 300.0
+    assert twice.count(b"pHYs") == 1
+    assert twice.index(b"pHYs") < twice.index(b"IDAT")
+
+
+_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    '<rect width="5" height="5" style="fill: rgb(0, 0, 0); fill-opacity: 0;"/>'
+    '<path d="M0,0L5,5" style="stroke: rgb(1, 2, 3); stroke-opacity: 1; fill-opacity: 0;"/>'
+    '<rect width="5" height="5" style="fill: rgb(9, 9, 9); opacity: 0;"/>'
+    '<text class="node-label"></text><text>kept</text>'
+    '<defs><clipPath id="c"><rect width="5" height="5" style="fill-opacity: 0"/></clipPath></defs>'
+    "</svg>"
+)
+
+
+def test_clean_svg_drops_only_what_draws_nothing():
+    """Transparent shapes and empty text go; a stroked path, text and clip paths stay."""
+    assert invisible_svg_objects(_SVG) == 4  # the clip path's rect counts, but is kept
+    cleaned = clean_svg(_SVG.encode())
+    assert invisible_svg_objects(cleaned) == 1
+    root = ET.fromstring(cleaned)
+    assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) == 1
+    assert [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")] == ["kept"]
+
+
+def _off_canvas(svg: bytes) -> list[str]:
+    """Return the shapes of an SVG lying wholly outside its canvas (translate transforms)."""
+    root = ET.fromstring(svg)
+    width, height = float(root.get("width")), float(root.get("height"))
+    out: list[str] = []
+
+    def walk(e, dx: float, dy: float) -> None:
+        tag = e.tag.rsplit("}", 1)[-1]
+        if tag in ("defs", "clipPath"):
+            return
+        moved = re.search(r"translate\(\s*([-\d.e]+)[ ,]*([-\d.e]*)\s*\)", e.get("transform", ""))
+        if moved:
+            dx, dy = dx + float(moved.group(1)), dy + float(moved.group(2) or 0)
+        if tag == "path":
+            nums = [float(n) for n in re.findall(r"-?\d+\.?\d*(?:e-?\d+)?", e.get("d", ""))]
+            xs, ys = nums[0::2], nums[1::2]
+            if (
+                xs
+                and ys
+                and (
+                    max(xs) + dx < -1
+                    or max(ys) + dy < -1
+                    or min(xs) + dx > width + 1
+                    or min(ys) + dy > height + 1
+                )
+            ):
+                out.append(e.get("class") or tag)
+        for child in e:
+            walk(child, dx, dy)
+
+    walk(root, 0.0, 0.0)
+    return out
+
+
+@pytest.mark.chromium
+@pytest.mark.usefixtures("image_server")
+@pytest.mark.parametrize("view", ["jrc", "pga"])
+def test_exported_files_are_clean(links, tmp_path, view):
+    """SVG: no invisible object, no shape off the canvas; PNG: the preset's dpi; PDF vector."""
+    example = msa.load_example()
+    if view == "pga":
+        made = msa.pga(example, year=2021)
+        fig = msa.sankey(made.links, nodes=made.nodes, preset="a4-portrait")
+    else:
+        fig = msa.sankey(links, preset="a4-portrait")
+    files = msa.write_figure(
+        fig, tmp_path / view, "svg,png,pdf", scale=PRESETS["a4-portrait"].png_scale
+    )
+    svg, png, pdf = (p.read_bytes() for p in files)
+    assert invisible_svg_objects(svg) == 0
+    assert _off_canvas(svg) == []
+    assert png_dpi(png) == 300.0
+    assert b"/Image" not in pdf or b"/FontFile" in pdf  # text as fonts, not a bitmap page
+
+
+def test_palettes_stay_apart_in_grey():
+    """Adjacent categories of each palette differ in luminance (grey print) by >= 5 L*."""
+
+    def lightness(colour: str) -> float:
+        r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+        return 116 * (y ** (1 / 3) if y > 0.008856 else 7.787 * y + 16 / 116) - 16
+
+    for palette in (
+        [c for s, c in STAGE_COLORS.items() if s is not None],
+        [FLOW_TYPES[k] for k in ("primary", "secondary", "loss", "trade", "stock")],
+        [GRADE_COLORS[g] for g in ("A", "B", "C", "D")],
+    ):
+        light = [lightness(c) for c in palette]
+        steps = [abs(a - b) for a, b in zip(light, light[1:], strict=False)]
+        assert min(steps) >= 5.0, (palette, [round(s, 1) for s in steps])
+
+
+def _link_colours(fig) -> dict[str, str]:
+    """Return the colour of each drawn link, keyed by the first hover line ('A → B')."""
+    link = fig.data[0].link
+    return {
+        h.split("<br>")[0]: c
+        for c, h in zip(link.color, link.customdata, strict=True)
+        if h and not c.endswith(",0)")
+    }
+
+
+def test_material_use_into_stock_has_one_colour_in_every_model():
+    """Raw material use → Stock is a primary flow in the example and in nl_national alike.
+
+    In nl_national the stock's outflows are not in the data, so its only flow is material
+    use: it must not turn stock-change orange, nor its label state a net addition.
+    """
+    from pathlib import Path
+
+    from msa.cli._inputs import resolve
+
+    root = Path(__file__).resolve().parents[1] / "models"
+    colours, labels = [], []
+    for model in ("msa_example", "nl_national"):
+        system = resolve(root / model).system
+        view = msa.pga(system, year=2022)
+        fig = msa.sankey(view.links, nodes=view.nodes, color_by="flow_type")
+        colours.append(_link_colours(fig)["Raw material use → Stock"])
+        labels.append(fig.layout.meta["msa_sankey"]["labels"]["Voorraad"])
+    assert colours[0] == colours[1] == rgba(FLOW_TYPES["primary"], 0.5)
+    assert not labels[1].split("<br>")[-1].startswith("+")
+
+
+def test_thin_loops_are_opaque(links):
+    """A recycling loop thinner than 3 px is drawn at full opacity, as wide as its flow."""
+    from msa.figures.diagram import THIN_LOOP_PX
+
+    seen = set()
+    for scale in (0.5, 50.0):
+        fig = msa.sankey(links, scale=scale)
+        for shape in fig.layout.shapes:
+            opaque = shape.line.color.endswith(",1)")
+            assert opaque == (shape.line.width < THIN_LOOP_PX), (shape.line.width, scale)
+            seen.add(opaque)
+    assert seen == {True, False}  # both kinds were drawn
+
+
+def test_chromium_profile_is_removed_without_a_traceback_at_exit(tmp_path):
+    """The profile folder's finalizer is detached and the folder removed when the server closes.
+
+    The finalizer of choreographer's TemporaryDirectory printed ``OSError: Directory not
+    empty`` at exit when chromium still wrote into the folder.
+    """
+    import tempfile
+    from types import SimpleNamespace
+
+    from msa.figures.export import _remove_profile, _take_profile
+
+    profile = tempfile.TemporaryDirectory(dir=tmp_path)
+    (tmp_path / profile.name / "Default").mkdir()
+    (tmp_path / profile.name / "Default" / "Cookies").write_text("x")
+    browser = SimpleNamespace(
+        _browser_impl=SimpleNamespace(tmp_dir=SimpleNamespace(temp_dir=profile))
+    )
+    folder = _take_profile(browser)
+    assert folder is not None and folder.is_dir()
+    assert not profile._finalizer.alive  # nothing left to run (and fail) at exit
+    _remove_profile(folder)
+    assert not folder.exists()
+    assert _take_profile(SimpleNamespace()) is None  # another kaleido: its own clean-up
