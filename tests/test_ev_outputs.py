@@ -87,10 +87,24 @@ def test_sankeys_at_one_fixed_scale_as_html_png_svg(ev_out: Path) -> None:
 
 
 def test_time_series_plots(ev_out: Path) -> None:
-    """Stock, inflow/outflow and secondary-supply-vs-demand plots exist as PNG and SVG."""
+    """The three plots print at 300 dpi, 16 cm wide, with units on axis and legend (SVG)."""
+    import struct
+
+    units = {
+        "stock_by_material": "Urban mine (kt)",
+        "inflow_outflow": "Battery mass (kt/yr)",
+        "secondary_vs_demand": "Material flow (t/yr)",
+    }
     for name in PLOTS:
-        for ext in ("png", "svg"):
-            assert (ev_out / "figures" / f"{name}.{ext}").stat().st_size > 1000, name
+        png = (ev_out / "figures" / f"{name}.png").read_bytes()
+        width = struct.unpack(">I", png[16:20])[0]
+        at = png.find(b"pHYs")
+        assert width == 1890 and at > 0, name  # 16 cm at 300 dpi
+        assert struct.unpack(">I", png[at + 4 : at + 8])[0] == round(300 / 0.0254), name
+        svg = (ev_out / "figures" / f"{name}.svg").read_text(encoding="utf-8")
+        assert units[name] in svg and "DejaVu Sans" in svg, name
+    md = (ev_out / "report.md").read_text(encoding="utf-8")
+    assert "![secondary_vs_demand](figures/secondary_vs_demand.png)" in md
 
 
 def test_csv_tables_by_material_chemistry_and_cohort(ev_out: Path) -> None:

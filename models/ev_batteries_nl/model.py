@@ -266,121 +266,91 @@ def supply_concentration(built) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- figures
-# plotly, like msa's own figures: msa writes each as HTML, PNG and SVG through its image
-# server, which renders them while the rest of the run goes on (matplotlib would draw them
-# one by one in this process).
-TAB10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-         "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # fmt: skip
-GRID = {"showgrid": True, "gridcolor": "rgba(0,0,0,0.12)"}
+# msa's plot builder (msa.figures.plots): the Sankeys' font and Paul Tol's palettes, laid out
+# for a 16 cm report column at 300 dpi; msa writes each as HTML, PNG and SVG through its image
+# server, which renders them while the rest of the run goes on.
+SHOWN = ["Li", "Co", "Ni", "Mn", "graphite", "Cu"]  # the six materials of secondary_vs_demand
 
 
-def _figure(rows: int = 1, cols: int = 1, **kwargs):
-    """Return an empty plotly figure of the model's style (one plot, or a grid of them)."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    fig = go.Figure() if rows * cols == 1 else make_subplots(rows, cols, **kwargs)
-    wide = rows * cols > 1
-    fig.update_layout(
-        template="simple_white",
-        width=1100 if wide else 880,
-        height=660 if wide else 495,
-        font={"family": "DejaVu Sans", "size": 13},
-        margin={"l": 70, "r": 20, "t": 70, "b": 50},
-        legend={"font": {"size": 11}},
-    )
-    fig.update_xaxes(**GRID)
-    fig.update_yaxes(**GRID)
-    return fig
-
-
-def _colors(materials) -> dict:
-    return dict(zip(materials, TAB10, strict=False))
-
-
-def _translucent(color: str, alpha: float = 0.5) -> str:
-    """Return ``#rrggbb`` as ``rgba(r,g,b,alpha)``."""
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
+def _rows(da: xr.DataArray, series: str, **columns) -> pd.DataFrame:
+    """Return a series over time (summed over every other dim) as rows of a plot."""
+    total = da.sum([d for d in da.dims if d != "time"])
+    frame = pd.DataFrame({"year": total["time"].values.astype(int), "value": total.values})
+    return frame.assign(series=series, **columns)
 
 
 def stock_by_material(built):
     """Return the urban mine (in use, second life, kept at end of life, hibernating), stacked."""
-    import plotly.graph_objects as go
+    from msa.figures.plots import time_series
 
     stocks = built.system.stocks
-    mine = sum(_by_material(stocks[p]["stock"]) for p in URBAN_MINE) / 1000
-    materials = list(mine["material"].values)
-    years = mine["time"].values
-    colors = _colors(materials)
-    fig = _figure()
-    for m in materials:
-        fig.add_trace(go.Scatter(x=years, y=mine.sel(material=m).values, name=str(m),
-                                 stackgroup="mine", mode="none", fillcolor=colors[m]))  # fmt: skip
-    fig.update_layout(
-        title=f"EV-battery urban mine in the Netherlands ({built.scenario})",
-        yaxis_title="kilotonne (end of year)",
-        xaxis_range=[years[0], years[-1]],
-        legend={"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top"},
+    mine = sum(_by_material(stocks[p]["stock"]) for p in URBAN_MINE)
+    frame = pd.concat([_rows(mine.sel(material=m), str(m)) for m in mine["material"].values])
+    return time_series(
+        frame,
+        units="t",
+        title="EV-battery urban mine in the Netherlands, by material",
+        subtitle=f"In use, second life, kept at end of life and hibernating, end of year; "
+        f"scenario {built.scenario}",
+        quantity="Urban mine",
+        stacked=True,
     )
-    return fig
 
 
 def inflow_outflow(built):
     """Return new batteries, the inflow to use, the outflow, exports and discards per year."""
-    import plotly.graph_objects as go
+    from msa.figures.plots import SeriesStyle, time_series
 
     flows = built.system.flows
     lines = {
-        "new batteries (demand)": [NEW],
-        "inflow to use incl. used imports": [NEW, IMPORTED],
-        "outflow from use": [LEAVING],
-        "exported in used vehicles": [EXPORTED],
-        "discarded in NL (to collection)": [DISCARDED],
+        "new batteries (demand)": ([NEW], SeriesStyle(width=3.5)),
+        "inflow to use incl. used imports": ([NEW, IMPORTED], SeriesStyle(dash="dash")),
+        "outflow from use": ([LEAVING], SeriesStyle()),
+        "exported in used vehicles": ([EXPORTED], SeriesStyle(dash="dash")),
+        "discarded in NL (to collection)": ([DISCARDED], SeriesStyle()),
     }
-    fig = _figure()
-    for (label, names), color in zip(lines.items(), TAB10, strict=False):
-        total = sum(flows[n].sum([d for d in flows[n].dims if d != "time"]) for n in names)
-        line = {"color": color, "width": 2.5 if names == [NEW] else 1.5,
-                "dash": "dash" if len(names) > 1 else "solid"}  # fmt: skip
-        fig.add_trace(go.Scatter(x=total["time"].values, y=total.values / 1000, name=label,
-                                 mode="lines", line=line))  # fmt: skip
-    fig.update_layout(
-        title=f"Battery inflow and outflow ({built.scenario})",
-        yaxis_title="kilotonne per year",
-        legend={"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top"},
+    frame = pd.concat(
+        [_rows(sum(flows[n] for n in names), label) for label, (names, _) in lines.items()]
     )
-    return fig
+    return time_series(
+        frame,
+        units="t/yr",
+        title="EV-battery inflow and outflow in the Netherlands",
+        subtitle=f"Battery mass, all materials; scenario {built.scenario}",
+        quantity="Battery mass",
+        styles={label: style for label, (_, style) in lines.items()},
+    )
 
 
 def secondary_vs_demand(built):
     """Return demand, secondary supply and the closed loop of six materials per year."""
-    import plotly.graph_objects as go
+    from msa.figures.plots import SeriesStyle, time_series
 
     flows = built.system.flows
     demand, recovered = _by_material(flows[NEW]), _by_material(flows[RECOVERED])
-    years = demand["time"].values
-    colors = _colors(list(demand["material"].values))
-    shown = ["Li", "Co", "Ni", "Mn", "graphite", "Cu"]
-    fig = _figure(2, 3, shared_xaxes=True, subplot_titles=shown,
-                  horizontal_spacing=0.08, vertical_spacing=0.1)  # fmt: skip
-    for k, m in enumerate(shown):
-        row, col, first = k // 3 + 1, k % 3 + 1, k == 0
-        fig.add_trace(go.Scatter(x=years, y=recovered.sel(material=m).values, fill="tozeroy",
-                                 mode="none", fillcolor=_translucent(colors[m]),
-                                 name="secondary supply", legendgroup="secondary",
-                                 showlegend=first), row=row, col=col)  # fmt: skip
-        fig.add_trace(go.Scatter(x=years, y=demand.sel(material=m).values, mode="lines",
-                                 line={"color": "black", "width": 2.5}, name="demand",
-                                 legendgroup="demand", showlegend=first),
-                      row=row, col=col)  # fmt: skip
-        fig.add_trace(go.Scatter(x=years, y=flows[CLOSED].sel(material=m).values, mode="lines",
-                                 line={"color": "#2ca02c", "dash": "dash", "width": 1.5},
-                                 name="closed loop into batteries", legendgroup="closed",
-                                 showlegend=first), row=row, col=col)  # fmt: skip
-    fig.update_yaxes(title_text="t per year", col=1)
-    fig.update_layout(
-        title=f"Secondary supply vs demand ({built.scenario})",
-        legend={"orientation": "h", "x": 0, "y": -0.08, "yanchor": "top"},
+    closed = _by_material(flows[CLOSED])
+    frame = pd.concat(
+        [
+            _rows(da.sel(material=m), label, material=m)
+            for m in SHOWN
+            for label, da in (
+                ("secondary supply", recovered),
+                ("demand", demand),
+                ("closed loop into batteries", closed),
+            )
+        ]
     )
-    return fig
+    styles = {
+        "secondary supply": SeriesStyle(color="#228833", area=True),
+        "demand": SeriesStyle(color="#1A1A1A", width=3.0),
+        "closed loop into batteries": SeriesStyle(color="#4477AA", dash="dash", width=2.0),
+    }
+    return time_series(
+        frame,
+        units="t/yr",
+        title="Secondary supply and demand of battery materials in the Netherlands",
+        subtitle=f"Mass of each material in the batteries; scenario {built.scenario}",
+        quantity="Material flow",
+        panel="material",
+        styles=styles,
+    )

@@ -6,6 +6,7 @@
 * :mod:`~msa.figures.plan` -- checks the input and lays one figure out, before plotly;
 * :mod:`~msa.figures.diagram` -- :func:`sankey`, the one builder for every view and model;
 * :mod:`~msa.figures.series` -- several years or scenarios at one scale;
+* :mod:`~msa.figures.plots` -- time series and run comparisons in the same style;
 * :mod:`~msa.figures.export` -- :func:`write_figure` through one warm image server.
 
 The package is named ``figures`` (not ``sankey``) so that :func:`msa.sankey` does not hide it.
@@ -15,15 +16,18 @@ plotly is imported only when a figure is built, so ``import msa`` stays light.
 from msa.figures.diagram import sankey
 from msa.figures.export import FORMATS, write_figure
 from msa.figures.links import JRC_STAGES, links_from_system, nodes_from_links
+from msa.figures.plots import comparison, time_series
 from msa.figures.series import sankey_series, series_scale
 
 __all__ = [
     "FORMATS",
     "JRC_STAGES",
+    "comparison",
     "links_from_system",
     "nodes_from_links",
     "sankey",
     "sankey_series",
     "series_scale",
+    "time_series",
     "write_figure",
 ]

@@ -43,7 +43,7 @@ DataArray (an indicator).
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -56,7 +56,7 @@ from msa.jrc_msa.policy_indicators import LIBRARY
 from msa.jrc_msa.tables import read_msa_table
 from msa.jrc_msa.views import REVERSED
 from msa.messages import plain
-from msa.model.build import Built
+from msa.model.build import Built, module_file, running_model_code
 from msa.model.checks import indicator_labels
 from msa.model.definition import HeadlineSpec, ModelDefinition
 from msa.model.report import (
@@ -68,6 +68,9 @@ from msa.model.report import (
 )
 from msa.model.result import ModelResult
 from msa.system.core import System
+
+if TYPE_CHECKING:  # pragma: no cover
+    from msa.figures.labels import Lang
 
 __all__ = [
     "headline_values",
@@ -373,7 +376,8 @@ def _msa_tables(built: Built) -> dict[str, pd.DataFrame]:
 
 def _call(built: Built, key: str, name: str, kind: type) -> Any:
     """Call the ``model.py`` function ``name`` on the built model; check what it returns."""
-    out = getattr(built.module, name)(built)
+    with running_model_code(module_file(built.definition), f"in function {name!r} of {key}"):
+        out = getattr(built.module, name)(built)
     if not isinstance(out, kind):
         raise ConfigError(
             f"{built.definition.path}: {key} function {name!r}: must return a "
@@ -909,77 +913,98 @@ def _computed_value(built: Built, key: str) -> xr.DataArray | None:
     return None
 
 
-def _figures(built: Built, bands: pd.DataFrame | None = None) -> dict[str, Any]:
-    import plotly.graph_objects as go
-
+def _figures(built: Built, bands: pd.DataFrame | None = None, lang: Lang = "en") -> dict[str, Any]:
+    """Draw the System's Sankeys, its stocks and its flows over time, in ``lang``."""
     from msa.figures.series import sankey_series
 
     system = built.system
     figures: dict[str, Any] = {}
+    page = _sankey_page(built)
     if "system" in built.definition.outputs.sankeys:
         years = _sankey_years(built)
         if bands is None:
-            sankeys = sankey_series(system, years=years, title=built.definition.title)
+            sankeys = sankey_series(system, years=years, title=built.definition.title, **page)
         else:  # a Monte Carlo: every link labelled median (p5-p95)
             tables: dict[Hashable, pd.DataFrame] = {
                 year: links_with_ranges(system, year, bands) for year in years
             }
-            sankeys = sankey_series(tables, title=built.definition.title, link_labels="range")
+            sankeys = sankey_series(
+                tables, title=built.definition.title, link_labels="range", **page
+            )
         figures.update({f"sankey_{year}": fig for year, fig in sankeys.items()})
     if system.stocks:
-        figures["stocks"] = _stocks_figure(built, bands)
-    flows = go.Figure()
-    listed = [i for i in built.definition.outputs.headline if isinstance(i, str)]
-    for k, name in enumerate(n for n in listed or list(system.flows)[:6] if n in system.flows):
-        color = _PALETTE[k % len(_PALETTE)]
-        if name in system.flows:
-            da = system.flows[name]
-            total = da.sum([x for x in da.dims if x != "time"])
-            ends = [system.processes[p] for p in (da.attrs["source"], da.attrs["target"])]
-            shown = " \u2192 ".join(p.label_en or p.id for p in ends)
-            for trace in _band(bands, name, "all", shown, color):
-                flows.add_trace(trace)
-            line = go.Scatter(
-                x=total["time"].values, y=total.values, name=shown, line={"color": color}
-            )
-            flows.add_trace(line)
-    flows.update_layout(
-        title=f"{built.definition.title}: flows per year" + _band_note(bands),
-        xaxis_title="year",
-        yaxis_title="t/yr",
-        template="simple_white",
-        width=900,
-        height=500,
-        font={"size": 16},
-    )
-    figures["flows"] = flows
+        figures["stocks"] = _stocks_figure(built, bands, lang)
+    if system.flows:  # an MSA-table model may carry only stocks and boundary totals
+        figures["flows"] = _flows_figure(built, bands, lang)
     return figures
 
 
-#: Colour-blind-safe line colours (Paul Tol's vivid scheme).
-_PALETTE = ("#0077BB", "#EE7733", "#009988", "#CC3311", "#33BBEE", "#EE3377", "#BBBBBB")
+def _sankey_page(built: Built) -> dict[str, Any]:
+    """Return the Sankeys' print preset (``[outputs] sankey_preset``) as options, if set."""
+    preset = built.definition.outputs.sankey_preset
+    return {"preset": preset} if preset else {}
 
 
-def _band(
-    bands: pd.DataFrame | None, quantity: str, material: str, name: str, color: str | None
-) -> list[Any]:
-    """Return the p5-p95 band of a quantity as two plotly traces (none without bands)."""
-    import plotly.graph_objects as go
+def _flows_figure(built: Built, bands: pd.DataFrame | None, lang: Lang) -> Any:
+    """Draw the headline flows (else the first six) per year, with their p5-p95 bands."""
+    from msa.figures.plots import time_series
 
-    if bands is None:
-        return []
-    rows = bands[(bands["quantity"] == quantity) & (bands["material"] == material)]
-    if rows.empty:
-        return []
-    rows = rows.sort_values("year")
-    fill = _translucent(color) if color else "rgba(120,120,120,0.2)"
-    common = {"x": rows["year"].to_numpy(), "mode": "lines", "line": {"width": 0}}
-    common.update(legendgroup=name, showlegend=False, hoverinfo="skip")
-    low = go.Scatter(y=rows["p5"].to_numpy(), name=f"{name} p5", **common)
-    high = go.Scatter(
-        y=rows["p95"].to_numpy(), name=f"{name} p5-p95", fill="tonexty", fillcolor=fill, **common
+    system = built.system
+    listed = [i for i in built.definition.outputs.headline if isinstance(i, str)]
+    rows = []
+    for name in (n for n in listed or list(system.flows)[:6] if n in system.flows):
+        da = system.flows[name]
+        total = da.sum([x for x in da.dims if x != "time"])
+        ends = [system.processes[p] for p in (da.attrs["source"], da.attrs["target"])]
+        shown = " \u2192 ".join(p.label(lang) for p in ends)
+        rows.append(_series_rows(total, shown, bands, name, "all"))
+    units = _per_year(next(iter(system.flows.values())).attrs.get("units", "t"))
+    return time_series(
+        pd.concat(rows, ignore_index=True) if rows else _NO_ROWS,
+        units=units,
+        title=_WORDS["flows"][lang].format(title=built.definition.title),
+        subtitle=_band_note(bands, lang) or None,
+        quantity=_WORDS["flow"][lang],
+        low="low" if bands is not None else None,
+        high="high" if bands is not None else None,
+        lang=lang,
     )
-    return [low, high]
+
+
+#: The words of the standard plots, in the figure's language.
+_WORDS: dict[str, dict[str, str]] = {
+    "flows": {"en": "{title}: flows per year", "nl": "{title}: stromen per jaar"},
+    "flow": {"en": "Flow", "nl": "Stroom"},
+    "stocks": {
+        "en": "{title}: stocks at the end of each year",
+        "nl": "{title}: voorraden aan het eind van elk jaar",
+    },
+    "stock": {"en": "Stock", "nl": "Voorraad"},
+    "band": {
+        "en": "shaded: p5\u2013p95 of {n} Monte Carlo samples",
+        "nl": "gearceerd: p5\u2013p95 van {n} Monte-Carlotrekkingen",
+    },
+}
+_NO_ROWS = pd.DataFrame({"year": [], "value": [], "series": []})
+
+
+def _per_year(units: str) -> str:
+    """Return the unit of a flow per year (``t`` gives ``t/yr``; a rate stays as it is)."""
+    return units if "/" in units else f"{units}/yr"
+
+
+def _series_rows(
+    total: xr.DataArray, series: str, bands: pd.DataFrame | None, quantity: str, material: str
+) -> pd.DataFrame:
+    """Return one series over time as rows of a plot, with its p5 and p95 where known."""
+    rows = pd.DataFrame(
+        {"year": total["time"].values.astype(int), "value": total.values, "series": series}
+    )
+    if bands is None:
+        return rows
+    mine = bands[(bands["quantity"] == quantity) & (bands["material"] == material)]
+    ranges = mine.set_index("year")[["p5", "p95"]].rename(columns={"p5": "low", "p95": "high"})
+    return rows.join(ranges, on="year")
 
 
 def links_with_ranges(system: System, year: int, bands: pd.DataFrame) -> pd.DataFrame:
@@ -1023,26 +1048,23 @@ def links_with_ranges(system: System, year: int, bands: pd.DataFrame) -> pd.Data
     return links
 
 
-def _band_note(bands: pd.DataFrame | None) -> str:
+def _band_note(bands: pd.DataFrame | None, lang: Lang = "en") -> str:
+    """Return the subtitle saying what the shaded bands are ("" without a Monte Carlo)."""
     if bands is None or bands.empty:
         return ""
-    return f"<br><sup>shaded: p5\u2013p95 of {int(bands['n'].max()):,} Monte Carlo samples</sup>"
+    from msa.figures.labels import format_value
+
+    n = format_value(float(bands["n"].max()), "", lang, digits=12)
+    return _WORDS["band"][lang].format(n=n)
 
 
-def _translucent(color: str, alpha: float = 0.22) -> str:
-    """Return ``#RRGGBB`` as an ``rgba`` colour with ``alpha``."""
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
-def _stocks_figure(built: Built, bands: pd.DataFrame | None = None) -> Any:
+def _stocks_figure(built: Built, bands: pd.DataFrame | None = None, lang: Lang = "en") -> Any:
     """Draw the stocks over time, one panel and axis per material.
 
     Each material on its own axis: the urban mine of a scarce material (silver) is as readable
     as that of a bulk one (glass).
     """
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
+    from msa.figures.plots import time_series
 
     system = built.system
     materials = next(
@@ -1053,53 +1075,29 @@ def _stocks_figure(built: Built, bands: pd.DataFrame | None = None) -> Any:
         ),
         [""],
     )
-    columns = min(len(materials), 4)
-    rows = -(-len(materials) // columns)
-    fig = make_subplots(
-        rows=rows,
-        cols=columns,
-        subplot_titles=materials if materials != [""] else None,
-        horizontal_spacing=0.08,
-        vertical_spacing=0.16 if rows > 1 else 0.1,
-    )
-    palette = _PALETTE
-    for n, material in enumerate(materials):
-        row, col = n // columns + 1, n % columns + 1
-        for k, (pid, ds) in enumerate(system.stocks.items()):
+    rows = []
+    for material in materials:
+        for pid, ds in system.stocks.items():
             level = ds["stock"]
             if material and "material" in level.dims:
                 level = level.sel(material=material)
             total = level.sum([x for x in level.dims if x != "time"])
-            label = system.processes[pid].label_en or pid
-            color = palette[k % len(palette)]
-            for trace in _band(bands, f"stock {pid}", material or "all", label, color):
-                fig.add_trace(trace, row=row, col=col)
-            fig.add_trace(
-                go.Scatter(
-                    x=total["time"].values,
-                    y=total.values,
-                    name=label,
-                    legendgroup=pid,
-                    showlegend=n == 0,
-                    line={"color": color, "width": 2.5},
-                ),
-                row=row,
-                col=col,
-            )
-    units = next(iter(system.stocks.values())).attrs.get("units", "t")
-    fig.update_yaxes(rangemode="tozero", title_text=units, title_standoff=4, col=1)
-    fig.update_xaxes(nticks=5)
-    fig.update_layout(
-        title=f"{built.definition.title}: stocks at the end of each year ({units})"
-        + _band_note(bands),
-        template="simple_white",
-        width=1100,
-        height=330 * rows + 140,
-        font={"size": 15},
-        legend={"orientation": "h", "y": -0.12 if rows > 1 else -0.2},
-        margin={"t": 90},
+            label = system.processes[pid].label(lang)
+            one = _series_rows(total, label, bands, f"stock {pid}", material or "all")
+            rows.append(one.assign(material=material))
+    units = next(iter(system.stocks.values()))["stock"].attrs.get("units", "t")
+    return time_series(
+        pd.concat(rows, ignore_index=True),
+        units=units,
+        title=_WORDS["stocks"][lang].format(title=built.definition.title),
+        subtitle=_band_note(bands, lang) or None,
+        quantity=_WORDS["stock"][lang],
+        panel="material" if materials != [""] else None,
+        low="low" if bands is not None else None,
+        high="high" if bands is not None else None,
+        lang=lang,
+        columns=3,
     )
-    return fig
 
 
 def _net_stock_links(links: pd.DataFrame) -> pd.DataFrame:
@@ -1168,7 +1166,7 @@ def _view_sankeys(
         from msa.figures.series import sankey_series
 
         options = {"nodes": mapping.nodes, "lang": "en", "color_by": "flow_type"}
-        options["footnotes"] = notes
+        options |= {"footnotes": notes} | _sankey_page(built)
         busiest = max(tables, key=lambda y: float(tables[y]["value"].sum()))
         fit = sankey(tables[busiest], title="fit", **options)
         scenario = f" ({built.scenario})" if built.msa is None else ""  # an MSA table: one

@@ -31,7 +31,9 @@ class ModelResult:
     quality : DataFrame
         Data-quality summary from :func:`msa.grade_summary`.
     figures : mapping of str to figure
-        plotly or matplotlib figures, by file stem.
+        plotly or matplotlib figures, by file stem: msa's Sankeys and plots
+        (:mod:`msa.figures.plots`, written at their print preset's PNG density,
+        :func:`msa.figures.plots.png_scale`) and a model's own figures.
     report_figures : sequence of str
         Figure stems whose PNG is shown in the report.
     notes : sequence of str
