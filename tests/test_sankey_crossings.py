@@ -42,14 +42,30 @@ DETACHED = {("msa_example", "jrc"): 5, ("msa_example", "pga"): 1}
 _SYSTEMS: dict[str, object] = {}
 
 
-def _plan(model: str, view: str, year: int, lang: str, *, per_stage: bool = True):
-    """Plan one shipped figure as ``msa sankey`` draws it (fit to the page)."""
+def _plan(
+    model: str,
+    view: str,
+    year: int,
+    lang: str,
+    *,
+    per_stage: bool = True,
+    preset: str | None = None,
+):
+    """Plan one shipped figure as ``msa sankey`` draws it (fit to the page, or at a preset)."""
     path = MODELS / model
     if model not in _SYSTEMS:
         _SYSTEMS[model] = _load_for_views(path, None)
     links, nodes, notes = _sankey_links(path, _SYSTEMS[model], year, view, lang, "none")
     options = SankeyOptions.checked(
-        lang=lang, color_by="stage" if view == "jrc" else "flow_type", footnotes=notes
+        lang=lang,
+        color_by="stage" if view == "jrc" else "flow_type",
+        footnotes=notes,
+        preset=preset,
+        **(
+            {"title": f"{model}: {view}, {year}", "subtitle": "t of its mass basis"}
+            if preset
+            else {}
+        ),
     )
     return plan_sankey(links, nodes, dataclasses.replace(options, per_stage=per_stage))
 
@@ -64,6 +80,17 @@ def test_no_band_through_a_bar_and_no_label_overlap(model, view, year, lang):
     assert found.label_bar == []
     assert found.crossings <= CROSSINGS.get((model, view), 0)
     assert len(found.detached) <= DETACHED.get((model, view), 0), found.detached
+
+
+@pytest.mark.parametrize("preset", ["a4-portrait", "a4-landscape", "slide"])
+@pytest.mark.parametrize(("model", "view", "year"), FIGURES)
+def test_print_presets_keep_labels_inside_and_apart(model, view, year, preset):
+    """At every print preset labels stay inside the plot area, off bars and each other."""
+    found = overlaps(_plan(model, view, year, "en", preset=preset))
+    assert found.band_bar == []
+    assert found.outside == []
+    assert found.label_label == []
+    assert found.label_bar == []
 
 
 def test_the_checker_sees_a_bar_moved_into_a_band():

@@ -360,6 +360,7 @@ def sankey(
     from msa.errors import ConfigError
     from msa.figures.diagram import sankey as build
     from msa.figures.export import parse_formats, start_image_server, write_figure
+    from msa.figures.labels import default_subtitle, format_value
     from msa.figures.series import sankey_series
     from msa.system.staging import staged_files
 
@@ -396,7 +397,7 @@ def sankey(
         "scale_bar": scale_bar,
         "preset": preset,
         "subtitle": subtitle
-        or _sankey_subtitle(system, language, colour, str(first[0]["units"].iloc[0])),
+        or default_subtitle(system, language, colour, str(first[0]["units"].iloc[0])),
         "source": source,
     }
     heading = title or _sankey_title(system, _SANKEY_VIEWS[view] or "jrc", language)
@@ -428,8 +429,6 @@ def sankey(
         typer.echo(f"wrote {item}")
     meta = next(iter(figs.values())).layout.meta["msa_sankey"]
     common = f"common scale for {', '.join(map(str, figs))}: " if len(figs) > 1 else "scale "
-    from msa.figures.labels import format_value
-
     scale_text = f"{format_value(meta['units_per_px'], meta['units'], digits=4)} per px"
     typer.echo(f"{len(written)} file(s) in {took:.1f} s; {common}{scale_text}")
 
@@ -480,30 +479,6 @@ def _preset_png_scale(preset: str | None) -> float:
 
     page = checked_preset(preset)
     return 2.0 if page is None else page.png_scale
-
-
-_MASS_BASIS = {
-    "en": ("{materials}; {units} of {basis}", "{materials}; {units}, mass basis not stated"),
-    "nl": ("{materials}; {units} {basis}", "{materials}; {units}, massabasis niet vermeld"),
-}
-
-
-def _sankey_subtitle(system: Any, lang: str, color_by: str, units: str) -> str:
-    """Return the default subtitle: the materials counted and the mass basis.
-
-    The basis is the System's ``attrs["mass_basis"]`` (``[model] mass_basis`` of a declared
-    model, e.g. "element mass"); without one the subtitle says it is not stated.
-    """
-    found = system.coords["material"] if "material" in system.dims else []
-    everything = {"en": "all materials", "nl": "alle materialen"}["nl" if lang == "nl" else "en"]
-    materials = [everything if str(m) == "all materials" else str(m) for m in found]
-    joined = ", ".join(materials) or everything
-    if len(materials) > 1 and color_by != "material":
-        joined += " (summed)" if lang == "en" else " (opgeteld)"
-    basis = system.attrs.get("mass_basis_nl" if lang == "nl" else "mass_basis")
-    with_basis, without = _MASS_BASIS["nl" if lang == "nl" else "en"]
-    shown = with_basis if basis else without
-    return shown.format(materials=joined, units=units, basis=basis)
 
 
 def _check_years(path: Path, wanted: list[int], available: list[int]) -> None:

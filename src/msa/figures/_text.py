@@ -310,14 +310,21 @@ def place_labels(
         if free:
             placed.append(free[0])
             continue
-        shifted = [_shift_clear(c, others) for c in options[:2]]
-        placed.append(min(shifted, key=lambda c: abs(c.y - y[n])))
+        # never over the legend or the note when a move inside the plot area clears it
+        shifted = [_shift_clear(c, others, canvas_top, canvas_bottom) for c in options[:2]]
+        kept = [c for c in shifted if canvas_top <= c.top and c.bottom <= canvas_bottom]
+        placed.append(min(kept or shifted, key=lambda c: abs(c.y - y[n])))
     order = {n: k for k, n in enumerate(nodes)}
     return sorted(placed, key=lambda b: order[b.node])
 
 
-def _shift_clear(box: LabelBox, others: list[LabelBox]) -> LabelBox:
-    """Return ``box`` moved down or up (whichever is less) until it overlaps none of ``others``."""
+def _shift_clear(
+    box: LabelBox, others: list[LabelBox], top: float = -np.inf, bottom: float = np.inf
+) -> LabelBox:
+    """Return ``box`` moved down or up (whichever is less) until it overlaps none of ``others``.
+
+    A move that keeps the box between ``top`` and ``bottom`` wins over one that does not.
+    """
     trials = []
     for direction in (1, -1):
         trial = LabelBox(box.node, box.lines, box.x, box.y, box.side, box.width, box.height)
@@ -330,7 +337,8 @@ def _shift_clear(box: LabelBox, others: list[LabelBox]) -> LabelBox:
             else:
                 trial.y = min(o.top for o in clash) - 1 - PAD - trial.height / 2
         trials.append(trial)
-    return min(trials, key=lambda t: abs(t.y - box.y))  # a tie keeps the downward move
+    inside = [t for t in trials if top <= t.top and t.bottom <= bottom]
+    return min(inside or trials, key=lambda t: abs(t.y - box.y))  # a tie: the downward move
 
 
 def _overlap(a: LabelBox, b: LabelBox, gap: float = 1.0) -> bool:

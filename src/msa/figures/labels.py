@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 from msa.errors import ConfigError
 
@@ -315,3 +315,53 @@ def colors_for(items: Iterable[str]) -> dict[str, str]:
     """Assign the categorical palette to ``items`` in order of first appearance (cycling)."""
     unique = list(dict.fromkeys(items))
     return {item: _MATERIAL_PALETTE[i % len(_MATERIAL_PALETTE)] for i, item in enumerate(unique)}
+
+
+_MASS_BASIS = {
+    "en": ("{materials}; {units} of {basis}", "{materials}; {units}, mass basis not stated"),
+    "nl": ("{materials}; {units} {basis}", "{materials}; {units}, massabasis niet vermeld"),
+}
+
+
+def default_subtitle(system: Any, lang: str, color_by: str = "flow_type", units: str = "t") -> str:
+    """Return a Sankey's default subtitle: the materials counted and the mass basis.
+
+    The basis is the System's ``attrs["mass_basis"]`` (``attrs["mass_basis_nl"]`` in Dutch;
+    ``[model] mass_basis`` of a declared model, e.g. "element mass"); without one the subtitle
+    says it is not stated rather than leave the reader to guess what a tonne counts.
+
+    Parameters
+    ----------
+    system : System
+        The System drawn (its ``material`` coordinates and ``attrs``).
+    lang : {"en", "nl"}
+        Language of the figure.
+    color_by : str, default "flow_type"
+        The figure's colour meaning: several materials are "(summed)" unless coloured apart.
+    units : str, default "t"
+        Unit of the drawn flows.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import msa
+    >>> system = msa.load_example()
+    >>> default_subtitle(system, "en")
+    'Co, Li (summed); t, mass basis not stated'
+    >>> system.attrs["mass_basis_nl"] = "elementmassa"
+    >>> default_subtitle(system, "nl", color_by="material")
+    'Co, Li; t elementmassa'
+    """
+    nl = checked_lang(lang) == "nl"
+    found = system.coords["material"] if "material" in system.dims else []
+    everything = "alle materialen" if nl else "all materials"
+    materials = [everything if str(m) == "all materials" else str(m) for m in found]
+    joined = ", ".join(materials) or everything
+    if len(materials) > 1 and color_by != "material":
+        joined += " (opgeteld)" if nl else " (summed)"
+    basis = system.attrs.get("mass_basis_nl" if nl else "mass_basis")
+    with_basis, without = _MASS_BASIS["nl" if nl else "en"]
+    return (with_basis if basis else without).format(materials=joined, units=units, basis=basis)

@@ -200,6 +200,7 @@ def layout(
     plot_height: float | None,
     ky: float | None,
     options: LayoutOptions | None = None,
+    grow: bool = False,
 ) -> Geometry:
     """Place nodes and loops, and fix the scale.
 
@@ -219,6 +220,10 @@ def layout(
         Fixed scale in px per unit. Without it the diagram is fitted to ``plot_height``.
     options : LayoutOptions, optional
         Spacing.
+    grow : bool, default False
+        When the labels' room does not fit ``plot_height``, make the plot area taller (by a
+        third more than the room, so the bars still show) instead of stacking the bars alone:
+        a print preset keeps every label inside the plot, beside its node.
 
     Returns
     -------
@@ -236,9 +241,11 @@ def layout(
     layer_totals = node_values(all_ids, graph_links).groupby(layers(all_ids, graph_links)).sum()
     room = _room(nodes, slot, value, loops, float(layer_totals.max()), plot_width, opt)
     if "room" in nodes.columns and ky is None and not room.fits(0.0, plot_height or 0.0):
-        # the labels' room does not fit the page: stack the bars alone (labels may then shift)
-        nodes = nodes.drop(columns="room")
-        room = _room(nodes, slot, value, loops, float(layer_totals.max()), plot_width, opt)
+        if grow and room.fits(0.0, np.inf):  # a taller page: every label beside its node
+            plot_height = float(np.ceil(room.needed(0.0) * 4 / 3))
+        else:  # the labels' room does not fit the page: stack the bars alone (labels may shift)
+            nodes = nodes.drop(columns="room")
+            room = _room(nodes, slot, value, loops, float(layer_totals.max()), plot_width, opt)
     ky, height = _scale(room, ky, plot_width, plot_height, float(value.max()))
 
     hgt = value * ky

@@ -17,6 +17,7 @@ grazes a bar by a sub-pixel rounding is not a fault.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -85,6 +86,9 @@ class Overlaps:
         A label (``node:<id>`` or ``link:<row>``) over the bar of a node.
     detached : list of str
         Nodes whose label sits nearer another node's bar than its own, or far from it.
+    outside : list of str
+        Labels (``node:<id>`` or ``link:<row>``) reaching above or below the plot area, over
+        the title, legend or note.
     crossings : int
         Pairs of bands whose centre lines cross.
     """
@@ -94,11 +98,13 @@ class Overlaps:
     label_bar: list[tuple[str, str]]
     detached: list[str]
     crossings: int
+    outside: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def faults(self) -> int:
-        """Number of overlaps and detached labels (crossings are not faults)."""
-        return len(self.band_bar) + len(self.label_label) + len(self.label_bar) + len(self.detached)
+        """Number of overlaps, detached labels and labels outside (crossings are not faults)."""
+        found = self.band_bar, self.label_label, self.label_bar, self.detached, self.outside
+        return sum(len(f) for f in found)
 
 
 def node_bars(plan: SankeyPlan) -> dict[str, _Box]:
@@ -257,7 +263,12 @@ def overlaps(plan: SankeyPlan) -> Overlaps:
         if _overlap(labels[a], labels[b])
     ]
     label_bar = [(a, n) for a in names for n, bar in bars.items() if _overlap(labels[a], bar)]
+    top, bottom = plan.margin["t"] - 4.0, plan.margin["t"] + plan.geo.plot_height + 4.0
+    outside = [
+        a for a in names if labels[a][1] < top - TOLERANCE or labels[a][3] > bottom + TOLERANCE
+    ]
     return Overlaps(
+        outside=outside,
         band_bar=band_bar,
         label_label=label_label,
         label_bar=label_bar,

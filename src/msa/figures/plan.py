@@ -912,4 +912,5 @@ def _lay_out(
         plot_height=plot_h if plot_h > 0 else None,
         ky=None if options.scale is None else 1.0 / options.scale,
         options=spacing,
+        grow=options.preset is not None,
     )

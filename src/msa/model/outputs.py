@@ -940,9 +940,17 @@ def _figures(built: Built, bands: pd.DataFrame | None = None, lang: Lang = "en")
 
 
 def _sankey_page(built: Built) -> dict[str, Any]:
-    """Return the Sankeys' print preset (``[outputs] sankey_preset``) as options, if set."""
+    """Return the Sankeys' subtitle and print preset (``[outputs] sankey_preset``) as options.
+
+    The subtitle says what is counted and the mass basis
+    (:func:`msa.figures.labels.default_subtitle`).
+    """
+    from msa.figures.labels import default_subtitle
+
     preset = built.definition.outputs.sankey_preset
-    return {"preset": preset} if preset else {}
+    return {"subtitle": default_subtitle(built.system, "en")} | (
+        {"preset": preset} if preset else {}
+    )
 
 
 def _flows_figure(built: Built, bands: pd.DataFrame | None, lang: Lang) -> Any:
