@@ -20,11 +20,18 @@
 # The same runs from the command line: `msa run models/ev_batteries_nl --out out/ev_mc
 # --samples 200 --seed 1` writes `uncertainty.csv`, P(met) per target and p5-p95 bands.
 
+#
+# The model folders are in the msa repository (`models/`); set `MSA_MODELS` to that folder when
+# the notebook runs elsewhere.
+
 # %%
+import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
+from IPython.display import Image, display
 
 import msa
 from msa.model.build import read_inputs
@@ -32,10 +39,20 @@ from msa.model.montecarlo import monte_carlo
 from msa.model.sensitivity import priority_note, sensitivity, tornado
 from msa.uncertainty import grade_table
 
-MODEL = Path("models/ev_batteries_nl")
-if not MODEL.exists():  # executed from notebooks/ or from a temporary folder in the tests
-    MODEL = Path(msa.__file__).resolve().parents[2] / "models" / "ev_batteries_nl"
-definition = msa.load_definition(MODEL)
+
+def show_static(fig) -> None:
+    """Show a plotly figure as a PNG too, so static HTML and PDF exports keep it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = msa.write_figure(fig, Path(folder) / "figure", formats=("png",), scale=1)[0]
+        display(Image(data=path.read_bytes()))
+
+
+MODELS = next(
+    folder
+    for folder in (Path(os.environ.get("MSA_MODELS", "models")), Path("models"), Path("../models"))
+    if folder.is_dir()
+)
+definition = msa.load_definition(MODELS / "ev_batteries_nl")
 
 # %% [markdown]
 # ## From grade to distribution
@@ -97,6 +114,7 @@ fig.update_layout(
     xaxis_title="year",
     yaxis_title="t",
 )
+show_static(fig)
 fig.show()
 
 # %% [markdown]
@@ -124,7 +142,11 @@ drivers.head(8)
 
 # %%
 print(priority_note(drivers, "Recycled content of lithium, 2031"))
-tornado(drivers, title="What drives the recycled content of lithium in new EV batteries, 2031")
+bars = tornado(
+    drivers, title="What drives the recycled content of lithium in new EV batteries, 2031"
+)
+show_static(bars)
+display(bars)
 
 # %% [markdown]
 # ## Same seed, same numbers

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up msa on a fresh Debian machine with Python 3.11: Debian's chromium (for static Sankey
-# images through kaleido) and a virtual environment with msa and its development extras.
+# images through kaleido) and a virtual environment with msa, its development extras and the
+# documentation tools (the docs extra: CI builds the site).
 # Idempotent: re-running only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,4 +19,4 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev]"
+.venv/bin/python -m pip install -q -e ".[dev,docs]"

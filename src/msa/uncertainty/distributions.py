@@ -92,7 +92,7 @@ class UncertaintySpec(BaseModel):
     sd : float, optional
         Standard deviation, in the value's units (absolute).
     cv : float, optional
-        Coefficient of variation, sd / |value| (relative).
+        Coefficient of variation, sd / abs(value) (relative).
     gsd : float, optional
         Geometric standard deviation ``exp(sd of ln x)`` of a lognormal, >= 1.
     low, high : float, optional
