@@ -54,6 +54,23 @@ FIGURES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+#: Dutch figures drawn with ``msa sankey MODEL --lang nl --preset PRESET`` (the runs draw in
+#: English): model -> [(view, year, preset, caption)]; saved as ``sankey_<view>_<year>_nl``.
+DUTCH: dict[str, list[tuple[str, int, str, str]]] = {
+    "nl_national": [
+        (
+            "icer_national",
+            2022,
+            "a4-portrait",
+            "De ICER nationale weergave van 2022, in het Nederlands.",
+        ),
+    ],
+    "msa_example": [
+        ("pga", 2022, "a4-portrait", "De PGA-weergave van 2022, in het Nederlands."),
+    ],
+}
+
+
 def image(model: str, figure: str) -> Path:
     """Return the path of a gallery image."""
     return GALLERY / f"{model}_{figure}.png"
@@ -82,6 +99,20 @@ def main() -> int:
                     continue
                 shutil.copyfile(source, image(model, name))
                 print(f"wrote {image(model, name)}")
+        for model, figures_nl in DUTCH.items():
+            for view, year, preset, _ in figures_nl:
+                out = Path(folder) / f"{model}_nl"
+                name = f"sankey_{view}_{year}"
+                done = subprocess.run(
+                    [str(msa), "sankey", str(ROOT / "models" / model), "--view", view]
+                    + ["--year", str(year), "--lang", "nl", "--preset", preset]
+                    + ["--format", "png", "--out", str(out), "--force"]
+                )
+                if done.returncode != 0:
+                    failed.append(f"{model}/{name} (nl)")
+                    continue
+                shutil.copyfile(out / f"{name}.png", image(model, f"{name}_nl"))
+                print(f"wrote {image(model, f'{name}_nl')}")
     if failed:
         print(f"not regenerated: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -292,11 +292,13 @@ def cli_page() -> str:
 
 def gallery_page() -> str:
     """Return the gallery: the images of docs/img/gallery/ that make_gallery.py wrote."""
-    from make_gallery import FIGURES, image
+    from make_gallery import DUTCH, FIGURES, image
 
     out = []
     for model, (title, figures) in FIGURES.items():
-        shown = [(name, text) for name, text in figures.items() if image(model, name).exists()]
+        dutch = {f"sankey_{v}_{y}_nl": text for v, y, _, text in DUTCH.get(model, [])}
+        every = figures | dutch
+        shown = [(name, text) for name, text in every.items() if image(model, name).exists()]
         out.append(f"## {title} (`models/{model}`)\n")
         if not shown:
             out.append("No image yet: run `docs/_ext/make_gallery.py`.\n")
