@@ -25,31 +25,15 @@
 # notebook runs elsewhere.
 
 # %%
-import os
-import tempfile
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import Image, display
+from IPython.display import display
 
 import msa
+from msa.figures.export import show_static
 from msa.model.outputs import model_result
 
-
-def show_static(fig) -> None:
-    """Show a plotly figure as a PNG too, so static HTML and PDF exports keep it."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = msa.write_figure(fig, Path(folder) / "figure", formats=("png",), scale=1)[0]
-        display(Image(data=path.read_bytes()))
-
-
-MODELS = next(
-    folder
-    for folder in (Path(os.environ.get("MSA_MODELS", "models")), Path("models"), Path("../models"))
-    if folder.is_dir()
-)
-definition = msa.load_definition(MODELS / "ev_batteries_nl")
+definition = msa.load_definition(msa.shipped_model("ev_batteries_nl"))
 runs = {name: model_result(msa.build_model(definition, name)) for name in ["baseline", "high_lfp"]}
 for result in runs.values():
     msa.check_balance(result.system)  # every process, year and material balances

@@ -25,34 +25,18 @@
 # the notebook runs elsewhere.
 
 # %%
-import os
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import plotly.graph_objects as go
-from IPython.display import Image, display
+from IPython.display import display
 
 import msa
+from msa.figures.export import show_static
 from msa.model.build import read_inputs
 from msa.model.montecarlo import monte_carlo
 from msa.model.sensitivity import priority_note, sensitivity, tornado
 from msa.uncertainty import grade_table
 
-
-def show_static(fig) -> None:
-    """Show a plotly figure as a PNG too, so static HTML and PDF exports keep it."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = msa.write_figure(fig, Path(folder) / "figure", formats=("png",), scale=1)[0]
-        display(Image(data=path.read_bytes()))
-
-
-MODELS = next(
-    folder
-    for folder in (Path(os.environ.get("MSA_MODELS", "models")), Path("models"), Path("../models"))
-    if folder.is_dir()
-)
-definition = msa.load_definition(MODELS / "ev_batteries_nl")
+definition = msa.load_definition(msa.shipped_model("ev_batteries_nl"))
 
 # %% [markdown]
 # ## From grade to distribution

@@ -22,31 +22,15 @@
 # notebook runs elsewhere.
 
 # %%
-import os
-import tempfile
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import Image, display
+from IPython.display import display
 
 import msa
+from msa.figures.export import show_static
 from msa.model.outputs import model_result
 
-
-def show_static(fig) -> None:
-    """Show a plotly figure as a PNG too, so static HTML and PDF exports keep it."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = msa.write_figure(fig, Path(folder) / "figure", formats=("png",), scale=1)[0]
-        display(Image(data=path.read_bytes()))
-
-
-MODELS = next(
-    folder
-    for folder in (Path(os.environ.get("MSA_MODELS", "models")), Path("models"), Path("../models"))
-    if folder.is_dir()
-)
-definition = msa.load_definition(MODELS / "pv_panels_nl")
+definition = msa.load_definition(msa.shipped_model("pv_panels_nl"))
 SCENARIOS = ["baseline", "early_loss", "lifetime_extension", "high_value_recycling"]
 runs = {name: model_result(msa.build_model(definition, name)) for name in SCENARIOS}
 for result in runs.values():

@@ -16,21 +16,11 @@
 # it. It needs nothing but an installed msa (`pip install "msa[plot]"`).
 
 # %%
-import tempfile
-from pathlib import Path
-
 import pandas as pd
-from IPython.display import Image, display
+from IPython.display import display
 
 import msa
-
-
-def show_static(fig) -> None:
-    """Show a plotly figure as a PNG too, so static HTML and PDF exports keep it."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = msa.write_figure(fig, Path(folder) / "figure", formats=("png",), scale=1)[0]
-        display(Image(data=path.read_bytes()))
-
+from msa.figures.export import show_static
 
 pd.options.display.float_format = "{:,.1f}".format
 

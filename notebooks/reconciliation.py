@@ -22,25 +22,16 @@
 # `msa reconcile TABLES --out DIR` (docs/reconciliation.md).
 
 # %%
-import tempfile
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from IPython.display import Image, display
+from IPython.display import display
 
 import msa
 from msa.figures.diagram import sankey
+from msa.figures.export import show_static
 from msa.figures.links import links_from_system
-
-
-def show_static(fig) -> None:
-    """Show a plotly figure as a PNG too, so static HTML and PDF exports keep it."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = msa.write_figure(fig, Path(folder) / "figure", formats=("png",), scale=1)[0]
-        display(Image(data=path.read_bytes()))
-
 
 # %% [markdown]
 # ## 1. The STAN example (Cencic 2016)

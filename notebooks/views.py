@@ -22,31 +22,15 @@
 # the notebook runs elsewhere.
 
 # %%
-import os
-import tempfile
-from pathlib import Path
-
 import pandas as pd
-from IPython.display import Image, display
+from IPython.display import display
 
 import msa
-
-
-def show_static(fig) -> None:
-    """Show a plotly figure as a PNG too, so static HTML and PDF exports keep it."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = msa.write_figure(fig, Path(folder) / "figure", formats=("png",), scale=1)[0]
-        display(Image(data=path.read_bytes()))
-
+from msa.figures.export import show_static
 
 pd.options.display.float_format = "{:,.0f}".format
-MODELS = next(
-    folder
-    for folder in (Path(os.environ.get("MSA_MODELS", "models")), Path("models"), Path("../models"))
-    if folder.is_dir()
-)
 YEAR = 2021
-definition = msa.load_definition(MODELS / "msa_example")
+definition = msa.load_definition(msa.shipped_model("msa_example"))
 system = msa.build_model(definition, "baseline").system
 display(system)
 

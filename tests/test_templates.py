@@ -316,3 +316,21 @@ def test_jrc_variables_refuses_conflicting_tags():
     )
     with pytest.raises(DataError, match=r"flow 'Imports => Collection' carries jrc_code 'F\.1\.2'"):
         jrc_variables(system)
+
+
+def test_shipped_models_are_found_from_anywhere(tmp_path, monkeypatch):
+    """msa.shipped_model finds the models wherever the notebook runs, or names where it looked."""
+    import msa
+    from msa.errors import ConfigError
+
+    monkeypatch.chdir(tmp_path)  # not the repository: found through the installed package
+    monkeypatch.delenv("MSA_MODELS", raising=False)
+    for name in ("ev_batteries_nl", "pv_panels_nl", "nl_national", "msa_example"):
+        assert (msa.shipped_model(name) / "model.toml").is_file()
+    with pytest.raises(ConfigError, match="no shipped model 'ev'"):
+        msa.shipped_model("ev")
+    elsewhere = tmp_path / "models" / "msa_example"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "model.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("MSA_MODELS", str(tmp_path / "models"))
+    assert msa.shipped_model("msa_example") == elsewhere.resolve()  # MSA_MODELS comes first

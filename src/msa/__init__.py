@@ -143,6 +143,7 @@ if TYPE_CHECKING:
         report_html,
         report_markdown,
         run_model,
+        shipped_model,
         write_result,
     )
     from msa.model.coverage import coverage, write_coverage
@@ -175,6 +176,7 @@ _LAZY = {
     "report_html": "msa.model",
     "report_markdown": "msa.model",
     "run_model": "msa.model",
+    "shipped_model": "msa.model",
     "write_result": "msa.model",
     "coverage": "msa.model.coverage",
     "write_coverage": "msa.model.coverage",
@@ -272,6 +274,7 @@ __all__ = [
     "report_html",
     "report_markdown",
     "run_model",
+    "shipped_model",
     "write_result",
     "policy_targets",
     # need versus availability

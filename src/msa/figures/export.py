@@ -45,6 +45,7 @@ __all__ = [
     "parse_formats",
     "png_dpi",
     "png_with_dpi",
+    "show_static",
     "start_image_server",
     "stop_image_server",
     "submit_figure",
@@ -380,6 +381,28 @@ def write_figure(
         include_plotlyjs=include_plotlyjs,
         clean=clean,
     ).result()
+
+
+def show_static(fig: Any, *, scale: float = 1.0) -> None:
+    """Display a plotly figure in a notebook as a PNG, so static HTML and PDF exports keep it.
+
+    A notebook shows an interactive plotly figure only where plotly.js runs; an exported
+    static page or PDF drops it. This renders the figure through the same image server as
+    :func:`write_figure` and displays the PNG (IPython's ``display``); show the figure itself
+    as well for the interactive version.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        The figure (e.g. from :func:`msa.sankey` or :func:`msa.figures.plots.time_series`).
+    scale : float, default 1.0
+        PNG pixel density (1: the figure's own size in px).
+    """
+    from IPython.display import Image, display
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_figure(fig, Path(folder) / "figure", formats=("png",), scale=scale)[0]
+        display(Image(data=path.read_bytes()))
 
 
 def submit_figure(

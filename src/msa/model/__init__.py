@@ -28,7 +28,7 @@ from msa.model.run import (
     write_comparison,
     write_result,
 )
-from msa.model.template import new_model
+from msa.model.template import new_model, shipped_model
 
 __all__ = [
     "BASELINE",
@@ -46,6 +46,7 @@ __all__ = [
     "report_html",
     "report_markdown",
     "run_model",
+    "shipped_model",
     "write_comparison",
     "write_result",
 ]

@@ -10,7 +10,7 @@ from pathlib import Path
 from msa.errors import ConfigError, OutputExistsError
 from msa.system.staging import check_writable, staged_folder
 
-__all__ = ["new_model"]
+__all__ = ["SHIPPED", "new_model", "shipped_model"]
 
 
 def new_model(folder: str | Path, *, name: str | None = None) -> Path:
@@ -64,3 +64,53 @@ def new_model(folder: str | Path, *, name: str | None = None) -> Path:
         text = toml.read_text(encoding="utf-8")
         toml.write_text(text.replace('name = "new_model"', f'name = "{name}"', 1), "utf-8")
     return folder
+
+
+#: The models that ship with msa, in the repository's ``models/`` folder.
+SHIPPED = ("ev_batteries_nl", "pv_panels_nl", "nl_national", "msa_example")
+
+
+def shipped_model(name: str) -> Path:
+    """Return the folder of a model that ships with msa (``models/<name>`` of the repository).
+
+    Looked for, in order: ``$MSA_MODELS/<name>``; the ``models/`` folder of the source
+    checkout msa is installed from (an editable install, as ``scripts/setup.sh`` makes);
+    ``./models/<name>`` and ``../models/<name>`` (a notebook in ``notebooks/``). A wheel
+    installed from the package index holds no models: set ``MSA_MODELS`` to a copy of the
+    repository's ``models/`` folder.
+
+    Parameters
+    ----------
+    name : str
+        One of ``"ev_batteries_nl"``, ``"pv_panels_nl"``, ``"nl_national"``, ``"msa_example"``.
+
+    Returns
+    -------
+    Path
+        The model folder (it holds ``model.toml``).
+
+    Raises
+    ------
+    msa.ConfigError
+        For an unknown name, or a model found nowhere (the places tried are named).
+
+    Examples
+    --------
+    >>> (shipped_model("msa_example") / "model.toml").is_file()
+    True
+    """
+    import os
+
+    if name not in SHIPPED:
+        raise ConfigError(f"no shipped model {name!r}; the shipped models are {list(SHIPPED)}")
+    env = os.environ.get("MSA_MODELS")
+    places = [Path(env)] if env else []
+    places += [Path(__file__).resolve().parents[3] / "models", Path("models"), Path("../models")]
+    for place in places:
+        if (place / name / "model.toml").is_file():
+            return (place / name).resolve()
+    tried = ", ".join(str(p / name) for p in places)
+    raise ConfigError(
+        f"model {name!r} not found (tried {tried}): set MSA_MODELS to the models/ folder of a "
+        "checkout of the msa repository"
+    )
