@@ -27,6 +27,7 @@ from msa.cli.commands import (  # the CLI's own steps, so the figures are those 
 )
 from msa.figures import labels as figure_labels
 from msa.figures import sankey
+from msa.figures.labels import default_subtitle
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWS = ("jrc", "icer", "pga")
@@ -48,7 +49,8 @@ def _vocabulary() -> dict[str, set[str]]:
     dutch = [p["nl"] for p in phrases] + list(nodes["label_nl"])
     dutch += list(figure_labels._STAGE_NL.values()) + list(figure_labels._STATUS_NL.values())
     en, nl = _words(english), _words(dutch)
-    return {"en": en - nl, "nl": nl - en}
+    both = {"export", "import"}  # English and Dutch words alike (a model's 'Export of ...')
+    return {"en": en - nl - both, "nl": nl - en - both}
 
 
 VOCABULARY = _vocabulary()
@@ -65,8 +67,12 @@ def _texts(fig: Any) -> list[str]:
         for part in ("node", "link"):
             texts += [str(c) for c in (trace.get(part) or {}).get("customdata", []) or []]
     lines = [line for t in texts for line in re.split(r"<br>", t)]
-    # material names are the model's data (e.g. 'graphite', 'other'), not words of the figure
-    return [line for line in lines if not re.match(r"(material|materiaal): ", line)]
+    # material names and flow ids are the model's data (e.g. 'graphite', 'other', 'Imports =>
+    # Market'), not words of the figure: the hover fields holding them, and the subtitle's list
+    # of materials before its ';'
+    data = r"(material|materiaal|JRC codes|JRC-codes): "
+    lines = [re.sub(r"^.*\((summed|opgeteld)\);", "", line) for line in lines]
+    return [line for line in lines if not re.match(data, line)]
 
 
 def _figure(path: Path, year: int, view: str, lang: str) -> Any:
@@ -74,13 +80,16 @@ def _figure(path: Path, year: int, view: str, lang: str) -> Any:
     system = _load_for_views(path)
     links, nodes, footnotes = _sankey_links(path, system, year, view, lang, "value")
     name = _SANKEY_VIEWS[view] or "jrc"
+    colour = _color_by("stage" if view == "jrc" else "flow_type")
     return sankey(
         links,
         nodes=nodes,
         lang=lang,
         footnotes=list(footnotes),
-        color_by=_color_by("stage" if view == "jrc" else "flow_type"),
-        title=f"{_sankey_title(system.name, name, lang)} {year}",
+        color_by=colour,
+        # the model's own title and subtitle, as msa sankey gives them (a Dutch title in Dutch)
+        title=f"{_sankey_title(system, name, lang)} {year}",
+        subtitle=default_subtitle(system, lang, colour),
     )
 
 
@@ -111,6 +120,21 @@ def _check(fig: Any, lang: str) -> None:
 def test_example_figures_speak_one_language(view, lang):
     """Every view of the example, in English and in Dutch, uses words of its language only."""
     _check(_figure(ROOT / "models" / "msa_example", 2021, view, lang), lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(
+    ("model", "view", "year"),
+    [
+        ("pv_panels_nl", "jrc", 2030),  # no icer: its processes declare PGA nodes only
+        ("pv_panels_nl", "pga", 2030),
+        ("nl_national", "icer", 2022),
+        ("nl_national", "pga", 2022),
+    ],
+)
+def test_pv_and_national_figures_speak_one_language(model, view, year, lang):
+    """The PV model and the national model, drawn from their folders, speak one language."""
+    _check(_figure(ROOT / "models" / model, year, view, lang), lang)
 
 
 _EV_CASES = [(view, lang) for view in VIEWS for lang in LANGS]
