@@ -393,8 +393,8 @@ def _untagged(system: System | xr.DataArray, view: str) -> str:
     return (
         f"system {system.name!r} has no flow, stock or parameter with a jrc_code, so view "
         f"{view!r} has nothing to place: give each flow its JRC MSA variable (in a declared "
-        'model\'s model.toml: jrc_code = "..." on the flow; in Python: '
-        'add_flow(..., jrc_code="..."))'
+        "model's model.toml: jrc_code = \"...\" on the flow, or place its processes in the view's "
+        f'nodes: views = {{ {view} = "..." }}; in Python: add_flow(..., jrc_code="..."))'
     )
 
 
