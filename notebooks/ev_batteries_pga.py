@@ -32,6 +32,7 @@ from IPython.display import display
 import msa
 from msa.figures.export import show_static
 from msa.model.outputs import model_result
+from msa.model.report import target_table
 
 definition = msa.load_definition(msa.shipped_model("ev_batteries_nl"))
 runs = {name: model_result(msa.build_model(definition, name)) for name in ["baseline", "high_lfp"]}
@@ -145,20 +146,7 @@ display(sankey)
 # (negative: the gap), the first year met and the grade the value rests on.
 
 # %%
-targets = runs["baseline"].indicators
-pd.DataFrame(
-    {
-        "policy": targets["policy"],
-        "indicator": targets["indicator"],
-        "material": targets["material"],
-        "year": targets["year"],
-        "target": targets["comparison"] + " " + targets["target"].map("{:.2f}".format),
-        "value": targets["value"].map("{:.3f}".format),
-        "met": targets["met"].map({True: "met", False: "not met"}),
-        "first met": targets["first_met"].astype("string").fillna("never"),
-        "grade": targets["grade"],
-    }
-)
+target_table(runs["baseline"].indicators)
 
 # %% [markdown]
 # Where the two scenarios differ on a target (met in one, not in the other):

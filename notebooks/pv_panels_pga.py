@@ -29,6 +29,7 @@ from IPython.display import display
 import msa
 from msa.figures.export import show_static
 from msa.model.outputs import model_result
+from msa.model.report import target_table
 
 definition = msa.load_definition(msa.shipped_model("pv_panels_nl"))
 SCENARIOS = ["baseline", "early_loss", "lifetime_extension", "high_value_recycling"]
@@ -157,19 +158,7 @@ display(sankey)
 # margin (negative: the gap), the first year met, and the grade the value rests on.
 
 # %%
-targets = runs["baseline"].indicators
-pd.DataFrame(
-    {
-        "policy": targets["policy"],
-        "indicator": targets["indicator"],
-        "year": targets["year"],
-        "target": targets["comparison"] + " " + targets["target"].map("{:.2f}".format),
-        "value": targets["value"].map("{:.3f}".format),
-        "met": targets["met"].map({True: "met", False: "not met"}),
-        "first met": targets["first_met"].astype("string").fillna("never"),
-        "grade": targets["grade"],
-    }
-)
+target_table(runs["baseline"].indicators)
 
 # %% [markdown]
 # Targets that apply but that the model cannot compute, and why:

@@ -43,6 +43,7 @@ __all__ = [
     "resolve_policy_targets",
     "report_markdown",
     "target_met",
+    "target_table",
 ]
 
 _COMPARISONS = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}
@@ -518,6 +519,24 @@ _GRADE_NOTE = (
     " grade: the worst data-point grade the indicator rests on in the target year (A best, D an "
     "assumption); indicators.csv gives the share of its value resting on each grade."
 )
+
+
+def target_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Return the targets as the report shows them: one row per target, every cell as text.
+
+    Parameters
+    ----------
+    results : DataFrame
+        From :func:`evaluate_targets` (a run's ``indicators``).
+
+    Returns
+    -------
+    DataFrame
+        Columns policy, indicator, material, year, target, value, met, margin (negative: the
+        gap), first met, and the grade (and P(met), p5–p95 after a Monte Carlo) where given.
+    """
+    rows = [[c.replace("**", "") for c in row] for row in _results_rows(results)]
+    return pd.DataFrame(rows, columns=_head(results))
 
 
 def _head(results: pd.DataFrame) -> list[str]:
