@@ -212,17 +212,33 @@ def test_link_labels_range_from_a_monte_carlo_run_folder(tmp_path, capsys):
     assert code == 2 and "--link-labels must be none, value or range" in stderr
 
 
-def test_a_system_without_flows_is_one_line_in_the_jrc_view(tmp_path, capsys):
-    """The national model's System holds headline codes, no chain: one line, not a KeyError."""
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_a_system_of_headline_codes_draws_the_jrc_view_of_its_codes(tmp_path, capsys, lang):
+    """The national model's System holds headline codes, no chain: the JRC view of the codes.
+
+    Its stage totals without a link out of their node (domestic extraction, DMC) are named in
+    the note, not lost, and the outside of the view is named in the figure's language.
+    """
     from pathlib import Path as _Path
 
     model = _Path(__file__).resolve().parents[1] / "models" / "nl_national"
+    out = tmp_path / "f"
     code, _, stderr = _run(
-        capsys, str(model), "--view", "jrc", "--year", "2022", "--out", str(tmp_path / "f")
-    )
-    assert code == 2 and len(stderr.strip().splitlines()) == 1
-    assert "no flows or stock changes to draw" in stderr and "--view icer" in stderr
-    assert not (tmp_path / "f").exists()
+        capsys, str(model), "--view", "jrc", "--year", "2022", "--out", str(out),
+        "--format", "html", "--lang", lang,
+    )  # fmt: skip
+    assert code == 0, stderr
+    page = (out / "sankey_jrc_2022.html").read_text("utf-8")
+    held = {
+        "en": ("Extraction 88 Mt", "Manufacture 182 Mt"),
+        "nl": ("Winning 88 Mt", "Fabricage 182 Mt"),
+    }
+    assert all(h in page for h in held[lang]), held[lang]
+    outside = {
+        "en": ("Not in this view", "Buiten deze weergave"),
+        "nl": ("Buiten deze weergave", "Not in this view"),
+    }
+    assert outside[lang][0] in page and outside[lang][1] not in page
 
 
 def _meta_in(html: str) -> tuple[float, int, float, str]:

@@ -79,6 +79,58 @@ def test_stock_change_goes_on_the_views_stock_link() -> None:
     assert set(inside.loc[inside["code"] == "stock_change Use", "node"]) == {"Afval"}
 
 
+ICER = {
+    "Imports": "Import (ex afval)",
+    "Manufacture": "Materiaalgebruik",
+    "Use": "Voorraad",
+    "Collection": "Afval",
+    "Recycling": "Recycling",
+    "Exports": "Export",
+    "Landfill": "Verlies",
+}
+
+
+def test_icer_national_draws_a_placed_stocks_net_addition_out_of_voorraad() -> None:
+    """ICER's own net-addition link runs into Voorraad; a model's gross inflow fills it.
+
+    So the net addition leaves Voorraad for Voorraadtoename (as in the PGA view), Voorraad
+    balances with no gap, and the figure note says so in English and Dutch.
+    """
+    system = load_example()
+    for year in (2019, 2023):
+        view = msa.process_view(system, "icer_national", ICER, year=year)
+        links = view.links.groupby(["source", "target"])["value"].sum()
+        added = float(system.stocks["Use"]["stock_change"].sel(time=year).sum())
+        gross = float(system.flows["Manufacture => Use"].sel(time=year).sum())
+        assert links[("Materiaalgebruik", "Voorraad")] == pytest.approx(gross)
+        signed = links.get(("Voorraad", "Voorraadtoename"), 0.0) - links.get(
+            ("Voorraadtoename", "Voorraad"), 0.0
+        )
+        assert signed == pytest.approx(added)
+        gaps = msa.scope_gaps(view)
+        assert not ((gaps["source"] == "Voorraad") | (gaps["target"] == "Voorraad")).any()
+    assert any("gross inflow into Stock" in n for n in view.footnotes_in("en"))
+    assert any("bruto instroom in Voorraad" in n for n in view.footnotes_in("nl"))
+
+
+def test_a_net_addition_kept_inside_its_node_is_not_a_gap() -> None:
+    """Where a view has no link out of the stock's node, the change stays inside: no gap."""
+    system = load_example()
+    nodes = {"Manufacture": "Use", "Use": "In-use stock", "Collection": "Collection"}
+    nodes |= {"Imports": "Imports", "Exports": "Exports", "Landfill": "Landfill"}
+    view = msa.process_view(system, "jrc", nodes, year=2020)
+    inside = view.inside
+    assert set(inside.loc[inside["code"] == "stock_change Use", "node"]) == {"In-use stock"}
+    gaps = msa.scope_gaps(view)
+    assert not ((gaps["source"] == "In-use stock") | (gaps["target"] == "In-use stock")).any()
+    # without the kept change the stock node would not close: in - out is the change
+    links = view.links
+    into = float(links.loc[links["target"] == "In-use stock", "value"].sum())
+    out = float(links.loc[links["source"] == "In-use stock", "value"].sum())
+    added = float(system.stocks["Use"]["stock_change"].sel(time=2020).sum())
+    assert into - out == pytest.approx(added) and added != 0
+
+
 def test_a_view_balances_where_every_process_is_placed() -> None:
     """A node whose processes are all placed, with every neighbour placed, balances."""
     system = load_example()

@@ -126,8 +126,10 @@ def test_example_figures_speak_one_language(view, lang):
 @pytest.mark.parametrize(
     ("model", "view", "year"),
     [
-        ("pv_panels_nl", "jrc", 2030),  # no icer: its processes declare PGA nodes only
+        ("pv_panels_nl", "jrc", 2030),
+        ("pv_panels_nl", "icer", 2030),
         ("pv_panels_nl", "pga", 2030),
+        ("nl_national", "jrc", 2022),
         ("nl_national", "icer", 2022),
         ("nl_national", "pga", 2022),
     ],

@@ -501,8 +501,11 @@ def _sankey_links(
 
     from msa.errors import ConfigError, DataError
     from msa.figures.diagram import links_from_system
+    from msa.figures.links import held_inside_note
 
     view_name = _SANKEY_VIEWS[view]
+    if view_name is None and not system.flows and not system.stocks:
+        view_name = "jrc"  # JRC codes forming no chain (national headlines): the JRC view of them
     nodes: Any = None
     footnotes: tuple[str, ...] = ()
     if view_name is None:
@@ -519,6 +522,8 @@ def _sankey_links(
             made = getattr(jrc_msa, view_name)(system, year=year)
         links = pd.concat([made.links, jrc_msa.scope_gaps(made)], ignore_index=True)
         nodes, footnotes = made.nodes, tuple(made.footnotes_in(language))
+        held = held_inside_note(made, year, _language(language))
+        footnotes += (held,) if held else ()
         if "year" in links.columns:
             links = links[links["year"] == year]
     if links.empty or (links["value"] == 0).all():

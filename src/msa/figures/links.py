@@ -14,19 +14,21 @@ import pandas as pd
 
 from msa.errors import DataError, DimensionError
 from msa.figures.labels import FLOW_TYPES, LANGS, Lang, checked_lang, text
-from msa.jrc_msa.gaps import SCOPE_NODE
+from msa.jrc_msa.gaps import SCOPE_LABEL, SCOPE_NODE
 from msa.messages import plain
 from msa.system.provenance import GRADES, validate_grades, worst_grade
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
+    from msa.jrc_msa.views import View
     from msa.system.core import Process, System
 
 __all__ = [
     "JRC_STAGES",
     "UNCERTAINTY_COLUMNS",
     "flow_types",
+    "held_inside_note",
     "links_from_system",
     "merge_rows",
     "missing_balance",
@@ -148,6 +150,8 @@ def nodes_from_links(links: pd.DataFrame, *, lang: Lang = "en") -> pd.DataFrame:
         default = {"label": None, "stage": None, "kind": "transformation"}[col]
         nodes[col] = pd.Series([values.get(n, default) for n in ids], index=ids, dtype=object)
     nodes["label"] = nodes["label"].where(nodes["label"].notna(), nodes.index.to_series())
+    if SCOPE_NODE in nodes.index:  # views in English (jrc) name the outside in English only
+        nodes.loc[SCOPE_NODE, "label"] = SCOPE_LABEL[lang]
     sends = set(links["source"])
     receives = set(links["target"])
     ftype = links.get("flow_type", pd.Series(index=links.index, dtype=object))
@@ -765,3 +769,59 @@ def _orient_stock_rows(links: pd.DataFrame) -> pd.DataFrame:
         index=links.index,
     )
     return _negate(_swap_ends(links, flip), flip)
+
+
+_HELD_INSIDE = {
+    "en": "Held inside a node, with no link out of it in this view (the terms of that link "
+    "are not in the data)",
+    "nl": "Binnen een knooppunt, zonder stroom eruit in deze weergave (de termen van die "
+    "stroom ontbreken in de data)",
+}
+
+
+def held_inside_note(view: View, year: int, lang: Lang = "en") -> str | None:
+    """Return a footnote naming the totals a view holds inside nodes that send no link.
+
+    A view keeps stage totals inside their node (JRC: D.1.1 inside *Manufacture*) and draws
+    the link out of the node only where all its terms are in the data. Where a node then sends
+    nothing, its total would vanish from the figure; the note names it instead (national
+    headline figures: domestic extraction inside *Extraction*, DMC inside *Manufacture*).
+
+    Parameters
+    ----------
+    view : View
+        A view of :mod:`msa.jrc_msa` (its ``inside`` table and ``links``).
+    year : int
+        The year drawn.
+    lang : {"en", "nl"}
+        Language of the note and its numbers.
+
+    Returns
+    -------
+    str or None
+        ``None`` when every such total has a link out of its node.
+    """
+    from msa.figures.labels import display_units, format_value
+
+    lang = checked_lang(lang)
+    inside = view.inside
+    if inside.empty:
+        return None
+    inside = inside[inside["year"] == year]
+    links = view.links[view.links["year"] == year] if "year" in view.links else view.links
+    sending = set(links.loc[links["value"] != 0, "source"])
+    nodes = view.nodes.set_index("node")
+    stocks = set(nodes.index[nodes["kind"] == "stock"]) if "kind" in nodes else set()
+    held = inside[
+        ~inside["node"].isin(sending | stocks) & (inside["value"] != 0)
+    ]  # a stock node holds a level, not a total that would flow on
+    if held.empty:
+        return None
+    label = nodes[f"label_{lang}"].to_dict()
+    totals = held.groupby(["node", "code"], sort=False)[["value"]].sum().reset_index()
+    units, per = display_units(str(held["units"].iloc[0]), float(totals["value"].abs().max()))
+    parts = [
+        f"{label.get(n, n)} {format_value(float(v) / per, units, lang)} ({c})"
+        for n, c, v in totals[["node", "code", "value"]].itertuples(index=False)
+    ]
+    return f"{_HELD_INSIDE[lang]}: " + "; ".join(parts)

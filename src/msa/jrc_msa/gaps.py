@@ -13,11 +13,14 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from msa.jrc_msa.views import View
 
-__all__ = ["SCOPE_NODE", "scope_gaps"]
+__all__ = ["SCOPE_LABEL", "SCOPE_NODE", "STOCK_CHANGE", "scope_gaps"]
 
 #: Node id of the view's outside in :func:`scope_gaps` (split into a source and a sink).
 SCOPE_NODE = "__outside_view__"
-_SCOPE_LABEL = {"en": "Not in this view", "nl": "Buiten deze weergave"}
+#: Code prefix of a stock's net addition in a process view (``"stock_change Use"``).
+STOCK_CHANGE = "stock_change "
+#: Label of :data:`SCOPE_NODE` in each figure language.
+SCOPE_LABEL = {"en": "Not in this view", "nl": "Buiten deze weergave"}
 
 
 def _keepers(links: pd.DataFrame, nodes: pd.DataFrame) -> set[str]:
@@ -82,6 +85,10 @@ def scope_gaps(view: View) -> pd.DataFrame:
     kind = view.nodes.set_index("node")["kind"] if "kind" in view.nodes else pd.Series(dtype=str)
     exempt = set(kind.index[kind.eq("boundary")])  # boundaries need not balance
     stock = links["flow_type"].eq("stock")
+    held_inside = pd.Series(dtype=float)  # a process view's net addition kept inside its node
+    if len(view.inside):
+        changes = view.inside[view.inside["code"].astype(str).str.startswith(STOCK_CHANGE)]
+        held_inside = changes.groupby(["year", "node"])["value"].sum()
     rows = []
     for year, part in links.groupby("year"):
         st = part[stock[part.index]]
@@ -94,6 +101,7 @@ def scope_gaps(view: View) -> pd.DataFrame:
         )
         for node in sorted((set(into.index) & set(out.index)) - exempt, key=str):
             held = float(kept.get(node, 0.0)) if node in keepers else 0.0
+            held += float(held_inside.get((year, node), 0.0))
             gap = float(into[node] - out[node] - held)
             if abs(gap) <= 1e-9 * float(max(into[node], out[node])):
                 continue
@@ -114,7 +122,7 @@ def scope_gaps(view: View) -> pd.DataFrame:
             continue
         names = dict(zip(links["source"], links[f"source{suffix}"], strict=True))
         names.update(zip(links["target"], links[f"target{suffix}"], strict=True))
-        names[SCOPE_NODE] = _SCOPE_LABEL[lang]
+        names[SCOPE_NODE] = SCOPE_LABEL[lang]
         for end in ("source", "target"):
             gaps[f"{end}{suffix}"] = gaps[end].map(names)
     for end in ("source", "target"):  # the outside is a boundary: drawn as a source and a sink

@@ -12,9 +12,12 @@ view from that placement alone:
 * a flow between processes in the same node is *inside* that node;
 * a flow from or to a process without a node in this view is *out of scope* (drawn to and
   from *Not in this view* by the Sankeys, see :func:`msa.scope_gaps`);
-* a stock's net addition is drawn on the view's own stock link where the stock's node is one
-  of its ends (PGA: *Voorraad* -> *Voorraadtoename*), negative years reversed; otherwise it is
-  inside the stock's node.
+* a stock's net addition is drawn on the view's own stock link out of the stock's node (PGA:
+  *Voorraad* -> *Voorraadtoename*), negative years reversed. Where the view's net-addition link
+  runs *into* the stock's node (ICER national: *Materiaalgebruik* -> *Voorraad*), the model's
+  gross inflows already fill it, so the net addition leaves the node for *Voorraadtoename*
+  (with a figure note); in a view without such a node it is inside the stock's node, which
+  :func:`msa.scope_gaps` counts as kept there.
 
 The result is a :class:`~msa.jrc_msa.views.View` like the bundled ones: the same links table,
 allocation and node order, so :func:`msa.view_balance`, :func:`msa.scope_gaps` and
@@ -32,13 +35,12 @@ import pandas as pd
 import xarray as xr
 
 from msa.errors import ConfigError, DataError
+from msa.jrc_msa.gaps import STOCK_CHANGE
 from msa.jrc_msa.template import stack_by_code
 from msa.jrc_msa.views import View, ViewMapping, apply_view, load_mapping
 from msa.system.core import System, split_flow_name
 
 __all__ = ["process_view"]
-
-_STOCK_CHANGE = "stock_change "
 
 
 def process_view(
@@ -96,12 +98,13 @@ def process_view(
         values[name] = flow
     stock_links = _stock_links(mapping)
     for pid, stock in system.stocks.items():
-        key = f"{_STOCK_CHANGE}{pid}"
-        places.append(_place_stock(key, pid, nodes.get(pid), stock_links, mapping.name))
+        key = f"{STOCK_CHANGE}{pid}"
+        places.append(_place_stock(key, pid, nodes.get(pid), stock_links, mapping))
         values[key] = stock["stock_change"].assign_attrs(units=stock["stock"].attrs.get("units"))
-    table = pd.concat(
-        [mapping.table, pd.DataFrame(places).assign(note_nl="")], ignore_index=True
-    ).fillna("")
+    placed_rows = pd.DataFrame(places)
+    if "note_nl" not in placed_rows:
+        placed_rows["note_nl"] = ""
+    table = pd.concat([mapping.table, placed_rows], ignore_index=True).fillna("")
     placed = ViewMapping(mapping.name, table, mapping.nodes)
     shown = apply_view(_variables(system, values, dims), placed, year=year)
     return dataclasses.replace(shown, missing=())
@@ -149,15 +152,39 @@ def _stock_links(mapping: ViewMapping) -> list[tuple[str, str]]:
 
 
 def _place_stock(
-    key: str, pid: str, node: str | None, links: list[tuple[str, str]], view: str
+    key: str, pid: str, node: str | None, links: list[tuple[str, str]], mapping: ViewMapping
 ) -> dict[str, str]:
     if not node:
-        note = f"stock {pid!r} has no node in view {view!r}"
+        note = f"stock {pid!r} has no node in view {mapping.name!r}"
         return {**_row(key, "out of scope"), "note": note, "flow_type": "stock"}
     for source, target in links:
-        if node in (source, target):
+        if node == source:
             return {**_row(key, "in scope", source, target), "note": "", "flow_type": "stock"}
+    # The view's net-addition link runs *into* the stock's node (ICER national: Materiaalgebruik
+    # -> Voorraad), and the model's gross inflows already fill it: the net addition leaves the
+    # node on a link of its own to the view's net-addition node, as in the PGA view ...
+    kinds = mapping.nodes.set_index("node")["kind"]
+    if kinds.get(node) == "stock" and kinds.get(NET_ADDITION) == "stock" and node != NET_ADDITION:
+        en, nl = _NET_ADDITION_NOTE
+        row = _row(key, "in scope", node, NET_ADDITION)
+        return {**row, "note": en.format(node=node), "note_nl": nl.format(node=node)} | {
+            "flow_type": "stock"
+        }
+    # ... or, where the view has no such node, stays inside the node, which
+    # :func:`msa.scope_gaps` counts as kept there, not as a gap.
     return {**_row(key, "inside a node", node=node), "note": "", "flow_type": "stock"}
+
+
+#: The view node a process view draws a stock's net addition into (PGA; ICER national for
+#: process views, where the agreed net-addition link runs into the stock node).
+NET_ADDITION = "Voorraadtoename"
+
+_NET_ADDITION_NOTE = (
+    "msa deviation: the model's processes give the gross inflow into {node}, so its net "
+    "addition to stock is drawn as {node} -> Voorraadtoename",
+    "msa deviation: de processen van het model geven de bruto instroom in {node}, dus is de "
+    "netto toename van de voorraad getekend als {node} -> Voorraadtoename",
+)
 
 
 def _variables(

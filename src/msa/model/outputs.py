@@ -1149,6 +1149,7 @@ def _view_sankeys(
     from *Not in this view* (:func:`msa.scope_gaps`), so every node visibly balances. The
     common scale is the fit-to-page scale of the busiest year.
     """
+    from msa.figures.links import held_inside_note
     from msa.jrc_msa.gaps import scope_gaps
     from msa.jrc_msa.node_views import process_view
     from msa.jrc_msa.views import apply_view, load_mapping
@@ -1167,7 +1168,8 @@ def _view_sankeys(
         links = links.groupby(keys, dropna=False, sort=False)["value"].sum().reset_index()
         tables[year] = pd.concat([links, scope_gaps(shown)], ignore_index=True)
         outside.append(shown.out_of_scope.assign(year=year))
-        notes += [n for n in shown.footnotes if n not in notes]
+        held = held_inside_note(shown, year, "en")
+        notes += [n for n in (*shown.footnotes, held) if n and n not in notes]
     figures: dict[str, Any] = {}
     if draw:
         from msa.figures.diagram import sankey
