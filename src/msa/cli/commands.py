@@ -349,6 +349,13 @@ def sankey(
             "runs or a declared model, drawn for --year at one common scale and height."
         ),
     ] = None,
+    svg_text: Annotated[
+        str,
+        typer.Option(
+            help="text (the SVG names its font, DejaVu Sans) or outline (letters drawn as "
+            "paths: the SVG needs no font, for print shops and drawing programs)."
+        ),
+    ] = "text",
 ) -> None:
     """Draw a publication Sankey of one year (or several years or scenarios at one scale).
 
@@ -368,6 +375,8 @@ def sankey(
         raise ConfigError(f"unknown view {view!r}; use jrc, icer or pga")
     if link_labels not in ("none", "value", "range"):
         raise ConfigError(f"--link-labels must be none, value or range (got {link_labels!r})")
+    if svg_text not in ("text", "outline"):
+        raise ConfigError(f"--svg-text must be text or outline (got {svg_text!r})")
     formats = parse_formats(format)  # checked before any work
     _check_out(out, path, force)
     wanted = _wanted_years(year, years)
@@ -423,6 +432,7 @@ def sankey(
             for y, fig in figs.items()
             for item in write_figure(fig, tmp / f"sankey_{view}_{y}", formats, scale=png_scale)
         ]
+        _outline_svgs(staged if svg_text == "outline" else [])
     written = [out / item.name for item in staged]
     took = time.perf_counter() - start
     for item in written:
@@ -431,6 +441,15 @@ def sankey(
     common = f"common scale for {', '.join(map(str, figs))}: " if len(figs) > 1 else "scale "
     scale_text = f"{format_value(meta['units_per_px'], meta['units'], digits=4)} per px"
     typer.echo(f"{len(written)} file(s) in {took:.1f} s; {common}{scale_text}")
+
+
+def _outline_svgs(paths: list[Path]) -> None:
+    """Draw the text of each staged SVG as outlines (``--svg-text outline``)."""
+    from msa.figures.svg_text import outline_text
+
+    for item in paths:
+        if item.suffix == ".svg":
+            item.write_bytes(outline_text(item.read_bytes()))
 
 
 def _wanted_years(year: int | None, years: str | None) -> list[int]:
