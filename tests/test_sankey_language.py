@@ -48,6 +48,9 @@ def _vocabulary() -> dict[str, set[str]]:
     english += list(figure_labels._STAGE_NL) + list(figure_labels._STATUS_NL)
     dutch = [p["nl"] for p in phrases] + list(nodes["label_nl"])
     dutch += list(figure_labels._STAGE_NL.values()) + list(figure_labels._STATUS_NL.values())
+    materials = pd.read_csv(resources.files("msa.data") / "material_names.csv", comment="#")
+    english += list(materials["name"])
+    dutch += list(materials["label_nl"])
     en, nl = _words(english), _words(dutch)
     both = {"export", "import"}  # English and Dutch words alike (a model's 'Export of ...')
     return {"en": en - nl - both, "nl": nl - en - both}
@@ -67,11 +70,10 @@ def _texts(fig: Any) -> list[str]:
         for part in ("node", "link"):
             texts += [str(c) for c in (trace.get(part) or {}).get("customdata", []) or []]
     lines = [line for t in texts for line in re.split(r"<br>", t)]
-    # material names and flow ids are the model's data (e.g. 'graphite', 'other', 'Imports =>
-    # Market'), not words of the figure: the hover fields holding them, and the subtitle's list
-    # of materials before its ';'
+    # material coordinates and flow ids in the hover are the model's data (e.g. 'graphite',
+    # 'Imports => Market'), not words of the figure; the subtitle names materials in the
+    # figure's language (msa/data/material_names.csv) and is checked with the rest
     data = r"(material|materiaal|JRC codes|JRC-codes): "
-    lines = [re.sub(r"^.*\((summed|opgeteld)\);", "", line) for line in lines]
     return [line for line in lines if not re.match(data, line)]
 
 
@@ -105,6 +107,7 @@ def test_vocabulary_is_not_empty():
     """The word lists hold the words the figures are known to mix up."""
     assert {"stock", "view", "loop", "material"} <= VOCABULARY["en"]
     assert {"voorraad", "afval", "weergave", "materiaal"} <= VOCABULARY["nl"]
+    assert {"glass", "graphite", "other"} <= VOCABULARY["en"] and "glas" in VOCABULARY["nl"]
 
 
 def _check(fig: Any, lang: str) -> None:

@@ -354,11 +354,16 @@ def default_subtitle(system: Any, lang: str, color_by: str = "flow_type", units:
     >>> system.attrs["mass_basis_nl"] = "elementmassa"
     >>> default_subtitle(system, "nl", color_by="material")
     'Co, Li; t elementmassa'
+
+    Material names are in the figure's language where ``msa/data/material_names.csv`` has
+    them (``glass`` is *glas* in Dutch); chemical symbols stay as they are.
     """
+    from msa.figures._materials import material_label
+
     nl = checked_lang(lang) == "nl"
     found = system.coords["material"] if "material" in system.dims else []
     everything = "alle materialen" if nl else "all materials"
-    materials = [everything if str(m) == "all materials" else str(m) for m in found]
+    materials = [material_label(str(m), "nl" if nl else "en") for m in found]
     joined = ", ".join(materials) or everything
     if len(materials) > 1 and color_by != "material":
         joined += " (opgeteld)" if nl else " (summed)"
