@@ -3,10 +3,12 @@
 Static images use kaleido >= 1 with the system's chromium (Debian: ``apt-get install
 chromium``). Starting chromium costs 2-3 s, so one image server is started once per process
 (:func:`start_image_server`, which returns at once: chromium starts in the background while the
-caller goes on) and stopped at exit. The server keeps :data:`TABS` pages with plotly.js loaded
-and renders images in them concurrently; a page is reused from image to image instead of being
-reloaded after each (kaleido's default, which parses plotly.js again: about half of every
-image's time), and reloaded after any failed image and every :data:`_RELOAD_EVERY` images.
+caller goes on) and stopped at exit. The server opens one page with plotly.js loaded (each page
+takes 1-2 s to load, one after the other, so the first image waits for one page only) and up to
+:data:`TABS` when images queue up (:data:`_QUEUED_FOR_A_PAGE`), and renders images in them
+concurrently; a page is reused from image to image instead of being reloaded after each
+(kaleido's default, which parses plotly.js again: about half of every image's time), and
+reloaded after any failed image and every :data:`_RELOAD_EVERY` images.
 
 Every file is written to a temporary name in the target folder and renamed into place, so a
 failed export leaves nothing half-written, and existing files are only replaced with
@@ -58,8 +60,11 @@ log = logging.getLogger(__name__)
 FORMATS: tuple[str, ...] = ("html", "png", "svg", "pdf")
 #: Layout px per inch (CSS px): a PNG at ``scale`` says ``96 * scale`` dpi.
 PX_PER_INCH = 96
-#: Pages (browser tabs) the image server renders in at once.
+#: Pages (browser tabs) the image server renders in at once, at most.
 TABS = 2
+#: Images waiting for a page at which the server opens another (up to :data:`TABS`): a page
+#: loads in 1-2 s, in which one page renders several images (0.05-0.3 s each).
+_QUEUED_FOR_A_PAGE = 4
 #: A page is reloaded after this many images (bounds what a long session accumulates).
 _RELOAD_EVERY = 200
 _INSTALL = (
@@ -92,21 +97,58 @@ def _kaleido_class() -> type:
 
     kaleido reloads a page after every image (``_return_kaleido_tab``). plotly.js draws each
     image in a fresh element and purges it, so a loaded page can serve the next image: the
-    subclass puts the page back as it is. A kaleido without that method or the ``tabs_ready``
+    subclass puts the page back as it is. kaleido also loads all its pages before it renders
+    anything, one after the other; the subclass opens with one page and adds the others only
+    when images queue up for a page. A kaleido without these methods or the ``tabs_ready``
     queue (another version) is used as it is: every image correct, only slower.
     """
     from kaleido import Kaleido
 
     declared = getattr(Kaleido, "__annotations__", {})
     if not (
-        hasattr(Kaleido, "_return_kaleido_tab") and {"tabs_ready", "_total_tabs"} <= set(declared)
+        all(hasattr(Kaleido, m) for m in ("_return_kaleido_tab", "_get_kaleido_tab"))
+        and hasattr(Kaleido, "_create_kaleido_tab")
+        and {"tabs_ready", "_total_tabs"} <= set(declared)
     ):
         return Kaleido
+    return _reusing_kaleido(Kaleido)
 
-    class _ReusingKaleido(Kaleido):
-        """Kaleido that reloads a page only after a failure or every ``_RELOAD_EVERY`` images."""
+
+def _reusing_kaleido(kaleido: type) -> type:
+    """Return the subclass of kaleido's ``Kaleido`` that :func:`_kaleido_class` describes."""
+
+    class _ReusingKaleido(kaleido):
+        """Kaleido that reloads a page only after a failure or every ``_RELOAD_EVERY`` images.
+
+        It opens with one page and adds pages, up to ``n``, while :data:`_QUEUED_FOR_A_PAGE`
+        images wait for one.
+        """
 
         _msa_reuses = True
+
+        def __init__(self, *, n: int = 1, **kwargs: Any) -> None:
+            super().__init__(n=1, **kwargs)
+            self._msa_most = n
+            self._msa_waiting = 0
+            self._msa_adding: set[asyncio.Task[None]] = set()
+
+        async def _get_kaleido_tab(self) -> Any:
+            self._msa_waiting += 1
+            try:
+                if self.tabs_ready.empty() and self._msa_waiting >= _QUEUED_FOR_A_PAGE:
+                    self._msa_add_page()
+                return await super()._get_kaleido_tab()
+            finally:
+                self._msa_waiting -= 1
+
+        def _msa_add_page(self) -> None:
+            """Start loading one more page, unless there are ``n`` (loaded or loading)."""
+            if self._total_tabs + len(self._msa_adding) >= self._msa_most:
+                return
+            task = asyncio.ensure_future(self._create_kaleido_tab())
+            self._msa_adding.add(task)
+            task.add_done_callback(self._msa_adding.discard)
+            task.add_done_callback(_page_failed)
 
         async def _return_kaleido_tab(self, tab: Any) -> None:
             uses = getattr(tab, "_msa_uses", 0) + 1
@@ -117,6 +159,7 @@ def _kaleido_class() -> type:
 
         async def reload_all_tabs(self) -> None:
             """Reload every page (each as it comes back from the image it renders)."""
+            await asyncio.gather(*self._msa_adding, return_exceptions=True)
             tabs = [await self.tabs_ready.get() for _ in range(self._total_tabs)]
             try:
                 await asyncio.gather(*(t.reload() for t in tabs))
@@ -124,7 +167,20 @@ def _kaleido_class() -> type:
                 for t in tabs:
                     await self.tabs_ready.put(t)
 
+        async def close(self) -> None:
+            """Stop loading pages, then close the browser."""
+            for task in list(self._msa_adding):
+                task.cancel()
+            await asyncio.gather(*self._msa_adding, return_exceptions=True)
+            await super().close()
+
     return _ReusingKaleido
+
+
+def _page_failed(task: asyncio.Future[Any]) -> None:
+    """Log a page that could not be added (the pages already open go on serving)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("could not open another page: %s", task.exception())
 
 
 class _ImageServer:
@@ -653,9 +709,9 @@ def clean_svg(svg: bytes) -> bytes:
     """Return the SVG without the objects that draw nothing: shapes and empty text.
 
     plotly draws a Sankey's layout scaffolding (invisible nodes and links that fix columns),
-    empty node labels (msa draws labels as annotations), transparent legend toggles and
-    annotation backgrounds; they are invisible in the image but clutter a drawing program's
-    layers. An element with children, ``<defs>`` and clip paths are kept.
+    empty node labels (msa draws labels as annotations) and annotation backgrounds; they are
+    invisible in the image but clutter a drawing program's layers. An element with children,
+    ``<defs>`` and clip paths are kept.
     """
     import xml.etree.ElementTree as ET
 

@@ -71,10 +71,10 @@ from msa.errors import (
     ProvenanceError,
     StockModelError,
 )
-from msa.jrc_msa.template import MsaBuild, build_msa_system, read_msa_table
+from msa.jrc_msa.template import MsaBuild, build_msa_system
 from msa.messages import plain
 from msa.model.checks import flow_dependencies, names_in
-from msa.model.definition import LifetimeSpec, ModelDefinition, StockSpec
+from msa.model.definition import LifetimeSpec, ModelDefinition, StockSpec, msa_table
 from msa.model.inputs import (
     check_targets,
     parameter_provenance,
@@ -621,7 +621,7 @@ def _build_msa(d: ModelDefinition, scenario: str) -> Built:
     assert d.msa is not None
     path = d.folder / d.msa.table
     sources = read_sources(d)
-    table = read_msa_table(path)
+    table = msa_table(path)  # read once in a process: load_definition read it for its labels
     _check_msa_provenance(table, sources, str(path))
     check_targets(d)
     made = build_msa_system(

@@ -55,6 +55,8 @@ The sections (every key is documented in docs/model_definition.md):
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -823,6 +825,30 @@ def _load_msa(file: Path, raw: Mapping[str, Any]) -> ModelDefinition:
     return definition
 
 
+def msa_table(path: Path) -> Any:
+    """Return the validated MSA table at ``path`` (:func:`msa.read_msa_table`), a new copy.
+
+    Loading an MSA-table model reads its table for the labels, and building it reads it again
+    for the values: reading the same file with the same bytes again in a process (its bytes are
+    compared, not its modification time) gives a copy of the first table instead of parsing and
+    validating it again.
+    """
+    from msa.jrc_msa.tables import read_msa_table
+
+    if not path.is_file():
+        return read_msa_table(path)  # its one-line error
+    digest = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    return _read_msa_table(str(path), digest).copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _read_msa_table(path: str, digest: str) -> Any:
+    """Return :func:`msa.read_msa_table` of ``path`` holding these bytes (cached: copy it)."""
+    from msa.jrc_msa.tables import read_msa_table
+
+    return read_msa_table(Path(path))
+
+
 def _msa_coords(
     file: Path, spec: MsaSpec, dims: Mapping[str, Any] | None
 ) -> dict[str, tuple[Any, ...]]:
@@ -831,12 +857,10 @@ def _msa_coords(
     A ``[dims]`` given must hold exactly the table's labels (``time`` every year from start to
     end), so it documents the table rather than choosing from it.
     """
-    from msa.jrc_msa.tables import read_msa_table
-
     path = file.parent / spec.table
     if not path.is_file():
         raise ConfigError(f"{file}: [msa] table: {spec.table!r} not found in {file.parent}")
-    table = read_msa_table(path)
+    table = msa_table(path)
     coords: dict[str, tuple[Any, ...]] = {
         "time": tuple(sorted(int(y) for y in set(table["year"]))),
         "material": tuple(sorted(set(table["material"]))),

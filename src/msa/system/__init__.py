@@ -14,6 +14,8 @@ Owns the data model and everything that reads, writes, checks or regroups a Syst
 This package imports nothing from the rest of msa but :mod:`msa.errors` and :mod:`msa.messages`.
 """
 
+# first: xarray then wraps arrays without importing dask or pint (msa.system._duck_arrays)
+from msa.system import _duck_arrays  # noqa: F401
 from msa.system.aggregation import aggregate_system
 from msa.system.core import PROCESS_KINDS, Process, System, flow_name, split_flow_name
 from msa.system.dim_tables import (

@@ -290,8 +290,10 @@ class System:
         for dim in values.dims:
             if dim not in values.coords:
                 raise DimensionError(f"{where}: dim {dim!r} has no coordinate labels")
-            have = pd.Index(values[dim].values)
             want = self._coords[str(dim)]  # a system dim (checked above), so text
+            have = values.indexes[dim] if dim in values.indexes else pd.Index(values[dim].values)
+            if have.equals(want):
+                continue  # the system's items in its order: none unknown, missing or twice
             extra = have.difference(want)
             if len(extra):
                 raise DimensionError(

@@ -279,7 +279,7 @@ def provenance_for(
     ...     print(err)
     demo: source id(s) ['cbs'] not in the sources table; add them to sources.csv
     """
-    out = {}
+    out: dict[str, np.ndarray] = {}  # each shaped like ``values``
     given_labels: dict[str, np.ndarray] = {}  # the distinct labels given, before broadcasting
     fields = [("source_id", source_id), ("grade", grade)]
     if clo_grade is not None:
@@ -289,8 +289,7 @@ def provenance_for(
             given = ""
         if not isinstance(given, xr.DataArray):
             # one id or grade for all values: fill an array shaped like ``values``
-            data = np.full(values.shape, str(given), dtype=object)
-            out[name] = _like(values, data)
+            out[name] = np.full(values.shape, str(given), dtype=object)
             given_labels[name] = np.array([str(given)], dtype=object)
             continue
         labels = np.asarray(given.values).astype(str).astype(object)
@@ -304,7 +303,7 @@ def provenance_for(
         else:
             arr = given.copy(data=labels).broadcast_like(values).transpose(*values.dims)
             data = np.asarray(arr.values, dtype=object)
-        out[name] = _like(values, data)
+        out[name] = data
     ids = {str(s) for s in given_labels["source_id"] if str(s)}
     unknown = sorted(ids - set(sources.index))
     if unknown:
@@ -316,15 +315,9 @@ def provenance_for(
         validate_grades(given_labels["clo_grade"], where=f"{where} (CLO)", allowed=CLO_GRADES)
         if not (given_labels["clo_grade"] != "").any():
             del out["clo_grade"]  # all empty is the same as not given (tables cannot tell)
-    return xr.Dataset(out)
-
-
-def _like(values: xr.DataArray, data: np.ndarray) -> xr.DataArray:
-    """Return ``data`` on the dims and coordinates of ``values``, without attrs or name."""
-    out = values.copy(deep=False, data=data)
-    out.attrs = {}
-    out.name = None
-    return out
+    # on the coordinates of ``values`` as they are: nothing to align (2-3x faster than merging
+    # DataArrays, and this runs for every flow, stock and parameter)
+    return xr.Dataset({k: (values.dims, v) for k, v in out.items()}, coords=values.coords)
 
 
 def combine_provenance(
