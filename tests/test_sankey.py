@@ -241,7 +241,8 @@ def test_derived_columns_without_stages():
     nodes = nodes_from_links(links).set_index("node")
     assert list(nodes.loc[["Mine", "Smelter", "Factory", "Scrap"], "order"]) == [0, 1, 2, 3]
     fig = sankey(links)
-    assert len(fig.layout.shapes) == 1  # Scrap -> Smelter runs back as a loop
+    loops = [s for s in fig.layout.shapes if s.name == "loop"]
+    assert len(loops) == 1  # Scrap -> Smelter runs back as a loop
 
 
 @pytest.mark.parametrize("column", ["status", "material"])
@@ -308,7 +309,7 @@ def test_fit_to_page_keeps_the_height(links21):
 def test_loop_stroke_width_matches_scale(links21):
     """Each recycling loop is a stroke exactly value / scale px wide, in the flow's colour."""
     fig = sankey(links21, scale=0.5)
-    widths = sorted(s.line.width for s in fig.layout.shapes)
+    widths = sorted(s.line.width for s in fig.layout.shapes if s.name == "loop")
     recycled = links21[
         (links21["source"] == "Recycling") & links21["target"].isin(["Processing", "Manufacture"])
     ]["value"]
@@ -339,8 +340,12 @@ def test_colours_by_stage(links21):
     for stage in ("Processing", "Use", "Recycling"):
         assert nodes.at[stage, "color"] == STAGE_COLORS[stage]
     assert nodes.at["Imports", "color"] == STAGE_COLORS[None]
-    legend = [t.name for t in fig.data[1:]]
-    assert legend[:2] == ["Exploration", "Extraction"]
+    [(title, legend)] = _legend(fig).items()
+    assert title == "Stage:"
+    assert legend[:2] == [
+        ("Exploration", STAGE_COLORS["Exploration"]),
+        ("Extraction", STAGE_COLORS["Extraction"]),
+    ]
 
 
 def test_colours_by_flow_type_and_material(example, links21):
@@ -348,13 +353,15 @@ def test_colours_by_flow_type_and_material(example, links21):
     fig = sankey(links21, color_by="flow_type")
     colors = {tuple(fig.data[0].link.color)}
     assert rgba(FLOW_TYPES["secondary"], 0.5) in colors.pop()
-    assert {s.line.color for s in fig.layout.shapes} == {rgba(FLOW_TYPES["secondary"], 0.5)}
+    loops = [s for s in fig.layout.shapes if s.name == "loop"]
+    assert {s.line.color for s in loops} == {rgba(FLOW_TYPES["secondary"], 0.5)}
     by = links_from_system(example, 2021, by="material")
     fig = sankey(by, color_by="material")
-    assert [t.name for t in fig.data[1:] if t.legend in (None, "legend")] == ["Co", "Li"]
-    # node bars keep their stage colour, named in a second legend
+    first, stages = _legend(fig).values()
+    assert [name for name, _ in first] == ["Co", "Li"]
+    # node bars keep their stage colour, named in a second legend group
     assert _nodes(fig).at["Use", "color"] == STAGE_COLORS["Use"]
-    assert "Use" in [t.name for t in fig.data[1:] if t.legend == "legend2"]
+    assert ("Use", STAGE_COLORS["Use"]) in stages
 
 
 def test_labels_name_value_unit_in_dutch(example):
@@ -547,7 +554,11 @@ def test_scope_gaps_sit_next_to_their_node(view_name):
 
 @pytest.mark.parametrize("view_name", ["jrc", "icer_national", "pga"])
 def test_labels_of_end_nodes_sit_in_free_space_without_a_box(view_name):
-    """A node only receiving is labelled right of it, over no flow, with no background box."""
+    """A node only receiving is labelled right of it, over no flow, with no box and no halo.
+
+    A label over its node's flows gets a white halo around its letters, never a background
+    box (a pale rectangle cut into the bands).
+    """
     fig, _ = _view_figure(view_name)
     geo_links = pd.DataFrame({"source": fig.data[0].link.source, "target": fig.data[0].link.target})
     ids = fig.layout.meta["msa_sankey"]["nodes"]
@@ -558,8 +569,25 @@ def test_labels_of_end_nodes_sit_in_free_space_without_a_box(view_name):
     for node in sinks & set(annotations):
         label = annotations[node]
         assert label.xanchor == "left", node  # right of the node
-        assert label.bgcolor == "rgba(0,0,0,0)", node
+        assert label.font.shadow is None, node
         checked += 1
     assert checked >= 3
-    over = [a for a in annotations.values() if a.bgcolor not in (None, "rgba(0,0,0,0)")]
-    assert all(a.bgcolor == "rgba(255,255,255,0.6)" for a in over)
+    assert all(a.bgcolor in (None, "rgba(0,0,0,0)") for a in annotations.values())
+    haloed = [a for a in annotations.values() if a.font.shadow]
+    assert haloed and all("0 white" in a.font.shadow for a in haloed)
+
+
+def _legend(fig) -> dict[str, list[tuple[str, str]]]:
+    """Return the drawn legend: each group's title to its (entry, swatch colour), in order."""
+    swatches = [s.fillcolor for s in fig.layout.shapes if (s.name or "").startswith("legend:")]
+    groups: dict[str, list[str]] = {}
+    for a in fig.layout.annotations:
+        if a.name == "legend_title":
+            title = a.text
+            groups[title] = []
+        elif a.name == "legend":
+            groups[title].append(a.text)
+    names = [n for entries in groups.values() for n in entries]
+    assert len(swatches) == len(names)
+    colour = iter(swatches)
+    return {t: [(n, next(colour)) for n in entries] for t, entries in groups.items()}

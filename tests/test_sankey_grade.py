@@ -197,17 +197,18 @@ def test_link_colours_are_the_grade_colours(graded):
 def test_the_legend_names_the_grades(graded):
     """The legend is titled by what colour means and names A-D (and ungraded when drawn)."""
     fig = msa.sankey(msa.links_from_system(graded, 2021), color_by="grade")
-    first = [(t.name, t.marker.color) for t in fig.data[1:] if t.legend in (None, "legend")]
+    (title, first), (_, stages) = _legend(fig).items()
     assert [name for name, _ in first] == [*_LEGEND_EN, "ungraded"]
     assert [c for _, c in first] == [GRADE_COLORS[g] for g in (*GRADES, "")]
-    assert fig.layout.legend.title.text == f"{_TITLE_EN}:"
-    assert "Use" in [t.name for t in fig.data[1:] if t.legend == "legend2"]  # node stages
+    assert title == f"{_TITLE_EN}:"
+    assert "Use" in [name for name, _ in stages]  # node stages
     # every grade is named even where no link has it; "ungraded" only when a link is
     example = msa.sankey(msa.links_from_system(msa.load_example(), 2021), color_by="grade")
-    assert [t.name for t in example.data[1:] if t.legend in (None, "legend")] == _LEGEND_EN
+    assert [name for name, _ in next(iter(_legend(example).values()))] == _LEGEND_EN
     dutch = msa.sankey(msa.links_from_system(graded, 2021, lang="nl"), lang="nl", color_by="grade")
-    assert dutch.layout.legend.title.text.startswith("Datakwaliteit (slechtste klasse")
-    assert "D aanname" in [t.name for t in dutch.data[1:]]
+    (title, first), _ = _legend(dutch).items()
+    assert title.startswith("Datakwaliteit (slechtste klasse")
+    assert "D aanname" in [name for name, _ in first]
 
 
 def test_a_series_is_coloured_by_grade(graded):
@@ -300,3 +301,19 @@ def test_cli_colours_a_run_output_by_grade(tiny_model, tmp_path, capsys):
     assert code == 0, stderr
     _assert_graded_html((out / "sankey_jrc_2021.html").read_text(encoding="utf-8"))
     assert _TITLE_EN in (out / "sankey_jrc_2021.svg").read_text(encoding="utf-8")
+
+
+def _legend(fig) -> dict[str, list[tuple[str, str]]]:
+    """Return the drawn legend: each group's title to its (entry, swatch colour), in order."""
+    swatches = [s.fillcolor for s in fig.layout.shapes if (s.name or "").startswith("legend:")]
+    groups: dict[str, list[str]] = {}
+    for a in fig.layout.annotations:
+        if a.name == "legend_title":
+            title = a.text
+            groups[title] = []
+        elif a.name == "legend":
+            groups[title].append(a.text)
+    names = [n for entries in groups.values() for n in entries]
+    assert len(swatches) == len(names)
+    colour = iter(swatches)
+    return {t: [(n, next(colour)) for n in entries] for t, entries in groups.items()}

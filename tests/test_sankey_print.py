@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 
@@ -9,6 +10,7 @@ import pytest
 
 import msa
 from msa.errors import ConfigError
+from msa.figures._text import text_width
 from msa.figures.export import clean_svg, invisible_svg_objects, png_dpi, png_with_dpi
 from msa.figures.labels import FLOW_TYPES, GRADE_COLORS, STAGE_COLORS, rgba
 from msa.figures.plan import MIN_PRINT_PT, PRESETS, points
@@ -23,7 +25,7 @@ def links():
 def _text_sizes(fig) -> dict[str, float]:
     """Return the font size (px) of every text of a figure, by what it is."""
     layout = fig.layout
-    sizes = {"legend": layout.legend.font.size}
+    sizes = {}
     if layout.title.text:
         sizes["title"] = layout.title.font.size
     for a in layout.annotations:
@@ -49,7 +51,7 @@ def test_every_text_prints_at_7_pt_or_more(links, preset):
     assert fig.layout.width == page.width == round(page.width_cm / 2.54 * 96)
     assert (meta["preset"], meta["width_cm"], meta["dpi"]) == (preset, page.width_cm, page.dpi)
     sizes = _text_sizes(fig)
-    assert {"legend", "note", "scale_bar_label", "subtitle"} <= set(sizes)
+    assert {"legend", "legend_title", "note", "scale_bar_label", "subtitle"} <= set(sizes)
     assert any(k.startswith("label:") for k in sizes)
     final = {k: points(v, fig.layout.width, page.width_cm) for k, v in sizes.items()}
     assert min(final.values()) >= MIN_PRINT_PT, final
@@ -72,41 +74,114 @@ def test_a_preset_refuses_a_width_and_small_text(links):
         msa.sankey(links, preset="a5")
 
 
-def _label_gaps(fig) -> dict[str, float]:
-    """Return the px between each node label and its node's bar."""
-    trace = fig.data[0]
-    names = fig.layout.meta["msa_sankey"]["nodes"]
-    m = fig.layout.margin
-    plot_w = fig.layout.width - m.l - m.r
-    node_x = {n: m.l + x * plot_w for n, x in zip(names, trace.node.x, strict=True)}
-    half = trace.node.thickness / 2
+def _label_gaps(plan, fig, *, vertical: bool = True) -> dict[str, float]:
+    """Return the px between each drawn node label and its node's bar (-1: over the bar).
+
+    Without ``vertical``, the horizontal gap of labels beside their bars (a label moved up or
+    down off its node's height counts as beside it).
+    """
+    from msa.figures.overlaps import _gap, _overlap, node_bars
+
+    bars, m, geo = node_bars(plan), plan.margin, plan.geo
+    size = plan.options.font_size
     gaps = {}
     for a in fig.layout.annotations:
         if not (a.name or "").startswith("label:"):
             continue
         node = a.name.removeprefix("label:")
-        x = m.l + a.x * plot_w
-        gaps[node] = x - (node_x[node] + half) if a.xanchor == "left" else node_x[node] - half - x
+        lines = a.text.split("<br>")
+        width = max(text_width(line, size) for line in lines)
+        height = len(lines) * 1.3 * size
+        x, middle = m["l"] + a.x * geo.plot_width, m["t"] + (1 - a.y) * geo.plot_height
+        left = {"left": x, "right": x - width}.get(a.xanchor, x - width / 2)
+        box = (left, middle - height / 2, left + width, middle + height / 2)
+        if not vertical and a.xanchor != "center":
+            bar = bars[node]
+            gaps[node] = box[0] - bar[2] if a.xanchor == "left" else bar[0] - box[2]
+            continue
+        gaps[node] = -1.0 if _overlap(box, bars[node]) else _gap(box, bars[node])
     return gaps
 
 
 @pytest.mark.parametrize("preset", [*PRESETS, None])
 def test_labels_stay_beside_their_nodes(links, preset):
-    """Every node label starts within a few px of its node's bar, at every preset and 640 px."""
-    fig = msa.sankey(links, preset=preset, width=None if preset else 640)
-    gaps = _label_gaps(fig)
+    """Every node label is drawn within a few px of its node's bar, at every preset and 640 px.
+
+    Beside the bar, or over or under it where the columns stand too close (a preset's
+    narrow page) or nothing beside it is free, never on it. At 640 px without a preset the
+    labels beside their bars are measured across only: 'Exploration' (top left, hemmed in
+    by the imports' label and the next bar) moves down its column.
+    """
+    from msa.figures.diagram import draw_plan
+    from msa.figures.plan import SankeyOptions, plan_sankey
+
+    options = SankeyOptions.checked(preset=preset, width=None if preset else 640)
+    plan = plan_sankey(links, None, options)
+    gaps = _label_gaps(plan, draw_plan(plan), vertical=preset is not None)
     assert gaps
     assert all(-1 <= gap <= 60 for gap in gaps.values()), gaps
+
+
+def _legend_texts(fig) -> dict[str, list[tuple[float, float]]]:
+    """Return each legend text's position in figure px (left, middle), by its text."""
+    m, width = fig.layout.margin, fig.layout.width
+    plot_w, plot_h = width - m.l - m.r, fig.layout.meta["msa_sankey"]["plot_height"]
+    out: dict[str, list[tuple[float, float]]] = {}
+    for a in fig.layout.annotations:
+        if (a.name or "").startswith("legend"):
+            out.setdefault(a.text, []).append((m.l + a.x * plot_w, m.t + (1 - a.y) * plot_h))
+    return out
 
 
 def test_legend_rows_fit_the_width(links):
     """A narrow figure wraps its legend under a title on top, and reserves the room for it."""
     narrow = msa.sankey(links, preset="a4-portrait", color_by="flow_type")
     wide = msa.sankey(links, width=1400, color_by="flow_type")
-    assert narrow.layout.legend2.title.side == "top"
-    assert wide.layout.legend2.title.side == "left"
     assert narrow.layout.margin.t > wide.layout.margin.t
-    assert narrow.layout.legend.itemclick is False
+    for fig in (narrow, wide):
+        texts = _legend_texts(fig)
+        right = max(x + text_width(t, 12) for t, at in texts.items() for x, _ in at)
+        assert right <= fig.layout.width - fig.layout.margin.r  # inside the plot's width
+        # every legend text lies in the top margin, under the title
+        assert all(0 < y < fig.layout.margin.t for at in texts.values() for _, y in at)
+    # narrow: the stage group's title is on top, its entries in rows of columns
+    ((title_x, title_y),) = _legend_texts(narrow)["Nodes by stage:"]
+    rows = {
+        round(y)
+        for t in ("Exploration", "Manufacture", "Recycling")
+        for _, y in _legend_texts(narrow)[t]
+    }
+    assert len(rows) == 3 and min(rows) > title_y
+    assert {
+        round(x) for t in ("Exploration", "Manufacture") for x, _ in _legend_texts(narrow)[t]
+    } == {round(title_x) + 38}
+    # wide: the title on the left of one row
+    ((title_x, title_y),) = _legend_texts(wide)["Nodes by stage:"]
+    rows = {round(y) for t in ("Exploration", "Recycling") for _, y in _legend_texts(wide)[t]}
+    assert len(rows) == 1 and abs(rows.pop() - title_y) < 5
+
+
+def test_the_figure_has_one_trace_and_a_drawn_legend(links):
+    """The Sankey is the only trace: the legend is shapes and texts, nothing a click toggles."""
+    fig = msa.sankey(links, preset="a4-portrait", color_by="flow_type")
+    assert [t.type for t in fig.data] == ["sankey"]
+    assert fig.layout.showlegend is False
+    meta = fig.layout.meta["msa_sankey"]["legend"]
+    texts = [a.text for a in fig.layout.annotations if (a.name or "").startswith("legend")]
+    assert texts == [x for title, names in meta.items() for x in (f"{title}:", *names)]
+    swatches = [s for s in fig.layout.shapes if (s.name or "").startswith("legend:")]
+    assert [s.name for s in swatches] == [f"legend:{n}" for names in meta.values() for n in names]
+    colours = [s.fillcolor for s in swatches][: len(meta["Flow type"])]
+    assert colours == [FLOW_TYPES[k] for k in ("primary", "secondary", "loss", "trade", "stock")]
+    # each swatch is a 12 px square left of its name, on its row
+    m = fig.layout.margin
+    plot_w = fig.layout.width - m.l - m.r
+    plot_h = fig.layout.meta["msa_sankey"]["plot_height"]
+    names = [a for a in fig.layout.annotations if a.name == "legend"]
+    for s, a in zip(swatches, names, strict=True):
+        assert (s.x1 - s.x0) * plot_w == pytest.approx(12) == (s.y1 - s.y0) * plot_h
+        assert (a.x - s.x1) * plot_w == pytest.approx(14)
+        assert abs((s.y0 + s.y1) / 2 - a.y) * plot_h < 2
 
 
 def test_title_subtitle_and_source(links):
@@ -212,6 +287,62 @@ def test_exported_files_are_clean(links, tmp_path, view):
     assert b"/Image" not in pdf or b"/FontFile" in pdf  # text as fonts, not a bitmap page
 
 
+@pytest.mark.chromium
+@pytest.mark.usefixtures("image_server")
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_the_legend_is_drawn_where_the_plan_put_it(links, tmp_path, preset):
+    """SVG and HTML: the legend's texts, at the plan's places; no plotly legend, one trace."""
+    from msa.figures.diagram import draw_plan
+    from msa.figures.overlaps import legend_boxes
+    from msa.figures.plan import SankeyOptions, plan_sankey
+
+    options = SankeyOptions.checked(color_by="flow_type", preset=preset, title="T", subtitle="S")
+    plan = plan_sankey(links, None, options)
+    fig = draw_plan(plan)
+    svg_path, html_path = msa.write_figure(fig, tmp_path / "legend", "svg,html", clean=False)
+    svg = svg_path.read_text(encoding="utf-8")
+    assert 'class="legend"' not in svg and "legendtext" not in svg
+    meta = fig.layout.meta["msa_sankey"]["legend"]
+    for title, names in meta.items():
+        assert f">{title}:<" in svg
+        for name in names:
+            assert f">{name}<" in svg, name
+    html = html_path.read_text(encoding="utf-8")
+    start = html.index("Plotly.newPlot(")
+    start = html.index("[", html.index(",", start))
+    data, _ = json.JSONDecoder().raw_decode(html[start:])
+    assert [trace["type"] for trace in data] == ["sankey"]
+    # each text's box, as the browser measured it, is where the plan reserved it (1.5 px)
+    drawn = _annotation_boxes(svg)
+    planned = iter(legend_boxes(plan).values())
+    kinds = [(k, a.text) for k, a in enumerate(fig.layout.annotations) if a.name in _LEGEND]
+    assert len(kinds) == sum(len(names) + 1 for names in meta.values())
+    for k, text in kinds:
+        left, top, right, bottom = next(planned)
+        x0, y0, x1, y1 = drawn[k]
+        if not text.endswith(":"):  # an entry's box begins at its swatch
+            left += 26.0  # the name starts 40 px after the entry, its swatch 14
+        assert abs(x0 - left) < 1.5 and abs(x1 - x0 - text_width(text, fig.layout.font.size)) < 2
+        assert abs((y0 + y1) / 2 - (top + bottom) / 2) < 1.5, (text, y0, y1, top, bottom)
+
+
+_LEGEND = ("legend", "legend_title")
+
+
+def _annotation_boxes(svg: str) -> dict[int, tuple[float, float, float, float]]:
+    """Background boxes (left, top, right, bottom) of the annotations, by data-index."""
+    pattern = (
+        r'<g class="annotation" data-index="(\d+)"[^>]*>.*?'
+        r'transform="translate\(([-\d.]+),([-\d.]+)\)">'
+        r'<rect class="bg" x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="([\d.]+)"'
+    )
+    boxes = {}
+    for k, tx, ty, x, y, w, h in re.findall(pattern, svg):
+        left, top = float(tx) + float(x), float(ty) + float(y)
+        boxes[int(k)] = (left, top, left + float(w), top + float(h))
+    return boxes
+
+
 def test_palettes_stay_apart_in_grey():
     """Adjacent categories of each palette differ in luminance (grey print) by >= 5 L*."""
 
@@ -270,7 +401,7 @@ def test_thin_loops_are_opaque(links):
     seen = set()
     for scale in (0.5, 50.0):
         fig = msa.sankey(links, scale=scale)
-        for shape in fig.layout.shapes:
+        for shape in [s for s in fig.layout.shapes if s.name == "loop"]:
             opaque = shape.line.color.endswith(",1)")
             assert opaque == (shape.line.width < THIN_LOOP_PX), (shape.line.width, scale)
             seen.add(opaque)

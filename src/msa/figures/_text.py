@@ -10,13 +10,20 @@ the labels itself as annotations:
 * A label sits right of its node, beyond the legs of any recycling loop leaving the node; a
   node in the right-most slot gets its label right of it too, and the figure's right margin
   grows to hold it (:func:`margins_needed`); left only if the right side cannot hold it.
-* Labels whose boxes would overlap are pushed apart vertically, keeping their order.
+* Labels whose boxes would overlap are pushed apart vertically, keeping their order; a label
+  with no free side goes under or over its bar, if free there, before it moves far.
+* A label keeps farther from every other node's bar than from its own.
+* Where columns stand too close for a label beside its node (an 11-stage chain in a 16 cm
+  column), the labels of the import and export bands go over and under their bars,
+  centred and wrapped to the room between two columns; the layout keeps that room in the
+  stack (``room_above``, ``room_below``).
 
 All lengths are pixels; y grows downwards.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "LabelBox",
+    "baseline_to_middle",
     "label_annotation",
     "label_boxes",
     "line_height",
@@ -49,6 +57,8 @@ _LINE_SPACING = 1.3
 _GAP = 4.0
 #: Padding of a label box (plotly's annotation ``borderpad``), in px.
 PAD = 1.0
+#: Farthest (px) a label over or under its bar moves sideways to clear a neighbour.
+_NUDGE = 16.0
 
 
 @functools.lru_cache(maxsize=8)
@@ -76,6 +86,21 @@ def text_width(text: str, size: float, family: str = "DejaVu Sans") -> float:
     flags = getattr(getattr(ft2font, "LoadFlags", None), "NO_HINTING", 2)
     font.set_text(text, 0.0, flags=flags)
     return font.get_width_height()[0] / 64.0
+
+
+def baseline_to_middle(size: float, family: str = "DejaVu Sans") -> float:
+    """Height in px from a line's baseline up to the middle of its box (ascent to descent).
+
+    plotly centres a one-line annotation on that middle, so an annotation whose text must
+    sit on a given baseline is placed this much above it.
+
+    Examples
+    --------
+    >>> round(baseline_to_middle(12), 2)
+    4.15
+    """
+    _, font = _font(family)
+    return float((font.ascender + font.descender) / 2 / font.units_per_EM * size)
 
 
 def line_height(size: float) -> float:
@@ -164,11 +189,15 @@ def node_texts(
 
 @dataclass
 class LabelBox:
-    """A placed label: its lines, anchor point (px), side and box (px, y down)."""
+    """A placed label: its lines, anchor point (px), side and box (px, y down).
+
+    ``side`` is where the label sits from its node: ``right``, ``left``, or ``above`` and
+    ``below`` (centred on the bar).
+    """
 
     node: str
     lines: list[str]
-    x: float  # anchor: left edge of the text (side "right") or right edge (side "left")
+    x: float  # anchor: left edge of the text (right), right edge (left), or centre
     y: float  # vertical centre
     side: str
     width: float
@@ -177,7 +206,11 @@ class LabelBox:
     @property
     def left(self) -> float:
         """Left edge of the box."""
-        return self.x - PAD if self.side == "right" else self.x - self.width - PAD
+        if self.side == "right":
+            return self.x - PAD
+        if self.side == "left":
+            return self.x - self.width - PAD
+        return self.x - self.width / 2 - PAD
 
     @property
     def right(self) -> float:
@@ -219,6 +252,8 @@ def place_labels(
     canvas_top: float = -np.inf,
     canvas_bottom: float = np.inf,
     covered: dict[str, set[str]] | None = None,
+    stacked: dict[str, str] | None = None,
+    stacked_width: float = 0.0,
 ) -> list[LabelBox]:
     """Place one label per node, beside it, inside the canvas, clear of nodes and labels.
 
@@ -257,13 +292,32 @@ def place_labels(
         The vertical extent labels stay within (the plot area: not over the legend or note).
     covered : dict, optional
         The sides (``"left"``, ``"right"``) of each node where its flows run.
+    stacked : dict, optional
+        Nodes whose label goes ``"above"`` or ``"below"`` the bar (the layout kept room
+        there), centred on it and wrapped at ``stacked_width`` (narrower at the figure's
+        left edge); beside the node only when that spot is taken (:func:`_stacked_spot`).
+    stacked_width : float
+        Wrap width of the labels of ``stacked``; also of a label of another node that goes
+        under or over its bar because neither side is free (rather than moving far up or
+        down its column).
 
     Returns
     -------
     list of LabelBox
     """
+    # other nodes' bars, widened so that a label's box (``_GAP - PAD`` px from its own bar)
+    # never comes nearer another node's bar than its own
+    clear = _GAP - 2 * PAD
     bars = [
-        LabelBox(n, [], x[n] - node_width / 2 + PAD, y[n], "right", node_width - 2 * PAD, h)
+        LabelBox(
+            n,
+            [],
+            x[n] - node_width / 2 - clear + PAD,
+            y[n],
+            "right",
+            node_width + 2 * clear - 2 * PAD,
+            h,
+        )
         for n, h in (heights or {}).items()
         if n in x
     ]
@@ -271,6 +325,24 @@ def place_labels(
     def centre(n: str, height: float) -> float:
         low, high = canvas_top + height / 2 + PAD, canvas_bottom - height / 2 - PAD
         return float(np.clip(y[n], low, high)) if low <= high else y[n]
+
+    def over_under(n: str, side: str) -> list[LabelBox]:
+        # first narrower by the figure's left edge, so the label stays centred on its bar
+        edge = max(min(stacked_width, 2 * (x[n] - canvas_left - PAD)), stacked_width / 2)
+        out = []
+        for limit in dict.fromkeys((edge, stacked_width, 0.0)):  # 0: a word a line
+            value = values[n]
+            if text_width(value, size, family) > limit and " (" in value:
+                value = value.replace(" (", "<br>(", 1)  # "−737 t (depletion)" on two lines
+            lines = [*wrap(names[n], limit, size, family), *value.split("<br>")]
+            width = max(text_width(line, size, family) for line in lines)
+            height = len(lines) * line_height(size)
+            half = (heights or {}).get(n, 0.0) / 2 + _GAP + height / 2  # box _GAP - PAD off
+            yc = y[n] - half if side == "above" else y[n] + half
+            low, high = canvas_left + width / 2 + PAD, canvas_right - width / 2 - PAD
+            xc = float(np.clip(x[n], low, high)) if low <= high else x[n]
+            out.append(LabelBox(n, lines, xc, yc, side, width, height))
+        return out
 
     def candidates(n: str) -> list[LabelBox]:
         out = []
@@ -293,40 +365,125 @@ def place_labels(
             out.append(LabelBox(n, lines, ax, centre(n, height), "right", width, height))
         return out
 
+    canvas = (canvas_left, canvas_top, canvas_right, canvas_bottom)
     placed: list[LabelBox] = []
     for n in sorted(nodes, key=lambda k: (y[k], x[k])):
         options = candidates(n)
         others = placed + [b for b in bars if b.node != n]
         free = [c for c in options if not any(_overlap(o, c) for o in others)]
         sides = (covered or {}).get(n, set())
-        open_sides = [c for c in options if c.side not in sides]
-        if open_sides and not any(c.side not in sides for c in free):
-            moved = _shift_clear(open_sides[0], others)
-            inside = canvas_top <= moved.top and moved.bottom <= canvas_bottom
-            if inside and abs(moved.y - open_sides[0].y) <= 1.5 * moved.height:
-                placed.append(moved)
-                continue
-        free.sort(key=lambda c: c.side in sides)  # stable: free sides first
-        if free:
-            placed.append(free[0])
+        if n in (stacked or {}):
+            over = over_under(n, (stacked or {})[n])
+            placed.append(_stacked_spot(over, options, free, others, sides, canvas, y[n]))
             continue
-        # never over the legend or the note when a move inside the plot area clears it
-        shifted = [_shift_clear(c, others, canvas_top, canvas_bottom) for c in options[:2]]
-        kept = [c for c in shifted if canvas_top <= c.top and c.bottom <= canvas_bottom]
-        placed.append(min(kept or shifted, key=lambda c: abs(c.y - y[n])))
+        under = [*over_under(n, "below"), *over_under(n, "above")]
+        placed.append(_beside_spot(options, free, others, sides, canvas, y[n], under))
     order = {n: k for k, n in enumerate(nodes)}
     return sorted(placed, key=lambda b: order[b.node])
 
 
+def _beside_spot(
+    options: list[LabelBox],
+    free: list[LabelBox],
+    others: list[LabelBox],
+    sides: set[str],
+    canvas: tuple[float, float, float, float],
+    y: float,
+    over: list[LabelBox] | None = None,
+) -> LabelBox:
+    """Return where a label beside its node goes (see :func:`place_labels`).
+
+    ``options`` are its candidates, ``free`` those clear of ``others``, ``sides`` the sides
+    its flows cover, ``canvas`` the (left, top, right, bottom) it stays within, ``y`` the
+    node's centre.
+    When no side is free, a clear spot in ``over`` (under or over the bar) wins over moving
+    the label up or down its column.
+    """
+    _, top, _, bottom = canvas
+    open_sides = [c for c in options if c.side not in sides]
+    if open_sides and not any(c.side not in sides for c in free):
+        moved = _shift_clear(open_sides[0], others)
+        inside = top <= moved.top and moved.bottom <= bottom
+        if inside and abs(moved.y - open_sides[0].y) <= 1.5 * moved.height:
+            return moved
+    free = sorted(free, key=lambda c: c.side in sides)  # stable: free sides first
+    if free:
+        return free[0]
+    spot = _clear_over_under(over or [], others, canvas)
+    if spot is not None:
+        return spot
+    # never over the legend or the note when a move inside the plot area clears it
+    shifted = [_shift_clear(c, others, top, bottom) for c in options[:2]]
+    kept = [c for c in shifted if top <= c.top and c.bottom <= bottom]
+    return min(kept or shifted, key=lambda c: abs(c.y - y))
+
+
+def _stacked_spot(
+    over: list[LabelBox],
+    options: list[LabelBox],
+    free: list[LabelBox],
+    others: list[LabelBox],
+    sides: set[str],
+    canvas: tuple[float, float, float, float],
+    y: float,
+) -> LabelBox:
+    """Return where a label meant over or under its bar goes (``over``: its wraps to try).
+
+    Over (or under) the bar if nothing is in the way, or there moved sideways by up to
+    :data:`_NUDGE` px (the label still spans its bar's centre); else a free spot beside the
+    node (a free side first, e.g. right of a node in the last column); else over (under) the
+    bar, moved up (down), away from the bar, until clear, if it stays inside ``canvas``
+    (left, top, right, bottom); else beside the node as :func:`_beside_spot` places it
+    (``options``: the beside candidates, ``y``: the node's centre).
+    """
+    _, top, _, bottom = canvas
+    spot = _clear_over_under(over, others, canvas)
+    if spot is not None:
+        return spot
+    beside = sorted(free, key=lambda c: c.side in sides)
+    if beside:
+        return beside[0]
+    up = over[-1].side == "above"
+    away = _shift_clear(over[-1], others, top, bottom, directions=(-1,) if up else (1,))
+    if top <= away.top and away.bottom <= bottom:
+        return away
+    return _beside_spot(options, free, others, sides, canvas, y)
+
+
+def _clear_over_under(
+    boxes: list[LabelBox], others: list[LabelBox], canvas: tuple[float, float, float, float]
+) -> LabelBox | None:
+    """Return the first of ``boxes`` (over or under a bar) clear of ``others`` inside ``canvas``.
+
+    Each may move sideways by up to :data:`_NUDGE` px, still spanning its bar's centre and
+    inside ``canvas`` (left, top, right, bottom); None when none is clear.
+    """
+    left, top, right, bottom = canvas
+    for box in boxes:
+        reach = min(_NUDGE, box.width / 2 - 2.0)
+        for dx in (0.0, *(d * k for k in np.arange(2.0, reach + 1e-9, 2.0) for d in (1, -1))):
+            moved = dataclasses.replace(box, x=box.x + dx)
+            inside = left <= moved.left and moved.right <= right
+            clear = not any(_overlap(o, moved) for o in others)
+            if clear and inside and top <= moved.top and moved.bottom <= bottom:
+                return moved
+    return None
+
+
 def _shift_clear(
-    box: LabelBox, others: list[LabelBox], top: float = -np.inf, bottom: float = np.inf
+    box: LabelBox,
+    others: list[LabelBox],
+    top: float = -np.inf,
+    bottom: float = np.inf,
+    directions: tuple[int, ...] = (1, -1),
 ) -> LabelBox:
     """Return ``box`` moved down or up (whichever is less) until it overlaps none of ``others``.
 
-    A move that keeps the box between ``top`` and ``bottom`` wins over one that does not.
+    A move that keeps the box between ``top`` and ``bottom`` wins over one that does not;
+    ``directions`` limits the moves (1 down, -1 up).
     """
     trials = []
-    for direction in (1, -1):
+    for direction in directions:
         trial = LabelBox(box.node, box.lines, box.x, box.y, box.side, box.width, box.height)
         for _ in range(len(others) + 1):
             clash = [o for o in others if _overlap(o, trial)]
@@ -366,11 +523,15 @@ def label_boxes(
     font_family: str,
     opt: LayoutOptions,
     slots: int,
+    stacked: dict[str, str] | None = None,
+    stacked_width: float = 0.0,
 ) -> list[LabelBox]:
     """Label boxes of the real nodes, in figure px, clear of the nodes and loop legs.
 
     ``m`` holds the figure margins (``l``, ``r``, ``t``, ``b``), ``width`` is the figure
-    width and ``slots`` the number of main-band columns plus one (sets the wrap width).
+    width and ``slots`` the number of main-band columns plus one (sets the wrap width);
+    ``stacked`` names the nodes labelled over or under their bar, wrapped at
+    ``stacked_width`` (see :func:`place_labels`).
     """
     gn = geo.nodes[~geo.nodes["ghost"]]
     spacing = 0.98 * geo.plot_width / max(slots - 1, 1)  # px between main columns
@@ -401,6 +562,8 @@ def label_boxes(
         canvas_top=m["t"] - 4.0,
         canvas_bottom=m["t"] + geo.plot_height + 4.0,
         covered=covered_sides(geo),
+        stacked=stacked,
+        stacked_width=stacked_width,
     )
 
 
@@ -464,8 +627,10 @@ def note_lines(
     return [line for note in notes for line in wrap(note, width, size)]
 
 
-#: Background of a label that sits over the node's own flows; a label in free space has none.
-LABEL_BACKGROUND = "rgba(255,255,255,0.6)"
+#: Halo of a label that sits over the node's own flows: white copies of the text offset by 1 px
+#: around it (CSS text-shadow without blur, so PDF keeps it as vector text), which keeps the
+#: letters legible on a band without cutting a pale box into it; a label in free space has none.
+LABEL_HALO = ", ".join(f"{x}px {y}px 0 white" for x in (-1, 0, 1) for y in (-1, 0, 1) if x or y)
 
 
 def label_annotation(
@@ -477,23 +642,24 @@ def label_annotation(
 ) -> dict[str, object]:
     """Return a node label as a plotly annotation (paper coordinates of the plot area).
 
-    The label gets a light white background only where it sits over the node's own flows
-    (``covered``: the sides where they run, see :func:`covered_sides`).
+    The label gets a white halo only where it sits over the node's own flows (``covered``:
+    the sides where they run, see :func:`covered_sides`).
     """
     over_flows = box.side in (covered or set())
+    anchor = {"right": "left", "left": "right"}.get(box.side, "center")
     return {
         "text": box.text,
         "xref": "paper",
         "yref": "paper",
         "x": (box.x - m["l"]) / geo.plot_width,
         "y": 1 - (box.y - m["t"]) / geo.plot_height,
-        "xanchor": "left" if box.side == "right" else "right",
+        "xanchor": anchor,
         "yanchor": "middle",
-        "align": "left" if box.side == "right" else "right",
+        "align": anchor,
         "showarrow": False,
         "borderpad": PAD,
-        "bgcolor": LABEL_BACKGROUND if over_flows else "rgba(0,0,0,0)",
-        "font": {"size": font_size, "color": "#1A1A1A"},
+        "font": {"size": font_size, "color": "#1A1A1A"}
+        | ({"shadow": LABEL_HALO} if over_flows else {}),
         "name": f"label:{box.node}",
     }
 

@@ -59,7 +59,7 @@ import pandas as pd
 
 from msa.figures._colours import Colours, link_colours, node_stages
 from msa.figures._link_labels import link_annotation, link_meta
-from msa.figures._text import label_annotation, line_height, text_width
+from msa.figures._text import baseline_to_middle, label_annotation, line_height, text_width
 from msa.figures.labels import (
     STAGE_COLORS,
     Lang,
@@ -71,8 +71,13 @@ from msa.figures.links import JRC_STAGES, links_from_system, nodes_from_links
 from msa.figures.overlaps import labels_over_bands
 from msa.figures.plan import (
     FONT,
+    LEGEND_SWATCH,
+    LEGEND_SWATCH_X,
+    LEGEND_TEXT_X,
+    LEGEND_TITLE_X,
     SCALE_BAR_ROW,
     ColorBy,
+    LegendGroup,
     LinkLabels,
     SankeyOptions,
     SankeyPlan,
@@ -247,13 +252,11 @@ def draw_plan(plan: SankeyPlan) -> go.Figure:
     go = _plotly()
     stage_of = node_stages(plan.table)
     colours = plan.colours or link_colours(_Prepared(plan))
-    legend, legends = _legend(go, plan, colours.legend)
-    fig = go.Figure([_sankey_trace(go, plan, stage_of, colours.links), *legend])
+    fig = go.Figure([_sankey_trace(go, plan, stage_of, colours.links)])
     fig.update_layout(
         **_page(plan),
-        showlegend=bool(legend),
-        **legends,
-        shapes=_loop_shapes(plan, colours),
+        showlegend=False,
+        shapes=[*_loop_shapes(plan, colours), *_legend_shapes(plan)],
         annotations=_annotations(plan),
         meta={"msa_sankey": _meta(plan)},
     )
@@ -391,6 +394,7 @@ def _loop_shapes(plan: SankeyPlan, colours: Colours) -> list[dict[str, object]]:
                 "width": loop["width"],
             },
             "layer": "below",
+            "name": "loop",
         }
         for loop in plan.geo.loops
     ]
@@ -431,8 +435,9 @@ def _scale_bar_annotations(plan: SankeyPlan) -> list[dict[str, object]]:
     """Return the scale bar and its label, right of it, as two annotations.
 
     The bar is an empty, filled annotation box of exactly ``px`` width (plotly rounds it to
-    whole px); it is no layout shape, so ``fig.layout.shapes`` holds the recycling loops only,
-    and it has no name, so the named annotations are the figure's texts (labels, note).
+    whole px); it is no layout shape, so ``fig.layout.shapes`` holds the recycling loops
+    (named ``loop``) and the legend's swatches (``legend:<entry>``) only, and it has no
+    name, so the named annotations are the figure's texts (labels, legend, note).
     """
     if plan.scale_bar is None:
         return []
@@ -470,51 +475,81 @@ def _scale_bar_annotations(plan: SankeyPlan) -> list[dict[str, object]]:
 
 
 # ----------------------------------------------------------------------------- legend
-def _legend(
-    go: Any, plan: SankeyPlan, groups: dict[str, dict[str, str]]
-) -> tuple[list[Any], dict[str, dict[str, object]]]:
-    """Return the legend entries (marker-only traces) and the layout of each legend.
+def _legend_shapes(plan: SankeyPlan) -> list[dict[str, object]]:
+    """Return the legend's swatches: a square of each entry's colour, as layout shapes.
 
-    The first group (what link colour means) is ``legend``; a second (node stages) is
-    ``legend2``, under it, each placed as the plan laid it out (:func:`legend_layout`). The
-    entries only name colours: clicking them hides nothing (``itemclick`` off).
+    The legend is drawn, not a plotly legend: a plotly legend needs one trace per entry (an
+    empty trace a click would toggle), so the figure's only trace is the Sankey. Each group
+    sits where the plan laid it out (:func:`~msa.figures.plan.legend_layout`), its bottom
+    edge ``below`` px above the plot area. Swatches are named ``legend:<entry>``.
     """
-    size = plan.options.font_size
-    entries = [
-        go.Scatter(
-            x=[None],
-            y=[None],
-            mode="markers",
-            marker={"size": 12, "symbol": "square", "color": c},
-            name=name,
-            legend="legend" if k == 0 else "legend2",
-            showlegend=True,
-            hoverinfo="skip",
-        )
-        for k, group in enumerate(groups.values())
-        for name, c in group.items()
-    ]
-    laid = plan.legend
-    legends: dict[str, dict[str, object]] = {
-        "legend" if k == 0 else "legend2": {
-            "orientation": "h",
-            "x": 0,
-            "xanchor": "left",
-            "y": 1 + (laid[k].below if k < len(laid) else 0) / plan.geo.plot_height,
-            "yanchor": "bottom",
+    half = LEGEND_SWATCH / 2
+    shapes = []
+    for group in plan.legend:
+        top = _legend_top(plan, group)
+        for entry in group.entries:
+            x, y = entry.x + LEGEND_SWATCH_X, top + entry.y
+            shapes.append(
+                {
+                    "type": "rect",
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x0": (x - half) / plan.geo.plot_width,
+                    "x1": (x + half) / plan.geo.plot_width,
+                    "y0": _paper_y(plan, y + half),
+                    "y1": _paper_y(plan, y - half),
+                    "fillcolor": entry.colour,
+                    "line": {"width": 0},
+                    "layer": "above",
+                    "name": f"legend:{entry.name}",
+                }
+            )
+    return shapes
+
+
+def _legend_annotations(plan: SankeyPlan) -> list[dict[str, object]]:
+    """Return the legend's texts: each group's title (``legend_title``), each entry's name.
+
+    Every text sits on the baseline the plan gives it, at the labels' size.
+    """
+    size, family = plan.options.font_size, plan.options.font_family
+    rise = baseline_to_middle(size, family)  # an annotation is centred on its box's middle
+
+    def text_at(text: str, x: float, baseline: float, name: str) -> dict[str, object]:
+        return {
+            "text": text,
+            "xref": "paper",
             "yref": "paper",
-            "font": {"size": size},
-            "itemclick": False,
-            "itemdoubleclick": False,
-            "title": {
-                "text": f"{title}:",
-                "side": laid[k].title_side if k < len(laid) else "left",
-                "font": {"size": size},
-            },
+            "x": x / plan.geo.plot_width,
+            "y": _paper_y(plan, baseline - rise),
+            "xanchor": "left",
+            "yanchor": "middle",
+            "align": "left",
+            "showarrow": False,
+            "borderpad": 0,
+            "borderwidth": 0,
+            "font": {"size": size, "color": _TEXT_COLOR},
+            "name": name,
         }
-        for k, title in enumerate(groups)
-    }
-    return entries, legends
+
+    out = []
+    for group in plan.legend:
+        top = _legend_top(plan, group)
+        out.append(text_at(group.title, LEGEND_TITLE_X, top + group.title_baseline, "legend_title"))
+        out += [
+            text_at(e.name, e.x + LEGEND_TEXT_X, top + e.baseline, "legend") for e in group.entries
+        ]
+    return out
+
+
+def _legend_top(plan: SankeyPlan, group: LegendGroup) -> float:
+    """Return the top of a legend group, in px from the figure's top."""
+    return plan.margin["t"] - group.below - group.box
+
+
+def _paper_y(plan: SankeyPlan, y: float) -> float:
+    """Return the paper y of ``y`` px from the figure's top."""
+    return 1 + (plan.margin["t"] - y) / plan.geo.plot_height
 
 
 # ----------------------------------------------------------------------------- text
@@ -531,6 +566,7 @@ def _annotations(plan: SankeyPlan) -> list[dict[str, object]]:
         for label in plan.link_labels.placed
     ]
     annotations += _scale_bar_annotations(plan)
+    annotations += _legend_annotations(plan)
     if plan.options.subtitle:
         annotations.append(_subtitle(plan))
     if plan.notes:

@@ -210,7 +210,9 @@ def layout(
         Indexed by node id, in drawing order, with columns ``column`` (stage column, int),
         ``band`` ("top", "main", "bottom"), and optional ``room`` (px the node's label needs:
         a node takes the larger of its bar and its room in its column's stack, so labels of
-        thin nodes stay beside them).
+        thin nodes stay beside them), ``room_above`` and ``room_below`` (px of a label set
+        over or under the bar, added to its place in the stack; the bar sits under its room
+        above).
     links : DataFrame
         ``source``, ``target``, ``value`` (> 0), indexed by the row id of the input link.
     plot_width, plot_height : float
@@ -244,7 +246,7 @@ def layout(
         if grow and room.fits(0.0, np.inf):  # a taller page: every label beside its node
             plot_height = float(np.ceil(room.needed(0.0) * 4 / 3))
         else:  # the labels' room does not fit the page: stack the bars alone (labels may shift)
-            nodes = nodes.drop(columns="room")
+            nodes = nodes.drop(columns=["room", "room_above", "room_below"], errors="ignore")
             room = _room(nodes, slot, value, loops, float(layer_totals.max()), plot_width, opt)
     ky, height = _scale(room, ky, plot_width, plot_height, float(value.max()))
 
@@ -420,23 +422,25 @@ def _plotly_graph(
 
 # ----------------------------------------------------------------------------- the scale
 def _stack_heights(
-    slot: pd.Series, value: pd.Series, band: pd.Series, pad: float, room: pd.Series
+    slot: pd.Series, value: pd.Series, band: pd.Series, pad: float, room: pd.DataFrame
 ) -> Callable[[float], dict[str, float]]:
     """Return f(ky) -> {band: height needed}, the tallest slot of each band.
 
-    A node takes the larger of its bar and its ``room`` (px its label needs) in its stack.
+    A node takes the larger of its bar and its ``room`` (px its label needs beside it) in its
+    stack, plus its ``room_above`` and ``room_below`` (px of a label over or under its bar).
     """
     # each band's slots: the values of their nodes, in node order (plain dicts: this runs for
     # every layout; a slot of NaN stacks nothing, as in a groupby)
-    stacks: dict[str, dict[float, list[tuple[float, float]]]] = {
+    stacks: dict[str, dict[float, list[tuple[float, float, float]]]] = {
         "top": {},
         "main": {},
         "bottom": {},
     }
-    values, rooms = dict(value.items()), dict(room.items())
+    values, rooms = dict(value.items()), dict(room["room"].items())
+    extra = dict((room["room_above"] + room["room_below"]).items())
     for node, s, b in zip(slot.index, slot.to_numpy(), band.reindex(slot.index), strict=True):
         if b in stacks and not np.isnan(s):
-            stacks[b].setdefault(float(s), []).append((values[node], rooms[node]))
+            stacks[b].setdefault(float(s), []).append((values[node], rooms[node], extra[node]))
     groups = {
         b: [(np.array(v, dtype=float), len(v)) for v in by_slot.values()]
         for b, by_slot in stacks.items()
@@ -445,7 +449,7 @@ def _stack_heights(
     def heights(ky: float) -> dict[str, float]:
         return {
             b: max(
-                (np.maximum(ky * v[:, 0], v[:, 1]).sum() + (n - 1) * pad for v, n in g),
+                ((np.maximum(ky * v[:, 0], v[:, 1]) + v[:, 2]).sum() + (n - 1) * pad for v, n in g),
                 default=0.0,
             )
             for b, g in groups.items()
@@ -542,11 +546,18 @@ def _scale(
 
 
 # ----------------------------------------------------------------------------- positions
-def _rooms(nodes: pd.DataFrame) -> pd.Series:
-    """Return the px each node keeps in its stack for its label (column ``room``; else 0)."""
-    if "room" not in nodes.columns:
-        return pd.Series(0.0, index=nodes.index)
-    return nodes["room"].astype(float).fillna(0.0)
+def _rooms(nodes: pd.DataFrame) -> pd.DataFrame:
+    """Return the px each node keeps in its stack for its label (0 where not given).
+
+    Columns: ``room`` beside the bar (the larger of bar and room counts), ``room_above`` and
+    ``room_below`` it (added to the bar).
+    """
+    columns = ["room", "room_above", "room_below"]
+    out = pd.DataFrame(0.0, index=nodes.index, columns=columns)
+    for column in columns:
+        if column in nodes.columns:
+            out[column] = nodes[column].astype(float).fillna(0.0)
+    return out
 
 
 def _band_starts(band_h: dict[str, float], opt: LayoutOptions) -> dict[str, float]:
@@ -579,7 +590,10 @@ def _stack(
     """
     start = _band_starts(band_h, opt)
     bands, slots = dict(nodes["band"].items()), dict(slot.items())
-    heights = dict(np.maximum(hgt, _rooms(nodes).reindex(hgt.index, fill_value=0.0)).items())
+    rooms = _rooms(nodes).reindex(hgt.index, fill_value=0.0)
+    beside = np.maximum(hgt, rooms["room"])
+    heights = dict((beside + rooms["room_above"] + rooms["room_below"]).items())
+    above, beside_h = dict(rooms["room_above"].items()), dict(beside.items())
     # the nodes of each (band, slot) in ``order``; a NaN band or slot stacks nothing (y 0)
     groups: dict[tuple[str, float], list[str]] = {}
     for n in order:
@@ -592,7 +606,9 @@ def _stack(
         offsets = np.concatenate([[0.0], np.cumsum(h + opt.node_pad)[:-1]])
         stack = h.sum() + opt.node_pad * (len(h) - 1)
         first = start["top"] + band_h["top"] - stack if b == "top" else start[b]
-        y.update(zip(idx, (first + offsets + h / 2).tolist(), strict=True))
+        # a bar sits under its label's room above it, centred in its room beside it
+        middle = np.array([above[n] + beside_h[n] / 2 for n in idx], dtype=float)
+        y.update(zip(idx, (first + offsets + middle).tolist(), strict=True))
     return pd.Series(list(y.values()), index=list(y), dtype=float)
 
 

@@ -8,6 +8,7 @@ reader would see as a fault can be measured on the plan:
 * a node label that overlaps another node label or any node bar, a link label that overlaps a
   node label, a node bar or another link label;
 * a node label nearer to another node's bar than to its own (a label by the wrong node);
+* a legend entry (swatch and name) or title that overlaps a node or link label;
 * the number of pairs of bands whose centre lines cross (:func:`band_crossings`).
 
 Every length is in px of the figure (the plot area shifted by the margins), y downwards. Two
@@ -26,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 from msa.figures._link_labels import link_ends
+from msa.figures._text import baseline_to_middle, line_height, text_width
+from msa.figures.plan import LEGEND_SWATCH, LEGEND_SWATCH_X, LEGEND_TEXT_X, LEGEND_TITLE_X
 
 if TYPE_CHECKING:  # pragma: no cover
     from msa.figures.layout import LoopGeometry
@@ -38,6 +41,7 @@ __all__ = [
     "band_crossings",
     "bands",
     "labels_over_bands",
+    "legend_boxes",
     "node_bars",
     "overlaps",
     "summary",
@@ -91,6 +95,9 @@ class Overlaps:
         the title, legend or note.
     crossings : int
         Pairs of bands whose centre lines cross.
+    legend_label : list of (str, str)
+        A legend item (``legend:<group>:<entry>`` or ``legend_title:<group>``) and a label
+        (``node:<id>`` or ``link:<row>``) whose boxes overlap.
     """
 
     band_bar: list[tuple[str, str, str]]
@@ -99,11 +106,19 @@ class Overlaps:
     detached: list[str]
     crossings: int
     outside: list[str] = dataclasses.field(default_factory=list)
+    legend_label: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     @property
     def faults(self) -> int:
         """Number of overlaps, detached labels and labels outside (crossings are not faults)."""
-        found = self.band_bar, self.label_label, self.label_bar, self.detached, self.outside
+        found = (
+            self.band_bar,
+            self.label_label,
+            self.label_bar,
+            self.detached,
+            self.outside,
+            self.legend_label,
+        )
         return sum(len(f) for f in found)
 
 
@@ -119,6 +134,38 @@ def node_bars(plan: SankeyPlan) -> dict[str, _Box]:
         for n, cx, cy, h in zip(real.index, x, y, real["height"], strict=True)
         if h > 0
     }
+
+
+def legend_boxes(plan: SankeyPlan) -> dict[str, _Box]:
+    """Return the box of every legend item (figure px): each entry's swatch and name, titles.
+
+    Entries are keyed ``legend:<group title>:<entry>``, titles ``legend_title:<group title>``;
+    a text's box is one line high around its middle, as wide as the font measures it.
+    """
+    size, family, left = plan.options.font_size, plan.options.font_family, plan.margin["l"]
+    rise, half_line = baseline_to_middle(size, family), line_height(size) / 2
+    half = LEGEND_SWATCH / 2
+    out: dict[str, _Box] = {}
+    for group in plan.legend:
+        top = plan.margin["t"] - group.below - group.box
+        middle = top + group.title_baseline - rise
+        x = left + LEGEND_TITLE_X
+        out[f"legend_title:{group.title}"] = (
+            x,
+            middle - half_line,
+            x + text_width(group.title, size, family),
+            middle + half_line,
+        )
+        for e in group.entries:
+            middle = top + e.baseline - rise
+            swatch = left + e.x + LEGEND_SWATCH_X
+            out[f"legend:{group.title}:{e.name}"] = (
+                swatch - half,
+                min(middle - half_line, top + e.y - half),
+                left + e.x + LEGEND_TEXT_X + text_width(e.name, size, family),
+                max(middle + half_line, top + e.y + half),
+            )
+    return out
 
 
 def bands(plan: SankeyPlan) -> list[Band]:
@@ -267,7 +314,12 @@ def overlaps(plan: SankeyPlan) -> Overlaps:
     outside = [
         a for a in names if labels[a][1] < top - TOLERANCE or labels[a][3] > bottom + TOLERANCE
     ]
+    legend = legend_boxes(plan)
+    legend_label = [
+        (item, a) for item, box in legend.items() for a in names if _overlap(box, labels[a])
+    ]
     return Overlaps(
+        legend_label=legend_label,
         outside=outside,
         band_bar=band_bar,
         label_label=label_label,
@@ -336,6 +388,7 @@ def summary(plan: SankeyPlan) -> pd.Series:
             "label_label": len(found.label_label),
             "label_bar": len(found.label_bar),
             "detached": len(found.detached),
+            "legend_label": len(found.legend_label),
             "crossings": found.crossings,
         }
     )

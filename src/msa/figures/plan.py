@@ -51,7 +51,12 @@ __all__ = [
     "COLOR_BY",
     "FONT",
     "LEGEND_ROW",
+    "LEGEND_SWATCH",
+    "LEGEND_SWATCH_X",
+    "LEGEND_TEXT_X",
+    "LEGEND_TITLE_X",
     "LINK_LABELS",
+    "LegendEntry",
     "LegendGroup",
     "PRESETS",
     "PX_PER_INCH",
@@ -83,8 +88,18 @@ LINK_LABELS: tuple[LinkLabels, ...] = ("none", "value", "range", "sd")
 FONT = "DejaVu Sans"
 #: px of a legend row at the default font size (12 px); rows grow with the font.
 LEGEND_ROW = 24
-#: px of a legend entry besides its text (plotly: symbol and gap 40 px, 5 px between entries).
-_LEGEND_ENTRY = 45.0
+#: px from a legend entry's left edge to its name; the swatch is centred in them.
+LEGEND_TEXT_X = 40.0
+#: px from a legend entry's left edge to the middle of its swatch, and the swatch's side.
+LEGEND_SWATCH_X = 20.0
+LEGEND_SWATCH = 12.0
+#: px from the plot area's left edge to a legend group's title.
+LEGEND_TITLE_X = 2.0
+#: px between legend entries, and above and below a group's rows.
+_LEGEND_GAP = 5.0
+#: At a preset, labels of the import and export bands go over and under their bars when the
+#: room for a label between a bar and the next column is narrower than this (px).
+_STACK_BELOW = 130.0
 #: px of the row at the foot of the figure that holds the scale bar.
 SCALE_BAR_ROW = 24
 #: Longest scale bar in px (the bar is the largest 1, 2 or 5 x 10^k that fits).
@@ -742,7 +757,7 @@ def _fit_page(
     slots = max(int(p.table.loc[p.used][main]["column"].nunique()), 1) + 1
     right, lines, notes = 12.0, 0, []
     groups = p.colours.legend if p.colours else {}
-    room = _label_room(p, options, spacing, slots)
+    room, stacked, stacked_width = _label_room(p, options, spacing, slots)
     for _ in range(6):
         margin = _margins(options, right, line_px * lines, groups)
         geo = _lay_out(p.table, p.drawn, p.used, margin, options, spacing, room)
@@ -757,6 +772,8 @@ def _fit_page(
             options.font_family,
             spacing,
             slots,
+            stacked,
+            stacked_width,
         )
         labelling = place_link_labels(
             texts,
@@ -816,6 +833,32 @@ def subtitle_px(options: SankeyOptions) -> int:
 
 
 @dataclass(frozen=True)
+class LegendEntry:
+    """One legend entry: a colour swatch and its name, placed in its group.
+
+    Attributes
+    ----------
+    name : str
+        The entry's text.
+    colour : str
+        The swatch's colour (``#RRGGBB``).
+    x : float
+        Left edge of the entry, px from the plot area's left edge: the swatch is centred
+        :data:`LEGEND_SWATCH_X` px to the right of it, the name starts :data:`LEGEND_TEXT_X`.
+    y : float
+        Middle of the entry's row, px from the group's top.
+    baseline : float
+        Baseline of the name, px from the group's top.
+    """
+
+    name: str
+    colour: str
+    x: float
+    y: float
+    baseline: float
+
+
+@dataclass(frozen=True)
 class LegendGroup:
     """One legend group (what colour means; node stages) as laid out above the plot area.
 
@@ -830,12 +873,26 @@ class LegendGroup:
         px the group takes.
     below : int
         px between the group's bottom edge and the plot area (the groups under it).
+    title : str
+        The group's title, with its colon (``"Stage:"``).
+    entries : tuple of LegendEntry
+        The entries in order, placed.
+    box : int
+        px from the group's drawn top to its bottom edge (the plot area, or the group under
+        it): the entries and title are placed from there.
+    title_baseline : float
+        Baseline of the title, px from the group's top; the title starts
+        :data:`LEGEND_TITLE_X` px right of the plot area's left edge.
     """
 
     title_side: str
     rows: int
     height: int
     below: int
+    title: str = ""
+    entries: tuple[LegendEntry, ...] = ()
+    box: int = 0
+    title_baseline: float = 0.0
 
 
 def legend_layout(
@@ -843,46 +900,116 @@ def legend_layout(
 ) -> tuple[LegendGroup, ...]:
     """Lay the legend groups out in rows no wider than the plot area, first group on top.
 
-    Entries are those of a plotly horizontal legend: a 40 px symbol and gap before each name,
-    5 px between entries. A group whose title and entries fit in one row keeps its title on
-    the left; otherwise the title goes on top and the entries wrap into columns as wide as the
-    widest entry, as plotly wraps them (plotly does not count a left title when it wraps).
+    Each entry is a 12 px square swatch and its name, :data:`LEGEND_TEXT_X` px after the
+    entry's left edge, 5 px between entries (the geometry of a plotly horizontal legend). A
+    group whose title and entries fit in one row keeps its title on the left; otherwise the
+    title goes on top, and the entries follow in one row when they fit or else wrap into
+    columns as wide as the widest entry.
+
+    Notes
+    -----
+    With the line height L = 1.3 * size, a row is h = max(L, 16) + 3 px tall; the title's
+    baseline is L below the group's top, the first row's middle 5 + h / 2 below the title
+    (or the top, beside a left title), and a name's baseline 0.3 L below its row's middle.
     """
     item, title_h = int(np.ceil(line_height(size))) + 3, int(np.ceil(line_height(size))) + 4
     laid: list[LegendGroup] = []
     below = 0
     for title, entries in reversed(list(groups.items())):
-        widths = [text_width(name, size, family) + _LEGEND_ENTRY - 5 for name in entries]
+        widths = [text_width(name, size, family) + LEGEND_TEXT_X for name in entries]
         title_w = text_width(f"{title}:", size, family) + 12
-        if sum(widths) + 5 * max(len(widths) - 1, 0) + title_w <= plot_width:
-            side, rows = "left", 1
-        else:
-            side, rows, cell, x = "top", 1, max(widths) + 5, 0.0
-            for _ in widths:
-                if x > 0 and cell + x - 5 >= plot_width:
-                    rows, x = rows + 1, 0.0
-                x += cell
+        in_line = sum(widths) + _LEGEND_GAP * max(len(widths) - 1, 0)
+        side = "left" if in_line + title_w <= plot_width else "top"
+        placed, rows, box = _legend_rows(
+            entries, widths, plot_width, size, (title_w - 2, 0.0) if side == "left" else None
+        )
         height = item * rows + 5 + (title_h if side == "top" else 0)
-        laid.append(LegendGroup(side, rows, height, below))
+        laid.append(
+            LegendGroup(
+                side, rows, height, below, f"{title}:", placed, box, float(line_height(size))
+            )
+        )
         below += height
     return tuple(reversed(laid))
 
 
+def _legend_rows(
+    entries: dict[str, str],
+    widths: list[float],
+    plot_width: float,
+    size: int,
+    left_title: tuple[float, float] | None,
+) -> tuple[tuple[LegendEntry, ...], int, int]:
+    """Place a group's entries in rows; return them, the number of rows and the drawn height.
+
+    ``left_title`` is the offset ``(x, y)`` of the first entry beside a title on the left;
+    None puts the title on top and the rows under it.
+    """
+    line = line_height(size)
+    row_h = max(line, 16.0) + 3.0
+    x0, y0 = left_title if left_title is not None else (0.0, line)
+    one_row = sum(widths) + _LEGEND_GAP * max(len(widths) - 1, 0) < plot_width
+    cell = max(widths, default=0.0)
+    placed, x, row = [], 0.0, 0
+    for (name, colour), width in zip(entries.items(), widths, strict=True):
+        step = (width if one_row else cell) + _LEGEND_GAP
+        if x > 0 and step + x - _LEGEND_GAP >= plot_width:
+            x, row = 0.0, row + 1
+        middle = y0 + row * row_h + row_h / 2 + _LEGEND_GAP
+        placed.append(LegendEntry(name, colour, x0 + x, middle, middle + 0.3 * line))
+        x += step
+    rows = row + 1
+    return tuple(placed), rows, int(np.ceil(rows * row_h + 2 * _LEGEND_GAP + y0))
+
+
 def _label_room(
     p: PreparedTables, options: SankeyOptions, spacing: LayoutOptions, slots: int
-) -> pd.Series:
-    """Return the height (px) each used node's label needs: its wrapped name and value line.
+) -> tuple[pd.DataFrame, dict[str, str], float]:
+    """Return the room (px) each used node's label needs, and the labels over or under bars.
 
-    The wrap width is the one :func:`~msa.figures._text.label_boxes` uses on a plot area as
-    wide as the figure less the default margins.
+    A label needs its wrapped name and value line. The wrap width is the one
+    :func:`~msa.figures._text.label_boxes` uses on a plot area as wide as the figure less
+    the default margins. At a print preset whose columns stand closer than labels beside
+    the import and export bars between them need (less than 130 px between a bar and the
+    next column for the label), the labels of the top band go above their bars and those of
+    the bottom band below, wrapped to the room between two columns: ``room_above`` and
+    ``room_below`` hold them in the stack, ``room`` the labels beside their bars.
+
+    Returns
+    -------
+    rooms : DataFrame
+        ``room``, ``room_above``, ``room_below`` (px) by node.
+    stacked : dict of str to str
+        ``"above"`` or ``"below"`` for each node labelled over or under its bar.
+    stacked_width : float
+        The wrap width of those labels (px).
     """
     between = 0.98 * (options.width - 24.0) / max(slots - 1, 1)
-    limit = float(np.clip(between - spacing.node_thickness - 12.0, 100.0, 190.0))
+    beside = between - spacing.node_thickness - 12.0
+    limit = float(np.clip(beside, 100.0, 190.0))
     size, family = options.font_size, options.font_family
+    band = p.table.loc[p.used, "band"]
+    stacked: dict[str, str] = {}
+    if options.preset is not None and beside < _STACK_BELOW:
+        stacked = {n: "above" if b == "top" else "below" for n, b in band.items() if b != "main"}
+    stacked_width = 0.9 * between - 8.0
     lines = pd.Series(
-        [len(wrap(p.names[n], limit, size, family)) + 1 for n in p.used], index=p.used
+        [
+            len(wrap(p.names[n], stacked_width if n in stacked else limit, size, family)) + 1
+            for n in p.used
+        ],
+        index=p.used,
     )
-    return lines * line_height(size) + 4.0
+    needed = lines * line_height(size) + 4.0
+    rooms = pd.DataFrame(
+        {
+            "room": needed.where(~needed.index.isin(list(stacked)), 0.0),
+            "room_above": [needed[n] + 2.0 if stacked.get(n) == "above" else 0.0 for n in p.used],
+            "room_below": [needed[n] + 2.0 if stacked.get(n) == "below" else 0.0 for n in p.used],
+        },
+        index=p.used,
+    )
+    return rooms, stacked, stacked_width
 
 
 def _lay_out(
@@ -892,7 +1019,7 @@ def _lay_out(
     margin: dict[str, float],
     options: SankeyOptions,
     spacing: LayoutOptions,
-    room: pd.Series | None = None,
+    room: pd.DataFrame | None = None,
 ) -> Geometry:
     """Lay the drawn flows out in the plot area the margins leave (``room``: px per label)."""
     plot_h = (options.height or (0 if options.scale else 620)) - margin["t"] - margin["b"]
@@ -906,7 +1033,9 @@ def _lay_out(
             f"notes take {margin['t'] + margin['b']:.0f} px; give a larger height or a scale"
         )
     return layout(
-        table.loc[used, ["column", "band"]].assign(room=room),
+        table.loc[used, ["column", "band"]].join(room)
+        if room is not None
+        else table.loc[used, ["column", "band"]],
         drawn[["source", "target", "value"]],
         plot_width=options.width - margin["l"] - margin["r"],
         plot_height=plot_h if plot_h > 0 else None,
