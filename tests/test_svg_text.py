@@ -87,13 +87,13 @@ def test_outlines_sit_where_the_text_was_and_are_as_wide(tmp_path):
 def test_an_end_anchored_label_ends_at_its_x():
     """text-anchor end: the outline ends at x; middle: it is centred on x."""
     svg = (
-        '<svg xmlns="http://www.w3.org/2000/svg">'
-        '<text x="200" y="50" text-anchor="end" style="font-family: DejaVu Sans; '
-        'font-size: 20px; fill: rgb(1, 2, 3)">Total</text>'
-        '<text x="100" y="90" text-anchor="middle" style="font-family: DejaVu Sans; '
-        'font-size: 20px"><tspan class="line" dy="0em" x="100" y="90">Waste</tspan>'
-        '<tspan class="line" dy="1.3em" x="100" y="90">1,650 t</tspan></text></svg>'
-    ).encode()
+        b'<svg xmlns="http://www.w3.org/2000/svg">'
+        b'<text x="200" y="50" text-anchor="end" style="font-family: DejaVu Sans; '
+        b'font-size: 20px; fill: rgb(1, 2, 3)">Total</text>'
+        b'<text x="100" y="90" text-anchor="middle" style="font-family: DejaVu Sans; '
+        b'font-size: 20px"><tspan class="line" dy="0em" x="100" y="90">Waste</tspan>'
+        b'<tspan class="line" dy="1.3em" x="100" y="90">1,650 t</tspan></text></svg>'
+    )
     out = ET.fromstring(outline_text(svg))
     end, middle = list(out.iter(f"{_NS}path"))
     x0, _, x1, y1 = _bbox(end.get("d"))
@@ -118,7 +118,7 @@ def test_a_character_without_a_glyph_is_a_named_error():
 
 
 def test_cli_writes_outlined_svg_and_refuses_an_unknown_mode(tmp_path, capsys):
-    """msa sankey --svg-text outline: an SVG without <text>; a typo is one line, exit 2."""
+    """The CLI's --svg-text outline writes an SVG without <text>; a typo is one line, exit 2."""
     from msa.cli import main
 
     model = str(ROOT / "models" / "msa_example")
@@ -132,3 +132,18 @@ def test_cli_writes_outlined_svg_and_refuses_an_unknown_mode(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--svg-text must be text or outline" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "g").exists()
+
+
+def test_a_label_halo_becomes_a_stroked_copy_under_the_letters():
+    """A text-shadow halo (msa's labels over bands) is a white stroked copy drawn first."""
+    svg = (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><text x="0" y="20" style="font-family: '
+        b"DejaVu Sans; font-size: 12px; fill: rgb(26, 26, 26); text-shadow: white -1px -1px 0px, "
+        b'white 1px 1px 0px">Stock</text></svg>'
+    )
+    out = ET.fromstring(outline_text(svg))
+    (group,) = [g for g in out if g.tag == f"{_NS}g"]
+    under, letters = list(group)
+    assert under.get("aria-hidden") == "true" and under.get("d") == letters.get("d")
+    assert "stroke: white" in under.get("style") and "stroke-width: 2" in under.get("style")
+    assert letters.get("aria-label") == "Stock" and "stroke" not in letters.get("style")

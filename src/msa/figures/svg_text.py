@@ -143,7 +143,42 @@ def _outlined(text: Any) -> Any:
     for key in ("class", "transform", "clip-path"):
         if text.get(key):
             path.set(key, text.get(key))
-    return path
+    return _with_halo(path, text, _halo(style.get("text-shadow", "")))
+
+
+def _with_halo(path: Any, text: Any, halo: list[str]) -> Any:
+    """Return ``path``, or a group of its halo (a stroked copy, drawn first) and ``path``."""
+    if not halo:
+        return path
+    group = ET.Element(f"{_NS}g")  # the halo first, under the letters: no paint-order needed
+    under = ET.Element(f"{_NS}path", {"d": path.get("d"), "style": "; ".join(halo)})
+    under.set("aria-hidden", "true")
+    for key in ("transform", "clip-path"):
+        if text.get(key):
+            under.set(key, text.get(key))
+    group.extend([under, path])
+    return group
+
+
+def _halo(shadow: str) -> list[str]:
+    """Return the stroke that draws a text-shadow halo (copies offset by up to d px) on a path.
+
+    msa's labels over bands carry a halo of unblurred white copies around the letters; as a
+    path it is the letters stroked 2d wide in that colour, drawn under the letters.
+    """
+    if not shadow or shadow == "none":
+        return []
+    colour = re.search(r"(rgba?\([^)]*\)|#[0-9a-fA-F]{3,8}|\b[a-z]+\b)", shadow)
+    offsets = [abs(float(v)) for v in re.findall(r"(-?[0-9.]+)px", shadow)]
+    if colour is None or not offsets:
+        return []
+    width = 2 * max(offsets)
+    return [
+        f"fill: {colour.group(1)}",
+        f"stroke: {colour.group(1)}",
+        f"stroke-width: {width:g}",
+        "stroke-linejoin: round",
+    ]
 
 
 @functools.lru_cache(maxsize=8)
