@@ -365,11 +365,7 @@ def sankey(
     import time
 
     from msa.errors import ConfigError
-    from msa.figures.diagram import sankey as build
     from msa.figures.export import parse_formats, start_image_server, write_figure
-    from msa.figures.labels import default_subtitle, format_value
-    from msa.figures.series import sankey_series
-    from msa.system.staging import staged_files
 
     if view not in _SANKEY_VIEWS:
         raise ConfigError(f"unknown view {view!r}; use jrc, icer or pga")
@@ -383,6 +379,11 @@ def sankey(
     runs = _wanted_scenarios(scenarios, scenario, wanted)
     if any(f != "html" for f in formats):  # chromium starts while the model is read and drawn
         start_image_server()
+    from msa.figures.diagram import sankey as build
+    from msa.figures.labels import default_subtitle, format_value
+    from msa.figures.series import sankey_series
+    from msa.system.staging import staged_files
+
     systems = {run: _load_for_views(path, run) for run in runs}
     system = systems[runs[0]]
     for each in systems.values():
