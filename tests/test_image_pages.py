@@ -57,3 +57,25 @@ def test_one_page_first_a_second_when_images_queue():
     # pages after the first image, pages (loaded or loading) after the queue, distinct PNGs,
     # the same PNG as the first
     assert done.stdout.split() == ["1", "2", "1", "True"]
+
+
+def test_chromium_pipe_noise_does_not_reach_stderr(tmp_path):
+    """Pipe errors choreographer logs at shutdown do not print under msa's one error line."""
+    import subprocess
+    import sys
+
+    code = (
+        "import logging\n"
+        "from msa.figures.export import start_image_server\n"
+        "start_image_server()\n"
+        "log = logging.getLogger('choreographer.channels.pipe')\n"
+        "try:\n"
+        "    raise ValueError('half a message')\n"
+        "except ValueError:\n"
+        "    log.exception('JSONError decoding message. Ignoring')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "JSONError" not in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -331,6 +331,11 @@ def _server_for_images() -> _ImageServer:
             import kaleido  # noqa: F401
         except ImportError as err:  # pragma: no cover - kaleido is in the plot extra
             raise RenderError('static images need kaleido: pip install "msa[plot]"') from err
+        # choreographer logs chromium's pipe noise (a half message read while chromium closes,
+        # e.g. when a command stops at an error) as an ERROR with a traceback; with no handler
+        # anywhere, logging's last resort printed it under msa's one-line error. A library's
+        # NullHandler keeps it off stderr; an application that configures logging still sees it.
+        logging.getLogger("choreographer").addHandler(logging.NullHandler())
         atexit.register(stop_image_server)  # moved to run first once the browser is open
         _server = _ImageServer(TABS)
         return _server
