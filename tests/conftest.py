@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from importlib.resources import files
@@ -155,3 +156,40 @@ def image_server():
     start_image_server()
     yield
     stop_image_server()
+
+
+def read_legend(fig) -> dict[str, list[tuple[str, str]]]:
+    """Return a Sankey's drawn legend: each group's title to its (entry, swatch colour)."""
+    swatches = [s.fillcolor for s in fig.layout.shapes if (s.name or "").startswith("legend:")]
+    groups: dict[str, list[str]] = {}
+    title = ""
+    for a in fig.layout.annotations:
+        if a.name == "legend_title":
+            title = a.text
+            groups[title] = []
+        elif a.name == "legend":
+            groups[title].append(a.text)
+    names = [n for entries in groups.values() for n in entries]
+    assert len(swatches) == len(names)
+    colour = iter(swatches)
+    return {t: [(n, next(colour)) for n in entries] for t, entries in groups.items()}
+
+
+@pytest.fixture
+def legend_of() -> Callable[..., dict[str, list[tuple[str, str]]]]:
+    """Return :func:`read_legend`: a Sankey's drawn legend by group, in order."""
+    return read_legend
+
+
+def annotation_boxes(svg: str) -> dict[int, tuple[float, float, float, float]]:
+    """Return the background boxes (left, top, right, bottom) of an SVG's annotations."""
+    pattern = (
+        r'<g class="annotation" data-index="(\d+)"[^>]*>.*?'
+        r'transform="translate\(([-\d.]+),([-\d.]+)\)">'
+        r'<rect class="bg" x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="([\d.]+)"'
+    )
+    boxes = {}
+    for k, tx, ty, x, y, w, h in re.findall(pattern, svg):
+        left, top = float(tx) + float(x), float(ty) + float(y)
+        boxes[int(k)] = (left, top, left + float(w), top + float(h))
+    return boxes

@@ -333,14 +333,14 @@ def test_series_share_one_scale(example):
 
 
 # ----------------------------------------------------------------------------- looks
-def test_colours_by_stage(links21):
+def test_colours_by_stage(links21, legend_of):
     """Stage colouring paints each stage's node in its colour and the legend lists stages."""
     fig = sankey(links21, color_by="stage")
     nodes = _nodes(fig)
     for stage in ("Processing", "Use", "Recycling"):
         assert nodes.at[stage, "color"] == STAGE_COLORS[stage]
     assert nodes.at["Imports", "color"] == STAGE_COLORS[None]
-    [(title, legend)] = _legend(fig).items()
+    [(title, legend)] = legend_of(fig).items()
     assert title == "Stage:"
     assert legend[:2] == [
         ("Exploration", STAGE_COLORS["Exploration"]),
@@ -348,7 +348,7 @@ def test_colours_by_stage(links21):
     ]
 
 
-def test_colours_by_flow_type_and_material(example, links21):
+def test_colours_by_flow_type_and_material(example, links21, legend_of):
     """Flow-type colouring marks recycling secondary; material colouring one colour each."""
     fig = sankey(links21, color_by="flow_type")
     colors = {tuple(fig.data[0].link.color)}
@@ -357,7 +357,7 @@ def test_colours_by_flow_type_and_material(example, links21):
     assert {s.line.color for s in loops} == {rgba(FLOW_TYPES["secondary"], 0.5)}
     by = links_from_system(example, 2021, by="material")
     fig = sankey(by, color_by="material")
-    first, stages = _legend(fig).values()
+    first, stages = legend_of(fig).values()
     assert [name for name, _ in first] == ["Co", "Li"]
     # node bars keep their stage colour, named in a second legend group
     assert _nodes(fig).at["Use", "color"] == STAGE_COLORS["Use"]
@@ -575,19 +575,3 @@ def test_labels_of_end_nodes_sit_in_free_space_without_a_box(view_name):
     assert all(a.bgcolor in (None, "rgba(0,0,0,0)") for a in annotations.values())
     haloed = [a for a in annotations.values() if a.font.shadow]
     assert haloed and all("0 white" in a.font.shadow for a in haloed)
-
-
-def _legend(fig) -> dict[str, list[tuple[str, str]]]:
-    """Return the drawn legend: each group's title to its (entry, swatch colour), in order."""
-    swatches = [s.fillcolor for s in fig.layout.shapes if (s.name or "").startswith("legend:")]
-    groups: dict[str, list[str]] = {}
-    for a in fig.layout.annotations:
-        if a.name == "legend_title":
-            title = a.text
-            groups[title] = []
-        elif a.name == "legend":
-            groups[title].append(a.text)
-    names = [n for entries in groups.values() for n in entries]
-    assert len(swatches) == len(names)
-    colour = iter(swatches)
-    return {t: [(n, next(colour)) for n in entries] for t, entries in groups.items()}

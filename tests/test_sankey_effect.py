@@ -65,10 +65,10 @@ def test_links_are_coloured_by_their_effect_bin(links):
     assert re.search(r"effect: 65,800 t CO2-eq", hover)
 
 
-def test_the_legend_names_the_bins_and_the_unit(links):
+def test_the_legend_names_the_bins_and_the_unit(links, legend_of):
     """The legend title carries the unit; bins read '< a', 'a–b', '≥ z'; then 'none (0)'."""
     fig = msa.sankey(links, color_by="effect")
-    (title, first), (_, stages) = _legend(fig).items()
+    (title, first), (_, stages) = legend_of(fig).items()
     names = [name for name, _ in first]
     assert title == "Effect carried (t CO2-eq):"
     assert names[0].startswith("< ") and names[-2].startswith("\u2265 ")
@@ -76,14 +76,14 @@ def test_the_legend_names_the_bins_and_the_unit(links):
     assert "Manufacture" in [name for name, _ in stages]
 
 
-def test_not_assessed_links_are_dark_grey(links):
+def test_not_assessed_links_are_dark_grey(links, legend_of):
     """A NaN effect (no factor) is drawn dark grey and named 'not assessed'."""
     unknown = links.copy()
     unknown.loc[unknown["source"].eq("Li mine"), "effect"] = np.nan
     fig = msa.sankey(unknown, color_by="effect")
     colours = {h.split("<br>")[0]: c for c, h in _visible(fig)}
     assert colours["Li mine → Cells"] == rgba(EFFECT_UNKNOWN, 0.8)
-    assert "not assessed" in [name for group in _legend(fig).values() for name, _ in group]
+    assert "not assessed" in [name for group in legend_of(fig).values() for name, _ in group]
 
 
 def test_other_colourings_are_unchanged_by_an_effect_column(links):
@@ -123,19 +123,3 @@ def test_effect_sankey_renders_to_png_and_svg(links, tmp_path):
     svg = next(p for p in paths if p.suffix == ".svg").read_text(encoding="utf-8")
     assert "Effect carried (t CO2-eq)" in svg
     assert ">none (0)<" in svg
-
-
-def _legend(fig) -> dict[str, list[tuple[str, str]]]:
-    """Return the drawn legend: each group's title to its (entry, swatch colour), in order."""
-    swatches = [s.fillcolor for s in fig.layout.shapes if (s.name or "").startswith("legend:")]
-    groups: dict[str, list[str]] = {}
-    for a in fig.layout.annotations:
-        if a.name == "legend_title":
-            title = a.text
-            groups[title] = []
-        elif a.name == "legend":
-            groups[title].append(a.text)
-    names = [n for entries in groups.values() for n in entries]
-    assert len(swatches) == len(names)
-    colour = iter(swatches)
-    return {t: [(n, next(colour)) for n in entries] for t, entries in groups.items()}

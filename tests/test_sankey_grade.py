@@ -194,19 +194,19 @@ def test_link_colours_are_the_grade_colours(graded):
     assert fig.layout.meta["msa_sankey"]["color_by"] == "grade"
 
 
-def test_the_legend_names_the_grades(graded):
+def test_the_legend_names_the_grades(graded, legend_of):
     """The legend is titled by what colour means and names A-D (and ungraded when drawn)."""
     fig = msa.sankey(msa.links_from_system(graded, 2021), color_by="grade")
-    (title, first), (_, stages) = _legend(fig).items()
+    (title, first), (_, stages) = legend_of(fig).items()
     assert [name for name, _ in first] == [*_LEGEND_EN, "ungraded"]
     assert [c for _, c in first] == [GRADE_COLORS[g] for g in (*GRADES, "")]
     assert title == f"{_TITLE_EN}:"
     assert "Use" in [name for name, _ in stages]  # node stages
     # every grade is named even where no link has it; "ungraded" only when a link is
     example = msa.sankey(msa.links_from_system(msa.load_example(), 2021), color_by="grade")
-    assert [name for name, _ in next(iter(_legend(example).values()))] == _LEGEND_EN
+    assert [name for name, _ in next(iter(legend_of(example).values()))] == _LEGEND_EN
     dutch = msa.sankey(msa.links_from_system(graded, 2021, lang="nl"), lang="nl", color_by="grade")
-    (title, first), _ = _legend(dutch).items()
+    (title, first), _ = legend_of(dutch).items()
     assert title.startswith("Datakwaliteit (slechtste klasse")
     assert "D aanname" in [name for name, _ in first]
 
@@ -235,7 +235,7 @@ def test_view_links_refuse_grade_colour_in_one_line():
 
 @pytest.mark.chromium
 @pytest.mark.usefixtures("image_server")
-def test_svg_carries_the_grade_legend(graded, tmp_path):
+def test_svg_carries_the_gradelegend_of(graded, tmp_path):
     """The exported SVG holds the legend's title and every grade's name as text."""
     fig = msa.sankey(msa.links_from_system(graded, 2021), color_by="grade")
     [path] = msa.write_figure(fig, tmp_path / "graded", "svg")
@@ -301,19 +301,3 @@ def test_cli_colours_a_run_output_by_grade(tiny_model, tmp_path, capsys):
     assert code == 0, stderr
     _assert_graded_html((out / "sankey_jrc_2021.html").read_text(encoding="utf-8"))
     assert _TITLE_EN in (out / "sankey_jrc_2021.svg").read_text(encoding="utf-8")
-
-
-def _legend(fig) -> dict[str, list[tuple[str, str]]]:
-    """Return the drawn legend: each group's title to its (entry, swatch colour), in order."""
-    swatches = [s.fillcolor for s in fig.layout.shapes if (s.name or "").startswith("legend:")]
-    groups: dict[str, list[str]] = {}
-    for a in fig.layout.annotations:
-        if a.name == "legend_title":
-            title = a.text
-            groups[title] = []
-        elif a.name == "legend":
-            groups[title].append(a.text)
-    names = [n for entries in groups.values() for n in entries]
-    assert len(swatches) == len(names)
-    colour = iter(swatches)
-    return {t: [(n, next(colour)) for n in entries] for t, entries in groups.items()}

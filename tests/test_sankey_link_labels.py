@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import annotation_boxes
 from matplotlib import image
 
 import msa
@@ -364,24 +365,10 @@ def test_svg_carries_the_label_text_apart_from_node_labels(links21, tmp_path):
     for label in _link_labels(fig):
         assert label in texts, label
     kinds = [a.name or "" for a in fig.layout.annotations]
-    boxes = _annotation_boxes(svg)
+    boxes = annotation_boxes(svg)
     labelled = [boxes[k] for k, name in enumerate(kinds) if name != "note" and k in boxes]
     assert len(labelled) == len(kinds) - 1
     assert _boxes_apart([(a + 0.5, b + 0.5, c - 0.5, d - 0.5) for a, b, c, d in labelled])
-
-
-def _annotation_boxes(svg: str) -> dict[int, tuple[float, float, float, float]]:
-    """Background boxes (left, top, right, bottom) of the annotations, by data-index."""
-    pattern = (
-        r'<g class="annotation" data-index="(\d+)"[^>]*>.*?'
-        r'transform="translate\(([-\d.]+),([-\d.]+)\)">'
-        r'<rect class="bg" x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="([\d.]+)"'
-    )
-    boxes = {}
-    for k, tx, ty, x, y, w, h in re.findall(pattern, svg):
-        left, top = float(tx) + float(x), float(ty) + float(y)
-        boxes[int(k)] = (left, top, left + float(w), top + float(h))
-    return boxes
 
 
 @pytest.mark.chromium

@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import annotation_boxes
 
 import msa
 from msa.errors import ConfigError
@@ -313,7 +314,7 @@ def test_the_legend_is_drawn_where_the_plan_put_it(links, tmp_path, preset):
     data, _ = json.JSONDecoder().raw_decode(html[start:])
     assert [trace["type"] for trace in data] == ["sankey"]
     # each text's box, as the browser measured it, is where the plan reserved it (1.5 px)
-    drawn = _annotation_boxes(svg)
+    drawn = annotation_boxes(svg)
     planned = iter(legend_boxes(plan).values())
     kinds = [(k, a.text) for k, a in enumerate(fig.layout.annotations) if a.name in _LEGEND]
     assert len(kinds) == sum(len(names) + 1 for names in meta.values())
@@ -327,20 +328,6 @@ def test_the_legend_is_drawn_where_the_plan_put_it(links, tmp_path, preset):
 
 
 _LEGEND = ("legend", "legend_title")
-
-
-def _annotation_boxes(svg: str) -> dict[int, tuple[float, float, float, float]]:
-    """Background boxes (left, top, right, bottom) of the annotations, by data-index."""
-    pattern = (
-        r'<g class="annotation" data-index="(\d+)"[^>]*>.*?'
-        r'transform="translate\(([-\d.]+),([-\d.]+)\)">'
-        r'<rect class="bg" x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="([\d.]+)"'
-    )
-    boxes = {}
-    for k, tx, ty, x, y, w, h in re.findall(pattern, svg):
-        left, top = float(tx) + float(x), float(ty) + float(y)
-        boxes[int(k)] = (left, top, left + float(w), top + float(h))
-    return boxes
 
 
 def test_palettes_stay_apart_in_grey():
