@@ -713,8 +713,9 @@ def _resolve_tables(
     if options.color_by == "grade" and "grade" not in links.columns:
         raise ConfigError(
             "color_by='grade' needs a 'grade' column in the links table; only the links of a "
-            "System carry grades (msa.links_from_system, msa sankey --view jrc), a view's "
-            "links (jrc, icer_national, pga, process_view) have no provenance"
+            "System's own flows carry grades (msa.links_from_system, msa sankey --view jrc of "
+            "a System with flows), a view's links (jrc, icer_national, pga, process_view; "
+            "also --view jrc of headline codes without a chain) have no provenance"
         )
     if options.color_by == "effect" and "effect" not in links.columns:
         raise ConfigError(
