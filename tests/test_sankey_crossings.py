@@ -227,6 +227,23 @@ def test_a_stock_without_its_inflow_is_not_drawn_as_a_depletion(lang, words):
     assert "\u2212" not in plan.values["Voorraad"]
 
 
+def test_a_depleting_system_stock_is_a_depletion_not_missing_data():
+    """A System's stock that shrinks in a year (PV panels, 2050) is drawn as its depletion.
+
+    Its addition row is 0 and dropped, so the stock node sends without receiving; its change
+    is in the data all the same and must not read 'not in the data'.
+    """
+    path = MODELS / "pv_panels_nl"
+    if "pv_panels_nl" not in _SYSTEMS:
+        _SYSTEMS["pv_panels_nl"] = _load_for_views(path, None)
+    system = _SYSTEMS["pv_panels_nl"]
+    change = float(system.stocks["Use"]["stock_change"].sel(time=2050).sum())
+    assert change < 0  # the installed stock shrinks in 2050
+    plan = _plan("pv_panels_nl", "jrc", 2050, "en")
+    (stock,) = [v for n, v in plan.values.items() if n == "Use stock"]
+    assert "\u2212" in stock and "depletion" in stock and "not in the data" not in stock
+
+
 def test_a_band_skipping_a_column_runs_through_a_waypoint_beside_its_node():
     """A -> C past B is cut at a waypoint in B's column, stacked apart from B's bar."""
     links = pd.DataFrame(
