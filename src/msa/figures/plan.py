@@ -789,10 +789,31 @@ def _fit_page(
         )
         notes = notes_for(thin, labelling)
         over = margins_needed(boxes, 4.0, options.width - 4.0)[1]
-        if len(notes) == lines and over <= 0.5:
+        grown = _room_of_boxes(room, boxes) if options.preset is not None else room
+        if len(notes) == lines and over <= 0.5 and grown is room:
             break
         lines, right = len(notes), min(right + over + 1.0, 0.4 * options.width)
+        room = grown
     return margin, geo, thin, notes, boxes, labelling
+
+
+def _room_of_boxes(room: pd.DataFrame, boxes: list[LabelBox]) -> pd.DataFrame:
+    """Return ``room`` grown to the labels beside their bars as drawn (same frame if none grew).
+
+    The room a label gets in its column is measured at one wrap width; placed, a label may
+    wrap narrower (the right margin grew and narrowed the columns) and need more lines. Its
+    column then holds the taller label next time round, so a label at the bottom of a column
+    does not jump above its neighbour's label to stay on the page.
+    """
+    drawn = pd.Series(
+        {b.node: b.height + 4.0 for b in boxes if b.side in ("left", "right")}, dtype=float
+    ).reindex(room.index)
+    grown = drawn.where(room["room"] > 0).fillna(0.0)
+    if not (grown > room["room"] + 0.5).any():
+        return room
+    out = room.copy()
+    out["room"] = np.maximum(room["room"], grown)
+    return out
 
 
 def _margins(
