@@ -556,20 +556,37 @@ def test_scope_gaps_sit_next_to_their_node(view_name):
 def test_labels_of_end_nodes_sit_in_free_space_without_a_box(view_name):
     """A node only receiving is labelled right of it, over no flow, with no box and no halo.
 
-    A label over its node's flows gets a white halo around its letters, never a background
-    box (a pale rectangle cut into the bands).
+    Left of it only where another node's bar stands right of it, within the label's width
+    at its height (the label would sit by that bar); it is then over its node's inflow and
+    gets a white halo around its letters. No label gets a background box (a pale rectangle
+    cut into the bands).
     """
+    from msa.figures._text import text_width
+
     fig, _ = _view_figure(view_name)
-    geo_links = pd.DataFrame({"source": fig.data[0].link.source, "target": fig.data[0].link.target})
+    trace = fig.data[0]
+    geo_links = pd.DataFrame({"source": trace.link.source, "target": trace.link.target})
     ids = fig.layout.meta["msa_sankey"]["nodes"]
     sources = {ids[i] for i in geo_links["source"]}
     sinks = {ids[i] for i in geo_links["target"]} - sources
     annotations = {a.name.removeprefix("label:"): a for a in fig.layout.annotations if a.name}
+    where = {n: (trace.node.x[i], trace.node.y[i]) for i, n in enumerate(ids)}
+    plot_w = fig.layout.width - fig.layout.margin.l - fig.layout.margin.r
+    plot_h = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
     checked = 0
     for node in sinks & set(annotations):
         label = annotations[node]
-        assert label.xanchor == "left", node  # right of the node
-        assert label.font.shadow is None, node
+        if label.xanchor == "right":  # left of the node: a bar must stand where it would go
+            x, y = where[node]
+            reach = max(text_width(line, label.font.size) for line in label.text.split("<br>"))
+            assert any(
+                0 < (ox - x) * plot_w <= reach + 20 and abs(oy - y) * plot_h < 40
+                for other, (ox, oy) in where.items()
+                if other != node and other in annotations
+            ), node
+        else:
+            assert label.xanchor == "left", node
+            assert label.font.shadow is None, node  # over no flow
         checked += 1
     assert checked >= 3
     assert all(a.bgcolor in (None, "rgba(0,0,0,0)") for a in annotations.values())

@@ -81,7 +81,8 @@ def _label_gaps(plan, fig, *, vertical: bool = True) -> dict[str, float]:
     Without ``vertical``, the horizontal gap of labels beside their bars (a label moved up or
     down off its node's height counts as beside it).
     """
-    from msa.figures.overlaps import _gap, _overlap, node_bars
+    from msa.figures._text import box_gap as _gap
+    from msa.figures.overlaps import _overlap, node_bars
 
     bars, m, geo = node_bars(plan), plan.margin, plan.geo
     size = plan.options.font_size

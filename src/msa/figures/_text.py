@@ -34,6 +34,8 @@ import pandas as pd
 from msa.figures.labels import format_value, text
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable
+
     from msa.figures.layout import Geometry, LayoutOptions
 
 __all__ = [
@@ -59,6 +61,10 @@ _GAP = 4.0
 PAD = 1.0
 #: Farthest (px) a label over or under its bar moves sideways to clear a neighbour.
 _NUDGE = 16.0
+#: Rounds of placing a label that ended away from its node before the others.
+_REORDERS = 3
+#: Least px between two labels side by side (a word space at the largest label size).
+_APART = 6.0
 
 
 @functools.lru_cache(maxsize=8)
@@ -258,12 +264,15 @@ def place_labels(
     """Place one label per node, beside it, inside the canvas, clear of nodes and labels.
 
     Candidates for each node, tried in order: right of the node, then left, each wrapped at
-    ``max_width``, then at 80 % and 60 % of it. A side where the node's flows run
-    (``covered``: left for inflows, right for outflows) comes last: a label on a free side
-    wins over one on the flows, moved up or down by up to 1.5 times its height if something
-    is in the way. Otherwise the first candidate that overlaps no label placed so far and no
-    other node's bar wins; if none does, the one needing the smallest vertical shift is moved
-    that far. Nodes are labelled top to bottom.
+    ``max_width``, then at 80 % and 60 % of it (a value line too wide breaks before its
+    bracketed note). A side where the node's flows run (``covered``: left for inflows, right
+    for outflows) comes last: a label on a free side wins over one on the flows, moved up or
+    down by up to 1.5 times its height if something is in the way. Otherwise the first
+    candidate that overlaps no label placed so far and no other node's bar wins; if none
+    does, a free spot under or over the bar, else the one needing the smallest vertical
+    shift is moved that far. A label always stays nearer its own bar than any other and
+    within :data:`FAR` px of it where some spot allows. Nodes are labelled top to bottom; a
+    label that found no spot by its node is then labelled first (:func:`_reordered`).
 
     Parameters
     ----------
@@ -321,6 +330,7 @@ def place_labels(
         for n, h in (heights or {}).items()
         if n in x
     ]
+    near = _Nearness(x, y, heights or {}, node_width, left_clear, right_clear)
 
     def centre(n: str, height: float) -> float:
         low, high = canvas_top + height / 2 + PAD, canvas_bottom - height / 2 - PAD
@@ -331,10 +341,7 @@ def place_labels(
         edge = max(min(stacked_width, 2 * (x[n] - canvas_left - PAD)), stacked_width / 2)
         out = []
         for limit in dict.fromkeys((edge, stacked_width, 0.0)):  # 0: a word a line
-            value = values[n]
-            if text_width(value, size, family) > limit and " (" in value:
-                value = value.replace(" (", "<br>(", 1)  # "−737 t (depletion)" on two lines
-            lines = [*wrap(names[n], limit, size, family), *value.split("<br>")]
+            lines = _label_lines(names[n], values[n], limit, size, family)
             width = max(text_width(line, size, family) for line in lines)
             height = len(lines) * line_height(size)
             half = (heights or {}).get(n, 0.0) / 2 + _GAP + height / 2  # box _GAP - PAD off
@@ -347,7 +354,7 @@ def place_labels(
     def candidates(n: str) -> list[LabelBox]:
         out = []
         for limit in (max_width, 0.8 * max_width, 0.6 * max_width):
-            lines = [*wrap(names[n], limit, size, family), values[n]]
+            lines = _label_lines(names[n], values[n], limit, size, family)
             width = max(text_width(line, size, family) for line in lines)
             height = len(lines) * line_height(size)
             yc = centre(n, height)
@@ -366,20 +373,116 @@ def place_labels(
         return out
 
     canvas = (canvas_left, canvas_top, canvas_right, canvas_bottom)
-    placed: list[LabelBox] = []
-    for n in sorted(nodes, key=lambda k: (y[k], x[k])):
-        options = candidates(n)
-        others = placed + [b for b in bars if b.node != n]
-        free = [c for c in options if not any(_overlap(o, c) for o in others)]
-        sides = (covered or {}).get(n, set())
-        if n in (stacked or {}):
-            over = over_under(n, (stacked or {})[n])
-            placed.append(_stacked_spot(over, options, free, others, sides, canvas, y[n]))
-            continue
-        under = [*over_under(n, "below"), *over_under(n, "above")]
-        placed.append(_beside_spot(options, free, others, sides, canvas, y[n], under))
-    order = {n: k for k, n in enumerate(nodes)}
-    return sorted(placed, key=lambda b: order[b.node])
+
+    def place(order: list[str]) -> list[LabelBox]:
+        placed: list[LabelBox] = []
+        for n in order:
+            options = candidates(n)
+            others = placed + [b for b in bars if b.node != n]
+            free = [c for c in options if near.by(c) and not any(_overlap(o, c) for o in others)]
+            sides = (covered or {}).get(n, set())
+            if n in (stacked or {}):
+                over = over_under(n, (stacked or {})[n])
+                spot = _stacked_spot(over, options, free, others, sides, canvas, y[n], near)
+            else:
+                under = [*over_under(n, "below"), *over_under(n, "above")]
+                spot = _beside_spot(options, free, others, sides, canvas, y[n], under, near)
+            placed.append(spot)
+        return placed
+
+    placed = _reordered(place, sorted(nodes, key=lambda k: (y[k], x[k])), near)
+    rank = {n: k for k, n in enumerate(nodes)}
+    return sorted(placed, key=lambda b: rank[b.node])
+
+
+def _reordered(
+    place: Callable[[list[str]], list[LabelBox]], order: list[str], near: _Nearness
+) -> list[LabelBox]:
+    """Return the labels ``place`` puts down in ``order``, or in a better order.
+
+    A label left away from its node, or squeezed to a word a line (its spots taken by labels
+    placed before it), is placed first instead, if that leaves fewer labels away from their
+    nodes, overlapping or squeezed (a label away or overlapping counts twice); up to
+    :data:`_REORDERS` rounds.
+    """
+
+    def squeezed(box: LabelBox) -> bool:
+        return sum(" " not in line for line in box.lines) >= 4
+
+    def faults(boxes: list[LabelBox]) -> int:
+        clashes = sum(_overlap(a, b, 0.0) for i, a in enumerate(boxes) for b in boxes[:i])
+        away = sum(not near.by(b) for b in boxes)
+        return 2 * (clashes + away) + sum(squeezed(b) for b in boxes)
+
+    placed = place(order)
+    for _ in range(_REORDERS):
+        lost = [b.node for b in placed if not near.by(b) or squeezed(b)]
+        trials = [place([n, *(k for k in order if k != n)]) for n in lost]
+        best = min(trials, key=faults, default=placed)
+        if faults(best) >= faults(placed):
+            break
+        placed, order = best, [b.node for b in best]
+    return placed
+
+
+def _label_lines(name: str, value: str, limit: float, size: float, family: str) -> list[str]:
+    """Return a node label's lines: its name wrapped at ``limit`` px, then its value line.
+
+    A value line wider than ``limit`` with a note in brackets breaks before the note
+    ("−737 t" over "(depletion)").
+    """
+    if text_width(value, size, family) > limit and " (" in value:
+        head, note = value.split(" (", 1)
+        return [*wrap(name, limit, size, family), head, f"({note}"]
+    return [*wrap(name, limit, size, family), value]
+
+
+#: A label farther than this (px) from its own bar reads as detached from it.
+FAR = 80.0
+
+
+@dataclass(frozen=True)
+class _Nearness:
+    """Whether a label box sits by its own node: nearer its bar than any other bar, and near.
+
+    A node's own bar counts with the room its loop legs keep beside it (``left_clear`` and
+    ``right_clear``: px from the node's centre to the first free px on that side).
+    """
+
+    x: dict[str, float]
+    y: dict[str, float]
+    heights: dict[str, float]
+    node_width: float
+    left_clear: dict[str, float]
+    right_clear: dict[str, float]
+
+    def bar(self, n: str, *, own: bool = False) -> tuple[float, float, float, float]:
+        """Box (left, top, right, bottom) of ``n``'s bar; ``own``: with its loop legs."""
+        half = self.node_width / 2
+        left = self.left_clear.get(n, half) if own else half
+        right = self.right_clear.get(n, half) if own else half
+        h = self.heights.get(n, 0.0) / 2
+        return (self.x[n] - left, self.y[n] - h, self.x[n] + right, self.y[n] + h)
+
+    def by(self, box: LabelBox) -> bool:
+        """Return whether ``box`` is within :data:`FAR` px of its bar and no other is nearer."""
+        edges = (box.left, box.top, box.right, box.bottom)
+        if box.node not in self.x:
+            return True
+        mine = box_gap(edges, self.bar(box.node, own=True))
+        others = (
+            box_gap(edges, self.bar(n))
+            for n in self.heights
+            if n != box.node and n in self.x and self.heights[n] > 0
+        )
+        return mine <= FAR and mine <= min(others, default=np.inf) + 1.0
+
+
+def box_gap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Return the distance (px) between two (left, top, right, bottom) boxes (0 if touching)."""
+    dx = max(a[0] - b[2], b[0] - a[2], 0.0)
+    dy = max(a[1] - b[3], b[1] - a[3], 0.0)
+    return float(np.hypot(dx, dy))
 
 
 def _beside_spot(
@@ -390,32 +493,38 @@ def _beside_spot(
     canvas: tuple[float, float, float, float],
     y: float,
     over: list[LabelBox] | None = None,
+    near: _Nearness | None = None,
 ) -> LabelBox:
     """Return where a label beside its node goes (see :func:`place_labels`).
 
-    ``options`` are its candidates, ``free`` those clear of ``others``, ``sides`` the sides
-    its flows cover, ``canvas`` the (left, top, right, bottom) it stays within, ``y`` the
-    node's centre.
+    ``options`` are its candidates, ``free`` those clear of ``others`` and by their node
+    (``near``), ``sides`` the sides its flows cover, ``canvas`` the (left, top, right,
+    bottom) it stays within, ``y`` the node's centre.
     When no side is free, a clear spot in ``over`` (under or over the bar) wins over moving
-    the label up or down its column.
+    the label up or down its column; a label moved stays nearer its own bar than any other.
     """
     _, top, _, bottom = canvas
+
+    def by(box: LabelBox) -> bool:
+        return near is None or near.by(box)
+
     open_sides = [c for c in options if c.side not in sides]
     if open_sides and not any(c.side not in sides for c in free):
         moved = _shift_clear(open_sides[0], others)
         inside = top <= moved.top and moved.bottom <= bottom
-        if inside and abs(moved.y - open_sides[0].y) <= 1.5 * moved.height:
+        if inside and abs(moved.y - open_sides[0].y) <= 1.5 * moved.height and by(moved):
             return moved
     free = sorted(free, key=lambda c: c.side in sides)  # stable: free sides first
     if free:
         return free[0]
-    spot = _clear_over_under(over or [], others, canvas)
+    spot = _clear_over_under(over or [], others, canvas, by)
     if spot is not None:
         return spot
-    # never over the legend or the note when a move inside the plot area clears it
-    shifted = [_shift_clear(c, others, top, bottom) for c in options[:2]]
-    kept = [c for c in shifted if top <= c.top and c.bottom <= bottom]
-    return min(kept or shifted, key=lambda c: abs(c.y - y))
+    # never over the legend or the note when a move inside the plot area clears it, and by
+    # its own node when a move keeps it there
+    shifted = [_shift_clear(c, others, top, bottom) for c in options]
+    kept = [c for c in shifted if top <= c.top and c.bottom <= bottom] or shifted
+    return min(kept, key=lambda c: (not by(c), abs(c.y - y)))
 
 
 def _stacked_spot(
@@ -426,6 +535,7 @@ def _stacked_spot(
     sides: set[str],
     canvas: tuple[float, float, float, float],
     y: float,
+    near: _Nearness | None = None,
 ) -> LabelBox:
     """Return where a label meant over or under its bar goes (``over``: its wraps to try).
 
@@ -437,7 +547,11 @@ def _stacked_spot(
     (``options``: the beside candidates, ``y``: the node's centre).
     """
     _, top, _, bottom = canvas
-    spot = _clear_over_under(over, others, canvas)
+
+    def by(box: LabelBox) -> bool:
+        return near is None or near.by(box)
+
+    spot = _clear_over_under(over, others, canvas, by)
     if spot is not None:
         return spot
     beside = sorted(free, key=lambda c: c.side in sides)
@@ -445,18 +559,22 @@ def _stacked_spot(
         return beside[0]
     up = over[-1].side == "above"
     away = _shift_clear(over[-1], others, top, bottom, directions=(-1,) if up else (1,))
-    if top <= away.top and away.bottom <= bottom:
+    if top <= away.top and away.bottom <= bottom and by(away):
         return away
-    return _beside_spot(options, free, others, sides, canvas, y)
+    return _beside_spot(options, free, others, sides, canvas, y, near=near)
 
 
 def _clear_over_under(
-    boxes: list[LabelBox], others: list[LabelBox], canvas: tuple[float, float, float, float]
+    boxes: list[LabelBox],
+    others: list[LabelBox],
+    canvas: tuple[float, float, float, float],
+    by: Callable[[LabelBox], bool] = lambda box: True,
 ) -> LabelBox | None:
     """Return the first of ``boxes`` (over or under a bar) clear of ``others`` inside ``canvas``.
 
     Each may move sideways by up to :data:`_NUDGE` px, still spanning its bar's centre and
-    inside ``canvas`` (left, top, right, bottom); None when none is clear.
+    inside ``canvas`` (left, top, right, bottom) and by its node (``by``); None when none is
+    clear.
     """
     left, top, right, bottom = canvas
     for box in boxes:
@@ -465,7 +583,7 @@ def _clear_over_under(
             moved = dataclasses.replace(box, x=box.x + dx)
             inside = left <= moved.left and moved.right <= right
             clear = not any(_overlap(o, moved) for o in others)
-            if clear and inside and top <= moved.top and moved.bottom <= bottom:
+            if clear and inside and top <= moved.top and moved.bottom <= bottom and by(moved):
                 return moved
     return None
 
@@ -499,8 +617,14 @@ def _shift_clear(
 
 
 def _overlap(a: LabelBox, b: LabelBox, gap: float = 1.0) -> bool:
-    """Return whether two boxes overlap (or come closer than ``gap`` px vertically)."""
-    across = a.left < b.right and b.left < a.right
+    """Return whether two boxes overlap (or come closer than ``gap`` px vertically).
+
+    Two labels beside their bars also overlap nearer than :data:`_APART` px side by side
+    (they would read as one line); a bar (a box without lines) keeps its own clearance.
+    """
+    beside = ("left", "right")
+    apart = _APART if a.lines and b.lines and a.side in beside and b.side in beside else 0.0
+    across = a.left < b.right + apart and b.left < a.right + apart
     return across and a.top < b.bottom + gap and b.top < a.bottom + gap
 
 

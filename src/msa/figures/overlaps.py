@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from msa.figures._link_labels import link_ends
-from msa.figures._text import baseline_to_middle, line_height, text_width
+from msa.figures._text import FAR, baseline_to_middle, box_gap, line_height, text_width
 from msa.figures.plan import LEGEND_SWATCH, LEGEND_SWATCH_X, LEGEND_TEXT_X, LEGEND_TITLE_X
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,8 +51,6 @@ __all__ = [
 TOLERANCE = 1.0
 #: Points sampled along each band's Bézier.
 _SAMPLES = 96
-#: A node label farther than this (px) from its own bar is detached, whatever lies nearer.
-_FAR = 80.0
 
 _Box = tuple[float, float, float, float]  # left, top, right, bottom
 
@@ -213,13 +211,6 @@ def _overlap(a: _Box, b: _Box, tol: float = TOLERANCE) -> bool:
     return min(a[2], b[2]) - max(a[0], b[0]) > tol and min(a[3], b[3]) - max(a[1], b[1]) > tol
 
 
-def _gap(a: _Box, b: _Box) -> float:
-    """Return the distance (px) between two boxes (0 when they touch or overlap)."""
-    dx = max(a[0] - b[2], b[0] - a[2], 0.0)
-    dy = max(a[1] - b[3], b[1] - a[3], 0.0)
-    return float(np.hypot(dx, dy))
-
-
 def band_crossings(drawn: list[Band]) -> int:
     """Return the number of pairs of bands whose centre lines cross.
 
@@ -344,11 +335,11 @@ def _detached(plan: SankeyPlan, bars: dict[str, _Box]) -> list[str]:
         room = clear.get(box.node, (0.0, 0.0))
         widened = (own[0] - room[0], own[1], own[2] + room[1], own[3])
         label = (box.left, box.top, box.right, box.bottom)
-        mine = _gap(label, widened)
+        mine = box_gap(label, widened)
         nearest = min(
-            (_gap(label, bar) for n, bar in bars.items() if n != box.node), default=np.inf
+            (box_gap(label, bar) for n, bar in bars.items() if n != box.node), default=np.inf
         )
-        if mine > _FAR or nearest + TOLERANCE < mine:
+        if mine > FAR or nearest + TOLERANCE < mine:
             out.append(box.node)
     return out
 
