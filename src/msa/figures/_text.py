@@ -406,17 +406,14 @@ def _reordered(
     :data:`_REORDERS` rounds.
     """
 
-    def squeezed(box: LabelBox) -> bool:
-        return sum(" " not in line for line in box.lines) >= 4
-
     def faults(boxes: list[LabelBox]) -> int:
         clashes = sum(_overlap(a, b, 0.0) for i, a in enumerate(boxes) for b in boxes[:i])
         away = sum(not near.by(b) for b in boxes)
-        return 2 * (clashes + away) + sum(squeezed(b) for b in boxes)
+        return 2 * (clashes + away) + sum(_squeezed(b) for b in boxes)
 
     placed = place(order)
     for _ in range(_REORDERS):
-        lost = [b.node for b in placed if not near.by(b) or squeezed(b)]
+        lost = [b.node for b in placed if not near.by(b) or _squeezed(b)]
         trials = [place([n, *(k for k in order if k != n)]) for n in lost]
         best = min(trials, key=faults, default=placed)
         if faults(best) >= faults(placed):
@@ -514,10 +511,11 @@ def _beside_spot(
         inside = top <= moved.top and moved.bottom <= bottom
         if inside and abs(moved.y - open_sides[0].y) <= 1.5 * moved.height and by(moved):
             return moved
-    free = sorted(free, key=lambda c: c.side in sides)  # stable: free sides first
+    # stable: free sides first, but a wrap of a word a line only after every other
+    free = sorted(free, key=lambda c: (_squeezed(c), c.side in sides))
     if free:
         return free[0]
-    spot = _clear_over_under(over or [], others, canvas, by)
+    spot = _clear_over_under(sorted(over or [], key=_squeezed), others, canvas, by)
     if spot is not None:
         return spot
     # never over the legend or the note when a move inside the plot area clears it, and by
@@ -543,25 +541,37 @@ def _stacked_spot(
     :data:`_NUDGE` px (the label still spans its bar's centre); else a free spot beside the
     node (a free side first, e.g. right of a node in the last column); else over (under) the
     bar, moved up (down), away from the bar, until clear, if it stays inside ``canvas``
-    (left, top, right, bottom); else beside the node as :func:`_beside_spot` places it
-    (``options``: the beside candidates, ``y``: the node's centre).
+    (left, top, right, bottom) and by its node; else beside the node as :func:`_beside_spot`
+    places it (``options``: the beside candidates, ``y``: the node's centre). A wrap of a
+    word a line comes last at each step: moved away a little, a label keeps its lines.
     """
     _, top, _, bottom = canvas
 
     def by(box: LabelBox) -> bool:
         return near is None or near.by(box)
 
-    spot = _clear_over_under(over, others, canvas, by)
+    wraps = sorted(over, key=_squeezed)  # stable: widest first
+    spot = _clear_over_under([w for w in wraps if not _squeezed(w)], others, canvas, by)
     if spot is not None:
         return spot
     beside = sorted(free, key=lambda c: c.side in sides)
     if beside:
         return beside[0]
-    up = over[-1].side == "above"
-    away = _shift_clear(over[-1], others, top, bottom, directions=(-1,) if up else (1,))
-    if top <= away.top and away.bottom <= bottom and by(away):
-        return away
+    for box in wraps:
+        away = _shift_clear(
+            box, others, top, bottom, directions=(-1,) if box.side == "above" else (1,)
+        )
+        if top <= away.top and away.bottom <= bottom and by(away):
+            return away
+    spot = _clear_over_under([w for w in wraps if _squeezed(w)], others, canvas, by)
+    if spot is not None:
+        return spot
     return _beside_spot(options, free, others, sides, canvas, y, near=near)
+
+
+def _squeezed(box: LabelBox) -> bool:
+    """Return whether a label is wrapped to a word a line (four one-word lines or more)."""
+    return sum(" " not in line for line in box.lines) >= 4
 
 
 def _clear_over_under(
