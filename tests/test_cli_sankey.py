@@ -446,3 +446,20 @@ def test_mass_basis_and_view_placements_reach_a_run(tmp_path, capsys):
     html = (out / "sankey_pga_2030.html").read_text(encoding="utf-8")
     assert "t materiaalinhoud van de panelen" in html and "Zonnepanelen in Nederland" in html
     assert "Solar PV" not in html and "material content" not in html  # no English title or basis
+
+
+def test_a_figure_taller_than_its_page_is_named(tmp_path, capsys):
+    """The example's PGA view on a slide outgrows the 14.3 cm slide: a note on stderr says so.
+
+    At A4 portrait it fits the page, and nothing is said.
+    """
+    model = Path(__file__).resolve().parents[1] / "models" / "msa_example"
+    common = [str(model), "--view", "pga", "--year", "2021", "--format", "html"]
+    code, out, err = _run(capsys, *common, "--preset", "slide", "--out", str(tmp_path / "s"))
+    assert code == 0, err
+    [note] = [line for line in err.splitlines() if line.startswith("msa: note:")]
+    assert "sankey_pga_2021 is " in note and "taller than its page (14.3 cm)" in note
+    assert (tmp_path / "s" / "sankey_pga_2021.html").is_file()
+    code, out, err = _run(capsys, *common, "--preset", "a4-portrait", "--out", str(tmp_path / "p"))
+    assert code == 0, err
+    assert "taller than its page" not in err

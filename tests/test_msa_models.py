@@ -99,6 +99,20 @@ def test_run_writes_every_output(runs, name):
     assert "tables/stage_imbalance.csv" in report and "not forced to balance" in report
 
 
+def test_a_run_says_which_sankeys_outgrow_their_page(runs):
+    """The example's JRC chain is taller than the A4 text height; its report says so, once each.
+
+    Its ICER and PGA views fit the 16 cm column's page and are not named.
+    """
+    report = (runs["msa_example"] / "report.md").read_text(encoding="utf-8")
+    for year in (2020, 2022):
+        line = next(x for x in report.splitlines() if f"sankey_jrc_{year} is " in x)
+        tall = float(line.split(f"sankey_jrc_{year} is ")[1].split(" cm")[0])
+        assert tall > 24.7 and "taller than its page (24.7 cm)" in line
+    assert not any("pga" in x and "taller than" in x for x in report.splitlines())
+    assert not any("icer" in x and "taller than" in x for x in report.splitlines())
+
+
 @pytest.mark.parametrize("name", EXPECTED)
 def test_run_system_is_the_read_msa_model_system(runs, name):
     """system.nc holds the System read_msa_model builds from the same folder."""

@@ -6,6 +6,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+import pandas as pd
 import pytest
 from conftest import annotation_boxes
 
@@ -57,6 +58,65 @@ def test_every_text_prints_at_7_pt_or_more(links, preset):
     final = {k: points(v, fig.layout.width, page.width_cm) for k, v in sizes.items()}
     assert min(final.values()) >= MIN_PRINT_PT, final
     assert meta["text_pt"] == min(final.values())
+
+
+_CHAIN = pd.DataFrame(
+    {
+        "source": ["Mine", "Smelter", "Factory", "Use", "Use"],
+        "target": ["Smelter", "Factory", "Use", "Waste", "Stock"],
+        "value": [100.0, 90.0, 80.0, 30.0, 50.0],
+        "units": "t",
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("preset", "system"),
+    [(p, "chain") for p in PRESETS] + [("a4-portrait", "example"), ("a4-landscape", "example")],
+)
+def test_a_preset_fits_the_whole_figure_in_its_page(links, preset, system):
+    """Title, legend, diagram and note together fit the preset's page where labels allow.
+
+    A five-node chain fits every page; the example's 2021 system (eight stages, eleven
+    columns with its import and export stubs) fits A4 portrait and landscape. The figure is
+    no taller than the page, and the diagram no taller than the preset's diagram height.
+    """
+    shown = _CHAIN if system == "chain" else links
+    fig = msa.sankey(shown, preset=preset, title="Example", subtitle="Li; t of element mass")
+    page = PRESETS[preset]
+    meta = fig.layout.meta["msa_sankey"]
+    assert meta["height_cm"] == pytest.approx(fig.layout.height / page.width * page.width_cm, 0.01)
+    assert meta["page_height_cm"] == page.page_height_cm
+    assert meta["height_cm"] <= page.page_height_cm + 0.05
+    margins = fig.layout.margin.t + fig.layout.margin.b
+    assert fig.layout.height - margins <= page.height + 1
+    if page.height + margins > page.page_height:  # the diagram gave way to the page
+        assert abs(fig.layout.height - page.page_height) <= 1
+    assert msa.figures.diagram.outgrown_page(fig, "example") is None
+
+
+def test_a_figure_taller_than_its_page_says_so(links):
+    """A label-heavy figure on a slide outgrows the page: the meta and a note say by how much.
+
+    The example's PGA view labels its stubs with long names at 12 pt; on a slide its
+    labels need about 8 cm more than the 14.3 cm page.
+    """
+    from msa.figures.diagram import outgrown_page
+    from msa.jrc_msa import pga, scope_gaps
+    from msa.jrc_msa.template import read_msa_model
+
+    system = read_msa_model(msa.shipped_model("msa_example")).system
+    view = pga(system, year=2021)
+    shown = pd.concat([view.links, scope_gaps(view)], ignore_index=True)
+    fig = msa.sankey(shown, nodes=view.nodes, preset="slide", color_by="flow_type")
+    meta = fig.layout.meta["msa_sankey"]
+    assert meta["height_cm"] > meta["page_height_cm"] + 1.0
+    note = outgrown_page(fig, "sankey_pga_2021")
+    assert note is not None
+    assert f"{meta['height_cm']:.1f} cm tall at slide" in note
+    assert "(14.3 cm)" in note
+    scaled = meta["text_pt"] * meta["page_height_cm"] / meta["height_cm"]
+    assert f"prints at {scaled:.1f} pt" in note
 
 
 def test_the_default_figure_would_print_too_small(links):

@@ -379,6 +379,7 @@ def sankey(
     runs = _wanted_scenarios(scenarios, scenario, wanted)
     if any(f != "html" for f in formats):  # chromium starts while the model is read and drawn
         start_image_server()
+    from msa.figures.diagram import outgrown_page
     from msa.figures.diagram import sankey as build
     from msa.figures.labels import default_subtitle, format_value
     from msa.figures.series import sankey_series
@@ -438,6 +439,10 @@ def sankey(
     took = time.perf_counter() - start
     for item in written:
         typer.echo(f"wrote {item}")
+    for y, fig in figs.items():
+        tall = outgrown_page(fig, f"sankey_{view}_{y}")
+        if tall is not None:
+            typer.echo(f"msa: note: {tall}", err=True)
     meta = next(iter(figs.values())).layout.meta["msa_sankey"]
     common = f"common scale for {', '.join(map(str, figs))}: " if len(figs) > 1 else "scale "
     scale_text = f"{format_value(meta['units_per_px'], meta['units'], digits=4)} per px"

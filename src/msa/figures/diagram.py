@@ -99,6 +99,7 @@ __all__ = [
     "draw_plan",
     "links_from_system",
     "nodes_from_links",
+    "outgrown_page",
     "sankey",
 ]
 
@@ -217,8 +218,9 @@ def sankey(
         flows listed in the note, the link labels (placed and left out) and the scale bar
         (``scale_bar``: ``value`` in the data's unit, ``label``, ``px`` and its ``box``
         ``[left, top, right, bottom]`` in figure px; None without one), the ``legend``
-        (group title to entry names) and the print size (``preset``, ``width_cm``, ``dpi``,
-        ``text_pt``: the smallest text in pt at that size; None without a preset).
+        (group title to entry names) and the print size (``preset``, ``width_cm``,
+        ``height_cm``, ``page_height_cm``, ``dpi``, ``text_pt``: the smallest text in pt at
+        that size; None without a preset).
 
     Examples
     --------
@@ -685,14 +687,47 @@ def _print_meta(plan: SankeyPlan) -> dict[str, object]:
     """Return the print size of the figure: preset, final width, dpi, smallest text in pt."""
     page, options = plan.options.preset, plan.options
     if page is None:
-        return {"preset": None, "width_cm": None, "dpi": None, "text_pt": None}
+        return dict.fromkeys(
+            ("preset", "width_cm", "height_cm", "page_height_cm", "dpi", "text_pt")
+        )
     smallest = min(options.font_size, options.note_size)
     return {
         "preset": page.name,
         "width_cm": page.width_cm,
+        "height_cm": round(plan.height / options.width * page.width_cm, 2),
+        "page_height_cm": page.page_height_cm,
         "dpi": page.dpi,
         "text_pt": points(smallest, options.width, page.width_cm),
     }
+
+
+def outgrown_page(fig: Any, name: str) -> str | None:
+    """Return a note that the figure is taller than its preset's page, or None if it fits.
+
+    A preset fits the whole figure, title to note, into its page where the labels leave
+    room; a figure whose labels need more grows taller than the page.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        A figure of :func:`sankey` (any other figure has no page: None).
+    name : str
+        What to call it in the note (e.g. its file name).
+
+    Returns
+    -------
+    str or None
+    """
+    meta = (getattr(fig.layout, "meta", None) or {}).get("msa_sankey") or {}
+    tall, page = meta.get("height_cm"), meta.get("page_height_cm")
+    if tall is None or page is None or tall <= page + 0.05:
+        return None
+    smallest = meta["text_pt"] * page / tall
+    return (
+        f"{name} is {tall:.1f} cm tall at {meta['preset']}, taller than its page "
+        f"({page:.1f} cm): its labels need the room; scaled down to the page its smallest "
+        f"text prints at {smallest:.1f} pt"
+    )
 
 
 def _scale_bar_meta(plan: SankeyPlan) -> dict[str, object] | None:

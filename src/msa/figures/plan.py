@@ -123,8 +123,12 @@ class Preset:
     name : str
         ``a4-portrait``, ``a4-landscape`` or ``slide``.
     width_cm, height_cm : float
-        Final width of the figure, and height of its diagram fitted to the page (title,
-        legend and note add to it; at a fixed scale the height follows the data).
+        Final width of the figure, and the height its diagram is fitted to (title, legend and
+        note add to it; at a fixed scale the height follows the data).
+    page_height_cm : float
+        Height of the page the whole figure fits in, title to note: the diagram is fitted
+        to less than ``height_cm`` where title, legend and note leave less. A figure whose
+        labels need more room grows beyond it and says so (:attr:`SankeyPlan.height_cm`).
     font_size, note_size : int
         Text sizes in px.
     dpi : int
@@ -134,6 +138,7 @@ class Preset:
     name: str
     width_cm: float
     height_cm: float
+    page_height_cm: float
     font_size: int
     note_size: int
     dpi: int
@@ -149,17 +154,24 @@ class Preset:
         return int(round(self.height_cm / 2.54 * PX_PER_INCH))
 
     @property
+    def page_height(self) -> int:
+        """Page height in layout px (the whole figure fits in it where its labels allow)."""
+        return int(round(self.page_height_cm / 2.54 * PX_PER_INCH))
+
+    @property
     def png_scale(self) -> float:
         """PNG px per layout px that gives :attr:`dpi`."""
         return self.dpi / PX_PER_INCH
 
 
-#: The print presets: a 16 cm A4 portrait text column, the 24.7 cm text width of A4
-#: landscape (29.7 cm less 2.5 cm margins), and a 16:9 slide 25.4 cm (10 in) wide.
+#: The print presets: a 16 cm A4 portrait text column (its diagram 12 cm tall, the figure
+#: within the 24.7 cm text height), the text area of A4 landscape (29.7 by 21 cm less 2.5 cm
+#: margins: 24.7 by 16 cm, the figure within it, a caption's line below it) and a 16:9 slide
+#: 25.4 by 14.2875 cm (10 by 5.625 in), the figure filling it.
 PRESETS: dict[str, Preset] = {
-    "a4-portrait": Preset("a4-portrait", 16.0, 12.0, font_size=12, note_size=10, dpi=300),
-    "a4-landscape": Preset("a4-landscape", 24.7, 15.0, font_size=12, note_size=10, dpi=300),
-    "slide": Preset("slide", 25.4, 14.2875, font_size=16, note_size=13, dpi=192),
+    "a4-portrait": Preset("a4-portrait", 16.0, 12.0, 24.7, font_size=12, note_size=10, dpi=300),
+    "a4-landscape": Preset("a4-landscape", 24.7, 15.0, 15.0, font_size=12, note_size=10, dpi=300),
+    "slide": Preset("slide", 25.4, 14.2875, 14.2875, font_size=16, note_size=13, dpi=192),
 }
 #: Smallest text a preset prints, in pt.
 MIN_PRINT_PT = 7.0
@@ -1043,25 +1055,38 @@ def _lay_out(
     spacing: LayoutOptions,
     room: pd.DataFrame | None = None,
 ) -> Geometry:
-    """Lay the drawn flows out in the plot area the margins leave (``room``: px per label)."""
+    """Lay the drawn flows out in the plot area the margins leave (``room``: px per label).
+
+    At a print preset the diagram is fitted to the preset's height, or to what the title,
+    legend and note leave of its page if less. Where the labels' room does not fit that, the
+    diagram grows as much as they need, up to the preset's height, and from there on if it
+    must (the figure then outgrows its page).
+    """
     plot_h = (options.height or (0 if options.scale else 620)) - margin["t"] - margin["b"]
-    if options.preset is not None and options.scale is None and options.height is None:
-        # a preset fits the diagram itself to its height: the title, legend and note add to
-        # it, so a long note makes the figure taller instead of squeezing the diagram
-        plot_h = options.preset.height
-    if plot_h <= 0 and options.scale is None:
+    page = options.preset
+    fitted = page is not None and options.scale is None and options.height is None
+    if fitted and page is not None:
+        plot_h = min(page.height, page.page_height - margin["t"] - margin["b"])
+    if plot_h <= 0 and options.scale is None and not fitted:
         raise RenderError(
             f"height={options.height} px leaves no room for the diagram: the title, legend and "
             f"notes take {margin['t'] + margin['b']:.0f} px; give a larger height or a scale"
         )
-    return layout(
-        table.loc[used, ["column", "band"]].join(room)
-        if room is not None
-        else table.loc[used, ["column", "band"]],
-        drawn[["source", "target", "value"]],
-        plot_width=options.width - margin["l"] - margin["r"],
-        plot_height=plot_h if plot_h > 0 else None,
-        ky=None if options.scale is None else 1.0 / options.scale,
-        options=spacing,
-        grow=options.preset is not None,
-    )
+
+    def at(height: float) -> Geometry:
+        return layout(
+            table.loc[used, ["column", "band"]].join(room)
+            if room is not None
+            else table.loc[used, ["column", "band"]],
+            drawn[["source", "target", "value"]],
+            plot_width=options.width - margin["l"] - margin["r"],
+            plot_height=height if height > 0 else None,
+            ky=None if options.scale is None else 1.0 / options.scale,
+            options=spacing,
+            grow=page is not None,
+        )
+
+    geo = at(plot_h)
+    if fitted and page is not None and geo.plot_height > max(page.height, plot_h) + 0.5:
+        geo = at(float(page.height))
+    return geo

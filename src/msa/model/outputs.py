@@ -125,6 +125,9 @@ def model_result(
         drawn = {**_figures(built, bands), **drawn}
         for name, spec in d.outputs.figures.items():
             drawn[name] = _call(built, f"[outputs.figures.{name}]", spec.function, object)
+    from msa.figures.diagram import outgrown_page
+
+    outgrown = [n for name, fig in drawn.items() if (n := outgrown_page(fig, name)) is not None]
     lacking = not_computable_targets(built)
     if len(lacking):
         tables["targets_not_computable"] = lacking
@@ -146,6 +149,7 @@ def model_result(
             *_notes(built),
             *d.outputs.notes,
             *(not_computable_note(r, str(r["needs"])) for _, r in lacking.iterrows()),
+            *outgrown,
         ],
         sections=sections,
     )
