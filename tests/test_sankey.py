@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from hypothesis import given
+from hypothesis import strategies as st
 
 import msa
 from msa.errors import ConfigError, DataError, DimensionError, OutputExistsError, RenderError
@@ -372,6 +374,38 @@ def test_labels_name_value_unit_in_dutch(example):
     assert "Gebruik<br>312 t" in labels
     assert any(label.startswith("Voorraad: Gebruik<br>+") for label in labels)
     assert format_value(1234567.0, "t", "nl") == "1.230.000 t"
+
+
+_FROM_SUPERSCRIPTS = str.maketrans(
+    "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079", "-0123456789"
+)
+
+
+@given(
+    value=st.floats(-1e300, 1e300).filter(lambda v: v != 0),
+    lang=st.sampled_from(["en", "nl"]),
+)
+def test_any_value_prints_short_and_reads_back(value, lang):
+    """Any finite value prints in at most 17 characters and reads back to 3 significant digits.
+
+    Tiny and huge values (a rounding residue of 1e-200 t, 2.5e15 kg) take a power of ten
+    instead of hundreds of zeros, which once made a label 1,500 px wide.
+    """
+    text = format_value(value, "t", lang)
+    number = text.removesuffix(" t")
+    assert len(number) <= 17, text
+    if lang == "nl":
+        number = number.replace(".", "").replace(",", ".")
+    else:
+        number = number.replace(",", "")
+    if " \u00d7 10" in number:
+        mantissa, power = number.split(" \u00d7 10")
+        digits = power.translate(_FROM_SUPERSCRIPTS)
+        read = float(f"{mantissa}e{digits}")
+        assert abs(read) < 1e-3 or abs(read) >= 1e12, text
+    else:
+        read = float(number)
+    assert read == pytest.approx(value, rel=5e-3), text
 
 
 def test_thin_and_zero_flows_are_noted_not_dropped():

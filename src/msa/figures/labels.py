@@ -262,6 +262,13 @@ def format_value(
     '0,8 t'
     >>> format_value(197003.0, "t", decimals=-3)
     '197,000 t'
+
+    Below a thousandth and from a million million on, a power of ten:
+
+    >>> format_value(1.234e-7, "t")
+    '1.23 × 10⁻⁷ t'
+    >>> format_value(2.5e15, "kg", "nl")
+    '2,5 × 10¹⁵ kg'
     """
     if decimals is not None and math.isfinite(value):
         number = f"{round(value, decimals):,.{max(decimals, 0)}f}"
@@ -270,7 +277,9 @@ def format_value(
     elif value == 0 or not math.isfinite(value):
         number = "0" if value == 0 else str(value)
     else:
-        magnitude = math.floor(math.log10(abs(value)))
+        magnitude = int(f"{value:.{digits - 1}e}".split("e")[1])  # once rounded
+        if not _PLAIN_MAGNITUDES[0] <= magnitude < _PLAIN_MAGNITUDES[1]:
+            return f"{_powers_of_ten(value, digits, lang)} {units}".strip()
         decimals = max(digits - 1 - magnitude, 0)
         rounded = round(value, digits - 1 - magnitude)
         number = f"{rounded:,.{decimals}f}"
@@ -279,6 +288,24 @@ def format_value(
         if lang == "nl":
             number = number.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return f"{number} {units}".strip()
+
+
+#: Orders of magnitude written out in full (0.00123 to 999,000,000,000); smaller and larger
+#: values are written with a power of ten.
+_PLAIN_MAGNITUDES = (-3, 12)
+_SUPERSCRIPTS = str.maketrans(
+    "-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+)
+
+
+def _powers_of_ten(value: float, digits: int, lang: str) -> str:
+    """Return ``value`` as a mantissa of ``digits`` significant digits times a power of ten."""
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")  # Python rounds: 9.996e-5 -> 1.00e-04
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    if lang == "nl":
+        mantissa = mantissa.replace(".", ",")
+    return f"{mantissa} \u00d7 10{str(int(exponent)).translate(_SUPERSCRIPTS)}"
 
 
 def display_units(units: str, largest: float) -> tuple[str, float]:
