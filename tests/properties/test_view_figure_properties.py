@@ -1,4 +1,4 @@
-"""Every view of any System draws or says in one msa error why not: never a traceback."""
+"""Every view of any System draws, its labels apart and by their nodes, or says why not."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from test_view_properties import msa_tables
 
 from msa.cli.commands import _sankey_links
 from msa.errors import MsaError
-from msa.figures.diagram import sankey
+from msa.figures.diagram import draw_plan
+from msa.figures.overlaps import overlaps
+from msa.figures.plan import SankeyOptions, plan_sankey
 from msa.jrc_msa.template import build_msa_system
 
 #: The views of msa sankey (jrc: the System's own processes in JRC stage columns).
@@ -20,15 +22,22 @@ FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChe
 
 
 def _draw_or_refuse(system, view: str, lang: str) -> None:
-    """Draw ``view`` of the System's first year as ``msa sankey`` does, or raise an MsaError."""
+    """Draw ``view`` of the System's first year as ``msa sankey`` does, or raise an MsaError.
+
+    A drawn figure's labels overlap no label or bar and each stays by its node.
+    """
     year = int(system.years[0])
     try:
         links, nodes, notes = _sankey_links(Path("random"), system, year, view, lang, "none")
-        fig = sankey(links, nodes=nodes, lang=lang, footnotes=list(notes))
+        options = SankeyOptions.checked(lang=lang, footnotes=list(notes))
+        plan = plan_sankey(links, nodes, options)
+        fig = draw_plan(plan)
     except MsaError as err:  # a refusal is one line naming what is missing
         assert "\n" not in str(err).strip() and str(err)
         return
     assert fig.data, "a drawn figure has a Sankey trace"
+    found = overlaps(plan)
+    assert (found.label_label, found.label_bar, found.detached) == ([], [], [])
 
 
 @pytest.mark.parametrize("lang", ["en", "nl"])
