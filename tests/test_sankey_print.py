@@ -95,6 +95,17 @@ def test_a_preset_fits_the_whole_figure_in_its_page(links, preset, system):
     assert msa.figures.diagram.outgrown_page(fig, "example") is None
 
 
+def test_a_note_that_fills_the_page_leaves_the_diagram_its_height(links):
+    """A source line of 30 sentences leaves a slide no room: the diagram keeps its height."""
+    source = " ".join(["Source: a very long acknowledgement of every data provider."] * 30)
+    fig = msa.sankey(links, preset="slide", title="Example", source=source)
+    page = PRESETS["slide"]
+    margins = fig.layout.margin.t + fig.layout.margin.b
+    assert margins > page.page_height - page.height / 4
+    assert fig.layout.height - margins >= page.height - 1
+    assert msa.figures.diagram.outgrown_page(fig, "long") is not None
+
+
 def test_a_figure_taller_than_its_page_says_so(links):
     """A label-heavy figure on a slide outgrows the page: the meta and a note say by how much.
 

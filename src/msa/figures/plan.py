@@ -128,7 +128,8 @@ class Preset:
     page_height_cm : float
         Height of the page the whole figure fits in, title to note: the diagram is fitted
         to less than ``height_cm`` where title, legend and note leave less. A figure whose
-        labels need more room grows beyond it and says so (:attr:`SankeyPlan.height_cm`).
+        labels need more room grows beyond it and says so (``height_cm`` in the figure's
+        meta, :func:`msa.figures.diagram.outgrown_page`).
     font_size, note_size : int
         Text sizes in px.
     dpi : int
@@ -1067,6 +1068,8 @@ def _lay_out(
     fitted = page is not None and options.scale is None and options.height is None
     if fitted and page is not None:
         plot_h = min(page.height, page.page_height - margin["t"] - margin["b"])
+        if plot_h < page.height / 4:  # title, legend and note fill the page: it outgrows it
+            plot_h = page.height
     if plot_h <= 0 and options.scale is None and not fitted:
         raise RenderError(
             f"height={options.height} px leaves no room for the diagram: the title, legend and "
