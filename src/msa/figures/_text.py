@@ -383,10 +383,10 @@ def place_labels(
             sides = (covered or {}).get(n, set())
             if n in (stacked or {}):
                 over = over_under(n, (stacked or {})[n])
-                spot = _stacked_spot(over, options, free, others, sides, canvas, y[n], near)
+                spot = _stacked_spot(over, options, free, others, sides, canvas, y[n], near=near)
             else:
                 under = [*over_under(n, "below"), *over_under(n, "above")]
-                spot = _beside_spot(options, free, others, sides, canvas, y[n], under, near)
+                spot = _beside_spot(options, free, others, sides, canvas, y[n], under, near=near)
             placed.append(spot)
         return placed
 
@@ -490,7 +490,8 @@ def _beside_spot(
     canvas: tuple[float, float, float, float],
     y: float,
     over: list[LabelBox] | None = None,
-    near: _Nearness | None = None,
+    *,
+    near: _Nearness,
 ) -> LabelBox:
     """Return where a label beside its node goes (see :func:`place_labels`).
 
@@ -502,27 +503,24 @@ def _beside_spot(
     """
     _, top, _, bottom = canvas
 
-    def by(box: LabelBox) -> bool:
-        return near is None or near.by(box)
-
     open_sides = [c for c in options if c.side not in sides]
     if open_sides and not any(c.side not in sides for c in free):
         moved = _shift_clear(open_sides[0], others)
         inside = top <= moved.top and moved.bottom <= bottom
-        if inside and abs(moved.y - open_sides[0].y) <= 1.5 * moved.height and by(moved):
+        if inside and abs(moved.y - open_sides[0].y) <= 1.5 * moved.height and near.by(moved):
             return moved
     # stable: free sides first, but a wrap of a word a line only after every other
     free = sorted(free, key=lambda c: (_squeezed(c), c.side in sides))
     if free:
         return free[0]
-    spot = _clear_over_under(sorted(over or [], key=_squeezed), others, canvas, by)
+    spot = _clear_over_under(sorted(over or [], key=_squeezed), others, canvas, near.by)
     if spot is not None:
         return spot
     # never over the legend or the note when a move inside the plot area clears it, and by
     # its own node when a move keeps it there
     shifted = [_shift_clear(c, others, top, bottom) for c in options]
     kept = [c for c in shifted if top <= c.top and c.bottom <= bottom] or shifted
-    return min(kept, key=lambda c: (not by(c), abs(c.y - y)))
+    return min(kept, key=lambda c: (not near.by(c), abs(c.y - y)))
 
 
 def _stacked_spot(
@@ -533,7 +531,8 @@ def _stacked_spot(
     sides: set[str],
     canvas: tuple[float, float, float, float],
     y: float,
-    near: _Nearness | None = None,
+    *,
+    near: _Nearness,
 ) -> LabelBox:
     """Return where a label meant over or under its bar goes (``over``: its wraps to try).
 
@@ -547,11 +546,8 @@ def _stacked_spot(
     """
     _, top, _, bottom = canvas
 
-    def by(box: LabelBox) -> bool:
-        return near is None or near.by(box)
-
     wraps = sorted(over, key=_squeezed)  # stable: widest first
-    spot = _clear_over_under([w for w in wraps if not _squeezed(w)], others, canvas, by)
+    spot = _clear_over_under([w for w in wraps if not _squeezed(w)], others, canvas, near.by)
     if spot is not None:
         return spot
     beside = sorted(free, key=lambda c: c.side in sides)
@@ -561,9 +557,9 @@ def _stacked_spot(
         away = _shift_clear(
             box, others, top, bottom, directions=(-1,) if box.side == "above" else (1,)
         )
-        if top <= away.top and away.bottom <= bottom and by(away):
+        if top <= away.top and away.bottom <= bottom and near.by(away):
             return away
-    spot = _clear_over_under([w for w in wraps if _squeezed(w)], others, canvas, by)
+    spot = _clear_over_under([w for w in wraps if _squeezed(w)], others, canvas, near.by)
     if spot is not None:
         return spot
     return _beside_spot(options, free, others, sides, canvas, y, near=near)
@@ -578,7 +574,7 @@ def _clear_over_under(
     boxes: list[LabelBox],
     others: list[LabelBox],
     canvas: tuple[float, float, float, float],
-    by: Callable[[LabelBox], bool] = lambda box: True,
+    by: Callable[[LabelBox], bool],
 ) -> LabelBox | None:
     """Return the first of ``boxes`` (over or under a bar) clear of ``others`` inside ``canvas``.
 

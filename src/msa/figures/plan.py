@@ -1064,13 +1064,13 @@ def _lay_out(
     must (the figure then outgrows its page).
     """
     plot_h = (options.height or (0 if options.scale else 620)) - margin["t"] - margin["b"]
-    page = options.preset
-    fitted = page is not None and options.scale is None and options.height is None
-    if fitted and page is not None:
+    # the page the diagram is fitted to: a preset's, unless a scale or height is given
+    page = options.preset if options.scale is None and options.height is None else None
+    if page is not None:
         plot_h = min(page.height, page.page_height - margin["t"] - margin["b"])
         if plot_h < page.height / 4:  # title, legend and note fill the page: it outgrows it
             plot_h = page.height
-    if plot_h <= 0 and options.scale is None and not fitted:
+    if plot_h <= 0 and options.scale is None and page is None:
         raise RenderError(
             f"height={options.height} px leaves no room for the diagram: the title, legend and "
             f"notes take {margin['t'] + margin['b']:.0f} px; give a larger height or a scale"
@@ -1086,10 +1086,10 @@ def _lay_out(
             plot_height=height if height > 0 else None,
             ky=None if options.scale is None else 1.0 / options.scale,
             options=spacing,
-            grow=page is not None,
+            grow=options.preset is not None,
         )
 
     geo = at(plot_h)
-    if fitted and page is not None and geo.plot_height > max(page.height, plot_h) + 0.5:
+    if page is not None and geo.plot_height > max(page.height, plot_h) + 0.5:
         geo = at(float(page.height))
     return geo
